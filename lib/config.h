@@ -1,0 +1,85 @@
+/* config.h: /etc/dockerclean.conf (libconfig syntax) in, one validated plain struct out.
+ *
+ * Never logs, never exits: errors come back as -errno plus a struct config_error whose text reads
+ * "FILE:LINE: KEY: what is wrong". Durations are kept in seconds, sizes in bytes, percents as
+ * doubles in [0,100]. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum config_tier_type {
+        CONFIG_TIER_STOPPED_CONTAINERS,
+        CONFIG_TIER_DANGLING_IMAGES,
+        CONFIG_TIER_BUILD_CACHE,
+        CONFIG_TIER_UNUSED_IMAGES,
+        CONFIG_TIER_UNUSED_VOLUMES,
+        CONFIG_TIER_UNUSED_NETWORKS,
+        _CONFIG_TIER_MAX,
+};
+
+struct config_tier {
+        enum config_tier_type type;
+        uint64_t min_age_sec;
+        bool include_named; /* unused-volumes only */
+};
+
+struct config_disk {
+        double high_watermark;       /* percent used that starts a cleanup */
+        double low_watermark;        /* ... and the percent it cleans below */
+        uint64_t min_free;           /* bytes; 0 = off */
+        uint64_t target_free;        /* bytes; 0 = off */
+        double inode_high_watermark;
+        double inode_low_watermark;
+};
+
+struct config {
+        char *engine_socket;         /* as written: a path, "unix://PATH" or "tcp://HOST:PORT"; NULL = not set
+                                      * (then DOCKER_HOST, then /var/run/docker.sock) */
+        uint64_t engine_timeout_sec; /* per request for prune and df */
+        uint64_t interval_sec;
+        char *state_dir;
+        bool dry_run;
+        int log_level;               /* syslog priority: LOG_DEBUG .. LOG_ERR */
+        struct config_disk disk;
+        struct config_tier tiers[_CONFIG_TIER_MAX];
+        size_t n_tiers;
+        char **protect_labels;       /* NULL-terminated; "key" or "key=value" */
+        char **protect_images;       /* NULL-terminated; fnmatch globs over references */
+        unsigned max_removals;
+        char *metrics_file;          /* NULL or "" = off */
+};
+
+struct config_error {
+        char file[256];
+        int line;                    /* 0 when the error has no line (missing file, cross-key rule) */
+        char key[128];               /* dotted path, e.g. "disk.low_watermark" or "tiers.[1].type" */
+        char message[256];
+        char text[768];              /* "FILE:LINE: KEY: message", ready to print */
+};
+
+/* Fills *c with the compiled-in defaults (the values conf/dockerclean.conf documents). */
+int config_init_defaults(struct config *c);
+/* Frees what *c owns and zeroes it; safe on a zeroed or already-freed struct. */
+void config_done(struct config *c);
+
+/* Parses text; `name` is used as FILE in error messages. On success *ret is set (caller owns it,
+ * config_done() frees); on failure *ret is untouched and *ret_error (if non-NULL) says why. */
+int config_parse_string(const char *text, const char *name, struct config *ret, struct config_error *ret_error);
+/* Reads a file. A missing file is -ENOENT with an error filled in; the caller decides whether a
+ * missing default path means "all defaults". */
+int config_parse_file(const char *path, struct config *ret, struct config_error *ret_error);
+
+/* Prints the effective configuration in the file's own syntax; parsing it back yields an equal struct. */
+int config_print(const struct config *c, FILE *f);
+bool config_equal(const struct config *a, const struct config *b);
+
+const char *config_tier_type_to_string(enum config_tier_type t);
+int config_tier_type_from_string(const char *s); /* -EINVAL if unknown */
+
+/* Value parsers, exposed for tests and for the command line. */
+int config_parse_size(const char *s, uint64_t *ret_bytes);
+int config_parse_duration(const char *s, uint64_t *ret_sec);
+int config_parse_percent(const char *s, double *ret_percent);

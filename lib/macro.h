@@ -1,0 +1,63 @@
+/* macro.h: scope-cleanup helpers and small utilities shared by every module. */
+#pragma once
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _unused_ __attribute__((unused))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+
+static inline void freep(void *p) {
+        free(*(void **) p);
+}
+static inline void fclosep(FILE **f) {
+        if (*f)
+                fclose(*f);
+}
+static inline void closep(int *fd) {
+        if (*fd >= 0) {
+                int saved = errno; /* close() in a cleanup must not clobber the caller's errno */
+                close(*fd);
+                errno = saved;
+        }
+}
+/* A NULL-terminated array of heap strings. */
+static inline void strv_freep(char ***p) {
+        if (!*p)
+                return;
+        for (char **s = *p; *s; s++)
+                free(*s);
+        free(*p);
+}
+
+#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_fclose_ _cleanup_(fclosep)
+#define _cleanup_close_ _cleanup_(closep)
+#define _cleanup_strv_free_ _cleanup_(strv_freep)
+
+/* Hand a pointer out of a cleanup scope: returns it and leaves NULL behind. */
+#define TAKE_PTR(p)                             \
+        ({                                      \
+                __typeof__(p) _taken_ = (p);    \
+                (p) = NULL;                     \
+                _taken_;                        \
+        })
+#define TAKE_FD(fd)                             \
+        ({                                      \
+                int _taken_fd_ = (fd);          \
+                (fd) = -1;                      \
+                _taken_fd_;                     \
+        })
+
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* errno as a negative return value, never 0 even if errno was not set. */
+static inline int negative_errno(void) {
+        return errno > 0 ? -errno : -EIO;
+}

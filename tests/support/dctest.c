@@ -1,0 +1,83 @@
+#include "dctest.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+void dctest_require(bool ok, const char *why) {
+        if (ok)
+                return;
+        const char *ci = getenv("CI");
+        bool in_ci = ci && *ci && strcmp(ci, "false") != 0 && strcmp(ci, "0") != 0;
+        fprintf(stderr, "%s: %s\n", in_ci ? "FAIL (CI must not skip)" : "SKIP", why);
+        exit(in_ci ? 1 : 77);
+}
+
+const char *dctest_engine_socket(void) {
+        const char *s = getenv("DOCKERCLEAN_TEST_SOCKET");
+        dctest_require(s && *s, "DOCKERCLEAN_TEST_SOCKET is not set: run under tests/bench/with-engine.sh");
+        return s;
+}
+
+static char *vformat(const char *fmt, va_list ap) {
+        char *s = NULL;
+        if (vasprintf(&s, fmt, ap) < 0)
+                return NULL;
+        return s;
+}
+
+int dctest_sh(const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        char *cmd = vformat(fmt, ap);
+        va_end(ap);
+        if (!cmd)
+                return -1;
+        int st = system(cmd);
+        free(cmd);
+        if (st == -1 || !WIFEXITED(st))
+                return -1;
+        return WEXITSTATUS(st);
+}
+
+char *dctest_sh_output(const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        char *cmd = vformat(fmt, ap);
+        va_end(ap);
+        if (!cmd)
+                return NULL;
+        FILE *p = popen(cmd, "r");
+        free(cmd);
+        if (!p)
+                return NULL;
+        size_t cap = 4096, len = 0;
+        char *buf = malloc(cap);
+        size_t k;
+        while (buf && (k = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+                len += k;
+                if (cap - len < 2) {
+                        char *nb = realloc(buf, cap * 2);
+                        if (!nb) {
+                                free(buf);
+                                buf = NULL;
+                                break;
+                        }
+                        buf = nb;
+                        cap *= 2;
+                }
+        }
+        int st = pclose(p);
+        if (!buf)
+                return NULL;
+        buf[len] = 0;
+        while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+                buf[--len] = 0;
+        if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}

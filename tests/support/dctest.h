@@ -1,0 +1,15 @@
+/* dctest.h: helpers shared by the check suites. */
+#pragma once
+
+#include <stdbool.h>
+
+/* The bench engine's socket path (DOCKERCLEAN_TEST_SOCKET, set by tests/bench/with-engine.sh).
+ * When it is not set the suite cannot run: outside CI the process exits 77 (ctest: skipped);
+ * in CI (CI=true) it exits 1, because real-engine tests must fail, never skip, there. */
+const char *dctest_engine_socket(void);
+/* Same rule for any precondition: prints why and exits 77 or 1. */
+void dctest_require(bool ok, const char *why);
+/* Runs a shell command (sh -c), returns its exit status or -1. */
+int dctest_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Runs a shell command and returns its trimmed stdout (malloc'd), or NULL on failure. */
+char *dctest_sh_output(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
