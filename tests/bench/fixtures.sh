@@ -1,0 +1,108 @@
+# shellcheck shell=bash
+# Helpers that put real state into the bench engine without any registry. Source it from a test that
+# runs under tests/bench/with-engine.sh (DOCKER_HOST points at the private engine).
+
+# fx_require_engine: skip outside CI, fail in CI, when the test is not under the bench.
+fx_require_engine() {
+        if [ -z "${DOCKERCLEAN_TEST_SOCKET:-}" ]; then
+                if [ -n "${CI:-}" ] && [ "${CI}" != false ] && [ "${CI}" != 0 ]; then
+                        echo "FAIL: DOCKERCLEAN_TEST_SOCKET not set; CI must not skip real-engine tests" >&2; exit 1
+                fi
+                echo "SKIP: DOCKERCLEAN_TEST_SOCKET not set (run under tests/bench/with-engine.sh)" >&2; exit 77
+        fi
+}
+fx_require_engine
+
+# The 20.10 CLI that comes with docker.io: its version matches the engine.
+if [ -x /usr/bin/docker ]; then DOCKER=/usr/bin/docker; else DOCKER=docker; fi
+export DOCKER_HOST="unix://$DOCKERCLEAN_TEST_SOCKET"
+case "$DOCKER_HOST" in unix:///var/run/docker.sock|unix:///run/docker.sock)
+        echo "fixtures: refusing to touch the host's engine" >&2; exit 1 ;; esac
+
+dk() { "$DOCKER" "$@"; }
+
+fx_busybox() {
+        local b
+        for b in /bin/busybox /usr/bin/busybox; do
+                if [ -x "$b" ] && file -L "$b" 2>/dev/null | grep -q 'statically linked'; then echo "$b"; return 0; fi
+                # `file` may be missing: busybox-static is the only busybox Debian installs to /bin.
+                [ -x "$b" ] && ! command -v file >/dev/null && { echo "$b"; return 0; }
+        done
+        echo "fixtures: no static busybox (install busybox-static)" >&2
+        return 1
+}
+
+# fx_image REF MB [--label k=v ...]: builds REF FROM scratch with busybox and an MB-sized random layer.
+# Every build is unique (a nonce file), so rebuilding a tag leaves the old image dangling.
+fx_image() {
+        local ref=$1 mb=$2; shift 2
+        local ctx
+        ctx=$(mktemp -d)
+        cp "$(fx_busybox)" "$ctx/busybox"
+        head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$ctx/nonce"
+        {
+                echo "FROM scratch"
+                echo "COPY busybox /bin/busybox"
+                echo "COPY nonce /nonce"
+                [ "$mb" -gt 0 ] && echo "RUN [\"/bin/busybox\", \"dd\", \"if=/dev/urandom\", \"of=/blob\", \"bs=1M\", \"count=$mb\"]"
+                echo 'ENTRYPOINT ["/bin/busybox"]'
+                echo 'CMD ["sh"]'
+        } >"$ctx/Dockerfile"
+        local labels=() a
+        for a in "$@"; do labels+=(--label "${a#--label=}"); done
+        DOCKER_BUILDKIT=0 dk build -q -t "$ref" "${labels[@]}" "$ctx" >/dev/null
+        local rc=$?
+        rm -rf "$ctx"
+        return $rc
+}
+
+# fx_dangling REF MB: builds REF twice; the first build is left dangling (untagged).
+fx_dangling() { fx_image "$1" "$2" && fx_image "$1" 0; }
+
+# fx_stopped NAME IMAGE MB [docker run options...]: a container that wrote MB into its writable layer and exited.
+fx_stopped() {
+        local name=$1 image=$2 mb=$3; shift 3
+        dk run --network none --name "$name" "$@" "$image" dd if=/dev/zero of=/fill bs=1M count="$mb" >/dev/null 2>&1
+}
+
+# fx_created NAME IMAGE [options...]: created, never started.
+fx_created() { local name=$1 image=$2; shift 2; dk create --network none --name "$name" "$@" "$image" >/dev/null; }
+
+# fx_running NAME IMAGE [options...]: running until the test ends.
+fx_running() { local name=$1 image=$2; shift 2; dk run -d --network none --name "$name" "$@" "$image" sleep 100000 >/dev/null; }
+
+# fx_volume NAME: a named volume with a little data in it.
+fx_volume() { dk volume create "$1" >/dev/null; }
+
+# fx_used_percent: the data-root filesystem's use as df computes it (used / (used + avail)), two decimals.
+fx_used_percent() {
+        df -P -B1 "$DOCKERCLEAN_TEST_DATA_ROOT" | awk 'NR==2 { printf "%.2f\n", 100 * $3 / ($3 + $4) }'
+}
+fx_inodes_used_percent() {
+        df -P -i "$DOCKERCLEAN_TEST_DATA_ROOT" | awk 'NR==2 { printf "%.2f\n", 100 * $3 / $2 }'
+}
+
+# fx_reset: an empty engine (tests share one bench engine and run one after another).
+fx_reset() {
+        local ids
+        ids=$(dk ps -aq); [ -z "$ids" ] || dk rm -f $ids >/dev/null
+        ids=$(dk images -aq); [ -z "$ids" ] || dk rmi -f $ids >/dev/null 2>&1 || true
+        dk volume prune -f >/dev/null 2>&1 || true
+        dk builder prune -af >/dev/null 2>&1 || true
+}
+
+# Assertions: print what failed and count it; tests end with fx_done.
+fx_failures=0
+fx_ok() { printf 'ok: %s\n' "$*"; }
+fx_fail() { printf 'FAIL: %s\n' "$*" >&2; fx_failures=$((fx_failures + 1)); }
+fx_check() { local what=$1; shift; if "$@"; then fx_ok "$what"; else fx_fail "$what"; fi; }
+fx_lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+fx_ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+fx_exists() { dk inspect "$1" >/dev/null 2>&1; }
+fx_gone() { ! dk inspect "$1" >/dev/null 2>&1; }
+fx_done() {
+        if [ "$fx_failures" -gt 0 ]; then echo "$fx_failures check(s) failed" >&2; exit 1; fi
+        echo "all checks passed"
+        exit 0
+}
+

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs a command next to a private, throwaway Docker engine, then tears the engine down.
+#
+#   tests/bench/with-engine.sh [--size 1G] [--inodes N] [--] CMD [ARGS...]
+#
+# The engine is Debian's docker.io dockerd with its own data-root (on a loop-mounted ext4 image of the
+# given size, so usage percentages are real), exec-root, unix socket and pidfile; no bridge, no iptables.
+# It never touches /var/run/docker.sock or /var/lib/docker. CMD sees:
+#   DOCKERCLEAN_TEST_SOCKET     the engine's socket path
+#   DOCKER_HOST                 unix://<that path>, for the docker CLI
+#   DOCKERCLEAN_TEST_DATA_ROOT  the engine's DockerRootDir (the mounted filesystem)
+#   DOCKERCLEAN_TEST_PIDFILE    dockerd's pidfile; DOCKERCLEAN_TEST_BENCH_DIR the bench directory
+# Also starts systemd-journald when the machine has no journal socket, so tests can read entries back.
+set -euo pipefail
+
+size=1G
+inodes=
+while [ $# -gt 0 ]; do
+        case "$1" in
+        --size) size=$2; shift 2 ;;
+        --inodes) inodes=$2; shift 2 ;;
+        --) shift; break ;;
+        *) break ;;
+        esac
+done
+[ $# -gt 0 ] || { echo "usage: $0 [--size SIZE] [--inodes N] [--] CMD [ARGS...]" >&2; exit 64; }
+[ "$(id -u)" = 0 ] || { echo "$0: must run as root (it mounts a filesystem and starts dockerd)" >&2; exit 1; }
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/bench/engine.sh
+. "$here/engine.sh"
+
+bench_dir=$(mktemp -d /tmp/dcbench.XXXXXX)
+trap 'bench_engine_stop "$bench_dir"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+bench_journald_ensure
+bench_engine_start "$bench_dir" "$size" "$inodes"
+
+export DOCKERCLEAN_TEST_SOCKET="$bench_dir/docker.sock"
+export DOCKER_HOST="unix://$bench_dir/docker.sock"
+export DOCKERCLEAN_TEST_DATA_ROOT="$bench_dir/mnt/docker"
+export DOCKERCLEAN_TEST_PIDFILE="$bench_dir/docker.pid"
+export DOCKERCLEAN_TEST_BENCH_DIR="$bench_dir"
+
+set +e
+"$@"
+rc=$?
+set -e
+exit $rc
