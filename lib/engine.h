@@ -183,6 +183,9 @@ struct engine_image_delete_result {
 };
 /* DELETE /images/{name}: by tag (untags; deletes when it was the last) or by id. */
 int engine_delete_image(struct engine *e, const char *name, bool force, struct engine_image_delete_result *ret);
+/* POST /images/{id}/tag?repo=R&tag=T: gives an image a reference again ("repo:tag"; a missing tag
+ * means "latest"). Used to undo an untag when the image turned out to be in use. */
+int engine_tag_image(struct engine *e, const char *id, const char *reference);
 void engine_image_delete_result_done(struct engine_image_delete_result *r);
 
 /* Filters for prune, events and listings: each (key, value) pair adds value to key's list;
@@ -237,6 +240,7 @@ struct engine_df_volume {
         int64_t size;                  /* -1 unknown */
         int64_t ref_count;             /* -1 unknown */
         bool anonymous;                /* label com.docker.volume.anonymous present, or a 64-hex name */
+        int64_t created_ns;            /* CreatedAt; 0 unknown */
 };
 struct engine_df_build_cache {
         char *id;
@@ -255,6 +259,7 @@ struct engine_df {
         size_t n_volumes;
         struct engine_df_build_cache *build_cache;
         size_t n_build_cache;
+        bool build_cache_supported;    /* the answer carries a BuildCache array (Docker; not Podman) */
 };
 int engine_system_df(struct engine *e, struct engine_df *ret);
 void engine_df_done(struct engine_df *d);
