@@ -1,0 +1,195 @@
+/* policy.h: the pure cleanup decisions. No I/O, no engine calls, no clock: everything comes in through
+ * struct config, struct usage and struct policy_snapshot, and one struct policy_plan comes out.
+ *
+ * How the executor uses it:
+ *   1. usage_measure(); if !policy_triggered(), nothing to do.
+ *   2. List containers, images, volumes, networks and the build cache through the engine and fill a
+ *      struct policy_snapshot (borrowed pointers into the engine's lists are fine: the planner copies
+ *      whatever it keeps). Fill images[].last_used_ns from the history (history_fill_snapshot()).
+ *   3. policy_plan() -> ordered actions. Run them in order; after each removal re-measure and stop as
+ *      soon as policy_targets_met() holds on the *measured* usage, which may happen before or after
+ *      plan.n_to_target (estimates are rough: shared layers, filesystem overhead). A dry run shows
+ *      actions [0, n_to_target) (and may list the rest as "if estimates are low").
+ *   4. A failed action (404: already gone; 409: became used) is skipped; go on with the next one.
+ *
+ * Safety rules no configuration can break (the planner enforces them; tests/unit/test_policy_random.c
+ * checks them on random snapshots):
+ *   - never a container in state running, paused, restarting, removing (or unknown): only exited,
+ *     created and dead containers are ever planned;
+ *   - PINNING, the simple rule: every container present in the snapshot, in any state, pins its image
+ *     (by ImageID), every volume it mounts and every network it is attached to, EVEN IF the plan removes
+ *     that container in an earlier tier. Objects that such a removal frees become candidates at the next
+ *     cycle (or when the executor takes a fresh snapshot and plans again). A container whose image_id is
+ *     NULL or "" cannot be resolved, so then no image at all is planned;
+ *   - an image is planned only if every image that names it as parent is planned before it (the engine
+ *     refuses to delete a parent: "image has dependent child images"), so children come before parents and
+ *     an image with a kept child is kept;
+ *   - never a protected object (policy_labels_protected(), policy_image_protected());
+ *   - never an object younger than its tier's min_age;
+ *   - at most config.max_removals actions in one plan (every action removes something; the build-cache
+ *     prune counts as one; max_removals = 0 means no action at all);
+ *   - config.dry_run does not change the plan.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "engine.h"
+#include "usage.h"
+
+/* ---- Measuring ---------------------------------------------------------------------------------- */
+
+/* Whether a cleanup should start: used_percent >= high_watermark, or (min_free > 0 and free_bytes <
+ * min_free), or (total_inodes > 0 and inodes_used_percent >= inode_high_watermark). */
+bool policy_triggered(const struct config *c, const struct usage *u);
+/* Whether every target holds: used_percent < low_watermark, free_bytes >= the effective target_free
+ * (target_free, or min_free when target_free is 0; no free-bytes target when both are 0), and (when
+ * total_inodes > 0) inodes_used_percent < inode_low_watermark. */
+bool policy_targets_met(const struct config *c, const struct usage *u);
+/* Only the byte targets of policy_targets_met() (percent and free bytes), ignoring inodes. */
+bool policy_byte_targets_met(const struct config *c, const struct usage *u);
+/* Whether the inode target is unmet (always false when total_inodes is 0). */
+bool policy_inode_target_unmet(const struct config *c, const struct usage *u);
+/* The fewest bytes whose freeing makes policy_byte_targets_met(usage_after_freeing(u, bytes)) true;
+ * 0 when the byte targets already hold; UINT64_MAX when no amount can (e.g. target_free larger than the
+ * filesystem, or low_watermark 0). Exactly consistent with usage_after_freeing(). */
+uint64_t policy_bytes_needed(const struct config *c, const struct usage *u);
+/* keep-storage for the build-cache prune: max(0, total_build_cache - policy_bytes_needed(c, u)), or 0
+ * (free all that is old enough) while the inode target is unmet, since inode relief cannot be estimated.
+ * The executor should call this again with the *measured* usage just before running the prune. */
+uint64_t policy_build_cache_keep_storage(const struct config *c, const struct usage *u, uint64_t total_build_cache);
+
+/* ---- Protection --------------------------------------------------------------------------------- */
+
+/* config.protect_labels entries are "key" (protects when the label is present, whatever its value) or
+ * "key=value" (protects when the value is exactly equal). Exact matching, no globs. NULL labels = none. */
+bool policy_labels_protected(const struct config *c, const struct engine_labels *labels);
+/* Labels as above, or any tag matched by a config.protect_images glob. Each glob is matched with
+ * fnmatch(3) with flags 0, so a star also matches slashes (the glob x/<star> matches "x/y:tag"), against the full tag
+ * "repo:tag" AND against the repo part alone (the tag minus its ":tag" suffix): "nginx" protects
+ * "nginx:1.25", "registry:5000/app" protects "registry:5000/app:v1". Tags are compared as the engine
+ * lists them in RepoTags (familiar form: "nginx:1.25", not "docker.io/library/nginx:1.25"). tags may be
+ * NULL (dangling image). */
+bool policy_image_protected(const struct config *c, char *const *tags, const struct engine_labels *labels);
+
+/* ---- The snapshot (input; the planner only reads it) --------------------------------------------- */
+
+/* All times are unix nanoseconds, 0 = unknown/never. Strings and arrays are borrowed. */
+struct policy_container {
+        const char *id;
+        const char *name;                /* may be NULL */
+        const char *image_id;            /* "sha256:..." (ImageID); NULL/"" blocks every image removal */
+        enum engine_container_state state;
+        int64_t created_ns;
+        int64_t finished_at_ns;          /* State.FinishedAt; 0 when it never ran */
+        uint64_t size_rw;                /* SizeRw; 0 when unknown */
+        struct engine_labels labels;
+        char *const *volumes;            /* NULL-terminated names of the volumes it mounts; NULL = none */
+        char *const *networks;           /* NULL-terminated names or ids of its networks; NULL = none */
+};
+
+struct policy_image {
+        const char *id;                  /* "sha256:..." */
+        char *const *tags;               /* NULL-terminated RepoTags; NULL or empty = dangling */
+        int64_t created_ns;
+        int64_t last_used_ns;            /* from the history; 0 = unknown (then created_ns counts) */
+        uint64_t size;                   /* estimated unique bytes: Size - SharedSize (or Size if unknown) */
+        struct engine_labels labels;
+        const char *parent_id;           /* NULL or "" = none */
+        int64_t last_tag_time_ns;        /* Metadata.LastTagTime; only history seeding reads it */
+};
+
+struct policy_volume {
+        const char *name;
+        bool anonymous;
+        int64_t created_ns;              /* 0 = unknown: then only a min_age of 0 lets it go */
+        uint64_t size;                   /* 0 when unknown */
+        int64_t ref_count;               /* from /system/df; > 0 keeps it; < 0 = unknown (containers[].volumes decide) */
+        struct engine_labels labels;
+};
+
+struct policy_network {
+        const char *id;
+        const char *name;
+        bool builtin;                    /* bridge, host, none, podman: never removed */
+        int64_t created_ns;              /* 0 = unknown: then only a min_age of 0 lets it go */
+        size_t n_containers;             /* attached containers known to the engine; > 0 keeps it */
+        struct engine_labels labels;
+};
+
+struct policy_build_cache {
+        bool supported;                  /* false on Podman (no /build/prune) */
+        uint64_t total;                  /* bytes of all build-cache records; 0 = no build cache: no action */
+        uint64_t reclaimable;            /* bytes of records not in use: the estimate never exceeds it */
+};
+
+struct policy_snapshot {
+        int64_t now_ns;
+        const struct policy_container *containers;
+        size_t n_containers;
+        const struct policy_image *images;
+        size_t n_images;
+        const struct policy_volume *volumes;
+        size_t n_volumes;
+        const struct policy_network *networks;
+        size_t n_networks;
+        struct policy_build_cache build_cache;
+};
+
+/* ---- The plan (output; owns all its strings) ------------------------------------------------------ */
+
+enum policy_action_kind {
+        POLICY_ACTION_REMOVE_CONTAINER,  /* DELETE /containers/{id}, v=0 (anonymous volumes stay), no force */
+        POLICY_ACTION_REMOVE_IMAGE,      /* DELETE /images/{tag} for each tag, then /images/{id}; never force */
+        POLICY_ACTION_PRUNE_BUILD_CACHE, /* POST /build/prune keep-storage=keep_storage, filter until=until_sec */
+        POLICY_ACTION_REMOVE_VOLUME,     /* DELETE /volumes/{name}, no force */
+        POLICY_ACTION_REMOVE_NETWORK,    /* DELETE /networks/{id} */
+        _POLICY_ACTION_KIND_MAX,
+};
+
+struct policy_action {
+        enum policy_action_kind kind;
+        enum config_tier_type tier;      /* the tier that planned it */
+        char *id;                        /* container id, image id, volume name, network id; NULL for build cache */
+        char *name;                      /* container name, volume name, network name, first tag; else NULL */
+        char **tags;                     /* images: NULL-terminated copy of every tag (empty for dangling); else NULL */
+        uint64_t estimated_bytes;        /* what removing it should free (0 for networks) */
+        int64_t reference_ns;            /* the time it was ordered by: FinishedAt/Created, last use, Created */
+        /* POLICY_ACTION_PRUNE_BUILD_CACHE only: */
+        uint64_t keep_storage;           /* at plan time; recompute with policy_build_cache_keep_storage() */
+        uint64_t until_sec;              /* the tier's min_age: only records unused for that long go */
+        uint64_t build_cache_total;      /* the snapshot's total, to recompute keep_storage */
+};
+
+struct policy_plan {
+        struct policy_action *actions;   /* tier order as configured; within a tier in removal order */
+        size_t n_actions;                /* <= config.max_removals */
+        /* Number of leading actions after which the cumulative estimate meets the targets: the least k
+         * with policy_byte_targets_met(usage_after_freeing(u, sum of estimated_bytes[0..k))) and no
+         * unmet inode target; n_actions when never (inode relief is never estimated, so while an inode
+         * target is unmet every action counts). 0 when the targets already hold. */
+        size_t n_to_target;
+        bool reachable;                  /* the targets are met by estimate within the plan (inode pressure:
+                                          * false, since it cannot be estimated) */
+        bool inode_pressure;             /* the inode target was unmet at plan time */
+        bool truncated;                  /* max_removals left eligible objects out */
+        uint64_t bytes_needed;           /* policy_bytes_needed() at plan time */
+        uint64_t estimated_total;        /* sum of estimated_bytes of all actions */
+        uint64_t tier_bytes[_CONFIG_TIER_MAX];   /* estimated bytes per tier type */
+        size_t tier_actions[_CONFIG_TIER_MAX];   /* actions per tier type */
+};
+
+/* Builds the plan for the tiers of c in their order. Plans whatever usage says (even when not triggered;
+ * n_to_target is then 0). *ret_plan is set only on success (0); free it with policy_plan_done().
+ * -EINVAL for NULL arguments, -ENOMEM. */
+int policy_plan(const struct config *c, const struct usage *u, const struct policy_snapshot *s,
+                struct policy_plan *ret_plan);
+/* Frees what the plan owns and zeroes it; safe on a zeroed or already-freed plan. */
+void policy_plan_done(struct policy_plan *p);
+
+/* "remove-container", "remove-image", "prune-build-cache", "remove-volume", "remove-network"; NULL if out
+ * of range. */
+const char *policy_action_kind_to_string(enum policy_action_kind k);
