@@ -68,8 +68,8 @@ uint64_t policy_build_cache_keep_storage(const struct config *c, const struct us
  * "key=value" (protects when the value is exactly equal). Exact matching, no globs. NULL labels = none. */
 bool policy_labels_protected(const struct config *c, const struct engine_labels *labels);
 /* Labels as above, or any tag matched by a config.protect_images glob. Each glob is matched with
- * fnmatch(3) with flags 0, so a star also matches slashes (the glob x/<star> matches "x/y:tag"), against the full tag
- * "repo:tag" AND against the repo part alone (the tag minus its ":tag" suffix): "nginx" protects
+ * fnmatch(3) with flags 0, so a star also matches slashes (the glob x/<star> matches "x/y:tag"),
+ * against the full tag "repo:tag" AND against the repo part alone (the tag minus its ":tag" suffix): "nginx" protects
  * "nginx:1.25", "registry:5000/app" protects "registry:5000/app:v1". Tags are compared as the engine
  * lists them in RepoTags (familiar form: "nginx:1.25", not "docker.io/library/nginx:1.25"). tags may be
  * NULL (dangling image). */
@@ -77,7 +77,8 @@ bool policy_image_protected(const struct config *c, char *const *tags, const str
 
 /* ---- The snapshot (input; the planner only reads it) --------------------------------------------- */
 
-/* All times are unix nanoseconds, 0 = unknown/never. Strings and arrays are borrowed. */
+/* All times are unix nanoseconds, 0 = unknown/never. Strings and arrays are borrowed. An object whose
+ * reference time (below) is unknown, or in the future, is old enough only for a min_age of 0. */
 struct policy_container {
         const char *id;
         const char *name;                /* may be NULL */

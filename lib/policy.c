@@ -1,0 +1,708 @@
+/* policy.c: the pure cleanup decisions (see policy.h). No I/O: everything comes from the arguments. */
+#include "policy.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+
+#define NSEC_PER_SEC INT64_C(1000000000)
+
+static bool streq(const char *a, const char *b) {
+        return strcmp(a, b) == 0;
+}
+
+/* ---- Measuring ---------------------------------------------------------------------------------- */
+
+static uint64_t effective_target_free(const struct config *c) {
+        /* A min_free without a target_free still needs hysteresis-free relief up to min_free. */
+        return c->disk.target_free > 0 ? c->disk.target_free : c->disk.min_free;
+}
+
+bool policy_triggered(const struct config *c, const struct usage *u) {
+        if (u->used_percent >= c->disk.high_watermark)
+                return true;
+        if (c->disk.min_free > 0 && u->free_bytes < c->disk.min_free)
+                return true;
+        if (u->total_inodes > 0 && u->inodes_used_percent >= c->disk.inode_high_watermark)
+                return true;
+        return false;
+}
+
+bool policy_byte_targets_met(const struct config *c, const struct usage *u) {
+        uint64_t target_free = effective_target_free(c);
+
+        if (!(u->used_percent < c->disk.low_watermark))
+                return false;
+        return target_free == 0 || u->free_bytes >= target_free;
+}
+
+bool policy_inode_target_unmet(const struct config *c, const struct usage *u) {
+        return u->total_inodes > 0 && !(u->inodes_used_percent < c->disk.inode_low_watermark);
+}
+
+bool policy_targets_met(const struct config *c, const struct usage *u) {
+        return policy_byte_targets_met(c, u) && !policy_inode_target_unmet(c, u);
+}
+
+static bool byte_targets_met_after(const struct config *c, const struct usage *u, uint64_t freed) {
+        struct usage after;
+
+        usage_after_freeing(u, freed, &after);
+        return policy_byte_targets_met(c, &after);
+}
+
+uint64_t policy_bytes_needed(const struct config *c, const struct usage *u) {
+        if (policy_byte_targets_met(c, u))
+                return 0;
+        /* usage_after_freeing() caps at used_bytes, so freeing more cannot help. */
+        if (!byte_targets_met_after(c, u, u->used_bytes))
+                return UINT64_MAX;
+        /* The predicate is monotone in the bytes freed; a binary search gives exactly the figure the
+         * estimate in policy_plan() will agree with, with no floating-point boundary surprises. */
+        uint64_t lo = 0, hi = u->used_bytes; /* unmet at lo, met at hi */
+        while (hi - lo > 1) {
+                uint64_t mid = lo + (hi - lo) / 2;
+                if (byte_targets_met_after(c, u, mid))
+                        hi = mid;
+                else
+                        lo = mid;
+        }
+        return hi;
+}
+
+uint64_t policy_build_cache_keep_storage(const struct config *c, const struct usage *u, uint64_t total_build_cache) {
+        if (policy_inode_target_unmet(c, u))
+                return 0;
+        uint64_t needed = policy_bytes_needed(c, u);
+        return needed >= total_build_cache ? 0 : total_build_cache - needed;
+}
+
+/* ---- Protection --------------------------------------------------------------------------------- */
+
+/* Our own lookup: policy.c must not depend on the engine module's code, only on its types. */
+static const char *labels_get(const struct engine_labels *l, const char *key) {
+        if (!l)
+                return NULL;
+        for (size_t i = 0; i < l->n; i++)
+                if (l->items[i].key && streq(l->items[i].key, key))
+                        return l->items[i].value ? l->items[i].value : "";
+        return NULL;
+}
+
+bool policy_labels_protected(const struct config *c, const struct engine_labels *labels) {
+        if (!c->protect_labels || !labels || labels->n == 0)
+                return false;
+        for (char **p = c->protect_labels; *p; p++) {
+                const char *eq = strchr(*p, '=');
+                if (!eq) {
+                        if (labels_get(labels, *p))
+                                return true;
+                        continue;
+                }
+                _cleanup_free_ char *key = strndup(*p, (size_t) (eq - *p));
+                if (!key)
+                        return true; /* out of memory: keeping an object is the safe answer */
+                const char *v = labels_get(labels, key);
+                if (v && streq(v, eq + 1))
+                        return true;
+        }
+        return false;
+}
+
+/* The repo part of a tag: everything before the ':' that follows the last '/' (a ':' before a '/' is a
+ * registry port). Returns the length of that part, or the whole length when there is no tag. */
+static size_t tag_repo_length(const char *tag) {
+        const char *slash = strrchr(tag, '/');
+        const char *colon = strrchr(slash ? slash : tag, ':');
+        return colon ? (size_t) (colon - tag) : strlen(tag);
+}
+
+static bool tag_matches_glob(const char *glob, const char *tag) {
+        if (fnmatch(glob, tag, 0) == 0)
+                return true;
+        size_t n = tag_repo_length(tag);
+        if (n == strlen(tag))
+                return false;
+        _cleanup_free_ char *repo = strndup(tag, n);
+        if (!repo)
+                return true; /* out of memory: protect */
+        return fnmatch(glob, repo, 0) == 0;
+}
+
+bool policy_image_protected(const struct config *c, char *const *tags, const struct engine_labels *labels) {
+        if (policy_labels_protected(c, labels))
+                return true;
+        if (!c->protect_images || !tags)
+                return false;
+        for (char *const *t = tags; *t; t++)
+                for (char **g = c->protect_images; *g; g++)
+                        if (tag_matches_glob(*g, *t))
+                                return true;
+        return false;
+}
+
+const char *policy_action_kind_to_string(enum policy_action_kind k) {
+        static const char *const table[_POLICY_ACTION_KIND_MAX] = {
+                [POLICY_ACTION_REMOVE_CONTAINER] = "remove-container",
+                [POLICY_ACTION_REMOVE_IMAGE] = "remove-image",
+                [POLICY_ACTION_PRUNE_BUILD_CACHE] = "prune-build-cache",
+                [POLICY_ACTION_REMOVE_VOLUME] = "remove-volume",
+                [POLICY_ACTION_REMOVE_NETWORK] = "remove-network",
+        };
+        if ((unsigned) k >= ELEMENTSOF(table))
+                return NULL;
+        return table[k];
+}
+
+/* ---- Planning ------------------------------------------------------------------------------------ */
+
+static bool str_empty(const char *s) {
+        return !s || !*s;
+}
+
+static bool strv_isempty(char *const *l) {
+        return !l || !l[0];
+}
+
+static bool strv_contains(char *const *l, const char *s) {
+        if (!l || !s)
+                return false;
+        for (; *l; l++)
+                if (streq(*l, s))
+                        return true;
+        return false;
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b) {
+        return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* An unknown (0) or future reference time is old enough only when nothing is required. */
+static bool old_enough(int64_t reference_ns, int64_t now_ns, uint64_t min_age_sec) {
+        if (min_age_sec == 0)
+                return true;
+        if (reference_ns <= 0 || now_ns < reference_ns)
+                return false;
+        if (min_age_sec > (uint64_t) (INT64_MAX / NSEC_PER_SEC))
+                return false;
+        return now_ns - reference_ns >= (int64_t) min_age_sec * NSEC_PER_SEC;
+}
+
+static int64_t container_reference_ns(const struct policy_container *k) {
+        return k->finished_at_ns > 0 ? k->finished_at_ns : k->created_ns;
+}
+
+static int64_t image_reference_ns(const struct policy_image *i, enum config_tier_type t) {
+        if (t == CONFIG_TIER_DANGLING_IMAGES)
+                return i->created_ns;
+        /* History seeding already counts Created; max() keeps a stale history from making an image older. */
+        return MAX(i->last_used_ns, i->created_ns);
+}
+
+static bool container_removable_state(enum engine_container_state s) {
+        /* An allow-list: states added to the engine later are never removable by accident. */
+        return s == ENGINE_CONTAINER_EXITED || s == ENGINE_CONTAINER_CREATED || s == ENGINE_CONTAINER_DEAD;
+}
+
+/* One sortable candidate: ordered by key1, then key2, then key3, then its index (a total order, so the
+ * plan does not depend on qsort's instability). */
+struct order_item {
+        size_t index;
+        int64_t key1, key2;
+        const char *key3;
+};
+
+static int order_item_compare(const void *a, const void *b) {
+        const struct order_item *x = a, *y = b;
+        if (x->key1 != y->key1)
+                return x->key1 < y->key1 ? -1 : 1;
+        if (x->key2 != y->key2)
+                return x->key2 < y->key2 ? -1 : 1;
+        int r = strcmp(x->key3 ? x->key3 : "", y->key3 ? y->key3 : "");
+        if (r != 0)
+                return r;
+        return x->index < y->index ? -1 : x->index > y->index;
+}
+
+struct planner {
+        const struct config *config;
+        const struct usage *usage;
+        const struct policy_snapshot *snapshot;
+        struct policy_plan plan;
+        size_t n_allocated;
+        uint64_t cumulative;          /* estimated bytes freed by the actions so far */
+        bool images_blocked;          /* a container with an unknown image: no image may go */
+        bool *image_pinned;           /* per image: used by a container, or an image id we cannot tell apart */
+        bool *image_planned;
+        size_t *image_parent;         /* index of the parent image, or SIZE_MAX */
+        bool *container_planned;
+        bool *volume_planned;
+        bool *network_planned;
+        bool build_cache_planned;
+};
+
+static void planner_done(struct planner *p) {
+        free(p->image_pinned);
+        free(p->image_planned);
+        free(p->image_parent);
+        free(p->container_planned);
+        free(p->volume_planned);
+        free(p->network_planned);
+        policy_plan_done(&p->plan);
+}
+
+static bool planner_full(struct planner *p) {
+        if (p->plan.n_actions < p->config->max_removals)
+                return false;
+        p->plan.truncated = true;
+        return true;
+}
+
+static char **strv_copy(char *const *l) {
+        size_t n = 0;
+        if (l)
+                while (l[n])
+                        n++;
+        _cleanup_strv_free_ char **copy = calloc(n + 1, sizeof(char *));
+        if (!copy)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                copy[i] = strdup(l[i]);
+                if (!copy[i])
+                        return NULL;
+        }
+        return TAKE_PTR(copy);
+}
+
+static void action_done(struct policy_action *a) {
+        free(a->id);
+        free(a->name);
+        strv_freep(&a->tags);
+        *a = (struct policy_action) {};
+}
+
+/* Appends an action, copying id, name and tags. The caller checked planner_full(). */
+static int planner_add(struct planner *p, enum policy_action_kind kind, enum config_tier_type tier, const char *id,
+                       const char *name, char *const *tags, uint64_t bytes, int64_t reference_ns,
+                       struct policy_action **ret) {
+        if (p->plan.n_actions == p->n_allocated) {
+                size_t n = MAX(p->n_allocated * 2, (size_t) 16);
+                struct policy_action *a = reallocarray(p->plan.actions, n, sizeof(*a));
+                if (!a)
+                        return -ENOMEM;
+                p->plan.actions = a;
+                p->n_allocated = n;
+        }
+
+        struct policy_action a = {
+                .kind = kind,
+                .tier = tier,
+                .estimated_bytes = bytes,
+                .reference_ns = reference_ns,
+        };
+        if ((id && !(a.id = strdup(id))) || (name && !(a.name = strdup(name))) ||
+            (kind == POLICY_ACTION_REMOVE_IMAGE && !(a.tags = strv_copy(tags)))) {
+                action_done(&a);
+                return -ENOMEM;
+        }
+
+        struct policy_action *slot = &p->plan.actions[p->plan.n_actions++];
+        *slot = a;
+        p->cumulative = add_sat(p->cumulative, bytes);
+        p->plan.estimated_total = add_sat(p->plan.estimated_total, bytes);
+        p->plan.tier_bytes[tier] = add_sat(p->plan.tier_bytes[tier], bytes);
+        p->plan.tier_actions[tier]++;
+        if (ret)
+                *ret = slot;
+        return 0;
+}
+
+static int plan_stopped_containers(struct planner *p, const struct config_tier *t) {
+        const struct policy_snapshot *s = p->snapshot;
+        _cleanup_free_ struct order_item *items = calloc(MAX(s->n_containers, (size_t) 1), sizeof(*items));
+        size_t n = 0;
+        int r;
+
+        if (!items)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->n_containers; i++) {
+                const struct policy_container *k = &s->containers[i];
+                if (p->container_planned[i] || str_empty(k->id) || !container_removable_state(k->state))
+                        continue;
+                if (!old_enough(container_reference_ns(k), s->now_ns, t->min_age_sec))
+                        continue;
+                if (policy_labels_protected(p->config, &k->labels))
+                        continue;
+                items[n++] = (struct order_item) { i, container_reference_ns(k), k->created_ns, k->id };
+        }
+        qsort(items, n, sizeof(*items), order_item_compare);
+
+        for (size_t j = 0; j < n; j++) {
+                const struct policy_container *k = &s->containers[items[j].index];
+                if (planner_full(p))
+                        break;
+                r = planner_add(p, POLICY_ACTION_REMOVE_CONTAINER, t->type, k->id, k->name, NULL, k->size_rw,
+                                items[j].key1, NULL);
+                if (r < 0)
+                        return r;
+                p->container_planned[items[j].index] = true;
+        }
+        return 0;
+}
+
+static bool image_candidate(struct planner *p, size_t i, const struct config_tier *t) {
+        const struct policy_image *img = &p->snapshot->images[i];
+        bool dangling = strv_isempty(img->tags);
+
+        if (p->image_planned[i] || p->image_pinned[i])
+                return false;
+        if (dangling != (t->type == CONFIG_TIER_DANGLING_IMAGES))
+                return false;
+        if (!old_enough(image_reference_ns(img, t->type), p->snapshot->now_ns, t->min_age_sec))
+                return false;
+        return !policy_image_protected(p->config, img->tags, &img->labels);
+}
+
+/* Both image tiers: candidates minus those with a kept child, then children before parents, otherwise in
+ * (reference time, Created, id) order: at each step the first candidate whose candidate children are all
+ * planned already. */
+static int plan_images(struct planner *p, const struct config_tier *t) {
+        const struct policy_snapshot *s = p->snapshot;
+        size_t n_images = s->n_images;
+        int r;
+
+        if (p->images_blocked || n_images == 0)
+                return 0;
+
+        _cleanup_free_ bool *cand = calloc(n_images, sizeof(bool));
+        _cleanup_free_ size_t *pending = calloc(n_images, sizeof(size_t)); /* candidate children not yet planned */
+        _cleanup_free_ struct order_item *items = calloc(n_images, sizeof(*items));
+        if (!cand || !pending || !items)
+                return -ENOMEM;
+
+        for (size_t i = 0; i < n_images; i++)
+                cand[i] = image_candidate(p, i, t);
+
+        /* An image with a child that stays (not a candidate, not planned earlier) stays too, and so do its
+         * ancestors: walk up from every such child. */
+        for (size_t i = 0; i < n_images; i++) {
+                if (cand[i] || p->image_planned[i])
+                        continue;
+                for (size_t a = p->image_parent[i], steps = 0; a != SIZE_MAX && steps < n_images;
+                     a = p->image_parent[a], steps++)
+                        cand[a] = false;
+        }
+
+        size_t n = 0;
+        for (size_t i = 0; i < n_images; i++) {
+                if (!cand[i])
+                        continue;
+                const struct policy_image *img = &s->images[i];
+                items[n++] = (struct order_item) { i, image_reference_ns(img, t->type), img->created_ns, img->id };
+                if (p->image_parent[i] != SIZE_MAX)
+                        pending[p->image_parent[i]]++;
+        }
+        qsort(items, n, sizeof(*items), order_item_compare);
+
+        /* n is small (images on one host); the quadratic scan keeps the order easy to state and to test. */
+        _cleanup_free_ bool *done = calloc(MAX(n, (size_t) 1), sizeof(bool));
+        if (!done)
+                return -ENOMEM;
+        for (size_t emitted = 0; emitted < n; emitted++) {
+                size_t j = 0;
+                while (j < n && (done[j] || pending[items[j].index] > 0))
+                        j++;
+                if (j == n)
+                        break; /* a parent cycle (corrupt input): what is left is kept */
+                if (planner_full(p))
+                        break;
+
+                size_t i = items[j].index;
+                const struct policy_image *img = &s->images[i];
+                r = planner_add(p, POLICY_ACTION_REMOVE_IMAGE, t->type, img->id,
+                                strv_isempty(img->tags) ? NULL : img->tags[0], img->tags, img->size, items[j].key1,
+                                NULL);
+                if (r < 0)
+                        return r;
+                done[j] = true;
+                p->image_planned[i] = true;
+                if (p->image_parent[i] != SIZE_MAX)
+                        pending[p->image_parent[i]]--;
+        }
+        return 0;
+}
+
+static int plan_build_cache(struct planner *p, const struct config_tier *t) {
+        const struct policy_build_cache *b = &p->snapshot->build_cache;
+        struct usage now;
+        int r;
+
+        if (p->build_cache_planned || !b->supported || b->total == 0)
+                return 0;
+        if (planner_full(p))
+                return 0;
+
+        usage_after_freeing(p->usage, p->cumulative, &now);
+        uint64_t keep = policy_build_cache_keep_storage(p->config, &now, b->total);
+        uint64_t bytes = MIN(b->reclaimable, b->total - keep);
+
+        struct policy_action *a;
+        r = planner_add(p, POLICY_ACTION_PRUNE_BUILD_CACHE, t->type, NULL, NULL, NULL, bytes, 0, &a);
+        if (r < 0)
+                return r;
+        a->keep_storage = keep;
+        a->until_sec = t->min_age_sec;
+        a->build_cache_total = b->total;
+        p->build_cache_planned = true;
+        return 0;
+}
+
+static bool volume_in_use(const struct policy_snapshot *s, const struct policy_volume *v) {
+        if (v->ref_count > 0)
+                return true;
+        for (size_t i = 0; i < s->n_containers; i++)
+                if (strv_contains(s->containers[i].volumes, v->name))
+                        return true;
+        return false;
+}
+
+static int plan_volumes(struct planner *p, const struct config_tier *t) {
+        const struct policy_snapshot *s = p->snapshot;
+        _cleanup_free_ struct order_item *items = calloc(MAX(s->n_volumes, (size_t) 1), sizeof(*items));
+        size_t n = 0;
+        int r;
+
+        if (!items)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->n_volumes; i++) {
+                const struct policy_volume *v = &s->volumes[i];
+                if (p->volume_planned[i] || str_empty(v->name))
+                        continue;
+                if (!v->anonymous && !t->include_named)
+                        continue;
+                if (!old_enough(v->created_ns, s->now_ns, t->min_age_sec))
+                        continue;
+                if (volume_in_use(s, v) || policy_labels_protected(p->config, &v->labels))
+                        continue;
+                items[n++] = (struct order_item) { i, v->created_ns, 0, v->name };
+        }
+        qsort(items, n, sizeof(*items), order_item_compare);
+
+        for (size_t j = 0; j < n; j++) {
+                const struct policy_volume *v = &s->volumes[items[j].index];
+                if (planner_full(p))
+                        break;
+                r = planner_add(p, POLICY_ACTION_REMOVE_VOLUME, t->type, v->name, v->name, NULL, v->size,
+                                v->created_ns, NULL);
+                if (r < 0)
+                        return r;
+                p->volume_planned[items[j].index] = true;
+        }
+        return 0;
+}
+
+static bool network_in_use(const struct policy_snapshot *s, const struct policy_network *w) {
+        if (w->n_containers > 0)
+                return true;
+        for (size_t i = 0; i < s->n_containers; i++)
+                if (strv_contains(s->containers[i].networks, w->id) ||
+                    strv_contains(s->containers[i].networks, w->name))
+                        return true;
+        return false;
+}
+
+static int plan_networks(struct planner *p, const struct config_tier *t) {
+        const struct policy_snapshot *s = p->snapshot;
+        _cleanup_free_ struct order_item *items = calloc(MAX(s->n_networks, (size_t) 1), sizeof(*items));
+        size_t n = 0;
+        int r;
+
+        if (!items)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->n_networks; i++) {
+                const struct policy_network *w = &s->networks[i];
+                if (p->network_planned[i] || w->builtin || str_empty(w->id))
+                        continue;
+                if (!old_enough(w->created_ns, s->now_ns, t->min_age_sec))
+                        continue;
+                if (network_in_use(s, w) || policy_labels_protected(p->config, &w->labels))
+                        continue;
+                items[n++] = (struct order_item) { i, w->created_ns, 0, w->name ? w->name : w->id };
+        }
+        qsort(items, n, sizeof(*items), order_item_compare);
+
+        for (size_t j = 0; j < n; j++) {
+                const struct policy_network *w = &s->networks[items[j].index];
+                if (planner_full(p))
+                        break;
+                /* Networks hold no data worth estimating: removing them is hygiene. */
+                r = planner_add(p, POLICY_ACTION_REMOVE_NETWORK, t->type, w->id, w->name, NULL, 0, w->created_ns,
+                                NULL);
+                if (r < 0)
+                        return r;
+                p->network_planned[items[j].index] = true;
+        }
+        return 0;
+}
+
+struct id_entry {
+        const char *id;
+        size_t index;
+};
+
+static int id_entry_compare(const void *a, const void *b) {
+        const struct id_entry *x = a, *y = b;
+        int r = strcmp(x->id, y->id);
+        return r != 0 ? r : (x->index < y->index ? -1 : x->index > y->index);
+}
+
+/* Position of the first entry with this id in the sorted index, or SIZE_MAX. */
+static size_t id_index_find(const struct id_entry *e, size_t n, const char *id) {
+        size_t lo = 0, hi = n;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (strcmp(e[mid].id, id) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo < n && streq(e[lo].id, id) ? lo : SIZE_MAX;
+}
+
+/* Pins and parent links. Ids are looked up through a sorted index: hosts can hold thousands of images. */
+static int planner_index_images(struct planner *p) {
+        const struct policy_snapshot *s = p->snapshot;
+        size_t n = s->n_images;
+
+        p->image_pinned = calloc(MAX(n, (size_t) 1), sizeof(bool));
+        p->image_planned = calloc(MAX(n, (size_t) 1), sizeof(bool));
+        p->image_parent = calloc(MAX(n, (size_t) 1), sizeof(size_t));
+        if (!p->image_pinned || !p->image_planned || !p->image_parent)
+                return -ENOMEM;
+
+        _cleanup_free_ struct id_entry *by_id = calloc(MAX(n, (size_t) 1), sizeof(struct id_entry));
+        if (!by_id)
+                return -ENOMEM;
+        size_t n_by_id = 0;
+        for (size_t i = 0; i < n; i++) {
+                p->image_parent[i] = SIZE_MAX;
+                if (str_empty(s->images[i].id))
+                        p->image_pinned[i] = true; /* nothing to delete it by */
+                else
+                        by_id[n_by_id++] = (struct id_entry) { s->images[i].id, i };
+        }
+        qsort(by_id, n_by_id, sizeof(struct id_entry), id_entry_compare);
+
+        for (size_t i = 0; i < n; i++) {
+                const char *parent = s->images[i].parent_id;
+                if (str_empty(parent) || str_empty(s->images[i].id))
+                        continue;
+                size_t f = id_index_find(by_id, n_by_id, parent);
+                if (f != SIZE_MAX && by_id[f].index != i)
+                        p->image_parent[i] = by_id[f].index;
+        }
+
+        for (size_t i = 0; i < s->n_containers; i++) {
+                const char *image_id = s->containers[i].image_id;
+                if (str_empty(image_id)) {
+                        p->images_blocked = true;
+                        continue;
+                }
+                /* Duplicated ids (corrupt input) are one image to the engine: pin every copy. */
+                for (size_t f = id_index_find(by_id, n_by_id, image_id); f < n_by_id && streq(by_id[f].id, image_id);
+                     f++)
+                        p->image_pinned[by_id[f].index] = true;
+        }
+        return 0;
+}
+
+static void planner_finish(struct planner *p) {
+        struct policy_plan *plan = &p->plan;
+
+        plan->inode_pressure = policy_inode_target_unmet(p->config, p->usage);
+        plan->bytes_needed = policy_bytes_needed(p->config, p->usage);
+        plan->n_to_target = plan->n_actions;
+        plan->reachable = false;
+        if (plan->inode_pressure)
+                return;
+
+        uint64_t cumulative = 0;
+        for (size_t k = 0;; k++) {
+                if (byte_targets_met_after(p->config, p->usage, cumulative)) {
+                        plan->n_to_target = k;
+                        plan->reachable = true;
+                        return;
+                }
+                if (k == plan->n_actions)
+                        return;
+                cumulative = add_sat(cumulative, plan->actions[k].estimated_bytes);
+        }
+}
+
+int policy_plan(const struct config *c, const struct usage *u, const struct policy_snapshot *s,
+                struct policy_plan *ret_plan) {
+        int r;
+
+        if (!c || !u || !s || !ret_plan)
+                return -EINVAL;
+        if ((s->n_containers > 0 && !s->containers) || (s->n_images > 0 && !s->images) ||
+            (s->n_volumes > 0 && !s->volumes) || (s->n_networks > 0 && !s->networks))
+                return -EINVAL;
+
+        _cleanup_(planner_done) struct planner p = {
+                .config = c,
+                .usage = u,
+                .snapshot = s,
+        };
+        p.container_planned = calloc(MAX(s->n_containers, (size_t) 1), sizeof(bool));
+        p.volume_planned = calloc(MAX(s->n_volumes, (size_t) 1), sizeof(bool));
+        p.network_planned = calloc(MAX(s->n_networks, (size_t) 1), sizeof(bool));
+        if (!p.container_planned || !p.volume_planned || !p.network_planned)
+                return -ENOMEM;
+        r = planner_index_images(&p);
+        if (r < 0)
+                return r;
+
+        for (size_t i = 0; i < MIN(c->n_tiers, ELEMENTSOF(c->tiers)); i++) {
+                const struct config_tier *t = &c->tiers[i];
+                switch (t->type) {
+                case CONFIG_TIER_STOPPED_CONTAINERS:
+                        r = plan_stopped_containers(&p, t);
+                        break;
+                case CONFIG_TIER_DANGLING_IMAGES:
+                case CONFIG_TIER_UNUSED_IMAGES:
+                        r = plan_images(&p, t);
+                        break;
+                case CONFIG_TIER_BUILD_CACHE:
+                        r = plan_build_cache(&p, t);
+                        break;
+                case CONFIG_TIER_UNUSED_VOLUMES:
+                        r = plan_volumes(&p, t);
+                        break;
+                case CONFIG_TIER_UNUSED_NETWORKS:
+                        r = plan_networks(&p, t);
+                        break;
+                default:
+                        r = -EINVAL;
+                }
+                if (r < 0)
+                        return r;
+        }
+
+        planner_finish(&p);
+        *ret_plan = p.plan;
+        p.plan = (struct policy_plan) {};
+        return 0;
+}
+
+void policy_plan_done(struct policy_plan *p) {
+        if (!p)
+                return;
+        for (size_t i = 0; i < p->n_actions; i++)
+                action_done(&p->actions[i]);
+        free(p->actions);
+        *p = (struct policy_plan) {};
+}
