@@ -1,0 +1,27 @@
+/* metrics.h: the Prometheus textfile (for node_exporter's textfile collector), written atomically. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+
+struct metrics_sample {
+        bool have_usage;
+        double used_ratio;                     /* 0..1 */
+        uint64_t free_bytes;
+        uint64_t size_bytes;
+        double free_inodes_ratio;              /* 0..1; NaN-free: 1 when the fs has no inode figures */
+        const struct config_disk *disk;        /* thresholds */
+        uint64_t cleanups_total;
+        uint64_t reclaimed_bytes_total[_CONFIG_TIER_MAX];
+        uint64_t removed_objects_total[_CONFIG_TIER_MAX];
+        int64_t last_cleanup_unix;             /* 0 = never */
+        bool engine_up;
+};
+
+/* Writes the text exposition format. */
+int metrics_format(const struct metrics_sample *m, FILE *f);
+/* Writes to PATH.tmp in the same directory, fsyncs, renames over PATH: readers never see half a file. */
+int metrics_write_file(const char *path, const struct metrics_sample *m);
