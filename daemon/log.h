@@ -1,0 +1,51 @@
+/* log.h: the daemon's only way to speak. Under systemd (stderr is the journal stream, JOURNAL_STREAM)
+ * records go to the journal with structured fields and a MESSAGE_ID; elsewhere they are human-readable
+ * lines on stderr. lib/ never logs: the daemon logs once, at the boundary. */
+#pragma once
+
+#include <stdbool.h>
+#include <syslog.h>
+
+enum log_target {
+        LOG_TARGET_AUTO,    /* journal when JOURNAL_STREAM names our stderr, console otherwise */
+        LOG_TARGET_JOURNAL,
+        LOG_TARGET_CONSOLE,
+};
+
+/* MESSAGE_IDs (sd-id128), one per kind of record; explained in systemd/dockerclean.catalog. */
+#define LOG_MID_STARTED         "3733a79fbf944965a1a810026bb34244"
+#define LOG_MID_CLEANUP_START   "6df2c895cce6421b8dfcbd68ed87e9e6"
+#define LOG_MID_REMOVED         "c7b9ea3d18b34a68bee697813b22146c"
+#define LOG_MID_CLEANUP_DONE    "0df3a46d76df44c1a3c984f92c4e4c45"
+#define LOG_MID_EXHAUSTED       "01989c3678f34ed3b299ffb37c236af5"
+#define LOG_MID_ENGINE_DOWN     "57aafb9fb9c24ce980554d9e40282cd8"
+#define LOG_MID_ENGINE_UP       "50cd910f80224bc48b7ea86a7f27afc8"
+#define LOG_MID_CONFIG_RELOADED "ad877b508a53466888d63380f14b4bf0"
+#define LOG_MID_CONFIG_REJECTED "990224cd017a41eb9afdb07b4a0ff789"
+#define LOG_MID_PLAN            "ebde2ec0ba5e4b25aad017d4a4ec0590"
+
+/* One structured field: KEY must be upper case journal-field syntax, e.g. "DOCKERCLEAN_TIER". */
+struct log_field {
+        const char *key;
+        const char *value;
+};
+
+void log_setup(enum log_target target, int max_priority);
+void log_set_max_priority(int max_priority);
+int log_get_max_priority(void);
+bool log_to_journal(void);
+int log_target_from_string(const char *s);      /* -EINVAL if unknown */
+int log_level_from_string(const char *s);       /* syslog priority, -EINVAL if unknown */
+const char *log_level_to_string(int prio);
+
+/* Logs one record. message_id may be NULL; fields may be NULL (n_fields 0). Returns nothing: a log
+ * failure must never stop a cleanup. */
+void log_structured(int priority, const char *message_id, const struct log_field *fields, size_t n_fields,
+                    const char *format, ...) __attribute__((format(printf, 5, 6)));
+
+#define log_msg(prio, ...) log_structured((prio), NULL, NULL, 0, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
+#define log_warning(...) log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_error(...) log_msg(LOG_ERR, __VA_ARGS__)
