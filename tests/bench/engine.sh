@@ -27,7 +27,7 @@ bench_journald_ensure() {
         return 1
 }
 
-# bench_engine_start DIR SIZE [INODES]
+# bench_engine_start DIR SIZE [INODES]: the filesystem, then dockerd on it.
 bench_engine_start() {
         local dir=$1 size=$2 inodes=${3:-}
         command -v dockerd >/dev/null || { bench_log "dockerd not found (install docker.io)"; return 1; }
@@ -40,17 +40,25 @@ bench_engine_start() {
         mkdir -p "$dir/mnt" "$dir/exec"
         mount -o loop "$dir/fs.img" "$dir/mnt"
         : >"$dir/mounted"
+        echo "$size" >"$dir/size"
+        bench_dockerd_start "$dir"
+}
+
+# bench_dockerd_start DIR: (re)starts dockerd on a bench directory whose filesystem is mounted.
+bench_dockerd_start() {
+        local dir=$1
+        rm -f "$dir/docker.pid"
         # A private containerd too (dockerd starts one under exec-root when none is given).
         setsid dockerd --data-root "$dir/mnt/docker" --exec-root "$dir/exec" \
                 -H "unix://$dir/docker.sock" --pidfile "$dir/docker.pid" \
                 --bridge=none --iptables=false --ip-masq=false --ip-forward=false \
                 --log-level=warn --storage-driver=overlay2 \
-                </dev/null >"$dir/dockerd.log" 2>&1 &
+                </dev/null >>"$dir/dockerd.log" 2>&1 &
         echo $! >"$dir/dockerd.launcher-pid"
         local i
         for i in $(seq 1 300); do
                 if curl -sf --max-time 2 --unix-socket "$dir/docker.sock" http://localhost/_ping >/dev/null 2>&1; then
-                        bench_log "engine up: $dir/docker.sock, data-root on a $size ext4 image"
+                        bench_log "engine up: $dir/docker.sock, data-root on a $(cat "$dir/size" 2>/dev/null) ext4 image"
                         return 0
                 fi
                 if ! kill -0 "$(cat "$dir/dockerd.launcher-pid")" 2>/dev/null; then
