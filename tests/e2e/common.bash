@@ -34,3 +34,26 @@ e2e_journal() {
         done
         printf '%s\n' "$out"
 }
+
+# e2e_low_for_bytes BYTES: the low watermark (a whole percent, rounded down) that needs at least BYTES
+# freed from the current usage; e2e_high_now: a high watermark just below the current usage.
+e2e_low_for_bytes() {
+        df -P -B1 "$DOCKERCLEAN_TEST_DATA_ROOT" | awk -v need="$1" 'NR==2 { printf "%d\n", 100 * ($3 - need) / ($3 + $4) }'
+}
+e2e_high_now() {
+        df -P -B1 "$DOCKERCLEAN_TEST_DATA_ROOT" | awk 'NR==2 { printf "%d\n", 100 * $3 / ($3 + $4) - 1 }'
+}
+e2e_run_once() { # e2e_run_once CONFIG [more options]: runs --once, logging to the journal; sets $pid, $rc
+        "$DOCKERCLEAND" --config "$@" --once --log-target journal &
+        pid=$!
+        wait $pid
+        rc=$?
+}
+# e2e_removed_names PID: the DOCKERCLEAN_NAME of each removal record, in order.
+e2e_removed_names() {
+        e2e_journal "$1" MESSAGE_ID=c7b9ea3d18b34a68bee697813b22146c |
+                python3 -c 'import sys, json
+for l in sys.stdin:
+    l = l.strip()
+    if l: print(json.loads(l).get("DOCKERCLEAN_NAME", ""))'
+}

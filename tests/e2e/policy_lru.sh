@@ -1,0 +1,45 @@
+# Unused images go least recently used first, and only as many as the low watermark needs: with unused
+# images worth about three times what is needed, the oldest-used go and the rest stay. A cold start
+# orders by seeded times (an image tagged again recently counts as used then). The dry-run plan names
+# exactly what the real run right after removes.
+set -u
+. "$(dirname "$0")/common.bash"
+fx_reset
+
+for x in a b c d e f; do
+        fx_image "lru/$x:1" 40 || fx_fail "build lru/$x"
+        sleep 1.1
+done
+# a is the oldest build but was tagged again just now: used recently.
+dk tag lru/a:1 lru/a:again
+fx_running keeper lru/f:1
+
+mib=$((1024 * 1024))
+high=$(e2e_high_now)
+low=$(e2e_low_for_bytes $((70 * mib)))   # about two of the five unused 40 MiB images
+e2e_config "$scratch/dc.conf" "$high" "$low" '{ type = "unused-images"; min_age = "0s"; }'
+echo "clean at $high% down to below $low% (now $(fx_used_percent)%)"
+
+plan=$("$DOCKERCLEAND" --config "$scratch/dc.conf" --once --dry-run --log-target console 2>/dev/null)
+printf '%s\n' "$plan"
+planned=$(printf '%s\n' "$plan" | awk '$1 == "remove-image" { print $2 }' | tr '\n' ' ')
+echo "planned: $planned"
+fx_check "dry run removed nothing" fx_exists lru/b:1
+fx_check "the plan starts with the least recently used (b, then c)" grep -q '^lru/b:1 lru/c:1 ' <<<"$planned"
+fx_check "the plan never names the recently tagged image" eval '! grep -q "lru/a:" <<<"$planned"'
+fx_check "the plan never names the image a running container uses" eval '! grep -q "lru/f:1" <<<"$planned"'
+
+e2e_run_once "$scratch/dc.conf"
+fx_check "exit 0" test "$rc" = 0
+removed=$(e2e_removed_names "$pid" | tr '\n' ' ')
+echo "removed: $removed"
+fx_check "the real run removed what the plan said, in order ($removed = $planned)" test "$removed" = "$planned"
+fx_check "usage is below the low watermark" fx_lt "$(fx_used_percent)" "$low"
+fx_check "least recently used went: b" fx_gone lru/b:1
+fx_check "least recently used went: c" fx_gone lru/c:1
+fx_check "and no further: d stays" fx_exists lru/d:1
+fx_check "e stays" fx_exists lru/e:1
+fx_check "the recently tagged image stays, both tags" eval 'fx_exists lru/a:1 && fx_exists lru/a:again'
+fx_check "the running container's image stays" fx_exists lru/f:1
+dk rm -f keeper >/dev/null
+fx_done
