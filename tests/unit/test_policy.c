@@ -253,6 +253,7 @@ START_TEST(test_image_protected_table) {
                 { "registry:5000/*", "registry:5000/app:v1", true },
                 { "registry", "registry:5000/app:v1", false },
                 { "*:latest", "bb:latest", true },
+                { "*:1", "team/app:1", true },                     /* a star crosses '/' */
                 { "ngin", "nginx:1", false },
                 { "*", "anything:1", true },
                 { "gitlab/gitlab-runner:*", "gitlab/gitlab-runner:alpine-v16", true },
