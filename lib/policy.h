@@ -101,6 +101,8 @@ struct policy_image {
         struct engine_labels labels;
         const char *parent_id;           /* NULL or "" = none */
         int64_t last_tag_time_ns;        /* Metadata.LastTagTime; only history seeding reads it */
+        char *const *digests;            /* NULL-terminated RepoDigests ("repo@sha256:..."); only the history
+                                          * reads them, to resolve uses by digest; NULL = none */
 };
 
 struct policy_volume {
