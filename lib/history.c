@@ -1,0 +1,577 @@
+/* history.c: the image usage history (see history.h). File I/O only in load and save. */
+#include "history.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "macro.h"
+
+#define KEY_MAX 512
+#define LINE_MAX_BYTES 1024
+#define FILE_MAX_BYTES ((off_t) 64 * 1024 * 1024)
+#define ID_PREFIX "sha256:"
+#define ID_HEX_LEN 64
+#define SHORT_ID_MIN 4
+
+struct entry {
+        char *key;
+        int64_t ns;
+};
+
+/* Sorted by key: binary search, and a deterministic file. */
+struct table {
+        struct entry *items;
+        size_t n, allocated;
+};
+
+struct history {
+        char *state_dir;               /* NULL = memory only */
+        struct table ids;              /* "sha256:<64 hex>" */
+        struct table names;            /* references and short ids not resolved yet */
+        char **present;                /* sorted image ids of the last history_seed(); NULL = never seeded */
+        size_t n_present;
+        int64_t present_ns;
+        bool dirty;
+};
+
+static bool streq(const char *a, const char *b) {
+        return strcmp(a, b) == 0;
+}
+
+static bool startswith(const char *s, const char *prefix) {
+        return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static bool is_hex(const char *s, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+                        return false;
+        return true;
+}
+
+static bool is_full_id(const char *key) {
+        return startswith(key, ID_PREFIX) && strlen(key) == strlen(ID_PREFIX) + ID_HEX_LEN &&
+               is_hex(key + strlen(ID_PREFIX), ID_HEX_LEN);
+}
+
+static bool key_valid(const char *key) {
+        size_t n = strlen(key);
+        if (n == 0 || n > KEY_MAX)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char) key[i] <= ' ' || key[i] == 0x7f)
+                        return false;
+        return true;
+}
+
+/* ---- tables ------------------------------------------------------------------------------------- */
+
+/* Lower bound of key; *ret_found says whether it is there. */
+static size_t table_search(const struct table *t, const char *key, bool *ret_found) {
+        size_t lo = 0, hi = t->n;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (strcmp(t->items[mid].key, key) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *ret_found = lo < t->n && streq(t->items[lo].key, key);
+        return lo;
+}
+
+static int64_t table_get(const struct table *t, const char *key) {
+        bool found;
+        size_t i = table_search(t, key, &found);
+        return found ? t->items[i].ns : 0;
+}
+
+/* Keeps the later time. 1 = changed, 0 = not, -ENOMEM. */
+static int table_put(struct table *t, const char *key, int64_t ns) {
+        bool found;
+        size_t i = table_search(t, key, &found);
+        if (found) {
+                if (t->items[i].ns >= ns)
+                        return 0;
+                t->items[i].ns = ns;
+                return 1;
+        }
+        if (t->n == t->allocated) {
+                size_t n = MAX(t->allocated * 2, (size_t) 64);
+                struct entry *e = reallocarray(t->items, n, sizeof(*e));
+                if (!e)
+                        return -ENOMEM;
+                t->items = e;
+                t->allocated = n;
+        }
+        char *k = strdup(key);
+        if (!k)
+                return -ENOMEM;
+        memmove(t->items + i + 1, t->items + i, (t->n - i) * sizeof(*t->items));
+        t->items[i] = (struct entry) { k, ns };
+        t->n++;
+        return 1;
+}
+
+static void table_remove_at(struct table *t, size_t i) {
+        free(t->items[i].key);
+        memmove(t->items + i, t->items + i + 1, (t->n - i - 1) * sizeof(*t->items));
+        t->n--;
+}
+
+static void table_done(struct table *t) {
+        for (size_t i = 0; i < t->n; i++)
+                free(t->items[i].key);
+        free(t->items);
+        *t = (struct table) {};
+}
+
+/* ---- names -------------------------------------------------------------------------------------- */
+
+/* "sha256:<hex>" for a full id, also for a bare 64-hex one (as Podman writes ids); NULL for anything else. */
+static const char *normalize_id(const char *id, char buf[static sizeof(ID_PREFIX) + ID_HEX_LEN]) {
+        if (strlen(id) == ID_HEX_LEN && is_hex(id, ID_HEX_LEN)) {
+                snprintf(buf, sizeof(ID_PREFIX) + ID_HEX_LEN, ID_PREFIX "%s", id);
+                return buf;
+        }
+        return is_full_id(id) ? id : NULL;
+}
+
+/* Routes a key to its table: full ids to ids, the rest to names. */
+static int history_put(struct history *h, const char *key, int64_t ns) {
+        char buf[sizeof(ID_PREFIX) + ID_HEX_LEN];
+        const char *id = normalize_id(key, buf);
+        int r = table_put(id ? &h->ids : &h->names, id ? id : key, ns);
+        if (r > 0)
+                h->dirty = true;
+        return r;
+}
+
+/* The familiar form of a reference: no "docker.io/" or "library/" prefix, ":latest" when it has neither
+ * tag nor digest. Podman lists "docker.io/library/busybox:latest", events say "busybox". */
+static void normalize_ref(const char *in, char *out, size_t size) {
+        const char *s = in;
+        if (startswith(s, "docker.io/"))
+                s += strlen("docker.io/");
+        else if (startswith(s, "index.docker.io/"))
+                s += strlen("index.docker.io/");
+        if (startswith(s, "library/") && !strchr(s + strlen("library/"), '/'))
+                s += strlen("library/");
+        const char *slash = strrchr(s, '/');
+        bool tagged = strchr(s, '@') || strchr(slash ? slash : s, ':');
+        snprintf(out, size, "%s%s", s, tagged ? "" : ":latest");
+}
+
+static bool refs_equal(const char *a, const char *b) {
+        char na[KEY_MAX + 32], nb[KEY_MAX + 32];
+        if (streq(a, b))
+                return true;
+        normalize_ref(a, na, sizeof(na));
+        normalize_ref(b, nb, sizeof(nb));
+        return streq(na, nb);
+}
+
+static bool name_matches_image(const char *name, const char *id, char *const *tags, char *const *digests) {
+        if (id) {
+                const char *hex = startswith(name, ID_PREFIX) ? name + strlen(ID_PREFIX) : name;
+                const char *idhex = startswith(id, ID_PREFIX) ? id + strlen(ID_PREFIX) : id;
+                size_t n = strlen(hex);
+                if (n >= SHORT_ID_MIN && is_hex(hex, n) && strncmp(idhex, hex, n) == 0)
+                        return true;
+        }
+        for (char *const *t = tags; t && *t; t++)
+                if (refs_equal(name, *t))
+                        return true;
+        for (char *const *d = digests; d && *d; d++)
+                if (refs_equal(name, *d))
+                        return true;
+        return false;
+}
+
+/* ---- life cycle --------------------------------------------------------------------------------- */
+
+static void present_done(struct history *h) {
+        for (size_t i = 0; i < h->n_present; i++)
+                free(h->present[i]);
+        free(h->present);
+        h->present = NULL;
+        h->n_present = 0;
+}
+
+void history_free(struct history *h) {
+        if (!h)
+                return;
+        table_done(&h->ids);
+        table_done(&h->names);
+        present_done(h);
+        free(h->state_dir);
+        free(h);
+}
+
+static void history_freep(struct history **h) {
+        history_free(*h);
+}
+
+int history_new(const char *state_dir, struct history **ret) {
+        if (!ret)
+                return -EINVAL;
+        _cleanup_(history_freep) struct history *h = calloc(1, sizeof(*h));
+        if (!h)
+                return -ENOMEM;
+        if (state_dir && *state_dir && !(h->state_dir = strdup(state_dir)))
+                return -ENOMEM;
+        *ret = TAKE_PTR(h);
+        return 0;
+}
+
+size_t history_size(const struct history *h) {
+        return h ? h->ids.n + h->names.n : 0;
+}
+
+bool history_dirty(const struct history *h) {
+        return h && h->dirty;
+}
+
+/* ---- uses --------------------------------------------------------------------------------------- */
+
+int history_note_use(struct history *h, const char *image, int64_t time_ns) {
+        if (!h || !image || !key_valid(image) || time_ns <= 0)
+                return -EINVAL;
+        return history_put(h, image, time_ns);
+}
+
+static bool in_set(const char *s, const char *const *set) {
+        for (; *set; set++)
+                if (streq(s, *set))
+                        return true;
+        return false;
+}
+
+int history_note_event(struct history *h, const char *type, const char *action, const char *actor_id,
+                       const char *image, int64_t time_ns) {
+        static const char *const container_uses[] = { "create", "start", "die", "commit", NULL };
+        static const char *const image_uses[] = { "pull", "tag", "load", "import", "build", "commit", NULL };
+        const char *name = NULL;
+
+        if (!h)
+                return -EINVAL;
+        if (!type || !action)
+                return 0;
+        if (streq(type, "container") && in_set(action, container_uses))
+                name = image;
+        else if (streq(type, "image") && in_set(action, image_uses))
+                name = actor_id;
+        if (!name || !*name)
+                return 0;
+        int r = history_note_use(h, name, time_ns);
+        return r < 0 ? r : 1;
+}
+
+static bool container_live(enum engine_container_state s) {
+        return s == ENGINE_CONTAINER_RUNNING || s == ENGINE_CONTAINER_PAUSED || s == ENGINE_CONTAINER_RESTARTING;
+}
+
+static int strcmp_ptr(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+int history_seed(struct history *h, const struct policy_snapshot *s, int64_t now_ns) {
+        char buf[sizeof(ID_PREFIX) + ID_HEX_LEN];
+        int r;
+
+        if (!h || !s || (s->n_images > 0 && !s->images) || (s->n_containers > 0 && !s->containers))
+                return -EINVAL;
+
+        /* Names first, while they still point where they pointed when they were used. Only full ids are
+         * written here, so the names table does not move under the loop. */
+        for (size_t i = h->names.n; i-- > 0;) {
+                const struct entry *e = &h->names.items[i];
+                bool matched = false;
+                for (size_t j = 0; j < s->n_images; j++) {
+                        const struct policy_image *im = &s->images[j];
+                        const char *id = im->id ? normalize_id(im->id, buf) : NULL;
+                        if (!id || !name_matches_image(e->key, id, im->tags, im->digests))
+                                continue;
+                        r = table_put(&h->ids, id, e->ns);
+                        if (r < 0)
+                                return r;
+                        matched = true;
+                }
+                if (matched) {
+                        table_remove_at(&h->names, i);
+                        h->dirty = true;
+                }
+        }
+
+        for (size_t j = 0; j < s->n_images; j++) {
+                const struct policy_image *im = &s->images[j];
+                const char *id = im->id ? normalize_id(im->id, buf) : NULL;
+                if (!id)
+                        continue;
+                int64_t t = MAX(im->created_ns, im->last_tag_time_ns);
+                for (size_t k = 0; k < s->n_containers; k++) {
+                        const struct policy_container *c = &s->containers[k];
+                        if (!c->image_id || !streq(c->image_id, im->id))
+                                continue;
+                        t = MAX(t, MAX(c->created_ns, c->finished_at_ns));
+                        if (container_live(c->state))
+                                t = MAX(t, now_ns);
+                }
+                if (t > 0) {
+                        r = history_put(h, id, t);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        /* Remember what exists, for pruning at save time. */
+        _cleanup_strv_free_ char **present = calloc(s->n_images + 1, sizeof(char *));
+        if (!present)
+                return -ENOMEM;
+        size_t n = 0;
+        for (size_t j = 0; j < s->n_images; j++) {
+                const char *id = s->images[j].id ? normalize_id(s->images[j].id, buf) : NULL;
+                if (!id)
+                        continue;
+                present[n] = strdup(id);
+                if (!present[n])
+                        return -ENOMEM;
+                n++;
+        }
+        qsort(present, n, sizeof(char *), strcmp_ptr);
+        present_done(h);
+        h->present = TAKE_PTR(present);
+        h->n_present = n;
+        h->present_ns = now_ns;
+        return 0;
+}
+
+static int64_t last_used(const struct history *h, const char *id, char *const *tags, char *const *digests) {
+        char buf[sizeof(ID_PREFIX) + ID_HEX_LEN];
+        const char *key = id ? normalize_id(id, buf) : NULL;
+        int64_t t = key ? table_get(&h->ids, key) : 0;
+
+        for (size_t i = 0; i < h->names.n; i++)
+                if (name_matches_image(h->names.items[i].key, id, tags, digests))
+                        t = MAX(t, h->names.items[i].ns);
+        return t;
+}
+
+int64_t history_last_used(const struct history *h, const char *id, char *const *tags) {
+        return h ? last_used(h, id, tags, NULL) : 0;
+}
+
+void history_fill_snapshot(const struct history *h, struct policy_image *images, size_t n_images) {
+        for (size_t i = 0; h && i < n_images; i++)
+                images[i].last_used_ns = last_used(h, images[i].id, images[i].tags, images[i].digests);
+}
+
+/* ---- files -------------------------------------------------------------------------------------- */
+
+static int history_path(const char *dir, const char *suffix, char **ret) {
+        char *p;
+        if (asprintf(&p, "%s/%s%s", dir, HISTORY_FILE_NAME, suffix) < 0)
+                return -ENOMEM;
+        *ret = p;
+        return 0;
+}
+
+/* Parses one "KEY NS" line (newline already cut). */
+static int parse_entry(struct history *h, char *line) {
+        char *sp = strchr(line, ' ');
+        if (!sp || sp == line)
+                return -EBADMSG;
+        *sp = 0;
+        const char *num = sp + 1;
+        size_t n = strlen(num);
+        /* digits only: strtoll alone would take signs, spaces and "0x" */
+        if (n == 0 || n > 19 || strspn(num, "0123456789") != n)
+                return -EBADMSG;
+        errno = 0;
+        long long v = strtoll(num, NULL, 10);
+        if (errno != 0 || v <= 0 || !key_valid(line))
+                return -EBADMSG;
+        int r = history_put(h, line, (int64_t) v);
+        return r < 0 ? r : 0;
+}
+
+/* Reads the whole file into h; *ret_line_no is the line it stopped at (1-based), also on failure. */
+static int parse_file(FILE *f, struct history *h, unsigned *ret_line_no) {
+        _cleanup_free_ char *line = NULL;
+        size_t allocated = 0;
+        unsigned line_no = 0;
+        int r;
+
+        *ret_line_no = 1;
+        for (;;) {
+                errno = 0;
+                ssize_t n = getline(&line, &allocated, f);
+                if (n < 0) {
+                        if (ferror(f))
+                                return errno > 0 ? -errno : -EIO;
+                        break;
+                }
+                *ret_line_no = ++line_no;
+                /* A line without its newline is a torn or hand-mangled file: reject rather than guess. */
+                if (n > LINE_MAX_BYTES || memchr(line, 0, (size_t) n) || line[n - 1] != '\n')
+                        return -EBADMSG;
+                line[n - 1] = 0;
+                if (line_no == 1) {
+                        if (!streq(line, HISTORY_HEADER))
+                                return -EBADMSG;
+                        continue;
+                }
+                r = parse_entry(h, line);
+                if (r < 0)
+                        return r;
+        }
+        return line_no == 0 ? -EBADMSG : 0; /* empty: the header is missing */
+}
+
+int history_load_full(const char *state_dir, struct history **ret, unsigned *error_line) {
+        _cleanup_(history_freep) struct history *h = NULL;
+        _cleanup_free_ char *path = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        unsigned line_no;
+        struct stat st;
+        int r;
+
+        if (!state_dir || !*state_dir || !ret)
+                return -EINVAL;
+        r = history_path(state_dir, "", &path);
+        if (r < 0)
+                return r;
+        f = fopen(path, "re");
+        if (!f)
+                return negative_errno();
+        if (fstat(fileno(f), &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADMSG;
+        if (st.st_size > FILE_MAX_BYTES)
+                return -EFBIG;
+        r = history_new(state_dir, &h);
+        if (r < 0)
+                return r;
+        r = parse_file(f, h, &line_no);
+        if (r < 0) {
+                if (r == -EBADMSG && error_line)
+                        *error_line = line_no;
+                return r;
+        }
+        h->dirty = false;
+        *ret = TAKE_PTR(h);
+        return 0;
+}
+
+int history_load(const char *state_dir, struct history **ret) {
+        return history_load_full(state_dir, ret, NULL);
+}
+
+static bool present_contains(const struct history *h, const char *id) {
+        size_t lo = 0, hi = h->n_present;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(h->present[mid], id);
+                if (c == 0)
+                        return true;
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return false;
+}
+
+/* Forgets entries for images that were gone at the last seed, except uses noted since. */
+static void history_prune(struct history *h) {
+        if (!h->present)
+                return;
+        for (size_t i = h->ids.n; i-- > 0;)
+                if (h->ids.items[i].ns < h->present_ns && !present_contains(h, h->ids.items[i].key)) {
+                        table_remove_at(&h->ids, i);
+                        h->dirty = true;
+                }
+        /* Names that matched an image were folded at seed time; those left named nothing then. */
+        for (size_t i = h->names.n; i-- > 0;)
+                if (h->names.items[i].ns < h->present_ns) {
+                        table_remove_at(&h->names, i);
+                        h->dirty = true;
+                }
+}
+
+static int write_table(FILE *f, const struct table *t) {
+        for (size_t i = 0; i < t->n; i++)
+                if (fprintf(f, "%s %" PRIi64 "\n", t->items[i].key, t->items[i].ns) < 0)
+                        return -EIO;
+        return 0;
+}
+
+static int fsync_directory(const char *dir) {
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        if (fsync(fd) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* Writes and fsyncs the temporary file. */
+static int write_file(const char *tmp, const struct history *h) {
+        _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return negative_errno();
+        _cleanup_fclose_ FILE *f = fdopen(fd, "w");
+        if (!f)
+                return negative_errno();
+        TAKE_FD(fd); /* the FILE owns it now */
+
+        if (fprintf(f, "%s\n", HISTORY_HEADER) < 0 || write_table(f, &h->ids) < 0 || write_table(f, &h->names) < 0 ||
+            fflush(f) != 0)
+                return negative_errno();
+        if (fsync(fileno(f)) < 0)
+                return negative_errno();
+        if (fclose(TAKE_PTR(f)) != 0)
+                return negative_errno();
+        return 0;
+}
+
+int history_save(struct history *h) {
+        _cleanup_free_ char *path = NULL, *tmp = NULL;
+        int r;
+
+        if (!h)
+                return -EINVAL;
+        history_prune(h);
+        if (!h->state_dir || !h->dirty)
+                return 0;
+        r = history_path(h->state_dir, "", &path);
+        if (r < 0)
+                return r;
+        r = history_path(h->state_dir, ".tmp", &tmp);
+        if (r < 0)
+                return r;
+        /* systemd's StateDirectory= makes it; a hand-run daemon may not have. One level only. */
+        if (mkdir(h->state_dir, 0755) < 0 && errno != EEXIST)
+                return negative_errno();
+
+        r = write_file(tmp, h);
+        if (r >= 0 && rename(tmp, path) < 0)
+                r = negative_errno();
+        if (r < 0) {
+                (void) unlink(tmp);
+                return r;
+        }
+        /* The rename is durable only once the directory is. */
+        r = fsync_directory(h->state_dir);
+        if (r < 0)
+                return r;
+        h->dirty = false;
+        return 0;
+}
