@@ -83,3 +83,14 @@ int config_tier_type_from_string(const char *s); /* -EINVAL if unknown */
 int config_parse_size(const char *s, uint64_t *ret_bytes);
 int config_parse_duration(const char *s, uint64_t *ret_sec);
 int config_parse_percent(const char *s, double *ret_percent);
+
+/* Added with lib/config.c: the inverse of the value parsers, i.e. the canonical spellings config_print
+ * writes ("10G", "1h30m", "85%"); each parses back to exactly the same value. Return buf. */
+#define CONFIG_VALUE_STRING_MAX 32
+const char *config_format_size(uint64_t bytes, char buf[static CONFIG_VALUE_STRING_MAX]);
+const char *config_format_duration(uint64_t sec, char buf[static CONFIG_VALUE_STRING_MAX]);
+const char *config_format_percent(double percent, char buf[static CONFIG_VALUE_STRING_MAX]);
+/* log_level names ("debug", "info", "notice", "warning", "err"; also "warn", "error") <-> LOG_* values,
+ * e.g. for a --log-level option. from_string returns -EINVAL if unknown, to_string NULL. */
+int config_log_level_from_string(const char *s);
+const char *config_log_level_to_string(int level);
