@@ -5,7 +5,8 @@
  *   1. usage_measure(); if !policy_triggered(), nothing to do.
  *   2. List containers, images, volumes, networks and the build cache through the engine and fill a
  *      struct policy_snapshot (borrowed pointers into the engine's lists are fine: the planner copies
- *      whatever it keeps). Fill images[].last_used_ns from the history (history_fill_snapshot()).
+ *      whatever it keeps). Then history_seed(h, &snapshot, now) and history_fill_snapshot() (in that
+ *      order: seeding resolves names and adds Created/LastTagTime/container times) fill images[].last_used_ns.
  *   3. policy_plan() -> ordered actions. Run them in order; after each removal re-measure and stop as
  *      soon as policy_targets_met() holds on the *measured* usage, which may happen before or after
  *      plan.n_to_target (estimates are rough: shared layers, filesystem overhead). A dry run shows
@@ -110,7 +111,8 @@ struct policy_volume {
         bool anonymous;
         int64_t created_ns;              /* 0 = unknown: then only a min_age of 0 lets it go */
         uint64_t size;                   /* 0 when unknown */
-        int64_t ref_count;               /* from /system/df; > 0 keeps it; < 0 = unknown (containers[].volumes decide) */
+        int64_t ref_count;               /* from /system/df; > 0 keeps it; < 0 = unknown (then
+                                          * containers[].volumes alone decide) */
         struct engine_labels labels;
 };
 

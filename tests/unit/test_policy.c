@@ -695,7 +695,8 @@ static bool plans_equal(const struct policy_plan *a, const struct policy_plan *b
                 return false;
         for (size_t i = 0; i < a->n_actions; i++) {
                 const struct policy_action *x = &a->actions[i], *y = &b->actions[i];
-                if (x->kind != y->kind || x->estimated_bytes != y->estimated_bytes || x->keep_storage != y->keep_storage)
+                if (x->kind != y->kind || x->estimated_bytes != y->estimated_bytes ||
+                    x->keep_storage != y->keep_storage)
                         return false;
                 if ((x->id || y->id) && (!x->id || !y->id || strcmp(x->id, y->id) != 0))
                         return false;
@@ -864,12 +865,16 @@ START_TEST(test_n_to_target) {
         c.disk.target_free = 30 * GiB; /* 95 % used: 25 GiB needed */
         enum config_tier_type only[] = { CONFIG_TIER_STOPPED_CONTAINERS };
         set_tiers(&c, only, 1);
+#define EXITED(name, created, size)                                                                 \
+        { .id = name, .image_id = "sha256:x", .state = ENGINE_CONTAINER_EXITED, .created_ns = created, \
+          .size_rw = size }
         struct policy_container k[] = {
-                { .id = "k1", .image_id = "sha256:x", .state = ENGINE_CONTAINER_EXITED, .created_ns = 1, .size_rw = 10 * GiB },
-                { .id = "k2", .image_id = "sha256:x", .state = ENGINE_CONTAINER_EXITED, .created_ns = 2, .size_rw = 10 * GiB },
-                { .id = "k3", .image_id = "sha256:x", .state = ENGINE_CONTAINER_EXITED, .created_ns = 3, .size_rw = 5 * GiB },
-                { .id = "k4", .image_id = "sha256:x", .state = ENGINE_CONTAINER_EXITED, .created_ns = 4, .size_rw = 1 * GiB },
+                EXITED("k1", 1, 10 * GiB),
+                EXITED("k2", 2, 10 * GiB),
+                EXITED("k3", 3, 5 * GiB),
+                EXITED("k4", 4, 1 * GiB),
         };
+#undef EXITED
         struct policy_snapshot s = snap();
         s.containers = k;
         s.n_containers = ELEMENTSOF(k);

@@ -251,7 +251,8 @@ static void generate(void) {
         s->images = W.images;
         s->volumes = W.volumes;
         s->networks = W.networks;
-        s->build_cache = (struct policy_build_cache) { .supported = chance(70), .total = chance(20) ? 0 : rnd_below(5000) };
+        s->build_cache = (struct policy_build_cache) { .supported = chance(70),
+                                                       .total = chance(20) ? 0 : rnd_below(5000) };
         s->build_cache.reclaimable = rnd_below((unsigned) s->build_cache.total + 1);
 }
 
@@ -579,22 +580,28 @@ static void check_plan(const struct policy_plan *p) {
                         const struct config_tier *t = &c->tiers[ti];
                         switch (t->type) {
                         case CONFIG_TIER_STOPPED_CONTAINERS:
-                                for (size_t j = 0; j < s->n_containers; j++)
+                                for (size_t j = 0; j < s->n_containers; j++) {
+                                        const char *id = W.containers[j].id;
                                         CHECK(!container_eligible(&W.containers[j], t) ||
-                                                      plan_position(p, POLICY_ACTION_REMOVE_CONTAINER, W.containers[j].id) >= 0,
-                                              "eligible container %s left out", W.containers[j].id);
+                                                      plan_position(p, POLICY_ACTION_REMOVE_CONTAINER, id) >= 0,
+                                              "eligible container %s left out", id);
+                                }
                                 break;
                         case CONFIG_TIER_UNUSED_VOLUMES:
-                                for (size_t j = 0; j < s->n_volumes; j++)
+                                for (size_t j = 0; j < s->n_volumes; j++) {
+                                        const char *name = W.volumes[j].name;
                                         CHECK(!volume_eligible(&W.volumes[j], t) ||
-                                                      plan_position(p, POLICY_ACTION_REMOVE_VOLUME, W.volumes[j].name) >= 0,
-                                              "eligible volume %s left out", W.volumes[j].name);
+                                                      plan_position(p, POLICY_ACTION_REMOVE_VOLUME, name) >= 0,
+                                              "eligible volume %s left out", name);
+                                }
                                 break;
                         case CONFIG_TIER_UNUSED_NETWORKS:
-                                for (size_t j = 0; j < s->n_networks; j++)
+                                for (size_t j = 0; j < s->n_networks; j++) {
+                                        const char *id = W.networks[j].id;
                                         CHECK(!network_eligible(&W.networks[j], t) ||
-                                                      plan_position(p, POLICY_ACTION_REMOVE_NETWORK, W.networks[j].id) >= 0,
-                                              "eligible network %s left out", W.networks[j].name);
+                                                      plan_position(p, POLICY_ACTION_REMOVE_NETWORK, id) >= 0,
+                                              "eligible network %s left out", id);
+                                }
                                 break;
                         case CONFIG_TIER_BUILD_CACHE:
                                 CHECK(!(s->build_cache.supported && s->build_cache.total > 0) ||
@@ -613,7 +620,8 @@ static void check_plan(const struct policy_plan *p) {
                                                 continue;
                                         bool child_stays = false;
                                         for (size_t q = 0; q < s->n_images; q++) {
-                                                if (!W.images[q].parent_id || strcmp(W.images[q].parent_id, im->id) != 0)
+                                                const char *parent = W.images[q].parent_id;
+                                                if (!parent || strcmp(parent, im->id) != 0)
                                                         continue;
                                                 int cp = plan_position(p, POLICY_ACTION_REMOVE_IMAGE, W.images[q].id);
                                                 if (cp < 0 || tier_position(p->actions[cp].tier) > (int) ti)
@@ -663,12 +671,12 @@ START_TEST(test_random_plans) {
                 W.config.dry_run = !W.config.dry_run;
                 CHECK(policy_plan(&W.config, &W.usage, &W.snapshot, &q) == 0, "replan");
                 CHECK(q.n_actions == p.n_actions && q.n_to_target == p.n_to_target, "dry_run changed the plan");
-                for (size_t i = 0; i < p.n_actions; i++)
-                        CHECK(p.actions[i].kind == q.actions[i].kind &&
-                                      p.actions[i].estimated_bytes == q.actions[i].estimated_bytes &&
-                                      (p.actions[i].id == q.actions[i].id ||
-                                       (p.actions[i].id && q.actions[i].id && strcmp(p.actions[i].id, q.actions[i].id) == 0)),
+                for (size_t i = 0; i < p.n_actions; i++) {
+                        const struct policy_action *x = &p.actions[i], *y = &q.actions[i];
+                        CHECK(x->kind == y->kind && x->estimated_bytes == y->estimated_bytes &&
+                                      (x->id == y->id || (x->id && y->id && strcmp(x->id, y->id) == 0)),
                               "dry_run changed action %zu", i);
+                }
 
                 total_actions += p.n_actions;
                 truncated += p.truncated;
