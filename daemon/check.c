@@ -31,10 +31,9 @@ int daemon_load_config(const char *path, bool explicit_path, struct config *ret,
                 return 0;
         }
         if (r < 0) {
-                struct log_field f[] = { { "DOCKERCLEAN_CONFIG", path }, { "CODE_LINE_CONFIG", NULL } };
                 char line[16];
                 snprintf(line, sizeof line, "%d", err.line);
-                f[1] = (struct log_field){ "DOCKERCLEAN_CONFIG_LINE", line };
+                struct log_field f[] = { { "DOCKERCLEAN_CONFIG", path }, { "DOCKERCLEAN_CONFIG_LINE", line } };
                 if (reload)
                         log_structured(LOG_ERR, LOG_MID_CONFIG_REJECTED, f, ELEMENTSOF(f),
                                        "%s; keeping the running configuration", err.text[0] ? err.text : strerror(-r));
@@ -290,6 +289,32 @@ static void on_step(const struct cleanup_step *s, void *userdata) {
                                action_object_name(a), s->message && *s->message ? s->message : strerror(-s->result));
 }
 
+void daemon_history_open(struct daemon *d) {
+        if (d->history)
+                return;
+        unsigned line = 0;
+        int r = history_load_full(d->config.state_dir, &d->history, &line);
+        if (r == -EBADMSG)
+                log_warning("%s/%s:%u: the usage history is corrupt; starting afresh from image metadata",
+                            d->config.state_dir, HISTORY_FILE_NAME, line);
+        else if (r < 0 && r != -ENOENT)
+                log_warning("Cannot read the usage history in %s (%s); starting afresh from image metadata",
+                            d->config.state_dir, strerror(-r));
+        if (!d->history) {
+                r = history_new(d->config.state_dir, &d->history);
+                if (r < 0)
+                        log_warning("Cannot keep a usage history: %s", strerror(-r));
+        }
+}
+
+static void save_history(struct daemon *d) {
+        if (!d->history || !history_dirty(d->history))
+                return;
+        int r = history_save(d->history);
+        if (r < 0)
+                log_warning("Cannot save the usage history in %s: %s", d->config.state_dir, strerror(-r));
+}
+
 /* One round: snapshot, plan, carry out. Returns 0 with *ret filled, or -errno. */
 static int clean_round(struct daemon *d, const struct config *c, bool print, const struct usage *u,
                        struct cleanup_result *ret, size_t *ret_planned) {
@@ -298,8 +323,6 @@ static int clean_round(struct daemon *d, const struct config *c, bool print, con
         int r = cleanup_snapshot_take(d->engine, c, d->history, now, &snap);
         if (r < 0)
                 return r;
-        if (d->history)
-                history_seed(d->history, &snap.snapshot, now);
 
         _cleanup_(policy_plan_done) struct policy_plan plan = {};
         r = policy_plan(c, u, &snap.snapshot, &plan);
@@ -323,15 +346,6 @@ int daemon_check_and_clean(struct daemon *d, bool print_plan_out) {
                 if (r < 0)
                         return r;
         }
-        if (!d->history && d->config.state_dir && *d->config.state_dir) {
-                r = history_load(d->config.state_dir, &d->history);
-                if (r < 0 && r != -ENOENT)
-                        log_warning("Usage history in %s is unusable (%s); starting afresh", d->config.state_dir,
-                                    strerror(-r));
-                if (!d->history && history_new(d->config.state_dir, &d->history) < 0)
-                        d->history = NULL;
-        }
-
         struct usage u;
         r = usage_measure(d->root_dir, &u);
         if (r < 0) {
@@ -343,6 +357,7 @@ int daemon_check_and_clean(struct daemon *d, bool print_plan_out) {
         bool triggered = policy_triggered(&d->config, &u);
         log_measurement(d, &u, triggered ? LOG_NOTICE : LOG_DEBUG, triggered);
         if (!triggered && !print_plan_out) {
+                save_history(d);
                 daemon_write_metrics(d);
                 return 0;
         }
@@ -423,11 +438,7 @@ int daemon_check_and_clean(struct daemon *d, bool print_plan_out) {
                                        total.after.used_percent, total.after.free_bytes, d->config.disk.high_watermark,
                                        d->config.disk.min_free);
                 }
-                if (d->history) {
-                        int s = history_save(d->history);
-                        if (s < 0)
-                                log_warning("Cannot save the usage history in %s: %s", d->config.state_dir, strerror(-s));
-                }
+                save_history(d);
         }
         daemon_write_metrics(d);
         return r < 0 ? r : 0;

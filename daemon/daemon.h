@@ -64,6 +64,9 @@ int daemon_check_and_clean(struct daemon *d, bool print_plan);
 /* --report: a docker-system-df-like table plus the filesystem figures and the thresholds. */
 int daemon_report(struct daemon *d);
 
+/* Loads the usage history from state_dir (or starts an empty one); logs what is wrong with it. */
+void daemon_history_open(struct daemon *d);
+
 void daemon_done(struct daemon *d);
 
 /* Writes metrics_file (when set) from the current state; logs a failure at debug level only, since a

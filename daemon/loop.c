@@ -188,7 +188,7 @@ static void timer_ack(int fd) {
 }
 
 static void notify_status(const struct daemon *d) {
-        char status[512];
+        char status[640];
         if (!d->engine_up)
                 snprintf(status, sizeof status, "STATUS=engine unreachable: %s", d->engine_error);
         else if (!d->have_usage)
@@ -371,7 +371,7 @@ int loop_run(struct daemon *d) {
         events_stop(&ev);
         if (ev.efd >= 0)
                 close(ev.efd);
-        if (d->history) {
+        if (d->history && history_dirty(d->history)) {
                 r = history_save(d->history);
                 if (r < 0)
                         log_warning("Cannot save the usage history in %s: %s", d->config.state_dir, strerror(-r));

@@ -178,6 +178,7 @@ int main(int argc, char **argv) {
                 r = daemon_report(&d);
                 return r >= 0 ? EXIT_SUCCESS : engine_error_is_unreachable(r) || r == -ETIMEDOUT ? EXIT_UNAVAILABLE : EXIT_FAILURE;
         }
+        daemon_history_open(&d);
         if (a.once) {
                 r = daemon_check_and_clean(&d, /* print_plan= */ d.config.dry_run);
                 if (r >= 0)

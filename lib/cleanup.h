@@ -28,6 +28,7 @@ struct cleanup_snapshot {
         struct engine_network_list networks;
         bool have_networks;
         int64_t *finished_at_ns;       /* per container, from inspect (stopped ones only) */
+        int64_t *last_tag_time_ns;     /* per image, from inspect (only images the history does not know) */
         struct policy_container *pcontainers;
         struct policy_image *pimages;
         struct policy_volume *pvolumes;
