@@ -1,0 +1,1136 @@
+/* engine-json.c: decoders from the Engine API's JSON bodies to the typed structs of engine.h, the
+ * matching *_done() functions and the time parser. No I/O and no curl: see engine-internal.h.
+ *
+ * Shape rules: the top level and every item must have the documented JSON type; an absent field or
+ * a null is the field's default (strings "", arrays empty, numbers as documented in engine.h); a
+ * present field of the wrong type is -EBADMSG. Ids are required. */
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "engine-internal.h"
+
+/* Hands a struct out of a cleanup scope, leaving zeroes behind. */
+#define TAKE_STRUCT(s)                                  \
+        ({                                              \
+                __typeof__(s) _taken_s_ = (s);          \
+                memset(&(s), 0, sizeof(s));             \
+                _taken_s_;                              \
+        })
+
+int engine_error_set(struct engine_error *err, int code, const char *fmt, ...) {
+        if (!err)
+                return code;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+        err->code = code;
+        return code;
+}
+
+/* Where a decoder is, for the error message: "/containers/json[3]: \"Id\" is not a string". */
+struct dec {
+        struct engine_error *err;
+        const char *what;
+        ssize_t item;
+};
+
+_printf_(2, 3) static int bad(const struct dec *d, const char *fmt, ...) {
+        char detail[384];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(detail, sizeof detail, fmt, ap);
+        va_end(ap);
+        if (d->item >= 0)
+                return engine_error_set(d->err, -EBADMSG, "malformed answer to %s[%zd]: %s", d->what, d->item,
+                                        detail);
+        return engine_error_set(d->err, -EBADMSG, "malformed answer to %s: %s", d->what, detail);
+}
+
+static const char *json_type_name(const json_t *j) {
+        switch (json_typeof(j)) {
+        case JSON_OBJECT:
+                return "an object";
+        case JSON_ARRAY:
+                return "an array";
+        case JSON_STRING:
+                return "a string";
+        case JSON_INTEGER:
+        case JSON_REAL:
+                return "a number";
+        case JSON_TRUE:
+        case JSON_FALSE:
+                return "a boolean";
+        case JSON_NULL:
+                return "null";
+        }
+        return "?";
+}
+
+static int parse(const struct dec *d, const char *buf, size_t len, json_type want, json_t **ret) {
+        json_error_t je;
+        json_t *j;
+
+        if (len == 0)
+                return bad(d, "empty body");
+        /* jansson rejects \u0000 in strings by default, so every string is a proper C string, and it
+         * caps nesting depth, so hostile input cannot exhaust the stack. */
+        j = json_loadb(buf, len, 0, &je);
+        if (!j) {
+                if (json_error_code(&je) == json_error_out_of_memory)
+                        return engine_error_set(d->err, -ENOMEM, "out of memory decoding %s", d->what);
+                return bad(d, "%s at byte %d", je.text, je.position);
+        }
+        if (json_typeof(j) != want) {
+                const char *got = json_type_name(j);
+                json_decref(j);
+                return bad(d, "expected %s, got %s", want == JSON_ARRAY ? "an array" : "an object", got);
+        }
+        *ret = j;
+        return 0;
+}
+
+/* A member, with null treated as absent. */
+static json_t *member(const json_t *o, const char *key) {
+        json_t *v = json_object_get(o, key);
+        return json_is_null(v) ? NULL : v;
+}
+
+static int get_object(const struct dec *d, const json_t *o, const char *key, json_t **ret) {
+        json_t *v = member(o, key);
+        if (v && !json_is_object(v))
+                return bad(d, "\"%s\" is %s, not an object", key, json_type_name(v));
+        *ret = v;
+        return 0;
+}
+
+static int get_array(const struct dec *d, const json_t *o, const char *key, json_t **ret) {
+        json_t *v = member(o, key);
+        if (v && !json_is_array(v))
+                return bad(d, "\"%s\" is %s, not an array", key, json_type_name(v));
+        *ret = v;
+        return 0;
+}
+
+/* A borrowed string; "" when absent (or -EBADMSG when required). */
+static int peek_str(const struct dec *d, const json_t *o, const char *key, bool required, const char **ret) {
+        json_t *v = member(o, key);
+        if (!v) {
+                if (required)
+                        return bad(d, "\"%s\" is missing", key);
+                *ret = "";
+                return 0;
+        }
+        if (!json_is_string(v))
+                return bad(d, "\"%s\" is %s, not a string", key, json_type_name(v));
+        if (required && json_string_length(v) == 0)
+                return bad(d, "\"%s\" is empty", key);
+        *ret = json_string_value(v);
+        return 0;
+}
+
+static int get_str(const struct dec *d, const json_t *o, const char *key, bool required, char **ret) {
+        const char *s;
+        int r = peek_str(d, o, key, required, &s);
+        if (r < 0)
+                return r;
+        char *c = strdup(s);
+        if (!c)
+                return -ENOMEM;
+        *ret = c;
+        return 0;
+}
+
+static int json_to_int64(const struct dec *d, const char *key, const json_t *v, int64_t *ret) {
+        if (json_is_integer(v)) {
+                *ret = json_integer_value(v);
+                return 0;
+        }
+        if (json_is_real(v)) {
+                /* Not what Docker sends, but harmless: sizes as 1.5e9 still mean bytes. */
+                double x = json_real_value(v);
+                if (!isfinite(x) || x < -9.2e18 || x > 9.2e18)
+                        return bad(d, "\"%s\" is out of range", key);
+                *ret = (int64_t) x;
+                return 0;
+        }
+        return bad(d, "\"%s\" is %s, not a number", key, json_type_name(v));
+}
+
+static int get_int(const struct dec *d, const json_t *o, const char *key, int64_t def, int64_t *ret) {
+        json_t *v = member(o, key);
+        if (!v) {
+                *ret = def;
+                return 0;
+        }
+        return json_to_int64(d, key, v, ret);
+}
+
+static int get_bool(const struct dec *d, const json_t *o, const char *key, bool *ret) {
+        json_t *v = member(o, key);
+        if (!v) {
+                *ret = false;
+                return 0;
+        }
+        if (!json_is_boolean(v))
+                return bad(d, "\"%s\" is %s, not a boolean", key, json_type_name(v));
+        *ret = json_is_true(v);
+        return 0;
+}
+
+/* RFC 3339 string to unix ns; absent, null or "" = 0. */
+static int get_time(const struct dec *d, const json_t *o, const char *key, int64_t *ret_ns) {
+        const char *s;
+        int r = peek_str(d, o, key, false, &s);
+        if (r < 0)
+                return r;
+        if (!*s) {
+                *ret_ns = 0;
+                return 0;
+        }
+        r = engine_parse_time(s, ret_ns);
+        if (r < 0)
+                return bad(d, "\"%s\" is not an RFC 3339 time in range: \"%.64s\"", key, s);
+        return 0;
+}
+
+static void labels_free(struct engine_labels *l) {
+        for (size_t i = 0; i < l->n; i++) {
+                free(l->items[i].key);
+                free(l->items[i].value);
+        }
+        free(l->items);
+        *l = (struct engine_labels) {};
+}
+
+static int labels_from_object(const struct dec *d, const char *key, json_t *o, struct engine_labels *ret) {
+        struct engine_labels l = {};
+        const char *k;
+        json_t *v;
+
+        if (!o) {
+                *ret = l;
+                return 0;
+        }
+        l.items = calloc(MAX(json_object_size(o), (size_t) 1), sizeof *l.items);
+        if (!l.items)
+                return -ENOMEM;
+        json_object_foreach(o, k, v) {
+                if (!json_is_string(v)) {
+                        labels_free(&l);
+                        return bad(d, "\"%s\".\"%.64s\" is %s, not a string", key, k, json_type_name(v));
+                }
+                struct engine_kv *kv = &l.items[l.n++];
+                kv->key = strdup(k);
+                kv->value = strdup(json_string_value(v));
+                if (!kv->key || !kv->value) {
+                        labels_free(&l);
+                        return -ENOMEM;
+                }
+        }
+        *ret = l;
+        return 0;
+}
+
+static int get_labels(const struct dec *d, const json_t *o, const char *key, struct engine_labels *ret) {
+        json_t *v = NULL;
+        int r = get_object(d, o, key, &v);
+        if (r < 0)
+                return r;
+        return labels_from_object(d, key, v, ret);
+}
+
+const char *engine_labels_get(const struct engine_labels *l, const char *key) {
+        if (!l || !key)
+                return NULL;
+        for (size_t i = 0; i < l->n; i++)
+                if (strcmp(l->items[i].key, key) == 0)
+                        return l->items[i].value;
+        return NULL;
+}
+
+/* A NULL-terminated copy of an array of strings, without the entries equal to skip. */
+static int get_strv(const struct dec *d, const json_t *o, const char *key, const char *skip, char ***ret) {
+        json_t *a = NULL, *v = NULL;
+        size_t i, n = 0;
+        int r = get_array(d, o, key, &a);
+        if (r < 0)
+                return r;
+        _cleanup_strv_free_ char **strv = calloc(json_array_size(a) + 1, sizeof(char *));
+        if (!strv)
+                return -ENOMEM;
+        json_array_foreach(a, i, v) {
+                if (!json_is_string(v))
+                        return bad(d, "\"%s\"[%zu] is %s, not a string", key, i, json_type_name(v));
+                if (skip && strcmp(json_string_value(v), skip) == 0)
+                        continue;
+                strv[n] = strdup(json_string_value(v));
+                if (!strv[n])
+                        return -ENOMEM;
+                n++;
+        }
+        *ret = TAKE_PTR(strv);
+        return 0;
+}
+
+static void strv_free(char **strv) {
+        strv_freep(&strv);
+}
+
+/* Seconds and nanoseconds since the epoch for a proleptic Gregorian civil date (Howard Hinnant's
+ * days_from_civil), so no libc time zone state is involved. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+        y -= m <= 2;
+        int64_t era = (y >= 0 ? y : y - 399) / 400;
+        unsigned yoe = (unsigned) (y - era * 400);
+        unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+        unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        return era * 146097 + (int64_t) doe - 719468;
+}
+
+static bool is_leap(unsigned y) {
+        return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static bool digits(const char *s, size_t n, unsigned *ret) {
+        unsigned v = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return false;
+                v = v * 10 + (unsigned) (s[i] - '0');
+        }
+        *ret = v;
+        return true;
+}
+
+int engine_parse_time(const char *s, int64_t *ret_ns) {
+        static const unsigned mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+        unsigned year, mon, day, hour, min, sec, oh = 0, om = 0;
+        int64_t frac = 0, scale = 1000000000;
+        int sign = 0;
+
+        if (!s || !ret_ns)
+                return -EINVAL;
+        /* YYYY-MM-DDTHH:MM:SS */
+        if (strnlen(s, 19) < 19 || !digits(s, 4, &year) || s[4] != '-' || !digits(s + 5, 2, &mon) || s[7] != '-' ||
+            !digits(s + 8, 2, &day) || !strchr("Tt ", s[10]) || s[10] == 0 || !digits(s + 11, 2, &hour) ||
+            s[13] != ':' || !digits(s + 14, 2, &min) || s[16] != ':' || !digits(s + 17, 2, &sec))
+                return -EINVAL;
+        if (mon < 1 || mon > 12 || day < 1 || day > mdays[mon - 1] + (mon == 2 && is_leap(year)) || hour > 23 ||
+            min > 59 || sec > 59)
+                return -EINVAL;
+        s += 19;
+        if (*s == '.' || *s == ',') {
+                s++;
+                if (*s < '0' || *s > '9')
+                        return -EINVAL;
+                /* Go prints up to 9 digits; more are accepted and truncated to ns. */
+                for (; *s >= '0' && *s <= '9'; s++)
+                        if (scale > 1) {
+                                scale /= 10;
+                                frac += (*s - '0') * scale;
+                        }
+        }
+        if (*s == 'Z' || *s == 'z')
+                s++;
+        else if (*s == '+' || *s == '-') {
+                sign = *s == '+' ? 1 : -1;
+                if (!digits(s + 1, 2, &oh) || s[3] != ':' || !digits(s + 4, 2, &om) || oh > 23 || om > 59)
+                        return -EINVAL;
+                s += 6;
+        } else
+                return -EINVAL;
+        if (*s)
+                return -EINVAL;
+
+        int64_t secs = days_from_civil(year, mon, day) * 86400 + hour * 3600 + min * 60 + sec -
+                       sign * (int64_t) (oh * 3600 + om * 60);
+        /* Go's zero time.Time, which the engine prints for "never" (StartedAt, LastTagTime...). */
+        if (secs == days_from_civil(1, 1, 1) * 86400 && frac == 0) {
+                *ret_ns = 0;
+                return 0;
+        }
+        /* int64 ns covers 1677-09-21 to 2262-04-11. */
+        if (secs > INT64_MAX / 1000000000 - 1 || secs < INT64_MIN / 1000000000 + 1)
+                return -ERANGE;
+        *ret_ns = secs * 1000000000 + frac;
+        return 0;
+}
+
+int engine_version_parse(const char *s, unsigned *ret_major, unsigned *ret_minor) {
+        unsigned v[2] = {};
+        if (!s)
+                return -EINVAL;
+        for (int part = 0; part < 2; part++) {
+                size_t n = 0;
+                for (; s[n] >= '0' && s[n] <= '9'; n++)
+                        if (n >= 6)
+                                return -EINVAL;
+                if (n == 0)
+                        return -EINVAL;
+                for (size_t i = 0; i < n; i++)
+                        v[part] = v[part] * 10 + (unsigned) (s[i] - '0');
+                s += n;
+                if (part == 0 && *s++ != '.')
+                        return -EINVAL;
+        }
+        if (*s)
+                return -EINVAL;
+        *ret_major = v[0];
+        *ret_minor = v[1];
+        return 0;
+}
+
+int engine_version_compare(const char *a, const char *b) {
+        unsigned amaj, amin, bmaj, bmin;
+        bool aok = engine_version_parse(a, &amaj, &amin) >= 0, bok = engine_version_parse(b, &bmaj, &bmin) >= 0;
+        if (!aok || !bok)
+                return (int) aok - (int) bok;
+        if (amaj != bmaj)
+                return amaj < bmaj ? -1 : 1;
+        if (amin != bmin)
+                return amin < bmin ? -1 : 1;
+        return 0;
+}
+
+void engine_decode_error_message(const char *buf, size_t len, char *msg, size_t msg_size) {
+        size_t n = 0;
+
+        if (msg_size == 0)
+                return;
+        msg[0] = 0;
+        if (!buf || len == 0)
+                return;
+        _cleanup_json_ json_t *j = json_loadb(buf, len, 0, NULL);
+        if (json_is_object(j)) {
+                const char *keys[] = { "message", "cause" };
+                for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                        json_t *v = json_object_get(j, keys[i]);
+                        if (json_is_string(v) && json_string_length(v) > 0) {
+                                snprintf(msg, msg_size, "%s", json_string_value(v));
+                                return;
+                        }
+                }
+        }
+        /* Not JSON (a proxy's HTML page, a text/plain error of an old engine): the text itself,
+         * flattened to one printable line. */
+        for (size_t i = 0; i < len && n + 1 < msg_size; i++) {
+                unsigned char c = (unsigned char) buf[i];
+                char out = c < 0x20 || c == 0x7f ? ' ' : (char) c;
+                if (out == ' ' && (n == 0 || msg[n - 1] == ' '))
+                        continue;
+                msg[n++] = out;
+        }
+        while (n > 0 && msg[n - 1] == ' ')
+                n--;
+        msg[n] = 0;
+}
+
+static const char *const container_states[] = {
+        [ENGINE_CONTAINER_UNKNOWN] = "unknown",     [ENGINE_CONTAINER_CREATED] = "created",
+        [ENGINE_CONTAINER_RESTARTING] = "restarting", [ENGINE_CONTAINER_RUNNING] = "running",
+        [ENGINE_CONTAINER_REMOVING] = "removing",   [ENGINE_CONTAINER_PAUSED] = "paused",
+        [ENGINE_CONTAINER_EXITED] = "exited",       [ENGINE_CONTAINER_DEAD] = "dead",
+};
+
+const char *engine_container_state_to_string(enum engine_container_state s) {
+        if ((size_t) s >= ELEMENTSOF(container_states))
+                return "unknown";
+        return container_states[s];
+}
+
+static enum engine_container_state container_state_from_string(const char *s) {
+        for (size_t i = 1; i < ELEMENTSOF(container_states); i++)
+                if (strcmp(s, container_states[i]) == 0)
+                        return (enum engine_container_state) i;
+        /* Podman's own words where its compat layer passes them through. */
+        if (strcmp(s, "configured") == 0 || strcmp(s, "initialized") == 0)
+                return ENGINE_CONTAINER_CREATED;
+        if (strcmp(s, "stopped") == 0 || strcmp(s, "stopping") == 0)
+                return ENGINE_CONTAINER_EXITED;
+        return ENGINE_CONTAINER_UNKNOWN;
+}
+
+static int get_state(const struct dec *d, const json_t *o, const char *key, enum engine_container_state *ret) {
+        const char *s;
+        int r = peek_str(d, o, key, false, &s);
+        if (r < 0)
+                return r;
+        *ret = container_state_from_string(s);
+        return 0;
+}
+
+/* Calls each(d, item, i) for every item of an array, which must be an object. */
+static int each_object(struct dec *d, const json_t *a, int (*each)(struct dec *d, const json_t *o, size_t i, void *userdata),
+                       void *userdata) {
+        size_t i;
+        json_t *o;
+        json_array_foreach(a, i, o) {
+                d->item = (ssize_t) i;
+                if (!json_is_object(o))
+                        return bad(d, "item is %s, not an object", json_type_name(o));
+                int r = each(d, o, i, userdata);
+                if (r < 0)
+                        return r;
+        }
+        d->item = -1;
+        return 0;
+}
+
+static void *alloc_items(size_t n, size_t size) {
+        return calloc(MAX(n, (size_t) 1), size);
+}
+
+/* ---- /version, /info ---- */
+
+void engine_version_done(struct engine_version *v) {
+        if (!v)
+                return;
+        free(v->version);
+        free(v->api_version);
+        free(v->min_api_version);
+        free(v->os);
+        free(v->arch);
+        *v = (struct engine_version) {};
+}
+
+int engine_decode_version(const char *buf, size_t len, struct engine_version *ret, struct engine_error *err) {
+        struct dec d = { err, "/version", -1 };
+        _cleanup_json_ json_t *root = NULL;
+        _cleanup_(engine_version_done) struct engine_version v = {};
+        json_t *components = NULL, *c = NULL;
+        size_t i;
+        int r;
+
+        if ((r = parse(&d, buf, len, JSON_OBJECT, &root)) < 0 || (r = get_str(&d, root, "Version", false, &v.version)) < 0 ||
+            (r = get_str(&d, root, "ApiVersion", true, &v.api_version)) < 0 ||
+            (r = get_str(&d, root, "MinAPIVersion", false, &v.min_api_version)) < 0 ||
+            (r = get_str(&d, root, "Os", false, &v.os)) < 0 || (r = get_str(&d, root, "Arch", false, &v.arch)) < 0 ||
+            (r = get_array(&d, root, "Components", &components)) < 0)
+                return r;
+        json_array_foreach(components, i, c) {
+                json_t *name = json_is_object(c) ? json_object_get(c, "Name") : NULL;
+                if (json_is_string(name) && strcmp(json_string_value(name), "Podman Engine") == 0)
+                        v.podman = true;
+        }
+        *ret = TAKE_STRUCT(v);
+        return 0;
+}
+
+void engine_info_done(struct engine_info *i) {
+        if (!i)
+                return;
+        free(i->docker_root_dir);
+        free(i->driver);
+        free(i->server_version);
+        *i = (struct engine_info) {};
+}
+
+int engine_decode_info(const char *buf, size_t len, struct engine_info *ret, struct engine_error *err) {
+        struct dec d = { err, "/info", -1 };
+        _cleanup_json_ json_t *root = NULL;
+        _cleanup_(engine_info_done) struct engine_info info = {};
+        int r;
+
+        if ((r = parse(&d, buf, len, JSON_OBJECT, &root)) < 0 ||
+            (r = get_str(&d, root, "DockerRootDir", false, &info.docker_root_dir)) < 0 ||
+            (r = get_str(&d, root, "Driver", false, &info.driver)) < 0 ||
+            (r = get_str(&d, root, "ServerVersion", false, &info.server_version)) < 0 ||
+            (r = get_int(&d, root, "Containers", 0, &info.containers)) < 0 ||
+            (r = get_int(&d, root, "ContainersRunning", 0, &info.containers_running)) < 0 ||
+            (r = get_int(&d, root, "ContainersPaused", 0, &info.containers_paused)) < 0 ||
+            (r = get_int(&d, root, "ContainersStopped", 0, &info.containers_stopped)) < 0 ||
+            (r = get_int(&d, root, "Images", 0, &info.images)) < 0)
+                return r;
+        *ret = TAKE_STRUCT(info);
+        return 0;
+}
+
+/* ---- containers ---- */
+
+static void container_free(struct engine_container *c) {
+        free(c->id);
+        free(c->name);
+        free(c->image);
+        free(c->image_id);
+        labels_free(&c->labels);
+}
+
+void engine_container_list_done(struct engine_container_list *l) {
+        if (!l)
+                return;
+        for (size_t i = 0; i < l->n; i++)
+                container_free(&l->items[i]);
+        free(l->items);
+        *l = (struct engine_container_list) {};
+}
+
+/* "/name" (Docker keeps the leading slash of the old link tree) to "name". */
+static int strdup_name(const char *s, char **ret) {
+        char *c = strdup(s[0] == '/' ? s + 1 : s);
+        if (!c)
+                return -ENOMEM;
+        *ret = c;
+        return 0;
+}
+
+struct containers_ctx {
+        struct engine_container_list *list;
+        bool with_size;
+};
+
+static int decode_container(struct dec *d, const json_t *o, size_t i, void *userdata) {
+        struct containers_ctx *ctx = userdata;
+        struct engine_container *c = &ctx->list->items[ctx->list->n++];
+        /* With size=1 the engine omits SizeRw when it is 0; without it both are unknown. */
+        int64_t size_def = ctx->with_size ? 0 : -1;
+        json_t *names = NULL;
+        const char *name = "";
+        int r;
+
+        if ((r = get_str(d, o, "Id", true, &c->id)) < 0 || (r = get_array(d, o, "Names", &names)) < 0)
+                return r;
+        if (json_array_size(names) > 0) {
+                json_t *first = json_array_get(names, 0);
+                if (!json_is_string(first))
+                        return bad(d, "\"Names\"[0] is %s, not a string", json_type_name(first));
+                name = json_string_value(first);
+        }
+        if ((r = strdup_name(name, &c->name)) < 0 || (r = get_str(d, o, "Image", false, &c->image)) < 0 ||
+            (r = get_str(d, o, "ImageID", false, &c->image_id)) < 0 || (r = get_state(d, o, "State", &c->state)) < 0 ||
+            (r = get_int(d, o, "Created", 0, &c->created)) < 0 ||
+            (r = get_int(d, o, "SizeRw", size_def, &c->size_rw)) < 0 ||
+            (r = get_int(d, o, "SizeRootFs", size_def, &c->size_root_fs)) < 0 ||
+            (r = get_labels(d, o, "Labels", &c->labels)) < 0)
+                return r;
+        return 0;
+}
+
+int engine_decode_containers(const char *buf, size_t len, bool with_size, struct engine_container_list *ret,
+                             struct engine_error *err) {
+        struct dec d = { err, "/containers/json", -1 };
+        _cleanup_json_ json_t *root = NULL;
+        _cleanup_(engine_container_list_done) struct engine_container_list l = {};
+        int r;
+
+        if ((r = parse(&d, buf, len, JSON_ARRAY, &root)) < 0)
+                return r;
+        if (!(l.items = alloc_items(json_array_size(root), sizeof *l.items)))
+                return -ENOMEM;
+        if ((r = each_object(&d, root, decode_container, &(struct containers_ctx) { &l, with_size })) < 0)
+                return r;
+        *ret = TAKE_STRUCT(l);
+        return 0;
+}
+
+void engine_container_detail_done(struct engine_container_detail *c) {
+        if (!c)
+                return;
+        free(c->id);
+        free(c->name);
+        free(c->image_id);
+        labels_free(&c->labels);
+        *c = (struct engine_container_detail) {};
+}
+
+int engine_decode_container_detail(const char *buf, size_t len, struct engine_container_detail *ret,
+                                   struct engine_error *err) {
+        struct dec d = { err, "/containers/{id}/json", -1 };
+        _cleanup_json_ json_t *root = NULL;
+        _cleanup_(engine_container_detail_done) struct engine_container_detail c = {};
+        json_t *state = NULL, *config = NULL;
+        const char *name;
+        int r;
+
+        if ((r = parse(&d, buf, len, JSON_OBJECT, &root)) < 0 || (r = get_str(&d, root, "Id", true, &c.id)) < 0 ||
+            (r = peek_str(&d, root, "Name", false, &name)) < 0 || (r = strdup_name(name, &c.name)) < 0 ||
+            (r = get_str(&d, root, "Image", false, &c.image_id)) < 0 ||
+            (r = get_time(&d, root, "Created", &c.created_ns)) < 0 || (r = get_object(&d, root, "State", &state)) < 0 ||
+            (r = get_object(&d, root, "Config", &config)) < 0)
+                return r;
+        if (state && ((r = get_state(&d, state, "Status", &c.state)) < 0 ||
+                      (r = get_time(&d, state, "StartedAt", &c.started_at_ns)) < 0 ||
+                      (r = get_time(&d, state, "FinishedAt", &c.finished_at_ns)) < 0))
+                return r;
+        if (config && (r = get_labels(&d, config, "Labels", &c.labels)) < 0)
+                return r;
+        *ret = TAKE_STRUCT(c);
+        return 0;
+}
+
+/* ---- images ---- */
+
+static void image_free(struct engine_image *im) {
+        free(im->id);
+        strv_free(im->repo_tags);
+        strv_free(im->repo_digests);
+        labels_free(&im->labels);
+        free(im->parent_id);
+}
+
+void engine_image_list_done(struct engine_image_list *l) {
+        if (!l)
+                return;
+        for (size_t i = 0; i < l->n; i++)
+                image_free(&l->items[i]);
+        free(l->items);
+        *l = (struct engine_image_list) {};
+}
+
+static int decode_image(struct dec *d, const json_t *o, size_t i, void *userdata) {
+        struct engine_image_list *l = userdata;
+        struct engine_image *im = &l->items[l->n++];
+        int r;
+
+        if ((r = get_str(d, o, "Id", true, &im->id)) < 0 ||
+            (r = get_strv(d, o, "RepoTags", "<none>:<none>", &im->repo_tags)) < 0 ||
+            (r = get_strv(d, o, "RepoDigests", "<none>@<none>", &im->repo_digests)) < 0 ||
+            (r = get_int(d, o, "Created", 0, &im->created)) < 0 || (r = get_int(d, o, "Size", 0, &im->size)) < 0 ||
+            (r = get_int(d, o, "SharedSize", -1, &im->shared_size)) < 0 ||
+            (r = get_int(d, o, "Containers", -1, &im->containers)) < 0 ||
+            (r = get_labels(d, o, "Labels", &im->labels)) < 0 || (r = get_str(d, o, "ParentId", false, &im->parent_id)) < 0)
+                return r;
+        return 0;
+}
+
+int engine_decode_images(const char *buf, size_t len, struct engine_image_list *ret, struct engine_error *err) {
+        struct dec d = { err, "/images/json", -1 };
+        _cleanup_json_ json_t *root = NULL;
+        _cleanup_(engine_image_list_done) struct engine_image_list l = {};
+        int r;
+
+        if ((r = parse(&d, buf, len, JSON_ARRAY, &root)) < 0)
+                return r;
+        if (!(l.items = alloc_items(json_array_size(root), sizeof *l.items)))
+                return -ENOMEM;
+        if ((r = each_object(&d, root, decode_image, &l)) < 0)
+                return r;
+        *ret = TAKE_STRUCT(l);
+        return 0;
+}
+
+void engine_image_detail_done(struct engine_image_detail *im) {
+        if (!im)
+                return;
+        free(im->id);
+        strv_free(im->repo_tags);
+        labels_free(&im->labels);
+        *im = (struct engine_image_detail) {};
+}
+
+int engine_decode_image_detail(const char *buf, size_t len, struct engine_image_detail *ret,
+                               struct engine_error *err) {
+        struct dec d = { err, "/images/{name}/json", -1 };
+        _cleanup_json_ json_t *root = NULL;
+        _cleanup_(engine_image_detail_done) struct engine_image_detail im = {};
+        json_t *config = NULL, *metadata = NULL;
+        int r;
+
+        if ((r = parse(&d, buf, len, JSON_OBJECT, &root)) < 0 || (r = get_str(&d, root, "Id", true, &im.id)) < 0 ||
+            (r = get_strv(&d, root, "RepoTags", "<none>:<none>", &im.repo_tags)) < 0 ||
+            (r = get_time(&d, root, "Created", &im.created_ns)) < 0 || (r = get_int(&d, root, "Size", 0, &im.size)) < 0 ||
+            (r = get_object(&d, root, "Config", &config)) < 0 || (r = get_object(&d, root, "Metadata", &metadata)) < 0)
+                return r;
+        if (config && (r = get_labels(&d, config, "Labels", &im.labels)) < 0)
+                return r;
+        if (metadata && (r = get_time(&d, metadata, "LastTagTime", &im.last_tag_time_ns)) < 0)
+                return r;
+        *ret = TAKE_STRUCT(im);
+        return 0;
+}
+
+void engine_image_delete_result_done(struct engine_image_delete_result *res) {
+        if (!res)
+                return;
+        for (size_t i = 0; i < res->n; i++) {
+                free(res->items[i].untagged);
+                free(res->items[i].deleted);
+        }
+        free(res->items);
+        *res = (struct engine_image_delete_result) {};
+}
+
+/* A member that is absent stays NULL here: "Untagged" and "Deleted" say which kind an entry is. */
+static int get_str_or_null(const struct dec *d, const json_t *o, const char *key, char **ret) {
+        if (!member(o, key)) {
+                *ret = NULL;
+                return 0;
+        }
+        return get_str(d, o, key, false, ret);
+}
+
+static int decode_deleted(struct dec *d, const json_t *o, size_t i, void *userdata) {
+        struct engine_image_delete_result *res = userdata;
+        struct engine_image_deleted *x = &res->items[res->n++];
+        int r;
+
+        if ((r = get_str_or_null(d, o, "Untagged", &x->untagged)) < 0 ||
+            (r = get_str_or_null(d, o, "Deleted", &x->deleted)) < 0)
+                return r;
+        return 0;
+}
+
+static int decode_deleted_array(struct dec *d, const json_t *a, struct engine_image_delete_result *ret) {
+        _cleanup_(engine_image_delete_result_done) struct engine_image_delete_result res = {};
+        int r;
+
+        if (!(res.items = alloc_items(json_array_size(a), sizeof *res.items)))
+                return -ENOMEM;
+        if (a && (r = each_object(d, a, decode_deleted, &res)) < 0)
+                return r;
+        *ret = TAKE_STRUCT(res);
+        return 0;
+}
+
+int engine_decode_image_delete(const char *buf, size_t len, struct engine_image_delete_result *ret,
+                               struct engine_error *err) {
+        struct dec d = { err, "DELETE /images/{name}", -1 };
+        _cleanup_json_ json_t *root = NULL;
+        int r;
+
+        if ((r = parse(&d, buf, len, JSON_ARRAY, &root)) < 0)
+                return r;
+        return decode_deleted_array(&d, root, ret);
+}
+
+/* ---- prune ---- */
+
+void engine_prune_result_done(struct engine_prune_result *res) {
+        if (!res)
+                return;
+        strv_free(res->deleted);
+        engine_image_delete_result_done(&res->images);
+        *res = (struct engine_prune_result) {};
+}
+
+int engine_decode_prune(const char *buf, size_t len, enum engine_prune_kind kind, struct engine_prune_result *ret,
+                        struct engine_error *err) {
+        static const struct {
+                const char *what, *key;
+        } kinds[] = {
+                [ENGINE_PRUNE_CONTAINERS] = { "/containers/prune", "ContainersDeleted" },
+                [ENGINE_PRUNE_IMAGES] = { "/images/prune", "ImagesDeleted" },
+                [ENGINE_PRUNE_BUILD_CACHE] = { "/build/prune", "CachesDeleted" },
+                [ENGINE_PRUNE_VOLUMES] = { "/volumes/prune", "VolumesDeleted" },
+                [ENGINE_PRUNE_NETWORKS] = { "/networks/prune", "NetworksDeleted" },
+        };
+        _cleanup_json_ json_t *root = NULL;
+        _cleanup_(engine_prune_result_done) struct engine_prune_result res = {};
+        int64_t reclaimed;
+        json_t *a = NULL;
+        int r;
+
+        if ((size_t) kind >= ELEMENTSOF(kinds))
+                return engine_error_set(err, -EINVAL, "unknown prune kind %d", (int) kind);
+        struct dec d = { err, kinds[kind].what, -1 };
+        if ((r = parse(&d, buf, len, JSON_OBJECT, &root)) < 0 || (r = get_array(&d, root, kinds[kind].key, &a)) < 0 ||
+            (r = get_int(&d, root, "SpaceReclaimed", 0, &reclaimed)) < 0)
+                return r;
+        res.space_reclaimed = reclaimed > 0 ? (uint64_t) reclaimed : 0;
+        if (kind == ENGINE_PRUNE_IMAGES) {
+                if ((r = decode_deleted_array(&d, a, &res.images)) < 0)
+                        return r;
+                /* deleted[] lists the removed image ids; untagged references stay in images. */
+                if (!(res.deleted = calloc(res.images.n + 1, sizeof(char *))))
+                        return -ENOMEM;
+                for (size_t i = 0; i < res.images.n; i++)
+                        if (res.images.items[i].deleted) {
+                                if (!(res.deleted[res.n_deleted] = strdup(res.images.items[i].deleted)))
+                                        return -ENOMEM;
+                                res.n_deleted++;
+                        }
+        } else {
+                if ((r = get_strv(&d, root, kinds[kind].key, NULL, &res.deleted)) < 0)
+                        return r;
+                while (res.deleted[res.n_deleted])
+                        res.n_deleted++;
+        }
+        *ret = TAKE_STRUCT(res);
+        return 0;
+}
+
+/* ---- /system/df ---- */
+
+void engine_df_done(struct engine_df *df) {
+        if (!df)
+                return;
+        for (size_t i = 0; i < df->n_images; i++) {
+                free(df->images[i].id);
+                strv_free(df->images[i].repo_tags);
+        }
+        free(df->images);
+        for (size_t i = 0; i < df->n_containers; i++) {
+                free(df->containers[i].id);
+                free(df->containers[i].image_id);
+        }
+        free(df->containers);
+        for (size_t i = 0; i < df->n_volumes; i++)
+                free(df->volumes[i].name);
+        free(df->volumes);
+        for (size_t i = 0; i < df->n_build_cache; i++) {
+                free(df->build_cache[i].id);
+                free(df->build_cache[i].type);
+        }
+        free(df->build_cache);
+        *df = (struct engine_df) {};
+}
+
+/* Podman reports sizes it could not compute as negative numbers. */
+static int64_t clamp0(int64_t v) {
+        return v < 0 ? 0 : v;
+}
+
+static int decode_df_image(struct dec *d, const json_t *o, size_t i, void *userdata) {
+        struct engine_df *df = userdata;
+        struct engine_df_image *im = &df->images[df->n_images++];
+        int r;
+
+        if ((r = get_str(d, o, "Id", true, &im->id)) < 0 || (r = get_int(d, o, "Size", 0, &im->size)) < 0 ||
+            (r = get_int(d, o, "SharedSize", 0, &im->shared_size)) < 0 ||
+            (r = get_int(d, o, "Containers", -1, &im->containers)) < 0 || (r = get_int(d, o, "Created", 0, &im->created)) < 0 ||
+            (r = get_strv(d, o, "RepoTags", "<none>:<none>", &im->repo_tags)) < 0)
+                return r;
+        im->size = clamp0(im->size);
+        im->shared_size = clamp0(im->shared_size);
+        if (im->containers < 0)
+                im->containers = -1;
+        return 0;
+}
+
+static int decode_df_container(struct dec *d, const json_t *o, size_t i, void *userdata) {
+        struct engine_df *df = userdata;
+        struct engine_df_container *c = &df->containers[df->n_containers++];
+        int r;
+
+        if ((r = get_str(d, o, "Id", true, &c->id)) < 0 || (r = get_str(d, o, "ImageID", false, &c->image_id)) < 0 ||
+            (r = get_state(d, o, "State", &c->state)) < 0 || (r = get_int(d, o, "SizeRw", 0, &c->size_rw)) < 0 ||
+            (r = get_int(d, o, "SizeRootFs", 0, &c->size_root_fs)) < 0)
+                return r;
+        c->size_rw = clamp0(c->size_rw);
+        c->size_root_fs = clamp0(c->size_root_fs);
+        return 0;
+}
+
+bool engine_volume_name_is_anonymous(const char *name) {
+        size_t n = 0;
+        if (!name)
+                return false;
+        for (; name[n]; n++)
+                if (!((name[n] >= '0' && name[n] <= '9') || (name[n] >= 'a' && name[n] <= 'f')))
+                        return false;
+        return n == 64;
+}
+
+static int decode_df_volume(struct dec *d, const json_t *o, size_t i, void *userdata) {
+        struct engine_df *df = userdata;
+        struct engine_df_volume *v = &df->volumes[df->n_volumes++];
+        _cleanup_(labels_free) struct engine_labels labels = {};
+        json_t *usage = NULL;
+        int r;
+
+        v->size = v->ref_count = -1;
+        if ((r = get_str(d, o, "Name", true, &v->name)) < 0 || (r = get_object(d, o, "UsageData", &usage)) < 0 ||
+            (r = get_labels(d, o, "Labels", &labels)) < 0 || (r = get_time(d, o, "CreatedAt", &v->created_ns)) < 0)
+                return r;
+        if (usage && ((r = get_int(d, usage, "Size", -1, &v->size)) < 0 ||
+                      (r = get_int(d, usage, "RefCount", -1, &v->ref_count)) < 0))
+                return r;
+        /* -1 is the engine's own "not computed"; Podman's other negatives mean the same. */
+        v->size = v->size < 0 ? -1 : v->size;
+        v->ref_count = v->ref_count < 0 ? -1 : v->ref_count;
+        v->anonymous = engine_labels_get(&labels, "com.docker.volume.anonymous") ||
+                       engine_volume_name_is_anonymous(v->name);
+        return 0;
+}
+
+static int decode_df_build_cache(struct dec *d, const json_t *o, size_t i, void *userdata) {
+        struct engine_df *df = userdata;
+        struct engine_df_build_cache *b = &df->build_cache[df->n_build_cache++];
+        int r;
+
+        if ((r = get_str(d, o, "ID", true, &b->id)) < 0 || (r = get_str(d, o, "Type", false, &b->type)) < 0 ||
+            (r = get_int(d, o, "Size", 0, &b->size)) < 0 || (r = get_bool(d, o, "InUse", &b->in_use)) < 0 ||
+            (r = get_bool(d, o, "Shared", &b->shared)) < 0 || (r = get_time(d, o, "LastUsedAt", &b->last_used_ns)) < 0)
+                return r;
+        b->size = clamp0(b->size);
+        return 0;
+}
+
+int engine_decode_df(const char *buf, size_t len, struct engine_df *ret, struct engine_error *err) {
+        struct dec d = { err, "/system/df", -1 };
+        _cleanup_json_ json_t *root = NULL;
+        _cleanup_(engine_df_done) struct engine_df df = {};
+        json_t *images = NULL, *containers = NULL, *volumes = NULL, *cache = NULL;
+        int r;
+
+        if ((r = parse(&d, buf, len, JSON_OBJECT, &root)) < 0 ||
+            (r = get_int(&d, root, "LayersSize", 0, &df.layers_size)) < 0 ||
+            (r = get_array(&d, root, "Images", &images)) < 0 || (r = get_array(&d, root, "Containers", &containers)) < 0 ||
+            (r = get_array(&d, root, "Volumes", &volumes)) < 0 || (r = get_array(&d, root, "BuildCache", &cache)) < 0)
+                return r;
+        df.layers_size = clamp0(df.layers_size);
+        /* Docker sends "BuildCache" (null when empty on some versions); Podman leaves it out. */
+        df.build_cache_supported = json_object_get(root, "BuildCache") != NULL;
+        if (!(df.images = alloc_items(json_array_size(images), sizeof *df.images)) ||
+            !(df.containers = alloc_items(json_array_size(containers), sizeof *df.containers)) ||
+            !(df.volumes = alloc_items(json_array_size(volumes), sizeof *df.volumes)) ||
+            !(df.build_cache = alloc_items(json_array_size(cache), sizeof *df.build_cache)))
+                return -ENOMEM;
+        d.what = "/system/df Images";
+        if ((r = each_object(&d, images, decode_df_image, &df)) < 0)
+                return r;
+        d.what = "/system/df Containers";
+        if ((r = each_object(&d, containers, decode_df_container, &df)) < 0)
+                return r;
+        d.what = "/system/df Volumes";
+        if ((r = each_object(&d, volumes, decode_df_volume, &df)) < 0)
+                return r;
+        d.what = "/system/df BuildCache";
+        if ((r = each_object(&d, cache, decode_df_build_cache, &df)) < 0)
+                return r;
+        *ret = TAKE_STRUCT(df);
+        return 0;
+}
+
+/* ---- volumes, networks ---- */
+
+void engine_volume_list_done(struct engine_volume_list *l) {
+        if (!l)
+                return;
+        for (size_t i = 0; i < l->n; i++) {
+                free(l->items[i].name);
+                free(l->items[i].driver);
+                free(l->items[i].mountpoint);
+                labels_free(&l->items[i].labels);
+        }
+        free(l->items);
+        *l = (struct engine_volume_list) {};
+}
+
+static int decode_volume(struct dec *d, const json_t *o, size_t i, void *userdata) {
+        struct engine_volume_list *l = userdata;
+        struct engine_volume *v = &l->items[l->n++];
+        int r;
+
+        if ((r = get_str(d, o, "Name", true, &v->name)) < 0 || (r = get_str(d, o, "Driver", false, &v->driver)) < 0 ||
+            (r = get_str(d, o, "Mountpoint", false, &v->mountpoint)) < 0 ||
+            (r = get_labels(d, o, "Labels", &v->labels)) < 0)
+                return r;
+        v->anonymous = engine_labels_get(&v->labels, "com.docker.volume.anonymous") ||
+                       engine_volume_name_is_anonymous(v->name);
+        return 0;
+}
+
+int engine_decode_volumes(const char *buf, size_t len, struct engine_volume_list *ret, struct engine_error *err) {
+        struct dec d = { err, "/volumes", -1 };
+        _cleanup_json_ json_t *root = NULL;
+        _cleanup_(engine_volume_list_done) struct engine_volume_list l = {};
+        json_t *volumes = NULL;
+        int r;
+
+        if ((r = parse(&d, buf, len, JSON_OBJECT, &root)) < 0 || (r = get_array(&d, root, "Volumes", &volumes)) < 0)
+                return r;
+        if (!(l.items = alloc_items(json_array_size(volumes), sizeof *l.items)))
+                return -ENOMEM;
+        if ((r = each_object(&d, volumes, decode_volume, &l)) < 0)
+                return r;
+        *ret = TAKE_STRUCT(l);
+        return 0;
+}
+
+void engine_network_list_done(struct engine_network_list *l) {
+        if (!l)
+                return;
+        for (size_t i = 0; i < l->n; i++) {
+                free(l->items[i].id);
+                free(l->items[i].name);
+                free(l->items[i].driver);
+                labels_free(&l->items[i].labels);
+        }
+        free(l->items);
+        *l = (struct engine_network_list) {};
+}
+
+static int decode_network(struct dec *d, const json_t *o, size_t i, void *userdata) {
+        static const char *const builtin[] = { "bridge", "host", "none", "podman" };
+        struct engine_network_list *l = userdata;
+        struct engine_network *n = &l->items[l->n++];
+        json_t *containers = NULL;
+        int64_t created_ns;
+        int r;
+
+        if ((r = get_str(d, o, "Id", true, &n->id)) < 0 || (r = get_str(d, o, "Name", true, &n->name)) < 0 ||
+            (r = get_str(d, o, "Driver", false, &n->driver)) < 0 || (r = get_time(d, o, "Created", &created_ns)) < 0 ||
+            (r = get_labels(d, o, "Labels", &n->labels)) < 0 || (r = get_object(d, o, "Containers", &containers)) < 0)
+                return r;
+        n->created = created_ns / 1000000000;
+        n->n_containers = json_object_size(containers);
+        for (size_t k = 0; k < ELEMENTSOF(builtin); k++)
+                if (strcmp(n->name, builtin[k]) == 0)
+                        n->builtin = true;
+        return 0;
+}
+
+int engine_decode_networks(const char *buf, size_t len, struct engine_network_list *ret, struct engine_error *err) {
+        struct dec d = { err, "/networks", -1 };
+        _cleanup_json_ json_t *root = NULL;
+        _cleanup_(engine_network_list_done) struct engine_network_list l = {};
+        int r;
+
+        if ((r = parse(&d, buf, len, JSON_ARRAY, &root)) < 0)
+                return r;
+        if (!(l.items = alloc_items(json_array_size(root), sizeof *l.items)))
+                return -ENOMEM;
+        if ((r = each_object(&d, root, decode_network, &l)) < 0)
+                return r;
+        *ret = TAKE_STRUCT(l);
+        return 0;
+}
+
+/* ---- events ---- */
+
+void engine_event_data_done(struct engine_event_data *ed) {
+        if (!ed)
+                return;
+        labels_free(&ed->attributes);
+        json_decref(ed->root);
+        *ed = (struct engine_event_data) {};
+}
+
+int engine_decode_event(const char *buf, size_t len, struct engine_event_data *ret, struct engine_error *err) {
+        struct dec d = { err, "/events", -1 };
+        _cleanup_(engine_event_data_done) struct engine_event_data ed = {};
+        json_t *actor = NULL;
+        int64_t secs;
+        int r;
+
+        if ((r = parse(&d, buf, len, JSON_OBJECT, &ed.root)) < 0 || (r = peek_str(&d, ed.root, "Type", false, &ed.ev.type)) < 0 ||
+            (r = peek_str(&d, ed.root, "Action", false, &ed.ev.action)) < 0 ||
+            (r = get_object(&d, ed.root, "Actor", &actor)) < 0 || (r = get_int(&d, ed.root, "timeNano", 0, &ed.ev.time_ns)) < 0 ||
+            (r = get_int(&d, ed.root, "time", 0, &secs)) < 0)
+                return r;
+        /* Before API 1.22 an event had only "status", "id" and "from"; keep them as fallbacks. */
+        if (!*ed.ev.action && (r = peek_str(&d, ed.root, "status", false, &ed.ev.action)) < 0)
+                return r;
+        if (actor && ((r = peek_str(&d, actor, "ID", false, &ed.ev.actor_id)) < 0 ||
+                      (r = get_labels(&d, actor, "Attributes", &ed.attributes)) < 0))
+                return r;
+        if ((!ed.ev.actor_id || !*ed.ev.actor_id) && (r = peek_str(&d, ed.root, "id", false, &ed.ev.actor_id)) < 0)
+                return r;
+        if (!ed.ev.actor_id)
+                ed.ev.actor_id = "";
+        if (ed.ev.time_ns == 0 && secs > 0 && secs < INT64_MAX / 1000000000)
+                ed.ev.time_ns = secs * 1000000000;
+        ed.ev.attributes = &ed.attributes;
+        *ret = TAKE_STRUCT(ed);
+        /* attributes moved with the struct: point at the new home. */
+        ret->ev.attributes = &ret->attributes;
+        return 0;
+}
