@@ -940,7 +940,8 @@ int config_parse_file(const char *path, struct config *ret, struct config_error 
                         *ret_error = e;
                 return -EINVAL;
         }
-        return config_parse_string(text, path, ret, ret_error);
+        /* Some editors start UTF-8 files with a byte order mark, which libconfig takes for garbage. */
+        return config_parse_string(strncmp(text, "\xef\xbb\xbf", 3) == 0 ? text + 3 : text, path, ret, ret_error);
 }
 
 /* Printing */

@@ -968,6 +968,13 @@ START_TEST(test_files) {
         ck_assert_uint_eq(c.disk.min_free, UINT64_C(2) << 30);
         config_done(&c);
 
+        /* A UTF-8 byte order mark is skipped. */
+        static const char bom[] = "\xef\xbb\xbfinterval = \"2m\";\n";
+        _cleanup_free_ char *bom_path = write_file(dir, "bom.conf", bom, sizeof bom - 1);
+        ck_assert_int_eq(config_parse_file(bom_path, &c, &e), 0);
+        ck_assert_uint_eq(c.interval_sec, 120);
+        config_done(&c);
+
         /* Errors name the file and the line. */
         static const char bad[] = "# test\n\ndisk = {\n  min_free = \"2Q\";\n};\n";
         _cleanup_free_ char *bad_path = write_file(dir, "bad.conf", bad, sizeof bad - 1);
