@@ -89,6 +89,7 @@ fx_reset() {
         ids=$(dk images -aq); [ -z "$ids" ] || dk rmi -f $ids >/dev/null 2>&1 || true
         dk volume prune -f >/dev/null 2>&1 || true
         dk builder prune -af >/dev/null 2>&1 || true
+        rm -f "$DOCKERCLEAN_TEST_DATA_ROOT/../ballast"
 }
 
 # Assertions: print what failed and count it; tests end with fx_done.
@@ -106,3 +107,7 @@ fx_done() {
         exit 0
 }
 
+
+# fx_ballast MB: a file outside Docker's objects on the same filesystem (logs, caches: what a real
+# host also has), so that small tests can sit above a watermark. fx_reset removes it.
+fx_ballast() { fallocate -l "${1}M" "$DOCKERCLEAN_TEST_DATA_ROOT/../ballast"; }

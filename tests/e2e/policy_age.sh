@@ -11,9 +11,9 @@ dk run --network none --name stopped-early age/base:1 true >/dev/null
 sleep 6
 dk start -a created-early-stopped-late >/dev/null
 dk create --network none --name never-started-new age/base:1 true >/dev/null
-e2e_config "$scratch/dc.conf" 0 0 '{ type = "stopped-containers"; min_age = "4s"; }'
-# high 0%: every measurement triggers; low 0%: never reached, so age alone decides.
-sed -i 's/high_watermark = "0%"; low_watermark = "0%"/high_watermark = "1%"; low_watermark = "0%"/' "$scratch/dc.conf"
+fx_ballast 100
+# Just above the high watermark, and a low watermark of 0% that no cleanup reaches: age alone decides.
+e2e_config "$scratch/dc.conf" "$(e2e_high_now)" 0 '{ type = "stopped-containers"; min_age = "4s"; }'
 e2e_run_once "$scratch/dc.conf"
 fx_check "exit 0" test "$rc" = 0
 fx_check "stopped 6 s ago: removed" fx_gone stopped-early

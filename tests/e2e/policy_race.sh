@@ -13,11 +13,11 @@ dk tag race/img:1 race/img:2
 fx_image race/other:1 40
 sleep 1.1
 fx_image race/newer:1 40
-dk tag race/img:1 race/img:1   # no-op; race/img stays the least recently used
 e2e_config "$scratch/dc.conf" "$(e2e_high_now)" 1 '{ type = "unused-images"; min_age = "0s"; }'
 sed -i "s|socket = \"$DOCKERCLEAN_TEST_SOCKET\"|socket = \"$scratch/proxy.sock\"|" "$scratch/dc.conf"
 
 start_proxy() {
+        rm -f "$scratch/proxy.sock"
         python3 "$src/tests/bench/engine-proxy.py" "$scratch/proxy.sock" "$DOCKERCLEAN_TEST_SOCKET" "$1" "${@:2}" &
         proxy=$!
         for _ in $(seq 1 50); do [ -S "$scratch/proxy.sock" ] && return 0; sleep 0.1; done
@@ -35,7 +35,7 @@ fx_check "dry run sent no DELETE" eval '! grep -q "^DELETE " "$scratch/dry.log"'
 fx_check "dry run sent no prune" eval '! grep -qE "^POST [^ ]*/prune" "$scratch/dry.log"'
 
 # The race.
-start_proxy "$scratch/real.log" --before '^DELETE /v[0-9.]+/images/race/img' \
+start_proxy "$scratch/real.log" --before '^DELETE /v[0-9.]+/images/race(/|%2F)img' \
         "$DOCKER create --network none --name latecomer race/img:1 >/dev/null"
 e2e_run_once "$scratch/dc.conf"
 kill "$proxy"; wait "$proxy" 2>/dev/null
