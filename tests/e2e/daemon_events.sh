@@ -1,0 +1,48 @@
+# Engine events that grow disk use start a check soon, without waiting out the interval: with a
+# 1-minute interval, an image build that pushes usage over the high watermark is followed by a cleanup
+# within seconds. Also: SIGTERM in the middle of a cleanup stops the daemon within 5 s, exit 0.
+set -u
+. "$(dirname "$0")/common.bash"
+fx_reset
+src=${DOCKERCLEAN_SOURCE_DIR:?}
+
+fx_image ev/base:1 0
+for i in 1 2 3 4 5 6; do fx_stopped "ev$i" ev/base:1 20; done
+# Just above the current usage: the next build crosses it.
+high=$(df -P -B1 "$DOCKERCLEAN_TEST_DATA_ROOT" | awk 'NR==2 { printf "%d\n", 100 * $3 / ($3 + $4) + 2 }')
+low=$((high - 4))
+e2e_config "$scratch/dc.conf" "$high" "$low" '{ type = "stopped-containers"; min_age = "0s"; }' 'interval = "1m";'
+"$DOCKERCLEAND" --config "$scratch/dc.conf" --log-target console >"$scratch/log" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do grep -q 'started' "$scratch/log" && break; sleep 0.1; done
+sleep 1   # the event stream is open
+fx_check "no cleanup yet ($(fx_used_percent)% < $high%)" eval '! grep -q "Cleanup started" "$scratch/log"'
+fx_image ev/big:1 60
+t_event=$(date +%s.%N)
+for _ in $(seq 1 150); do grep -q 'Cleanup started' "$scratch/log" && break; sleep 0.1; done
+t_clean=$(date +%s.%N)
+delay=$(awk -v a="$t_event" -v b="$t_clean" 'BEGIN { printf "%.2f", b - a }')
+echo "from the end of the build to the cleanup: ${delay}s (interval 60 s)"
+fx_check "a cleanup followed the growth event" grep -q 'Cleanup started' "$scratch/log"
+fx_check "within 10 s, far below the 60 s interval (took ${delay}s)" awk -v d="$delay" 'BEGIN { exit !(d < 10) }'
+kill -TERM "$pid"; wait "$pid"
+fx_check "it cleaned below the low watermark" fx_lt "$(fx_used_percent)" "$low"
+
+# SIGTERM mid-cleanup: many small removals, a signal after the first.
+for i in $(seq 1 40); do fx_stopped "many$i" ev/base:1 2; done
+e2e_config "$scratch/dc2.conf" 1 0 '{ type = "stopped-containers"; min_age = "0s"; }' 'interval = "1m";'
+fx_ballast 50
+NOTIFY_SOCKET= "$DOCKERCLEAND" --config "$scratch/dc2.conf" --log-target console >"$scratch/log2" 2>&1 &
+pid=$!
+for _ in $(seq 1 200); do grep -q 'Removed container' "$scratch/log2" && break; sleep 0.05; done
+t0=$(date +%s.%N)
+kill -TERM "$pid"
+wait "$pid"; rc=$?
+t1=$(date +%s.%N)
+left=$(dk ps -aq --filter name=many | wc -l)
+echo "stopped after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')s; $left of 40 containers left"
+fx_check "SIGTERM mid-cleanup: exit 0 (got $rc)" test "$rc" = 0
+fx_check "within 5 s" awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 5) }'
+fx_check "it stopped in the middle (some containers left)" test "$left" -gt 0
+fx_check "the cleanup says it was interrupted" grep -q 'interrupted' "$scratch/log2"
+fx_done
