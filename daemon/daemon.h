@@ -36,7 +36,7 @@ struct daemon {
         char *root_dir;                /* DockerRootDir, from GET /info */
         bool engine_up;
         bool engine_state_known;       /* engine_up has been logged once */
-        char engine_error[512];
+        char engine_error[1024];
 
         struct history *history;
         struct usage last_usage;

@@ -188,7 +188,7 @@ static void timer_ack(int fd) {
 }
 
 static void notify_status(const struct daemon *d) {
-        char status[640];
+        char status[1200];
         if (!d->engine_up)
                 snprintf(status, sizeof status, "STATUS=engine unreachable: %s", d->engine_error);
         else if (!d->have_usage)
