@@ -462,7 +462,9 @@ static int perform(struct engine *e, const struct transfer *t) {
                 if (t->resp->too_big || cc == CURLE_FILESIZE_EXCEEDED)
                         return set_error(e, -EFBIG, "%s %s: the answer is larger than the cap of %zu bytes", t->method,
                                          t->path, t->resp->max);
-                /* A stream writer stopped on purpose; it recorded why. */
+                /* A stream writer stopped on purpose; it recorded why when it was an error. */
+                if (e->error.code < 0)
+                        return e->error.code;
                 return set_error(e, -ECANCELED, "%s %s: stopped by the reader", t->method, t->path);
         case CURLE_OUT_OF_MEMORY:
                 return set_error(e, -ENOMEM, "%s %s: out of memory", t->method, t->path);
@@ -814,6 +816,7 @@ struct stream {
         char *line;            /* the partial line so far */
         size_t len, cap;
         bool stopped;          /* the reader stopped the transfer; stop_value says why */
+        bool by_callback;      /* ... because the callback returned non-zero */
         int stop_value;
         bool have_last;        /* an event was delivered: last_ns and last_line are set */
         int64_t last_ns;
@@ -853,6 +856,7 @@ static int stream_line(struct stream *s, char *line, size_t len) {
         r = s->cb(&ed.ev, s->userdata);
         if (r != 0) {
                 stream_stop(s, r);
+                s->by_callback = true;
                 return 1;
         }
         return 0;
@@ -881,7 +885,7 @@ static size_t stream_cb(char *ptr, size_t size, size_t nmemb, void *userdata) {
                         size_t cap = MIN(MAX(s->cap * 2, s->len + k + 1), EVENT_LINE_MAX + 1);
                         char *p = realloc(s->line, cap);
                         if (!p)
-                                return stream_stop(s, -ENOMEM);
+                                return stream_stop(s, set_error(s->e, -ENOMEM, "GET /events: out of memory"));
                         s->line = p;
                         s->cap = cap;
                 }
@@ -893,6 +897,8 @@ static size_t stream_cb(char *ptr, size_t size, size_t nmemb, void *userdata) {
                 done++; /* the newline */
                 int r = stream_line(s, s->line, s->len);
                 s->len = 0;
+                if (r == -ENOMEM)
+                        r = set_error(s->e, r, "GET /events: out of memory");
                 if (r < 0)
                         return stream_stop(s, r);
                 if (r > 0)
@@ -965,6 +971,9 @@ int engine_events_follow(struct engine *e, const struct engine_filter *filters, 
                         s.n_delivered = 0;
                         r = perform(e, &t);
                         if (s.stopped) {
+                                /* The callback's own stop is no engine error. */
+                                if (s.by_callback)
+                                        error_reset(e);
                                 r = s.stop_value;
                                 break;
                         }

@@ -1,0 +1,413 @@
+#!/usr/bin/env python3
+"""fake-engine.py: a scripted Docker Engine API, for the faults a real engine will not produce on demand.
+
+    fake-engine.py (--socket PATH | --tcp) [--tls CERT KEY CA] [--size N] [--cleanup-dir DIR] --log FILE SCENARIO
+
+Serves HTTP/1.1 (keep-alive) on a unix socket, or on 127.0.0.1 at a free port (TLS with client
+certificates when --tls is given). Prints "ready PATH-OR-PORT" on stdout once it listens. Every new
+connection is logged to FILE as "CONNECT", every request as "METHOD TARGET", one per line.
+
+It exits by itself when its stdin reaches EOF (the test process closed the pipe, or died), or after
+--lifetime seconds (default 300) at the latest; nothing else is needed to stop it. On the way out it
+removes --cleanup-dir.
+
+Scenarios (the answer to everything not listed is a small healthy engine speaking API 1.41):
+    ok                  the healthy engine
+    old-api             /_ping says Api-Version 1.24
+    new-api             /_ping says Api-Version 1.52 (the client must cap at 1.51)
+    no-api-header       /_ping has no Api-Version; /version says 1.43
+    error-500-json      /containers/json: 500 {"message": ...}
+    error-500-empty     /containers/json: 500 with an empty body
+    error-500-text      /containers/json: 500 text/plain
+    podman-error        DELETE /images/...: 409 with Podman's {"cause","message","response"}
+    prune-running       POST /containers/prune: 409 "a prune operation is already running"
+    not-json            /containers/json: 200 with an HTML body
+    wrong-shape         /containers/json an object, /images/json an item with a numeric Id, /info an array
+    truncated-length    /containers/json: Content-Length larger than what is sent, then close
+    truncated-close     /containers/json: no length, half the JSON, then close
+    truncated-chunked   /containers/json: chunked, half the JSON, close without the last chunk
+    sized               /images/json: a valid body of exactly --size bytes, with Content-Length
+    sized-chunked       the same body, chunked (no length announced)
+    hang                /containers/json and /system/df: never answer
+    hang-body           /containers/json: headers and a partial body, then nothing
+    slow-df             /system/df answers after 1.5 s
+    gone                /containers/json: close the connection without answering
+    podman-df           /system/df as Podman sends it (negative sizes, no BuildCache)
+    events-drop         /events: see events_drop() below
+    events-idle         /events: headers, then silence
+    events-long-line    /events: one line longer than 1 MiB
+    events-garbage      /events: a line that is not JSON
+    events-500          /events: 500 {"message": ...}
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import ssl
+import sys
+import threading
+import time
+
+API = "1.41"
+BASE_NS = 1700000000 * 10**9 + 1234  # nanoseconds with leading zeros in the fraction
+
+
+def event(n):
+    t = BASE_NS + n
+    return {
+        "status": "create", "id": "c%d" % n, "from": "img",
+        "Type": "container", "Action": "create",
+        "Actor": {"ID": "c%d" % n, "Attributes": {"name": "n%d" % n, "image": "img"}},
+        "scope": "local", "time": t // 10**9, "timeNano": t,
+    }
+
+
+def event_line(n):
+    return (json.dumps(event(n), separators=(",", ":")) + "\n").encode()
+
+
+CONTAINERS = [{
+    "Id": "0123456789ab" * 5 + "0123", "Names": ["/fake1"], "Image": "img:1",
+    "ImageID": "sha256:" + "ab" * 32, "Command": "sh", "Created": 1700000000,
+    "State": "exited", "Status": "Exited (0)", "Labels": {"a": "b"},
+}]
+IMAGES = [{
+    "Id": "sha256:" + "ab" * 32, "ParentId": "", "RepoTags": ["img:1"], "RepoDigests": None,
+    "Created": 1700000000, "Size": 1000, "SharedSize": -1, "VirtualSize": 1000,
+    "Labels": None, "Containers": -1,
+}]
+INFO = {"DockerRootDir": "/fake/docker", "Driver": "overlay2", "ServerVersion": "99.0.0-fake",
+        "Containers": 1, "ContainersRunning": 0, "ContainersPaused": 0, "ContainersStopped": 1, "Images": 1}
+PODMAN_DF = {
+    "LayersSize": -1,
+    "Images": [{"Id": "sha256:" + "cd" * 32, "Size": -1, "SharedSize": -1, "Containers": 0, "Created": 1700000000,
+                "RepoTags": ["localhost/x:1"]}],
+    "Containers": [{"Id": "ef" * 32, "ImageID": "sha256:" + "cd" * 32, "State": "exited", "SizeRw": -1,
+                    "SizeRootFs": -1}],
+    "Volumes": [{"Name": "01" * 32, "UsageData": {"Size": -1, "RefCount": -2}, "Labels": {},
+                 "CreatedAt": "2024-01-02T03:04:05.5+01:00"}],
+}
+
+
+class Server:
+    def __init__(self, args):
+        self.args = args
+        self.scenario = args.scenario
+        self.lock = threading.Lock()
+        self.log = open(args.log, "a", buffering=1)
+        self.events_connections = 0
+
+    def note(self, line):
+        with self.lock:
+            self.log.write(line + "\n")
+
+    # ---- low-level writers ----
+
+    @staticmethod
+    def send(conn, status, body=b"", ctype="application/json", headers=(), length=True):
+        reason = {200: "OK", 201: "Created", 204: "No Content", 404: "Not Found", 409: "Conflict",
+                  500: "Internal Server Error"}.get(status, "Status")
+        head = ["HTTP/1.1 %d %s" % (status, reason), "Content-Type: " + ctype, "Server: fake-engine",
+                "Api-Version: " + API]
+        head += list(headers)
+        if length:
+            head.append("Content-Length: %d" % len(body))
+        conn.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+
+    def send_json(self, conn, status, obj, headers=()):
+        self.send(conn, status, json.dumps(obj).encode(), headers=headers)
+
+    @staticmethod
+    def chunk(conn, data):
+        conn.sendall(b"%x\r\n" % len(data) + data + b"\r\n")
+
+    @staticmethod
+    def chunked_head(conn, status=200):
+        conn.sendall(("HTTP/1.1 %d OK\r\nContent-Type: application/json\r\nApi-Version: %s\r\n"
+                      "Transfer-Encoding: chunked\r\n\r\n" % (status, API)).encode())
+
+    @staticmethod
+    def hang():
+        while True:
+            time.sleep(3600)
+
+    # ---- the engine ----
+
+    def handle(self, conn, method, target):
+        """Answers one request; False closes the connection."""
+        path, _, query = target.partition("?")
+        m = re.match(r"^/v(\d+\.\d+)(/.*)$", path)
+        endpoint = m.group(2) if m else path
+        s = self.scenario
+
+        if endpoint == "/_ping":
+            version = {"old-api": "1.24", "new-api": "1.52"}.get(s, API)
+            headers = [] if s == "no-api-header" else ["Api-Version: " + version]
+            body = b"OK"
+            conn.sendall(("HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n%sContent-Length: %d\r\n\r\n"
+                          % ("".join(h + "\r\n" for h in headers), len(body))).encode() + body)
+            return True
+        if endpoint == "/version":
+            self.send_json(conn, 200, {"Version": "99.0.0-fake", "ApiVersion": "1.43" if s == "no-api-header" else API,
+                                       "MinAPIVersion": "1.12", "Os": "linux", "Arch": "amd64",
+                                       "Components": [{"Name": "Engine", "Version": "99.0.0-fake"}]})
+            return True
+        if endpoint == "/events":
+            return self.events(conn, query)
+
+        if endpoint == "/containers/json":
+            if s == "error-500-json":
+                self.send_json(conn, 500, {"message": "fake: storage driver on fire"})
+                return True
+            if s == "error-500-empty":
+                self.send(conn, 500, b"")
+                return True
+            if s == "error-500-text":
+                self.send(conn, 500, b"fake: plain text failure\n\tsecond line\n", ctype="text/plain")
+                return True
+            if s == "not-json":
+                self.send(conn, 200, b"<html><body>502 Bad Gateway</body></html>")
+                return True
+            if s == "wrong-shape":
+                self.send_json(conn, 200, {"Id": "x"})
+                return True
+            body = json.dumps(CONTAINERS).encode()
+            if s == "truncated-length":
+                conn.sendall(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                              % (len(body) + 500)).encode() + body)
+                return False
+            if s == "truncated-close":
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+                             + body[: len(body) // 2])
+                return False
+            if s == "truncated-chunked":
+                self.chunked_head(conn)
+                self.chunk(conn, body[: len(body) // 2])
+                return False
+            if s == "hang":
+                self.hang()
+            if s == "hang-body":
+                conn.sendall(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                              % len(body)).encode() + body[:10])
+                self.hang()
+            if s == "gone":
+                return False
+            self.send_json(conn, 200, CONTAINERS)
+            return True
+
+        if endpoint == "/images/json":
+            if s == "wrong-shape":
+                self.send_json(conn, 200, [{"Id": 5}])
+                return True
+            if s in ("sized", "sized-chunked"):
+                body = self.sized_body(self.args.size)
+                if s == "sized":
+                    self.send(conn, 200, body)
+                    return True
+                self.chunked_head(conn)
+                for i in range(0, len(body), 65536):
+                    try:
+                        self.chunk(conn, body[i:i + 65536])
+                    except OSError:
+                        return False  # the client gave up at its cap
+                conn.sendall(b"0\r\n\r\n")
+                return True
+            self.send_json(conn, 200, IMAGES)
+            return True
+
+        if endpoint == "/info":
+            if s == "wrong-shape":
+                self.send_json(conn, 200, [])
+                return True
+            self.send_json(conn, 200, INFO)
+            return True
+
+        if endpoint == "/system/df":
+            if s == "hang":
+                self.hang()
+            if s == "slow-df":
+                time.sleep(1.5)
+            if s == "podman-df":
+                self.send_json(conn, 200, PODMAN_DF)
+                return True
+            self.send_json(conn, 200, {"LayersSize": 1, "Images": [], "Containers": [], "Volumes": [],
+                                       "BuildCache": None})
+            return True
+
+        if method == "POST" and endpoint == "/containers/prune":
+            if s == "prune-running":
+                self.send_json(conn, 409, {"message": "a prune operation is already running"})
+                return True
+            self.send_json(conn, 200, {"ContainersDeleted": None, "SpaceReclaimed": 0})
+            return True
+
+        if method == "DELETE" and endpoint.startswith("/images/"):
+            if s == "podman-error":
+                self.send_json(conn, 409, {"cause": "image is in use by a container",
+                                           "message": "fake: image used by 1234: image is in use by a container",
+                                           "response": 409})
+                return True
+            self.send_json(conn, 200, [{"Untagged": endpoint[len("/images/"):]}])
+            return True
+
+        self.send_json(conn, 404, {"message": "page not found"})
+        return True
+
+    @staticmethod
+    def sized_body(size):
+        """A valid /images/json body of exactly size bytes: the image list, padded with spaces."""
+        body = json.dumps(IMAGES).encode()
+        if size < len(body):
+            raise SystemExit("--size must be at least %d" % len(body))
+        return body + b" " * (size - len(body))
+
+    def events(self, conn, query):
+        s = self.scenario
+        if s == "events-500":
+            self.send_json(conn, 500, {"message": "fake: cannot stream events"})
+            return True
+        with self.lock:
+            self.events_connections += 1
+            n = self.events_connections
+        self.chunked_head(conn)
+        if s == "events-idle":
+            self.hang()
+        if s == "events-long-line":
+            self.chunk(conn, b'{"Type":"container","pad":"' + b"x" * (1024 * 1024 + 10) + b'"}\n')
+            self.hang()
+        if s == "events-garbage":
+            self.chunk(conn, event_line(1) + b"this is not json\n")
+            self.hang()
+        if s == "events-drop":
+            return self.events_drop(conn, n)
+        self.hang()
+
+    def events_drop(self, conn, n):
+        """Connection 1: event 1 split over two writes, event 2, then an abrupt close (no last chunk).
+        Connection 2: a replay of event 2 (the engine's `since` is inclusive), event 3, a clean end.
+        Connection 3: event 4, then silence. The client should see 1, 2, 3, 4 once each and
+        reconnect with since = the timeNano of the last event it saw."""
+        if n == 1:
+            line = event_line(1)
+            self.chunk(conn, line[:17])
+            time.sleep(0.2)
+            self.chunk(conn, line[17:] + event_line(2))
+            time.sleep(0.1)
+            return False
+        if n == 2:
+            self.chunk(conn, event_line(2) + event_line(3))
+            conn.sendall(b"0\r\n\r\n")
+            return False
+        self.chunk(conn, event_line(4))
+        self.hang()
+
+    # ---- plumbing ----
+
+    def connection(self, conn):
+        self.note("CONNECT")
+        buf = b""
+        try:
+            while True:
+                while b"\r\n\r\n" not in buf:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    buf += data
+                head, _, buf = buf.partition(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                method, target, _ = lines[0].split(" ", 2)
+                length = 0
+                for h in lines[1:]:
+                    k, _, v = h.partition(":")
+                    if k.strip().lower() == "content-length":
+                        length = int(v.strip())
+                while len(buf) < length:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    buf += data
+                buf = buf[length:]
+                self.note("%s %s" % (method, target))
+                if not self.handle(conn, method, target):
+                    return
+        except (OSError, ssl.SSLError, ValueError):
+            return
+        finally:
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+
+def main():
+    p = argparse.ArgumentParser()
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--socket")
+    where.add_argument("--tcp", action="store_true")
+    p.add_argument("--tls", nargs=3, metavar=("CERT", "KEY", "CA"))
+    p.add_argument("--log", required=True)
+    p.add_argument("--size", type=int, default=0)
+    p.add_argument("--lifetime", type=float, default=300)
+    p.add_argument("--cleanup-dir", help="a directory to remove on exit (the test's private one)")
+    p.add_argument("scenario")
+    args = p.parse_args()
+    server = Server(args)
+
+    if args.socket:
+        try:
+            os.unlink(args.socket)
+        except FileNotFoundError:
+            pass
+        lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        lsock.bind(args.socket)
+        where_ = args.socket
+    else:
+        lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        lsock.bind(("127.0.0.1", 0))
+        where_ = str(lsock.getsockname()[1])
+    lsock.listen(16)
+    ctx = None
+    if args.tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls[0], args.tls[1])
+        ctx.verify_mode = ssl.CERT_REQUIRED  # like dockerd --tlsverify: client certificates only
+        ctx.load_verify_locations(args.tls[2])
+
+    # Stop with the test: EOF on stdin, or the lifetime, whichever comes first. The test's private
+    # directory goes too, also when an assertion killed the test before it could clean up.
+    def leave(code):
+        if args.cleanup_dir:
+            shutil.rmtree(args.cleanup_dir, ignore_errors=True)
+        os._exit(code)
+
+    def watch_stdin():
+        try:
+            while sys.stdin.buffer.read(4096):
+                pass
+        finally:
+            leave(0)
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    threading.Timer(args.lifetime, lambda: leave(3)).start()
+    print("ready " + where_, flush=True)
+
+    while True:
+        conn, _ = lsock.accept()
+        if ctx:
+            try:
+                conn.settimeout(10)
+                conn = ctx.wrap_socket(conn, server_side=True)
+                conn.settimeout(None)
+            except (OSError, ssl.SSLError) as e:
+                server.note("TLS-REFUSED " + type(e).__name__)
+                conn.close()
+                continue
+        threading.Thread(target=server.connection, args=(conn,), daemon=True).start()
+
+
+if __name__ == "__main__":
+    main()
