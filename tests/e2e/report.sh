@@ -1,0 +1,32 @@
+# --report prints a table like `docker system df` (the same totals and active counts), the filesystem's
+# figures and the thresholds; with no engine it exits 69.
+set -u
+. "$(dirname "$0")/common.bash"
+fx_reset
+fx_image rep/a:1 5
+fx_image rep/b:1 5
+fx_dangling rep/c:1 2
+fx_running rep-running rep/a:1
+fx_stopped rep-stopped rep/b:1 3
+dk volume create rep-vol >/dev/null
+e2e_config "$scratch/dc.conf" 85 75
+out=$("$DOCKERCLEAND" --config "$scratch/dc.conf" --report --log-target console)
+rc=$?
+printf '%s\n' "$out"
+fx_check "exit 0" test "$rc" = 0
+fx_check "header" grep -qE '^TYPE +TOTAL +ACTIVE +SIZE +RECLAIMABLE' <<<"$out"
+cli=$(dk system df --format '{{.Type}}|{{.TotalCount}}|{{.Active}}')
+echo "docker system df: $(echo $cli)"
+for type in Images Containers "Local Volumes" "Build Cache"; do
+        want=$(grep "^$type|" <<<"$cli" | cut -d'|' -f2-3 | tr '|' ' ')
+        got=$(grep "^$type " <<<"$out" | sed "s/^$type *//" | awk '{print $1, $2}')
+        fx_check "$type: TOTAL and ACTIVE as docker system df ($got = $want)" test "$got" = "$want"
+done
+fx_check "filesystem figures" grep -qE "^Filesystem: +$DOCKERCLEAN_TEST_DATA_ROOT" <<<"$out"
+fx_check "used percent" grep -qE '^  used +[0-9.]+% \(' <<<"$out"
+fx_check "thresholds" grep -qE '^Thresholds: +clean at 85% used, down to below 75%' <<<"$out"
+printf 'engine = { socket = "%s/none.sock"; };\n' "$scratch" >"$scratch/none.conf"
+"$DOCKERCLEAND" --config "$scratch/none.conf" --report --log-target console >/dev/null 2>&1
+fx_check "no engine: exit 69" test $? = 69
+dk rm -f rep-running >/dev/null
+fx_done
