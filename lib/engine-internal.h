@@ -51,6 +51,7 @@ int engine_decode_networks(const char *buf, size_t len, struct engine_network_li
 struct engine_event_data {
         struct engine_event ev;
         struct engine_labels attributes;
+        char actor_id[72]; /* "sha256:<hex>" when the engine sent bare hex */
         json_t *root;
 };
 int engine_decode_event(const char *buf, size_t len, struct engine_event_data *ret, struct engine_error *err);

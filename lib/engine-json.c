@@ -757,6 +757,26 @@ void engine_image_delete_result_done(struct engine_image_delete_result *res) {
         *res = (struct engine_image_delete_result) {};
 }
 
+/* Podman names deleted images by bare hex; Docker (and every listing) by "sha256:<hex>". */
+static bool is_hex64(const char *s) {
+        size_t n = 0;
+        for (; s[n]; n++)
+                if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+                        return false;
+        return n == 64;
+}
+
+static int digest_id(char **id) {
+        char *p;
+        if (!*id || !is_hex64(*id))
+                return 0;
+        if (asprintf(&p, "sha256:%s", *id) < 0)
+                return -ENOMEM;
+        free(*id);
+        *id = p;
+        return 0;
+}
+
 /* A member that is absent stays NULL here: "Untagged" and "Deleted" say which kind an entry is. */
 static int get_str_or_null(const struct dec *d, const json_t *o, const char *key, char **ret) {
         if (!member(o, key)) {
@@ -774,7 +794,7 @@ static int decode_deleted(struct dec *d, const json_t *o, size_t i, void *userda
         if ((r = get_str_or_null(d, o, "Untagged", &x->untagged)) < 0 ||
             (r = get_str_or_null(d, o, "Deleted", &x->deleted)) < 0)
                 return r;
-        return 0;
+        return digest_id(&x->deleted);
 }
 
 static int decode_deleted_array(struct dec *d, const json_t *a, struct engine_image_delete_result *ret) {
@@ -892,11 +912,20 @@ static int decode_df_image(struct dec *d, const json_t *o, size_t i, void *userd
         struct engine_df_image *im = &df->images[df->n_images++];
         int r;
 
-        if ((r = get_str(d, o, "Id", true, &im->id)) < 0 || (r = get_int(d, o, "Size", 0, &im->size)) < 0 ||
-            (r = get_int(d, o, "SharedSize", 0, &im->shared_size)) < 0 ||
+        if ((r = get_str(d, o, "Id", true, &im->id)) < 0 || (r = digest_id(&im->id)) < 0 ||
+            (r = get_int(d, o, "Size", 0, &im->size)) < 0 || (r = get_int(d, o, "SharedSize", 0, &im->shared_size)) < 0 ||
             (r = get_int(d, o, "Containers", -1, &im->containers)) < 0 || (r = get_int(d, o, "Created", 0, &im->created)) < 0 ||
             (r = get_strv(d, o, "RepoTags", "<none>:<none>", &im->repo_tags)) < 0)
                 return r;
+        /* Podman's df lists "<none>" for untagged images and a bare "latest" for tagged ones: keep
+         * only what is a repo:tag. */
+        size_t k = 0;
+        for (size_t j = 0; im->repo_tags[j]; j++)
+                if (strchr(im->repo_tags[j], ':'))
+                        im->repo_tags[k++] = im->repo_tags[j];
+                else
+                        free(im->repo_tags[j]);
+        im->repo_tags[k] = NULL;
         im->size = clamp0(im->size);
         im->shared_size = clamp0(im->shared_size);
         if (im->containers < 0)
@@ -910,7 +939,7 @@ static int decode_df_container(struct dec *d, const json_t *o, size_t i, void *u
         int r;
 
         if ((r = get_str(d, o, "Id", true, &c->id)) < 0 || (r = get_str(d, o, "ImageID", false, &c->image_id)) < 0 ||
-            (r = get_state(d, o, "State", &c->state)) < 0 || (r = get_int(d, o, "SizeRw", 0, &c->size_rw)) < 0 ||
+            (r = digest_id(&c->image_id)) < 0 || (r = get_state(d, o, "State", &c->state)) < 0 || (r = get_int(d, o, "SizeRw", 0, &c->size_rw)) < 0 ||
             (r = get_int(d, o, "SizeRootFs", 0, &c->size_root_fs)) < 0)
                 return r;
         c->size_rw = clamp0(c->size_rw);
@@ -919,13 +948,7 @@ static int decode_df_container(struct dec *d, const json_t *o, size_t i, void *u
 }
 
 bool engine_volume_name_is_anonymous(const char *name) {
-        size_t n = 0;
-        if (!name)
-                return false;
-        for (; name[n]; n++)
-                if (!((name[n] >= '0' && name[n] <= '9') || (name[n] >= 'a' && name[n] <= 'f')))
-                        return false;
-        return n == 64;
+        return name && is_hex64(name);
 }
 
 static int decode_df_volume(struct dec *d, const json_t *o, size_t i, void *userdata) {
@@ -1126,11 +1149,19 @@ int engine_decode_event(const char *buf, size_t len, struct engine_event_data *r
                 return r;
         if (!ed.ev.actor_id)
                 ed.ev.actor_id = "";
+        /* Podman's image events name the image by bare hex: give it Docker's "sha256:" form. */
+        if (strcmp(ed.ev.type, "image") == 0 && is_hex64(ed.ev.actor_id)) {
+                snprintf(ed.actor_id, sizeof ed.actor_id, "sha256:%s", ed.ev.actor_id);
+                ed.ev.actor_id = ed.actor_id;
+        }
         if (ed.ev.time_ns == 0 && secs > 0 && secs < INT64_MAX / 1000000000)
                 ed.ev.time_ns = secs * 1000000000;
         ed.ev.attributes = &ed.attributes;
+        bool own_actor = ed.ev.actor_id == ed.actor_id;
         *ret = TAKE_STRUCT(ed);
-        /* attributes moved with the struct: point at the new home. */
+        /* attributes (and a rewritten actor id) moved with the struct: point at the new home. */
         ret->ev.attributes = &ret->attributes;
+        if (own_actor)
+                ret->ev.actor_id = ret->actor_id;
         return 0;
 }

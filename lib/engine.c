@@ -35,6 +35,7 @@ struct engine {
         size_t max_body;
         const volatile sig_atomic_t *cancel;
         char api_version[16]; /* "" until negotiated */
+        bool podman;          /* /_ping carried Libpod-Api-Version */
         char curl_error[CURL_ERROR_SIZE];
         struct engine_error error;
 };
@@ -51,6 +52,7 @@ struct response {
         size_t len, cap, max;
         long status;
         char api_version[16];
+        bool libpod;             /* a Libpod-Api-Version header: Podman's compat service */
         bool too_big, oom;
         uint64_t content_length; /* UINT64_MAX when not announced */
 };
@@ -232,6 +234,10 @@ bool engine_error_is_prune_running(const struct engine *e, int r) {
                strstr(e->error.message, "prune operation is already running");
 }
 
+bool engine_is_podman(const struct engine *e) {
+        return e->podman;
+}
+
 const char *engine_api_version(const struct engine *e) {
         return e->api_version[0] ? e->api_version : NULL;
 }
@@ -296,8 +302,11 @@ static size_t header_cb(char *buf, size_t size, size_t nitems, void *userdata) {
         if (n >= 5 && strncmp(buf, "HTTP/", 5) == 0) {
                 /* A new response (after a 100 Continue, say): forget the previous one's headers. */
                 r->api_version[0] = 0;
+                r->libpod = false;
                 r->content_length = UINT64_MAX;
-        } else if (header_value(buf, n, "Api-Version", r->api_version, sizeof r->api_version))
+        } else if (header_value(buf, n, "Libpod-Api-Version", value, sizeof value))
+                r->libpod = true;
+        else if (header_value(buf, n, "Api-Version", r->api_version, sizeof r->api_version))
                 ;
         else if (header_value(buf, n, "Content-Length", value, sizeof value)) {
                 char *end;
@@ -483,6 +492,10 @@ static int perform(struct engine *e, const struct transfer *t) {
 static int http_error(struct engine *e, const struct transfer *t) {
         e->error.http_status = t->resp->status;
         engine_decode_error_message(t->resp->data, t->resp->len, e->error.message, sizeof e->error.message);
+        /* Podman answers a conflict Docker calls 409 (removing a running container) with 500 and
+         * cause "container state improper": report the conflict as what it is. */
+        if (t->resp->status == 500 && e->podman && t->resp->len > 0 && strstr(t->resp->data, "\"container state improper\""))
+                e->error.http_status = 409;
         if (!e->error.message[0])
                 snprintf(e->error.message, sizeof e->error.message, "HTTP %ld from %s %s with an empty body",
                          t->resp->status, t->method, t->path);
@@ -506,6 +519,7 @@ static int negotiate(struct engine *e) {
                 return r;
         }
         snprintf(version, sizeof version, "%s", resp.api_version);
+        e->podman = resp.libpod;
         response_done(&resp);
         if (!version[0]) {
                 /* No Api-Version header (a proxy in between, an old engine): ask /version. */
@@ -672,7 +686,20 @@ int engine_inspect_image(struct engine *e, const char *name, struct engine_image
 int engine_delete_image(struct engine *e, const char *name, bool force, struct engine_image_delete_result *ret) {
         _cleanup_(response_done) struct response resp = {};
         struct engine_image_delete_result res;
-        int r = call_name(e, "DELETE", TIMEOUT_LONG, "/images/", name, "", force ? "force=1" : "force=0", &resp);
+        int r;
+
+        if (force) {
+                /* Podman's force also removes the containers using the image, running ones included;
+                 * Docker's never touches a running container. Not sent to Podman. */
+                error_reset(e);
+                if (!e->api_version[0] && (r = negotiate(e)) < 0)
+                        return r;
+                if (e->podman)
+                        return set_error(e, -EOPNOTSUPP,
+                                         "not forcing the removal of %s: Podman's force removes the containers using "
+                                         "it, running ones included", name ? name : "");
+        }
+        r = call_name(e, "DELETE", TIMEOUT_LONG, "/images/", name, "", force ? "force=1" : "force=0", &resp);
         if (r < 0)
                 return r;
         r = engine_decode_image_delete(resp.data, resp.len, &res, &e->error);
@@ -781,7 +808,12 @@ int engine_system_df(struct engine *e, struct engine_df *ret) {
         _cleanup_(response_done) struct response resp = {};
         /* Walks every writable layer on 20.10: minutes on a big host. */
         int r = call(e, "GET", TIMEOUT_LONG, "/system/df", &resp);
-        return r < 0 ? r : engine_decode_df(resp.data, resp.len, ret, &e->error);
+        if (r < 0 || (r = engine_decode_df(resp.data, resp.len, ret, &e->error)) < 0)
+                return r;
+        /* Podman sends an always-empty BuildCache array: it has no build cache to manage. */
+        if (e->podman)
+                ret->build_cache_supported = false;
+        return 0;
 }
 
 int engine_list_volumes(struct engine *e, struct engine_volume_list *ret) {

@@ -62,6 +62,8 @@ const char *engine_host(const struct engine *e);
 int engine_ping(struct engine *e);
 /* "1.41" after negotiation, NULL before. */
 const char *engine_api_version(const struct engine *e);
+/* After negotiation: the engine is Podman's compatible service (its /_ping names a Libpod API). */
+bool engine_is_podman(const struct engine *e);
 /* Compares the negotiated version with "1.48" etc.: <0, 0, >0. */
 int engine_api_compare(const struct engine *e, const char *version);
 
@@ -181,7 +183,8 @@ struct engine_image_delete_result {
         struct engine_image_deleted *items;
         size_t n;
 };
-/* DELETE /images/{name}: by tag (untags; deletes when it was the last) or by id. */
+/* DELETE /images/{name}: by tag (untags; deletes when it was the last) or by id. force is refused with
+ * -EOPNOTSUPP on Podman, whose force also removes the containers using the image, running or not. */
 int engine_delete_image(struct engine *e, const char *name, bool force, struct engine_image_delete_result *ret);
 /* POST /images/{id}/tag?repo=R&tag=T: gives an image a reference again ("repo:tag"; a missing tag
  * means "latest"). Used to undo an untag when the image turned out to be in use. */

@@ -156,6 +156,18 @@ static size_t strv_length(char *const *strv) {
         return n;
 }
 
+/* A short reference as the engine shows it: Docker keeps it; Podman qualifies it
+ * ("x" -> "docker.io/library/x:latest"). with_tag adds Docker's ":latest" too. */
+static char *shown(const char *ref, bool with_tag) {
+        const char *slash = strrchr(ref, '/'), *colon = strrchr(ref, ':');
+        bool tagged = colon && (!slash || colon > slash);
+        char *s;
+        ck_assert_int_ge(asprintf(&s, "%s%s%s", podman ? "docker.io/library/" : "", ref,
+                                  tagged || !(with_tag || podman) ? "" : ":latest"),
+                         0);
+        return s;
+}
+
 static bool image_exists(const char *ref) {
         return dk("image inspect %s", ref) == 0;
 }
@@ -186,6 +198,7 @@ START_TEST(test_ping_version_info) {
         struct engine_version v;
         ck_assert_int_eq(engine_version(e, &v), 0);
         ck_assert_int_eq(v.podman, podman);
+        ck_assert_int_eq(engine_is_podman(e), podman);
         ck_assert_str_ne(v.version, "");
         /* The negotiated version is min(server max, ours). */
         ck_assert_str_eq(api, version_number(v.api_version) > version_number(ENGINE_API_MAX) ? ENGINE_API_MAX : v.api_version);
@@ -252,7 +265,8 @@ START_TEST(test_containers_list_inspect) {
         const struct engine_container *c = find_container(&l, created);
         ck_assert_ptr_nonnull(c);
         ck_assert_str_eq(c->name, n_created);
-        ck_assert_str_eq(c->image, ref);
+        _cleanup_free_ char *ref_shown = shown(ref, false);
+        ck_assert_str_eq(c->image, ref_shown);
         ck_assert_str_eq(c->image_id, img);
         ck_assert_int_eq(c->state, ENGINE_CONTAINER_CREATED);
         ck_assert_str_eq(engine_labels_get(&c->labels, "dcet.k"), "v1");
@@ -275,7 +289,8 @@ START_TEST(test_containers_list_inspect) {
         c = find_container(&l, stopped);
         ck_assert_ptr_nonnull(c);
         ck_assert_int_ge(c->size_rw, 2 * 1024 * 1024);
-        ck_assert_int_ge(c->size_root_fs, c->size_rw);
+        /* Docker's SizeRootFs includes the writable layer; Podman's is the image alone. */
+        ck_assert_int_ge(c->size_root_fs, podman ? 1000000 : c->size_rw);
         c = find_container(&l, created);
         ck_assert_ptr_nonnull(c);
         ck_assert_int_ge(c->size_rw, 0); /* omitted when 0: known, not -1 */
@@ -375,10 +390,9 @@ START_TEST(test_images_list_inspect) {
         ck_assert_int_eq(engine_list_images(e, false, &l), 0);
         const struct engine_image *im = find_image(&l, img);
         ck_assert_ptr_nonnull(im);
-        _cleanup_free_ char *ref_latest = NULL;
-        ck_assert_int_ge(asprintf(&ref_latest, "%s:latest", ref), 0);
+        _cleanup_free_ char *ref_latest = shown(ref, true), *ref2_shown = shown(ref2, true);
         ck_assert_msg(strv_contains(im->repo_tags, ref_latest), "missing %s", ref_latest);
-        ck_assert(strv_contains(im->repo_tags, ref2));
+        ck_assert(strv_contains(im->repo_tags, ref2_shown));
         ck_assert_int_eq(strv_length(im->repo_tags), 2);
         ck_assert_ptr_nonnull(im->repo_digests);
         ck_assert_str_eq(engine_labels_get(&im->labels, "dcet.k"), "img");
@@ -400,7 +414,7 @@ START_TEST(test_images_list_inspect) {
         struct engine_image_detail d;
         ck_assert_int_eq(engine_inspect_image(e, ref2, &d), 0);
         ck_assert_str_eq(d.id, img);
-        ck_assert(strv_contains(d.repo_tags, ref2));
+        ck_assert(strv_contains(d.repo_tags, ref2_shown));
         ck_assert_str_eq(engine_labels_get(&d.labels, "dcet.k"), "img");
         ck_assert_int_ge(d.created_ns, t0 - 2000000000LL);
         ck_assert_int_le(d.created_ns, now_ns() + 2000000000LL);
@@ -463,9 +477,10 @@ START_TEST(test_image_delete_tags) {
                 ck_assert_ptr_nonnull(strstr(engine_last_error(e)->message, "referenced in multiple repositories"));
         }
         /* By tag: only untags while another tag is left. */
+        _cleanup_free_ char *t1_shown = shown(t1, true), *t2_shown = shown(t2, true);
         ck_assert_int_eq(engine_delete_image(e, t1, false, &res), 0);
         ck_assert_int_eq(res.n, 1);
-        ck_assert(result_untagged(&res, t1));
+        ck_assert(result_untagged(&res, t1_shown));
         ck_assert(!result_deleted(&res, img));
         engine_image_delete_result_done(&res);
         ck_assert(image_exists(img));
@@ -478,7 +493,7 @@ START_TEST(test_image_delete_tags) {
 
         /* The last tag: untagged and deleted, with its layers. */
         ck_assert_int_eq(engine_delete_image(e, t2, false, &res), 0);
-        ck_assert(result_untagged(&res, t2));
+        ck_assert(result_untagged(&res, t2_shown));
         ck_assert(result_deleted(&res, img));
         engine_image_delete_result_done(&res);
         ck_assert(!image_exists(img));
@@ -512,6 +527,12 @@ START_TEST(test_image_delete_in_use) {
         ck_assert(image_exists(img_s));
 
         /* Running container: a hard conflict, even with force on Docker. */
+        if (podman) {
+                /* Podman's force would remove the running container too: the client never sends it. */
+                ck_assert_int_eq(engine_delete_image(e, img_r, true, &res), -EOPNOTSUPP);
+                ck_assert(engine_is_podman(e));
+                ck_assert_int_eq(dk("container inspect %s", running), 0);
+        }
         ck_assert_int_eq(engine_delete_image(e, img_r, !podman, &res), -EREMOTEIO);
         ck_assert_int_eq(engine_last_error(e)->http_status, 409);
         if (!podman)
@@ -519,6 +540,7 @@ START_TEST(test_image_delete_in_use) {
                                      "(cannot be forced) - image is being used by running container"),
                               "got: %s", engine_last_error(e)->message);
         ck_assert(image_exists(img_r));
+        ck_assert_int_eq(dk("container inspect %s", running), 0);
         ck_assert(!engine_error_is_prune_running(e, -EREMOTEIO));
 
         ck_assert_int_eq(engine_delete_container(e, stopped, false, false), 0);
@@ -592,13 +614,20 @@ START_TEST(test_prune_images) {
         ck_assert(!image_exists(old));
         ck_assert(image_exists(img));
 
-        /* dangling=false: every unused image, tagged ones too (Docker reports the untag). */
+        /* dangling=false: every unused image, tagged ones too (Docker reports the untag). Podman 4.3
+         * adds its own dangling=true to compat prunes and refuses the pair with a 500. */
         struct engine_filter unused[] = { { "dangling", "false" }, { "label", lbl_filter } };
+        if (podman) {
+                ck_assert_int_eq(engine_prune(e, ENGINE_PRUNE_IMAGES, unused, ELEMENTSOF(unused), NULL, &res), -EREMOTEIO);
+                ck_assert_int_eq(engine_last_error(e)->http_status, 500);
+                ck_assert_ptr_nonnull(strstr(engine_last_error(e)->message, "\"dangling\" filter more than once"));
+                ck_assert_int_eq(engine_delete_image(e, img, false, NULL), 0);
+                return;
+        }
         ck_assert_int_eq(engine_prune(e, ENGINE_PRUNE_IMAGES, unused, ELEMENTSOF(unused), NULL, &res), 0);
         ck_assert(result_deleted(&res.images, img));
         if (!podman) {
-                _cleanup_free_ char *tagged = NULL;
-                ck_assert_int_ge(asprintf(&tagged, "%s:latest", ref), 0);
+                _cleanup_free_ char *tagged = shown(ref, true);
                 ck_assert(result_untagged(&res.images, tagged));
         }
         engine_prune_result_done(&res);
@@ -807,7 +836,8 @@ START_TEST(test_system_df) {
 
         struct engine_df df;
         ck_assert_int_eq(engine_system_df(e, &df), 0);
-        ck_assert_int_gt(df.layers_size, 0);
+        if (!podman)
+                ck_assert_int_gt(df.layers_size, 0); /* Podman does not compute it */
         ck_assert_int_eq(df.build_cache_supported, !podman);
         const struct engine_df_image *im = NULL;
         for (size_t i = 0; i < df.n_images; i++)
@@ -962,8 +992,9 @@ START_TEST(test_events) {
         struct seen s = { .want_type = "container", .want_action = "create", .want_actor = id, .want_name = NULL };
         struct engine_filter f[] = { { "type", "container" }, { "container", id } };
         ck_assert_int_eq(engine_events_follow(e, f, ELEMENTSOF(f), since, 1000, seen_cb, &s), 42);
+        _cleanup_free_ char *ref_shown = shown(ref, false);
         ck_assert_str_eq(s.name, name);
-        ck_assert_str_eq(s.image, ref);
+        ck_assert_str_eq(s.image, ref_shown);
         ck_assert_int_ge(s.time_ns, since);
         ck_assert_int_le(s.time_ns, now_ns() + 2000000000LL);
 
@@ -971,11 +1002,12 @@ START_TEST(test_events) {
         ck_assert_int_ge(asprintf(&ref2, "%s-tagged:x", ref), 0);
         since = now_ns() - 1000000000;
         ck_assert_int_eq(engine_tag_image(e, img, ref2), 0);
+        _cleanup_free_ char *ref2_shown = shown(ref2, true);
         /* The build's own tag is replayed too (within the second of slack): wait for ours. */
-        struct seen t = { .want_type = "image", .want_action = "tag", .want_actor = img, .want_name = ref2 };
+        struct seen t = { .want_type = "image", .want_action = "tag", .want_actor = img, .want_name = ref2_shown };
         struct engine_filter fi[] = { { "type", "image" }, { "event", "tag" } };
         ck_assert_int_eq(engine_events_follow(e, fi, ELEMENTSOF(fi), since, 1000, seen_cb, &t), 42);
-        ck_assert_str_eq(t.name, ref2);
+        ck_assert_str_eq(t.name, ref2_shown);
 
         ck_assert_int_eq(engine_delete_container(e, id, false, false), 0);
         ck_assert_int_eq(engine_delete_image(e, ref2, false, NULL), 0);

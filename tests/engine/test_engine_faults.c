@@ -454,10 +454,18 @@ START_TEST(test_http_409_and_404) {
         ck_assert_int_eq(engine_delete_image(e, "localhost/x:1", false, &del), -EREMOTEIO);
         ck_assert_int_eq(engine_last_error(e)->http_status, 409);
         ck_assert_str_eq(engine_last_error(e)->message, "fake: image used by 1234: image is in use by a container");
+        ck_assert(engine_is_podman(e));
+        /* Force is not sent to Podman: it would remove running containers using the image. */
+        ck_assert_int_eq(engine_delete_image(e, "localhost/x:1", true, &del), -EOPNOTSUPP);
+        /* Podman's 500 for removing a running container is the conflict Docker calls 409. */
+        ck_assert_int_eq(engine_delete_container(e, "c1", false, false), -EREMOTEIO);
+        ck_assert_int_eq(engine_last_error(e)->http_status, 409);
+        ck_assert_ptr_nonnull(strstr(engine_last_error(e)->message, "cannot be removed without force"));
         engine_free(e);
         _cleanup_free_ char *log = fake_log(&f);
-        /* The reference is one escaped path segment. */
+        /* The reference is one escaped path segment; the forced delete never left. */
         ck_assert(has_line(log, "DELETE /v1.41/images/localhost%2Fx:1?force=0"));
+        ck_assert_int_eq(count(log, "DELETE /v1.41/images/"), 1);
         fake_stop(&f);
 }
 END_TEST
@@ -751,15 +759,21 @@ START_TEST(test_podman_df) {
         fake_start(&f, "podman-df");
         struct engine *e = engine_at(f.sock, 0, 0, NULL);
         ck_assert_int_eq(engine_system_df(e, &df), 0);
-        ck_assert(!df.build_cache_supported);
+        ck_assert(engine_is_podman(e));
+        ck_assert(!df.build_cache_supported); /* an empty BuildCache from Podman means none */
         ck_assert_int_eq(df.n_build_cache, 0);
         ck_assert_int_eq(df.layers_size, 0);
-        ck_assert_int_eq(df.n_images, 1);
+        ck_assert_int_eq(df.n_images, 2);
+        ck_assert_str_eq(df.images[0].id, "sha256:cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd");
         ck_assert_int_eq(df.images[0].size, 0);
         ck_assert_int_eq(df.images[0].shared_size, 0);
         ck_assert_int_eq(df.images[0].containers, 0);
         ck_assert_str_eq(df.images[0].repo_tags[0], "localhost/x:1");
+        ck_assert_ptr_null(df.images[0].repo_tags[1]); /* the bare "latest" */
+        ck_assert_ptr_null(df.images[1].repo_tags[0]); /* "<none>" */
+        ck_assert_int_eq(df.images[1].size, 5);
         ck_assert_int_eq(df.n_containers, 1);
+        ck_assert_str_eq(df.containers[0].image_id, df.images[0].id);
         ck_assert_int_eq(df.containers[0].size_rw, 0);
         ck_assert_int_eq(df.containers[0].size_root_fs, 0);
         ck_assert_int_eq(df.containers[0].state, ENGINE_CONTAINER_EXITED);
@@ -788,6 +802,7 @@ START_TEST(test_tcp_and_tls) {
         struct engine *e = engine_at(host, 0, 0, NULL);
         ck_assert_int_eq(engine_ping(e), 0);
         ck_assert_str_eq(engine_host(e), host);
+        ck_assert(!engine_is_podman(e));
         engine_free(e);
         fake_stop(&f);
 

@@ -19,7 +19,8 @@ Scenarios (the answer to everything not listed is a small healthy engine speakin
     error-500-json      /containers/json: 500 {"message": ...}
     error-500-empty     /containers/json: 500 with an empty body
     error-500-text      /containers/json: 500 text/plain
-    podman-error        DELETE /images/...: 409 with Podman's {"cause","message","response"}
+    podman-error        DELETE /images/...: 409 with Podman's {"cause","message","response"};
+                        DELETE /containers/...: 500 "container state improper" (Podman's conflict)
     prune-running       POST /containers/prune: 409 "a prune operation is already running"
     not-json            /containers/json: 200 with an HTML body
     wrong-shape         /containers/json an object, /images/json an item with a numeric Id, /info an array
@@ -32,7 +33,8 @@ Scenarios (the answer to everything not listed is a small healthy engine speakin
     hang-body           /containers/json: headers and a partial body, then nothing
     slow-df             /system/df answers after 1.5 s
     gone                /containers/json: close the connection without answering
-    podman-df           /system/df as Podman sends it (negative sizes, no BuildCache)
+    podman-df           /system/df as Podman sends it (negative sizes, an empty BuildCache)
+    (every podman-* scenario's /_ping carries Libpod-Api-Version, as Podman's does)
     events-drop         /events: see events_drop() below
     events-idle         /events: headers, then silence
     events-long-line    /events: one line longer than 1 MiB
@@ -83,12 +85,16 @@ INFO = {"DockerRootDir": "/fake/docker", "Driver": "overlay2", "ServerVersion": 
         "Containers": 1, "ContainersRunning": 0, "ContainersPaused": 0, "ContainersStopped": 1, "Images": 1}
 PODMAN_DF = {
     "LayersSize": -1,
-    "Images": [{"Id": "sha256:" + "cd" * 32, "Size": -1, "SharedSize": -1, "Containers": 0, "Created": 1700000000,
-                "RepoTags": ["localhost/x:1"]}],
-    "Containers": [{"Id": "ef" * 32, "ImageID": "sha256:" + "cd" * 32, "State": "exited", "SizeRw": -1,
+    # Podman 4.3: bare hex ids, "<none>" for untagged, and a bare tag next to (or instead of) repo:tag.
+    "Images": [{"Id": "cd" * 32, "Size": -1, "SharedSize": -1, "Containers": 0, "Created": 1700000000,
+                "RepoTags": ["localhost/x:1", "latest"]},
+               {"Id": "ce" * 32, "Size": 5, "SharedSize": 0, "Containers": 1, "Created": 1700000000,
+                "RepoTags": ["<none>"]}],
+    "Containers": [{"Id": "ef" * 32, "ImageID": "cd" * 32, "State": "exited", "SizeRw": -1,
                     "SizeRootFs": -1}],
     "Volumes": [{"Name": "01" * 32, "UsageData": {"Size": -1, "RefCount": -2}, "Labels": {},
                  "CreatedAt": "2024-01-02T03:04:05.5+01:00"}],
+    "BuildCache": [], "BuilderSize": 0,
 }
 
 
@@ -146,6 +152,8 @@ class Server:
         if endpoint == "/_ping":
             version = {"old-api": "1.24", "new-api": "1.52"}.get(s, API)
             headers = [] if s == "no-api-header" else ["Api-Version: " + version]
+            if s.startswith("podman-"):
+                headers.append("Libpod-Api-Version: 4.3.1")
             body = b"OK"
             conn.sendall(("HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n%sContent-Length: %d\r\n\r\n"
                           % ("".join(h + "\r\n" for h in headers), len(body))).encode() + body)
@@ -242,6 +250,13 @@ class Server:
                 self.send_json(conn, 409, {"message": "a prune operation is already running"})
                 return True
             self.send_json(conn, 200, {"ContainersDeleted": None, "SpaceReclaimed": 0})
+            return True
+
+        if method == "DELETE" and endpoint.startswith("/containers/") and s == "podman-error":
+            self.send_json(conn, 500, {"cause": "container state improper",
+                                       "message": "cannot remove container c1 as it is running - running or paused "
+                                                  "containers cannot be removed without force: container state improper",
+                                       "response": 500})
             return True
 
         if method == "DELETE" and endpoint.startswith("/images/"):
