@@ -400,9 +400,22 @@ int engine_version_compare(const char *a, const char *b) {
         return 0;
 }
 
-void engine_decode_error_message(const char *buf, size_t len, char *msg, size_t msg_size) {
+/* Copies text as one printable line: control characters become spaces, runs of spaces one. */
+static void flatten(const char *src, size_t len, char *msg, size_t msg_size) {
         size_t n = 0;
+        for (size_t i = 0; i < len && n + 1 < msg_size; i++) {
+                unsigned char c = (unsigned char) src[i];
+                char out = c < 0x20 || c == 0x7f ? ' ' : (char) c;
+                if (out == ' ' && (n == 0 || msg[n - 1] == ' '))
+                        continue;
+                msg[n++] = out;
+        }
+        while (n > 0 && msg[n - 1] == ' ')
+                n--;
+        msg[n] = 0;
+}
 
+void engine_decode_error_message(const char *buf, size_t len, char *msg, size_t msg_size) {
         if (msg_size == 0)
                 return;
         msg[0] = 0;
@@ -414,23 +427,14 @@ void engine_decode_error_message(const char *buf, size_t len, char *msg, size_t 
                 for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
                         json_t *v = json_object_get(j, keys[i]);
                         if (json_is_string(v) && json_string_length(v) > 0) {
-                                snprintf(msg, msg_size, "%s", json_string_value(v));
+                                /* Messages end up in one log line. */
+                                flatten(json_string_value(v), json_string_length(v), msg, msg_size);
                                 return;
                         }
                 }
         }
-        /* Not JSON (a proxy's HTML page, a text/plain error of an old engine): the text itself,
-         * flattened to one printable line. */
-        for (size_t i = 0; i < len && n + 1 < msg_size; i++) {
-                unsigned char c = (unsigned char) buf[i];
-                char out = c < 0x20 || c == 0x7f ? ' ' : (char) c;
-                if (out == ' ' && (n == 0 || msg[n - 1] == ' '))
-                        continue;
-                msg[n++] = out;
-        }
-        while (n > 0 && msg[n - 1] == ' ')
-                n--;
-        msg[n] = 0;
+        /* Not JSON (a proxy's HTML page, a text/plain error of an old engine): the text itself. */
+        flatten(buf, len, msg, msg_size);
 }
 
 static const char *const container_states[] = {

@@ -102,6 +102,8 @@ START_TEST(test_error_message) {
         ck_assert_str_eq(m, "no such image: x");
         engine_decode_error_message(S("{\"cause\":\"c\",\"message\":\"m\",\"response\":409}"), m, sizeof m);
         ck_assert_str_eq(m, "m");
+        engine_decode_error_message(S("{\"message\":\"two\\nlines\\u0007\"}"), m, sizeof m);
+        ck_assert_str_eq(m, "two lines");
         engine_decode_error_message(S("{\"cause\":\"only the cause\"}"), m, sizeof m);
         ck_assert_str_eq(m, "only the cause");
         engine_decode_error_message(S("  page\r\n\tnot found \n"), m, sizeof m);
