@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The scale benchmark: `dockercleand --once --dry-run` against a fake engine (tests/perf/fake-engine.py)
+# that serves generated listings of 10,000 images and 20,000 containers; wall time, CPU and peak RSS.
+# Needs no Docker. Three cases, each PERF_RUNS times:
+#   cold       a first start: no usage history, so every image is inspected once to seed it
+#   warm       the usage history a running daemon has (seeded beforehand by a run with nothing to remove)
+#   listings   warm, and no stopped container old enough to need its FinishedAt (stopped-containers
+#              min_age = 365d): what the listings, /system/df and the planner cost by themselves
+#
+# Environment: DOCKERCLEAND, PERF_RESULTS, PERF_WORK, PERF_RUNS (3), PERF_SCALE_IMAGES (10000),
+# PERF_SCALE_CONTAINERS (20000), PERF_SCALE_CASES ("cold warm listings").
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/perf/lib.sh
+. "$here/lib.sh"
+
+DC=${DOCKERCLEAND:?DOCKERCLEAND: the daemon binary}
+: "${PERF_RESULTS:?}"
+runs=${PERF_RUNS:-3}
+n_images=${PERF_SCALE_IMAGES:-10000}
+n_containers=${PERF_SCALE_CONTAINERS:-20000}
+cases=${PERF_SCALE_CASES:-cold warm listings}
+own_work=
+if [ -z "${PERF_WORK:-}" ]; then
+        PERF_WORK=$(mktemp -d /tmp/dcperf.XXXXXX)
+        own_work=1
+fi
+W=$PERF_WORK/scale
+mkdir -p "$W/root"
+sock=$W/engine.sock
+
+"$PERF_PY" "$here/fake-engine.py" "$sock" --root "$W/root" --images "$n_images" --containers "$n_containers" \
+        --stats "$W/stats.json" 2>"$W/engine.log" &
+fe=$!
+trap 'kill "$fe" 2>/dev/null; wait "$fe" 2>/dev/null; [ -z "$own_work" ] || rm -rf "$PERF_WORK"' EXIT
+for _ in $(seq 1 600); do [ -S "$sock" ] && break; kill -0 "$fe" 2>/dev/null || break; sleep 0.1; done
+[ -S "$sock" ] || { perf_log "the fake engine did not start:"; cat "$W/engine.log" >&2; exit 1; }
+perf_log "$(cat "$W/engine.log")"
+perf_result scale.images "$n_images"
+perf_result scale.containers "$n_containers"
+perf_result scale.bodies "$(sed -n 's/.*bodies: //p' "$W/engine.log" | sed 's/\/version [^,]*, \/info [^,]*, //')"
+
+# Cleaning would start at 1% and go on down to 0%: the planner orders every candidate (up to
+# max_removals = 1000) and the plan names what it would remove.
+default_tiers='{ type = "stopped-containers"; min_age = "1h"; }, { type = "dangling-images"; min_age = "1h"; },
+        { type = "build-cache"; min_age = "24h"; }, { type = "unused-images"; min_age = "24h"; }'
+no_inspect_tiers='{ type = "stopped-containers"; min_age = "365d"; }, { type = "dangling-images"; min_age = "1h"; },
+        { type = "build-cache"; min_age = "24h"; }, { type = "unused-images"; min_age = "24h"; }'
+
+# stats FILE: the fake engine's request counts so far (JSON) into FILE; kinds A B: what B adds to A.
+stats() { kill -USR1 "$fe"; sleep 0.3; cp "$W/stats.json" "$1"; }
+kinds() {
+        "$PERF_PY" -c 'import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+d = {k: v - a.get(k, 0) for k, v in b.items() if v - a.get(k, 0)}
+print(sum(d.values()), "; ".join("%d %s" % (v, k) for k, v in sorted(d.items(), key=lambda kv: -kv[1])))' "$1" "$2"
+}
+
+for case in $cases; do
+        : >"$W/$case.runs"
+        for run in $(seq 1 "$runs"); do
+                state=$W/state-$case-$run
+                rm -rf "$state"
+                tiers=$default_tiers
+                [ "$case" = listings ] && tiers=$no_inspect_tiers
+                perf_config "$W/$case.conf" "$sock" "$state" 1 0 "$tiers"
+                if [ "$case" != cold ]; then
+                        perf_config "$W/prep.conf" "$sock" "$state" 1 0 '{ type = "unused-networks"; }'
+                        "$DC" --config "$W/prep.conf" --once --log-target console >/dev/null 2>&1
+                fi
+                stats "$W/stats.before"
+                f0=$(perf_cpu "$fe")
+                perf_time "$W/$case-$run.t" "$DC" --config "$W/$case.conf" --once --dry-run --log-target console \
+                        >"$W/$case-$run.plan" 2>"$W/$case-$run.log"
+                rc=$?
+                f1=$(perf_cpu "$fe")
+                stats "$W/stats.after"
+                read -r nreq req_kinds < <(kinds "$W/stats.before" "$W/stats.after")
+                read -r wall u s m _ <"$W/$case-$run.t"
+                planned=$(grep -c '^    remove-\|^    prune-' "$W/$case-$run.plan")
+                echo "$wall $(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }') $m $(perf_sub "$f0" "$f1") $nreq $planned $rc" >>"$W/$case.runs"
+                perf_log "$case run $run: ${wall}s wall, cpu $(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')s, peak RSS ${m} kB; fake engine cpu $(perf_sub "$f0" "$f1")s for $nreq requests; $planned actions in the plan; exit $rc"
+        done
+        perf_result "scale.$case.wall_s" "$(awk '{ print $1 }' "$W/$case.runs" | perf_median)"
+        perf_result "scale.$case.cpu_s" "$(awk '{ print $2 }' "$W/$case.runs" | perf_median)"
+        perf_result "scale.$case.rss_peak_kib" "$(awk '{ print $3 }' "$W/$case.runs" | perf_median)"
+        perf_result "scale.$case.engine_cpu_s" "$(awk '{ print $4 }' "$W/$case.runs" | perf_median)"
+        perf_result "scale.$case.requests" "$(awk '{ print $5 }' "$W/$case.runs" | perf_median)"
+        perf_result "scale.$case.planned" "$(awk '{ print $6 }' "$W/$case.runs" | perf_median)"
+        perf_result "scale.$case.request_kinds" "$req_kinds"
+done
+exit 0

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Prints the benchmark figures (KEY=VALUE lines written by bench-engine.sh and bench-scale.sh) as a
+summary, each beside its target from issue 7, and says by how much a missed target is missed.
+
+usage: report.py RESULTS [--markdown]
+"""
+import sys
+
+MIB = 1024.0
+
+
+def load(path):
+    r = {}
+    with open(path) as f:
+        for line in f:
+            k, sep, v = line.rstrip("\n").partition("=")
+            if sep:
+                r[k] = v
+    return r
+
+
+def num(r, k):
+    try:
+        v = float(r[k])
+        return None if v != v else v
+    except (KeyError, ValueError):
+        return None
+
+
+def verdict(value, target, lower_is_better=True):
+    if value is None:
+        return "not measured"
+    ok = value <= target if lower_is_better else value >= target
+    if ok:
+        return "met"
+    if lower_is_better:
+        return "MISSED (%.1fx the target)" % (value / target) if target else "MISSED"
+    return "MISSED (%.0f%% of the target)" % (100 * value / target)
+
+
+def fmt(v, unit="", digits=2):
+    return "n/a" if v is None else ("%.*f%s" % (digits, v, unit))
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    r = load(sys.argv[1])
+    md = "--markdown" in sys.argv
+    out = []
+
+    def head(t):
+        out.append("" if not out else "")
+        out.append(("### " if md else "") + t)
+
+    def row(what, value, target="", result=""):
+        if md:
+            out.append("| %s | %s | %s | %s |" % (what, value, target, result))
+        else:
+            line = "  %-46s %-26s" % (what, value)
+            if target:
+                line += " target %-12s %s" % (target, result)
+            out.append(line.rstrip())
+
+    def table():
+        if md:
+            out.append("| figure | measured | target | |")
+            out.append("| --- | --- | --- | --- |")
+
+    runs = r.get("reaction.runs") or "?"
+    out.append("dockercleand benchmarks: medians of the runs; ratios are taken run by run (both sides back to back"
+               " on the same engine state), then their median.")
+    out.append("machine: %s, %s MiB RAM, kernel %s; engine %s on %s; load average %s at the start, %s at the end" % (
+        r.get("machine.cpu", "?"), r.get("machine.mem_mib", "?"), r.get("machine.kernel", "?"),
+        r.get("machine.engine", "?"), r.get("machine.fs", "?"), r.get("machine.loadavg_start", "?"),
+        r.get("machine.loadavg_end", "?")))
+
+    if "idle.cpu_s" in r:
+        head("1. Idle cost: interval 1 s, below the watermark, %s s, %s daemons side by side (%s)" % (
+            r.get("idle.seconds"), r.get("idle.daemons"), r.get("idle.state", "")))
+        table()
+        rss = num(r, "idle.rss_peak_kib")
+        row("CPU, start-up included", fmt(num(r, "idle.cpu_s"), " s", 3))
+        row("CPU after start-up", fmt(num(r, "idle.cpu_after_startup_s"), " s", 3))
+        row("peak RSS (VmHWM)", fmt(rss and rss / MIB, " MiB"), "<= 4 MiB", verdict(rss and rss / MIB, 4))
+        row("  of which anonymous / file-backed", "%s / %s" % (fmt(num(r, "idle.rss_anon_kib") and num(r, "idle.rss_anon_kib") / MIB, " MiB"),
+                                                               fmt(num(r, "idle.rss_file_kib") and num(r, "idle.rss_file_kib") / MIB, " MiB")))
+        row("  proportional (Pss)", fmt(num(r, "idle.pss_kib") and num(r, "idle.pss_kib") / MIB, " MiB"))
+        req = num(r, "idle.requests_after_startup_max")
+        row("engine requests after start-up (max)", fmt(req, "", 0), "0", verdict(req, 0))
+        row("start-up requests", r.get("idle.startup_requests", "?"))
+        dfw, dfc, dfe = num(r, "idle.df_wall_s"), num(r, "idle.df_client_cpu_s"), num(r, "idle.df_engine_cpu_s")
+        row("one `docker system df`: wall", fmt(dfw, " s", 3))
+        row("  CPU: CLI / engine", "%s / %s" % (fmt(dfc, " s", 3), fmt(dfe, " s", 3)))
+        if dfc is not None and dfe is not None and num(r, "idle.seconds"):
+            per = (dfc + dfe) * num(r, "idle.seconds")
+            row("a 1 s df poller over the same window, CPU", fmt(per, " s", 2))
+
+    if "reaction.to_first_removal_s" in r:
+        head("2. Reaction: interval 60 s; a `docker load` of 150 MiB crosses the high watermark (%s runs)" % runs)
+        table()
+        v = num(r, "reaction.to_first_removal_s")
+        row("load returned -> cleanup started", fmt(num(r, "reaction.to_cleanup_s"), " s"))
+        row("load returned -> first removal", fmt(v, " s"), "<= 2 s", verdict(v, 2))
+        row("  slowest run", fmt(num(r, "reaction.to_first_removal_max_s"), " s"))
+
+    ns = sorted({k.split(".")[1] for k in r if k.startswith("reclaim.n") and k.endswith(".wall_s")}, key=lambda n: int(n[1:]))
+    if ns:
+        head("3. Reclaim speed: the same N unused images removed from the same engine state")
+        table()
+        for n in ns:
+            p = "reclaim.%s." % n
+            for who, label in (("cli", "`docker image prune -af`"), ("warm", "dockercleand --once, usage history known"),
+                               ("cold", "dockercleand --once, first start")):
+                row("N=%s %s" % (n[1:], label), "%s wall, %s CPU, engine %s" % (
+                    fmt(num(r, p + who + ".wall_s"), " s"), fmt(num(r, p + who + ".cpu_s"), " s"),
+                    fmt(num(r, p + who + ".engine_cpu_s"), " s")))
+            for who in ("warm", "cold"):
+                v = num(r, p + who + ".ratio")
+                row("N=%s ratio %s / CLI" % (n[1:], who), fmt(v, "x"), "<= 1.25x", verdict(v, 1.25))
+            left = [r.get(p + w + ".images_left_max", "?") for w in ("cli", "warm", "cold")]
+            row("N=%s images left (CLI, warm, cold)" % n[1:], ", ".join(left))
+            if p + "cold.requests" in r:
+                row("N=%s requests of a first-start run" % n[1:], r[p + "cold.requests"] + ": " + r.get(p + "cold.request_kinds", ""))
+
+    if "cache.dockercleand.kept_percent" in r:
+        head("4. Cache kept: reaching the low watermark needs 30%% of the unused-image bytes (%.0f MiB of them)" % (
+            (num(r, "cache.unused_bytes_before") or 0) / MIB / MIB))
+        table()
+        for who, label in (("dockercleand", "dockercleand --once"), ("system-prune", "`docker system prune -af`"),
+                           ("image-prune-until", "`docker image prune -af --filter until=168h`")):
+            v = num(r, "cache.%s.kept_percent" % who)
+            runs_below = r.get("cache.%s.below_low_runs" % who, "?")
+            if who == "dockercleand":
+                row(label + ": unused-image bytes kept", fmt(v, "%", 1), ">= 60%", verdict(v, 60, False))
+            else:
+                row(label + ": unused-image bytes kept", fmt(v, "%", 1))
+            row("  runs that ended below the low watermark", runs_below)
+
+    cases = [c for c in ("cold", "warm", "listings") if "scale.%s.wall_s" % c in r]
+    if cases:
+        head("5. Scale: --once --dry-run against a fake engine with %s images and %s containers" % (
+            r.get("scale.images"), r.get("scale.containers")))
+        table()
+        labels = {"cold": "first start (no usage history)", "warm": "usage history known",
+                  "listings": "history known, no FinishedAt inspects"}
+        for c in cases:
+            p = "scale.%s." % c
+            w, m = num(r, p + "wall_s"), num(r, p + "rss_peak_kib")
+            row("%s: wall" % labels[c], fmt(w, " s"), "<= 2 s", verdict(w, 2))
+            row("%s: peak RSS" % labels[c], fmt(m and m / MIB, " MiB", 0), "<= 128 MiB", verdict(m and m / MIB, 128))
+            row("  CPU: dockercleand / fake engine", "%s / %s" % (fmt(num(r, p + "cpu_s"), " s"), fmt(num(r, p + "engine_cpu_s"), " s")))
+            row("  requests", r.get(p + "request_kinds", "?"))
+        row("listing sizes", r.get("scale.bodies", "?"))
+
+    times = [(k.split(".")[1], num(r, k)) for k in r if k.startswith("time.")]
+    if times:
+        out.append("")
+        out.append("time per part: " + ", ".join("%s %.0f s" % (k, v) for k, v in times if v is not None))
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
