@@ -137,7 +137,7 @@ static int peek_str(const struct dec *d, const json_t *o, const char *key, bool 
 }
 
 static int get_str(const struct dec *d, const json_t *o, const char *key, bool required, char **ret) {
-        const char *s;
+        const char *s = "";
         int r = peek_str(d, o, key, required, &s);
         if (r < 0)
                 return r;
@@ -187,7 +187,7 @@ static int get_bool(const struct dec *d, const json_t *o, const char *key, bool 
 
 /* RFC 3339 string to unix ns; absent, null or "" = 0. */
 static int get_time(const struct dec *d, const json_t *o, const char *key, int64_t *ret_ns) {
-        const char *s;
+        const char *s = "";
         int r = peek_str(d, o, key, false, &s);
         if (r < 0)
                 return r;
@@ -463,7 +463,7 @@ static enum engine_container_state container_state_from_string(const char *s) {
 }
 
 static int get_state(const struct dec *d, const json_t *o, const char *key, enum engine_container_state *ret) {
-        const char *s;
+        const char *s = "";
         int r = peek_str(d, o, key, false, &s);
         if (r < 0)
                 return r;
