@@ -1013,7 +1013,8 @@ int engine_events_follow(struct engine *e, const struct engine_filter *filters, 
                                 r = http_error(e, &t);
                                 break;
                         }
-                        if (r >= 0 && resp.status >= 200 && resp.status < 300 && resume_ns == 0 && !s.have_last)
+                        /* Subscribed (headers came), whatever ended it: events from then on are owed. */
+                        if (resp.status >= 200 && resp.status < 300 && resume_ns == 0 && !s.have_last)
                                 resume_ns = started_ns;
                         if (r >= 0)
                                 /* The engine ended the stream (shutting down): reconnect like after a drop. */

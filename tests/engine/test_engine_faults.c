@@ -687,6 +687,34 @@ START_TEST(test_events_reconnect) {
 }
 END_TEST
 
+START_TEST(test_events_reconnect_before_any_event) {
+        struct fake f;
+        struct collected c = { .stop_after = 1 };
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t before = (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+
+        fake_start(&f, "events-drop-empty");
+        struct engine *e = engine_at(f.sock, 0, 0, NULL);
+        ck_assert_int_eq(engine_events_follow(e, NULL, 0, 0, 50, collect_cb, &c), 7);
+        engine_free(e);
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t after = (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+
+        /* The second subscription asks from when the first began, not from its own "now". */
+        _cleanup_free_ char *log = fake_log(&f);
+        ck_assert_msg(has_line(log, "GET /v1.41/events"), "log: %s", log);
+        const char *p = strstr(log, "GET /v1.41/events?since=");
+        ck_assert_msg(p, "log: %s", log);
+        long long sec = 0, nsec = 0;
+        ck_assert_int_eq(sscanf(p, "GET /v1.41/events?since=%lld.%9lld", &sec, &nsec), 2);
+        int64_t since = sec * 1000000000 + nsec;
+        ck_assert_int_ge(since, before);
+        ck_assert_int_le(since, after);
+        fake_stop(&f);
+}
+END_TEST
+
 START_TEST(test_events_errors) {
         struct fake f;
         struct collected c = { .stop_after = 100 };
@@ -888,6 +916,7 @@ int main(void) {
         tcase_add_test(tc, test_timeouts);
         tcase_add_test(tc, test_cancel);
         tcase_add_test(tc, test_events_reconnect);
+        tcase_add_test(tc, test_events_reconnect_before_any_event);
         tcase_add_test(tc, test_events_errors);
         tcase_add_test(tc, test_events_cancel_and_retry);
         tcase_add_test(tc, test_podman_df);

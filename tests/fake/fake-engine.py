@@ -36,6 +36,7 @@ Scenarios (the answer to everything not listed is a small healthy engine speakin
     podman-df           /system/df as Podman sends it (negative sizes, an empty BuildCache)
     (every podman-* scenario's /_ping carries Libpod-Api-Version, as Podman's does)
     events-drop         /events: see events_drop() below
+    events-drop-empty   /events: the first stream ends abruptly before any event; the second sends one
     events-idle         /events: headers, then silence
     events-long-line    /events: one line longer than 1 MiB
     events-garbage      /events: a line that is not JSON
@@ -298,6 +299,13 @@ class Server:
             self.hang()
         if s == "events-drop":
             return self.events_drop(conn, n)
+        if s == "events-drop-empty":
+            # Subscribed, then gone before any event; the reconnect must not start "from now".
+            if n == 1:
+                time.sleep(0.1)
+                return False
+            self.chunk(conn, event_line(1))
+            self.hang()
         self.hang()
 
     def events_drop(self, conn, n):
