@@ -66,6 +66,7 @@ struct events {
         struct queued_event queue[EVENT_QUEUE_MAX];
         size_t n_queued;
         bool overflow;
+        bool dropped;                  /* the stream failed since the last drain: is the engine gone? */
         int efd;
         int64_t since_ns;
         int result;
@@ -91,13 +92,23 @@ static int events_cb(const struct engine_event *ev, void *userdata) {
         return 0;
 }
 
+static void events_drop_cb(int error, void *userdata) {
+        struct events *t = userdata;
+        pthread_mutex_lock(&t->lock);
+        t->dropped = true;
+        pthread_mutex_unlock(&t->lock);
+        uint64_t one = 1;
+        (void) !write(t->efd, &one, sizeof one);
+}
+
 static void *events_main(void *userdata) {
         struct events *t = userdata;
         static const struct engine_filter filters[] = {
                 { "type", "container" },
                 { "type", "image" },
         };
-        t->result = engine_events_follow(t->engine, filters, ELEMENTSOF(filters), t->since_ns, 30 * 1000, events_cb, t);
+        t->result = engine_events_follow_full(t->engine, filters, ELEMENTSOF(filters), t->since_ns, 30 * 1000, events_cb,
+                                              events_drop_cb, t);
         uint64_t one = 1;
         (void) !write(t->efd, &one, sizeof one);
         return NULL;
@@ -142,8 +153,9 @@ static bool event_grows_disk(const struct queued_event *q) {
         return false;
 }
 
-/* Drains the queue into the usage history; returns whether a check should follow soon. */
-static bool events_drain(struct events *t, struct daemon *d) {
+/* Drains the queue into the usage history; returns whether a check should follow soon. *ret_dropped
+ * tells whether the stream failed meanwhile. */
+static bool events_drain(struct events *t, struct daemon *d, bool *ret_dropped) {
         bool grow = false;
         uint64_t n;
         (void) !read(t->efd, &n, sizeof n);
@@ -162,6 +174,8 @@ static bool events_drain(struct events *t, struct daemon *d) {
         if (t->overflow)
                 grow = true;
         t->overflow = false;
+        *ret_dropped = t->dropped;
+        t->dropped = false;
         pthread_mutex_unlock(&t->lock);
         return grow;
 }
@@ -334,9 +348,18 @@ int loop_run(struct daemon *d) {
                         check = true;
                 }
                 if (p[4].revents & POLLIN) {
-                        if (events_drain(&ev, d) && !soon_armed) {
+                        bool dropped = false;
+                        if (events_drain(&ev, d, &dropped) && !soon_armed) {
                                 timer_arm(soon_fd, EVENT_CHECK_DELAY_USEC, false);
                                 soon_armed = true;
+                        }
+                        /* The stream is the only connection kept while idle: when it fails, find out
+                         * whether the engine is gone (logged once), and if so retry with backoff. */
+                        if (dropped && d->engine_up && daemon_engine_refresh(d) < 0 && !d->engine_up) {
+                                backoff_usec = USEC_PER_SEC;
+                                timer_arm(interval_fd, backoff_usec, false);
+                                notify_status(d);
+                                daemon_write_metrics(d);
                         }
                         if (ev.running && ev.result != 0 && ev.result != -ECANCELED) {
                                 /* The follower gave up (it reconnects by itself for ordinary drops). */

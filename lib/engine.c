@@ -964,6 +964,12 @@ static bool stream_retryable(int r) {
 
 int engine_events_follow(struct engine *e, const struct engine_filter *filters, size_t n_filters, int64_t since_ns,
                          uint64_t max_backoff_ms, engine_event_cb cb, void *userdata) {
+        return engine_events_follow_full(e, filters, n_filters, since_ns, max_backoff_ms, cb, NULL, userdata);
+}
+
+int engine_events_follow_full(struct engine *e, const struct engine_filter *filters, size_t n_filters,
+                              int64_t since_ns, uint64_t max_backoff_ms, engine_event_cb cb,
+                              engine_stream_drop_cb drop_cb, void *userdata) {
         _cleanup_free_ char *filter_q = NULL;
         struct stream s = { .e = e, .cb = cb, .userdata = userdata };
         int64_t resume_ns = since_ns;
@@ -1024,6 +1030,8 @@ int engine_events_follow(struct engine *e, const struct engine_filter *filters, 
                 }
                 if (r != -ECONNRESET && !stream_retryable(r))
                         break;
+                if (drop_cb)
+                        drop_cb(r, userdata);
                 if (s.have_last)
                         resume_ns = s.last_ns;
                 backoff = backoff ? MIN(backoff * 2, max_backoff_ms) : MIN((uint64_t) 100, max_backoff_ms);

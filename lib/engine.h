@@ -318,6 +318,14 @@ typedef int (*engine_event_cb)(const struct engine_event *ev, void *userdata);
  * one line is capped at 1 MiB. */
 int engine_events_follow(struct engine *e, const struct engine_filter *filters, size_t n_filters, int64_t since_ns,
                          uint64_t max_backoff_ms, engine_event_cb cb, void *userdata);
+/* Told, on the following thread, each time the stream fails in a way a reconnect may mend (the engine
+ * went away, closed the stream, timed out): error is why. The daemon uses it to notice an engine that
+ * is gone without polling one. */
+typedef void (*engine_stream_drop_cb)(int error, void *userdata);
+/* engine_events_follow() with a drop callback (may be NULL). */
+int engine_events_follow_full(struct engine *e, const struct engine_filter *filters, size_t n_filters,
+                              int64_t since_ns, uint64_t max_backoff_ms, engine_event_cb cb,
+                              engine_stream_drop_cb drop_cb, void *userdata);
 
 /* Time helpers: RFC 3339 with optional fraction ("2026-11-29T06:36:03.797318163Z") to unix ns;
  * the zero time "0001-01-01T00:00:00Z" gives 0. -EINVAL on garbage. */

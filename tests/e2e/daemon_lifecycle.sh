@@ -47,12 +47,17 @@ fx_check "still running after a broken reload" kill -0 "$pid"
 bench_dir=$DOCKERCLEAN_TEST_BENCH_DIR
 . "$src/tests/bench/engine.sh"
 bench_engine_kill "$bench_dir"
-kill -USR1 "$pid"   # check now rather than waiting out the interval
+# No signal: the event stream's drop is what tells the daemon (it polls nothing while idle).
 fx_check "STATUS says the engine is unreachable" wait_for 20 notified "STATUS=engine unreachable"
 fx_check "metrics: engine down" wait_for 10 grep -qx 'dockerclean_engine_up 0' "$scratch/metrics.prom"
 bench_dockerd_start "$bench_dir" || fx_fail "bench engine restart"
 fx_check "it recovers by itself (backoff, no signal)" wait_for 30 grep -qx 'dockerclean_engine_up 1' "$scratch/metrics.prom"
 fx_check "still running" kill -0 "$pid"
+
+# SIGUSR1: a check now (the metrics file is rewritten after every check; the interval is 50 s).
+rm -f "$scratch/metrics.prom"
+kill -USR1 "$pid"
+fx_check "SIGUSR1 runs a check at once" wait_for 5 test -s "$scratch/metrics.prom"
 
 # SIGTERM: STOPPING=1 and exit 0 within 5 s.
 t0=$(date +%s.%N)
