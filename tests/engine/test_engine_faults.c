@@ -360,10 +360,28 @@ START_TEST(test_api_capped_and_versioned) {
         ck_assert_str_eq(l.items[0].name, "fake1");
         ck_assert_int_eq(l.items[0].size_rw, 0); /* with size=1 an absent SizeRw is 0 */
         engine_container_list_done(&l);
+        /* From 1.48 the build prune knobs have new names; keep-storage becomes reserved-space. */
+        struct engine_prune_result res;
+        struct engine_build_prune_options knobs = { .keep_storage = 5, .max_used_space = 6, .min_free_space = 7, .all = true };
+        struct engine_filter until[] = { { "until", "24h" } };
+        ck_assert_int_eq(engine_prune(e, ENGINE_PRUNE_BUILD_CACHE, until, 1, &knobs, &res), -EOPNOTSUPP); /* fake: 404 */
         engine_free(e);
         _cleanup_free_ char *log = fake_log(&f);
         ck_assert(has_line(log, "GET /_ping"));
         ck_assert(has_line(log, "GET /v1.51/containers/json?all=1&size=1"));
+        ck_assert_msg(has_line(log, "POST /v1.51/build/prune?filters=%7B%22until%22%3A%5B%2224h%22%5D%7D&reserved-space=5"
+                                    "&max-used-space=6&min-free-space=7&all=1"),
+                      "log: %s", log);
+        fake_stop(&f);
+
+        /* Before 1.48: keep-storage only (reserved-space stands in for it). */
+        fake_start(&f, "ok");
+        e = engine_at(f.sock, 0, 0, NULL);
+        knobs = (struct engine_build_prune_options) { .reserved_space = 9, .max_used_space = 6 };
+        ck_assert_int_eq(engine_prune(e, ENGINE_PRUNE_BUILD_CACHE, NULL, 0, &knobs, &res), -EOPNOTSUPP);
+        engine_free(e);
+        _cleanup_free_ char *log_old = fake_log(&f);
+        ck_assert_msg(has_line(log_old, "POST /v1.41/build/prune?keep-storage=9"), "log: %s", log_old);
         fake_stop(&f);
 
         /* No Api-Version header: /version tells. */
