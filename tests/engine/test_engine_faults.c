@@ -650,11 +650,17 @@ END_TEST
 
 /* ---- events ---- */
 
+struct drops {
+        int errors[8];
+        size_t n;
+};
+
 struct collected {
         int64_t ids[16];
         int64_t times[16];
         size_t n;
         int stop_after;
+        struct drops *drops;
 };
 
 static int collect_cb(const struct engine_event *ev, void *userdata) {
@@ -671,15 +677,28 @@ static int collect_cb(const struct engine_event *ev, void *userdata) {
         return (int) c->n >= c->stop_after ? 7 : 0;
 }
 
+static void drop_cb(int error, void *userdata) {
+        struct collected *c = userdata;
+        struct drops *d = c->drops;
+        if (d->n < ELEMENTSOF(d->errors))
+                d->errors[d->n] = error;
+        d->n++;
+}
+
 START_TEST(test_events_reconnect) {
         struct fake f;
         fake_start(&f, "events-drop");
         struct engine *e = engine_at(f.sock, 0, 0, NULL);
-        struct collected c = { .stop_after = 4 };
+        struct drops drops = {};
+        struct collected c = { .stop_after = 4, .drops = &drops };
         struct engine_filter filters[] = { { "type", "container" } };
 
-        ck_assert_int_eq(engine_events_follow(e, filters, 1, 0, 50, collect_cb, &c), 7);
+        ck_assert_int_eq(engine_events_follow_full(e, filters, 1, 0, 50, collect_cb, drop_cb, &c), 7);
         ck_assert_int_eq(c.n, 4);
+        /* Told of both drops: the abrupt close (a truncated chunked body) and the clean end. */
+        ck_assert_int_eq(drops.n, 2);
+        ck_assert_int_eq(drops.errors[0], -EBADMSG);
+        ck_assert_int_eq(drops.errors[1], -ECONNRESET);
         for (size_t i = 0; i < 4; i++) {
                 ck_assert_int_eq(c.ids[i], (int64_t) i + 1);
                 ck_assert_int_eq(c.times[i], BASE_NS + (int64_t) i + 1);
