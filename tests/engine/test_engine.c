@@ -313,7 +313,8 @@ START_TEST(test_containers_list_inspect) {
         ck_assert_int_eq(d.state, ENGINE_CONTAINER_EXITED);
         ck_assert_int_ge(d.started_at_ns, d.created_ns);
         /* Podman takes the two from different clocks (conmon's exit file): a few ms backwards happen. */
-        ck_assert_int_ge(d.finished_at_ns, d.started_at_ns - (podman ? 1000000000LL : 0));
+        /* Both engines may stamp FinishedAt a little before StartedAt (seen: 0.7 ms on 20.10). */
+        ck_assert_int_ge(d.finished_at_ns, d.started_at_ns - 1000000000LL);
         ck_assert_int_le(d.finished_at_ns, now_ns() + 2000000000LL);
         engine_container_detail_done(&d);
 
