@@ -96,13 +96,13 @@ static void engine_state(struct daemon *d, int r) {
         }
         const struct engine_error *err = engine_last_error(d->engine);
         const char *why = unreachable_reason(r);
-        snprintf(d->engine_error, sizeof d->engine_error, "%s%s%s", why ? why : "",
-                 why && err->message[0] ? ": " : "", err->message[0] ? err->message : why ? "" : strerror(-r));
+        /* The client's message already says which (no socket, refused, permission denied) and where. */
+        snprintf(d->engine_error, sizeof d->engine_error, "%s",
+                 err->message[0] ? err->message : why ? why : strerror(-r));
         if (d->engine_up || !d->engine_state_known) {
                 struct log_field f[] = { { "DOCKERCLEAN_ENGINE", engine_host(d->engine) } };
                 log_structured(LOG_WARNING, LOG_MID_ENGINE_DOWN, f, ELEMENTSOF(f),
-                               "Engine at %s is unreachable (%s); retrying with backoff", engine_host(d->engine),
-                               d->engine_error);
+                               "Engine at %s: %s; retrying with backoff", engine_host(d->engine), d->engine_error);
         }
         d->engine_up = false;
         d->engine_state_known = true;
@@ -131,18 +131,24 @@ static int64_t now_unix_ns(void) {
         return (int64_t) ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
-static void format_bytes(uint64_t b, char *buf, size_t n) {
-        static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-        double v = (double) b;
+void daemon_format_bytes(uint64_t b, bool decimal, char *buf, size_t n) {
+        static const char *const binary[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+        static const char *const si[] = { "B", "kB", "MB", "GB", "TB", "PB" }; /* as docker system df */
+        const char *const *units = decimal ? si : binary;
+        double step = decimal ? 1000.0 : 1024.0, v = (double) b;
         size_t u = 0;
-        while (v >= 1024.0 && u + 1 < ELEMENTSOF(units)) {
-                v /= 1024.0;
+        while (v >= step && u + 1 < ELEMENTSOF(binary)) {
+                v /= step;
                 u++;
         }
         if (u == 0)
-                snprintf(buf, n, "%" PRIu64 " B", b);
+                snprintf(buf, n, decimal ? "%" PRIu64 "B" : "%" PRIu64 " B", b);
         else
-                snprintf(buf, n, "%.1f %s", v, units[u]);
+                snprintf(buf, n, decimal ? "%.4g%s" : "%.1f %s", v, units[u]);
+}
+
+static void format_bytes(uint64_t b, char *buf, size_t n) {
+        daemon_format_bytes(b, false, buf, n);
 }
 
 static void usage_fields(const struct usage *u, char used[32], char free_b[32]) {
@@ -317,7 +323,7 @@ static void save_history(struct daemon *d) {
 
 /* One round: snapshot, plan, carry out. Returns 0 with *ret filled, or -errno. */
 static int clean_round(struct daemon *d, const struct config *c, bool print, const struct usage *u,
-                       struct cleanup_result *ret, size_t *ret_planned) {
+                       struct cleanup_result *ret) {
         _cleanup_(cleanup_snapshot_done) struct cleanup_snapshot snap = {};
         int64_t now = now_unix_ns();
         int r = cleanup_snapshot_take(d->engine, c, d->history, now, &snap);
@@ -328,7 +334,6 @@ static int clean_round(struct daemon *d, const struct config *c, bool print, con
         r = policy_plan(c, u, &snap.snapshot, &plan);
         if (r < 0)
                 return r;
-        *ret_planned = plan.n_actions;
         if (d->config.dry_run) {
                 if (print)
                         print_plan(d, &plan, u);
@@ -382,11 +387,10 @@ int daemon_check_and_clean(struct daemon *d, bool print_plan_out) {
         unsigned removals_left = d->config.max_removals;
         for (int round = 0; round < 4; round++) {
                 struct cleanup_result res = {};
-                size_t planned = 0;
                 /* The safety valve counts over the whole cleanup, not per round. */
                 struct config rc = d->config;
                 rc.max_removals = removals_left;
-                r = clean_round(d, &rc, print_plan_out, &total.after, &res, &planned);
+                r = clean_round(d, &rc, print_plan_out, &total.after, &res);
                 if (r < 0) {
                         engine_state(d, r);
                         break;

@@ -69,6 +69,9 @@ void daemon_history_open(struct daemon *d);
 
 void daemon_done(struct daemon *d);
 
+/* "1.5 GiB" (binary, for logs) or "1.611GB" (decimal, as docker system df prints). */
+void daemon_format_bytes(uint64_t b, bool decimal, char *buf, size_t n);
+
 /* Writes metrics_file (when set) from the current state; logs a failure at debug level only, since a
  * full disk is exactly when it may fail. */
 void daemon_write_metrics(const struct daemon *d);

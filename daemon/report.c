@@ -11,15 +11,7 @@
 #include "policy.h"
 
 static void human(uint64_t b, char *buf, size_t n) {
-        /* Decimal units, as docker system df prints them. */
-        static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
-        double v = (double) b;
-        size_t u = 0;
-        while (v >= 1000.0 && u + 1 < ELEMENTSOF(units)) {
-                v /= 1000.0;
-                u++;
-        }
-        snprintf(buf, n, u ? "%.4g%s" : "%.0f%s", v, units[u]);
+        daemon_format_bytes(b, true, buf, n);
 }
 
 static uint64_t pos(int64_t v) {

@@ -20,14 +20,16 @@ wait_for() { # wait_for SECONDS CMD...: polls until CMD succeeds
 }
 notified() { grep -q -- "$1" "$notify_log"; }
 count_notified() { grep -c -- "$1" "$notify_log" || true; }
+notified_at_least() { [ "$(count_notified "$1")" -ge "$2" ]; }
 
 # Below the watermark: nothing to clean; a 1-minute interval.
 e2e_config "$scratch/dc.conf" 99 98 '{ type = "stopped-containers"; min_age = "0s"; }' \
         "interval = \"1m\"; metrics_file = \"$scratch/metrics.prom\";"
-NOTIFY_SOCKET=$scratch/notify.sock "$DOCKERCLEAND" --config "$scratch/dc.conf" --log-target journal &
+NOTIFY_SOCKET=$scratch/notify.sock WATCHDOG_USEC=1000000 "$DOCKERCLEAND" --config "$scratch/dc.conf" --log-target journal &
 pid=$!
 fx_check "READY=1 arrives" wait_for 20 notified "READY=1"
 fx_check "STATUS= tells usage and thresholds" wait_for 5 grep -qE 'STATUS=[0-9.]+% used \(clean at 99%' "$notify_log"
+fx_check "WATCHDOG=1 every half WATCHDOG_USEC" wait_for 5 notified_at_least 'WATCHDOG=1' 3
 fx_check "metrics file written" wait_for 5 test -s "$scratch/metrics.prom"
 fx_check "metrics: engine up" grep -qx 'dockerclean_engine_up 1' "$scratch/metrics.prom"
 fx_check "metrics: used ratio" grep -qE '^dockerclean_filesystem_used_ratio 0\.[0-9]+' "$scratch/metrics.prom"
@@ -36,11 +38,11 @@ fx_check "metrics: used ratio" grep -qE '^dockerclean_filesystem_used_ratio 0\.[
 sed -i 's/interval = "1m"/interval = "50s"/' "$scratch/dc.conf"
 kill -HUP "$pid"
 fx_check "RELOADING=1 after SIGHUP" wait_for 10 notified "RELOADING=1"
-fx_check "READY=1 again after the reload" wait_for 10 test "$(count_notified 'READY=1')" -ge 2
+fx_check "READY=1 again after the reload" wait_for 10 notified_at_least 'READY=1' 2
 # SIGHUP with a broken file: the running configuration stays, the error is logged with file and line.
 printf 'disk = { high_watermark = "85%%"; low_watermark = "95%%"; };\n' >"$scratch/dc.conf"
 kill -HUP "$pid"
-fx_check "READY=1 after the rejected reload" wait_for 10 test "$(count_notified 'READY=1')" -ge 3
+fx_check "READY=1 after the rejected reload" wait_for 10 notified_at_least 'READY=1' 3
 fx_check "still running after a broken reload" kill -0 "$pid"
 
 # The engine goes away and comes back: the daemon notices by itself and recovers.
