@@ -1,0 +1,29 @@
+# The build-cache tier: the engine's own build prune, told to keep what is not needed
+# (keep-storage = cache size - bytes needed), brings usage below the low watermark; images are untouched.
+set -u
+. "$(dirname "$0")/common.bash"
+fx_reset
+fx_image bc/keep:1 1
+ctx=$(mktemp -d)
+cp "$(fx_busybox)" "$ctx/busybox"
+head -c 30000000 /dev/urandom >"$ctx/blob"
+printf 'FROM scratch\nCOPY busybox /bin/busybox\nCOPY blob /blob\nRUN ["/bin/busybox","dd","if=/dev/urandom","of=/x","bs=1M","count=20"]\n' >"$ctx/Dockerfile"
+DOCKER_BUILDKIT=1 dk build -q "$ctx" >/dev/null 2>&1
+rm -rf "$ctx"
+cache_bytes() { dk system df --format '{{.Type}} {{.Size}}' | awk '$1 == "Build" { print $3 }'; }
+before=$(cache_bytes)
+echo "build cache before: $before"
+fx_check "there is build cache to prune" test -n "$before" -a "$before" != 0B
+mib=$((1024 * 1024))
+low=$(e2e_low_for_bytes $((25 * mib)))
+e2e_config "$scratch/dc.conf" "$(e2e_high_now)" "$low" \
+        '{ type = "build-cache"; min_age = "0s"; }, { type = "unused-images"; min_age = "0s"; }'
+e2e_run_once "$scratch/dc.conf"
+fx_check "exit 0" test "$rc" = 0
+after=$(cache_bytes)
+echo "build cache after: $after; used $(fx_used_percent)% (low $low%)"
+fx_check "usage is below the low watermark" fx_lt "$(fx_used_percent)" "$low"
+fx_check "the build cache shrank" test "$after" != "$before"
+fx_check "the build-cache tier did it" eval 'e2e_journal "$pid" MESSAGE_ID=c7b9ea3d18b34a68bee697813b22146c | grep -q "\"DOCKERCLEAN_TIER\":\"build-cache\""'
+fx_check "the next tier was not needed: the unused image stays" fx_exists bc/keep:1
+fx_done
