@@ -160,6 +160,8 @@ static int build_policy_arrays(const struct config *c, struct history *h, int64_
                         .finished_at_ns = s->finished_at_ns[i],
                         .size_rw = d ? clamp_size(d->size_rw) : clamp_size(ct->size_rw),
                         .labels = ct->labels,
+                        .volumes = ct->volumes,
+                        .networks = ct->networks,
                 };
         }
         for (size_t i = 0; i < s->images.n; i++) {

@@ -565,6 +565,47 @@ static void container_free(struct engine_container *c) {
         free(c->image);
         free(c->image_id);
         labels_free(&c->labels);
+        strv_freep(&c->networks);
+        strv_freep(&c->volumes);
+}
+
+/* What a container pins besides its image: the networks it is attached to (even stopped: the
+ * network list only counts running endpoints) and the named or anonymous volumes it mounts. */
+static int container_networks_and_volumes(const struct dec *d, const json_t *o, struct engine_container *c) {
+        json_t *settings = NULL, *networks = NULL, *mounts = NULL, *v;
+        const char *key;
+        size_t i, n = 0;
+        int r;
+
+        if ((r = get_object(d, o, "NetworkSettings", &settings)) < 0)
+                return r;
+        if (settings && (r = get_object(d, settings, "Networks", &networks)) < 0)
+                return r;
+        c->networks = calloc((networks ? json_object_size(networks) : 0) + 1, sizeof(char *));
+        if (!c->networks)
+                return -ENOMEM;
+        if (networks)
+                json_object_foreach(networks, key, v)
+                        if (!(c->networks[n++] = strdup(key)))
+                                return -ENOMEM;
+
+        if ((r = get_array(d, o, "Mounts", &mounts)) < 0)
+                return r;
+        c->volumes = calloc((mounts ? json_array_size(mounts) : 0) + 1, sizeof(char *));
+        if (!c->volumes)
+                return -ENOMEM;
+        n = 0;
+        if (mounts)
+                json_array_foreach(mounts, i, v) {
+                        json_t *type = json_is_object(v) ? json_object_get(v, "Type") : NULL;
+                        json_t *name = json_is_object(v) ? json_object_get(v, "Name") : NULL;
+                        if (!json_is_string(type) || strcmp(json_string_value(type), "volume") != 0 ||
+                            !json_is_string(name) || !*json_string_value(name))
+                                continue;
+                        if (!(c->volumes[n++] = strdup(json_string_value(name))))
+                                return -ENOMEM;
+                }
+        return 0;
 }
 
 void engine_container_list_done(struct engine_container_list *l) {
@@ -612,7 +653,7 @@ static int decode_container(struct dec *d, const json_t *o, size_t i, void *user
             (r = get_int(d, o, "Created", 0, &c->created)) < 0 ||
             (r = get_int(d, o, "SizeRw", size_def, &c->size_rw)) < 0 ||
             (r = get_int(d, o, "SizeRootFs", size_def, &c->size_root_fs)) < 0 ||
-            (r = get_labels(d, o, "Labels", &c->labels)) < 0)
+            (r = get_labels(d, o, "Labels", &c->labels)) < 0 || (r = container_networks_and_volumes(d, o, c)) < 0)
                 return r;
         return 0;
 }

@@ -120,6 +120,8 @@ struct engine_container {
         int64_t size_rw;               /* -1 unless listed with size */
         int64_t size_root_fs;          /* -1 unless listed with size */
         struct engine_labels labels;
+        char **networks;               /* NULL-terminated: the names in NetworkSettings.Networks */
+        char **volumes;                /* NULL-terminated: Mounts[].Name of the mounts of Type "volume" */
 };
 struct engine_container_list {
         struct engine_container *items;

@@ -452,6 +452,30 @@ START_TEST(test_decode_event_version_info) {
 }
 END_TEST
 
+/* The networks and volumes a container pins, from the listing (stopped ones too). */
+START_TEST(test_decode_container_networks_volumes) {
+        struct engine_error err = {};
+        struct engine_container_list l = {};
+        const char *body = "[{\"Id\":\"c1\",\"NetworkSettings\":{\"Networks\":{\"ci-net\":{\"NetworkID\":\"n1\"},"
+                           "\"bridge\":{}}},\"Mounts\":[{\"Type\":\"volume\",\"Name\":\"data\"},"
+                           "{\"Type\":\"bind\",\"Source\":\"/srv\"},{\"Type\":\"volume\",\"Name\":\"\"},{\"Type\":\"volume\",\"Name\":\"0123abcd\"}]},"
+                           "{\"Id\":\"c2\"}]";
+        ck_assert_int_eq(engine_decode_containers(S(body), false, &l, &err), 0);
+        ck_assert_uint_eq(l.n, 2);
+        ck_assert_str_eq(l.items[0].networks[0], "ci-net");
+        ck_assert_str_eq(l.items[0].networks[1], "bridge");
+        ck_assert_ptr_null(l.items[0].networks[2]);
+        ck_assert_str_eq(l.items[0].volumes[0], "data");
+        ck_assert_str_eq(l.items[0].volumes[1], "0123abcd");
+        ck_assert_ptr_null(l.items[0].volumes[2]);
+        ck_assert_ptr_null(l.items[1].networks[0]);
+        ck_assert_ptr_null(l.items[1].volumes[0]);
+        engine_container_list_done(&l);
+        ck_assert_int_eq(engine_decode_containers(S("[{\"Id\":\"c\",\"Mounts\":{}}]"), false, &l, &err), -EBADMSG);
+        ck_assert_int_eq(engine_decode_containers(S("[{\"Id\":\"c\",\"NetworkSettings\":[]}]"), false, &l, &err), -EBADMSG);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("engine decode");
         TCase *tc = tcase_create("decode");
@@ -459,6 +483,7 @@ int main(void) {
         tcase_add_test(tc, test_versions);
         tcase_add_test(tc, test_error_message);
         tcase_add_test(tc, test_decode_containers);
+        tcase_add_test(tc, test_decode_container_networks_volumes);
         tcase_add_test(tc, test_decode_truncations);
         tcase_add_test(tc, test_decode_inspect);
         tcase_add_test(tc, test_decode_delete_and_prune);
