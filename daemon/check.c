@@ -171,12 +171,17 @@ static void log_measurement(const struct daemon *d, const struct usage *u, int p
                        d->config.disk.low_watermark, triggered ? ": cleaning" : "");
 }
 
-static const char *action_object_name(const struct policy_action *a) {
+/* What to call an object in messages: its name or first tag; a dangling image by its short id. */
+static const char *action_object_name(const struct policy_action *a, char short_id[static 32]) {
         if (a->name)
                 return a->name;
         if (a->kind == POLICY_ACTION_PRUNE_BUILD_CACHE)
                 return "build cache";
-        return a->id ? a->id : "?";
+        if (!a->id)
+                return "?";
+        const char *hex = strncmp(a->id, "sha256:", 7) == 0 ? a->id + 7 : a->id;
+        snprintf(short_id, 32, "<untagged %.12s>", hex);
+        return short_id;
 }
 
 static void print_plan(const struct daemon *d, const struct policy_plan *plan, const struct usage *u) {
@@ -200,6 +205,7 @@ static void print_plan(const struct daemon *d, const struct policy_plan *plan, c
         uint64_t total = 0;
         for (size_t i = 0; i < shown; i++) {
                 const struct policy_action *a = &plan->actions[i];
+                char nbuf[32];
                 if (a->tier != tier) {
                         tier = a->tier;
                         printf("  tier %s:\n", config_tier_type_to_string(tier));
@@ -209,8 +215,8 @@ static void print_plan(const struct daemon *d, const struct policy_plan *plan, c
                         printf("    %-18s %-40s %10s (keep %" PRIu64 " bytes, unused for %" PRIu64 "s)\n",
                                policy_action_kind_to_string(a->kind), "build cache", buf, a->keep_storage, a->until_sec);
                 else
-                        printf("    %-18s %-40s %10s %.19s\n", policy_action_kind_to_string(a->kind),
-                               action_object_name(a), buf, a->id ? a->id : "");
+                        printf("    %-18s %-40s %10s\n", policy_action_kind_to_string(a->kind),
+                               action_object_name(a, nbuf), buf);
                 total += a->estimated_bytes;
         }
         format_bytes(total, buf, sizeof buf);
@@ -225,7 +231,7 @@ static void log_plan(const struct daemon *d, const struct policy_plan *plan) {
         size_t shown = plan->n_to_target ? plan->n_to_target : plan->n_actions;
         for (size_t i = 0; i < shown; i++) {
                 const struct policy_action *a = &plan->actions[i];
-                char bytes[32];
+                char bytes[32], nbuf[32];
                 snprintf(bytes, sizeof bytes, "%" PRIu64, a->estimated_bytes);
                 struct log_field f[] = {
                         { "DOCKERCLEAN_TIER", config_tier_type_to_string(a->tier) },
@@ -241,7 +247,7 @@ static void log_plan(const struct daemon *d, const struct policy_plan *plan) {
                                : a->kind == POLICY_ACTION_REMOVE_VOLUME  ? "volume"
                                : a->kind == POLICY_ACTION_REMOVE_NETWORK ? "network"
                                                                          : "old",
-                               action_object_name(a), est, config_tier_type_to_string(a->tier));
+                               action_object_name(a, nbuf), est, config_tier_type_to_string(a->tier));
         }
         format_bytes(plan->estimated_total, est, sizeof est);
         log_info("Dry run: %zu removals planned up to the target, %s estimated in all candidates", shown, est);
@@ -268,7 +274,7 @@ static const char *kind_noun(enum policy_action_kind k) {
 static void on_step(const struct cleanup_step *s, void *userdata) {
         struct daemon *d = userdata;
         const struct policy_action *a = s->action;
-        char bytes[32], used[32], free_b[32], fb[32];
+        char bytes[32], used[32], free_b[32], fb[32], nbuf[32];
         uint64_t reclaimed = s->reclaimed_bytes;
         snprintf(bytes, sizeof bytes, "%" PRIu64, reclaimed);
         usage_fields(&s->after, used, free_b);
@@ -283,16 +289,16 @@ static void on_step(const struct cleanup_step *s, void *userdata) {
         format_bytes(reclaimed, fb, sizeof fb);
         if (s->result == 0) {
                 log_structured(LOG_INFO, LOG_MID_REMOVED, f, ELEMENTSOF(f), "Removed %s %s (%s freed, now %.1f%% used)",
-                               kind_noun(a->kind), action_object_name(a), fb, s->after.used_percent);
+                               kind_noun(a->kind), action_object_name(a, nbuf), fb, s->after.used_percent);
                 d->stats.removed_objects[a->tier]++;
                 d->stats.reclaimed_bytes[a->tier] += reclaimed;
         } else if (s->result == -ENOENT)
-                log_debug("Skipped %s %s: already gone", kind_noun(a->kind), action_object_name(a));
+                log_debug("Skipped %s %s: already gone", kind_noun(a->kind), action_object_name(a, nbuf));
         else if (s->result == -EBUSY)
-                log_debug("Skipped %s %s: the engine says it is in use now", kind_noun(a->kind), action_object_name(a));
+                log_debug("Skipped %s %s: the engine says it is in use now", kind_noun(a->kind), action_object_name(a, nbuf));
         else
                 log_structured(LOG_WARNING, NULL, f, 2, "Could not remove %s %s: %s", kind_noun(a->kind),
-                               action_object_name(a), s->message && *s->message ? s->message : strerror(-s->result));
+                               action_object_name(a, nbuf), s->message && *s->message ? s->message : strerror(-s->result));
 }
 
 void daemon_history_open(struct daemon *d) {
