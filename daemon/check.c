@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 
 #include "cleanup.h"
@@ -46,11 +47,27 @@ int daemon_load_config(const char *path, bool explicit_path, struct config *ret,
         return 0;
 }
 
+/* Long requests (a prune may take minutes) and long cleanups must not starve systemd's watchdog. */
+void daemon_watchdog_ping(void *userdata) {
+        struct daemon *d = userdata;
+        if (d->watchdog_usec == 0)
+                return;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        uint64_t now = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+        if (now - d->watchdog_last_usec < d->watchdog_usec / 4)
+                return;
+        d->watchdog_last_usec = now;
+        sd_notify(0, "WATCHDOG=1");
+}
+
 int daemon_engine_setup(struct daemon *d) {
         struct engine_options o = {
                 .host = d->config.engine_socket,
                 .timeout_sec = d->config.engine_timeout_sec,
                 .cancel = d->stop,
+                .progress = daemon_watchdog_ping,
+                .progress_userdata = d,
         };
         struct engine *e;
         int r = engine_new(&o, &e);
@@ -273,6 +290,7 @@ static const char *kind_noun(enum policy_action_kind k) {
 
 static void on_step(const struct cleanup_step *s, void *userdata) {
         struct daemon *d = userdata;
+        daemon_watchdog_ping(d);
         const struct policy_action *a = s->action;
         char bytes[32], used[32], free_b[32], fb[32], nbuf[32];
         uint64_t reclaimed = s->reclaimed_bytes;

@@ -44,7 +44,12 @@ struct daemon {
         struct daemon_stats stats;
 
         volatile sig_atomic_t *stop;   /* raised by SIGTERM/SIGINT; aborts engine requests in flight */
+        uint64_t watchdog_usec;        /* WATCHDOG_USEC, 0 = off */
+        uint64_t watchdog_last_usec;   /* CLOCK_MONOTONIC of the last WATCHDOG=1 */
 };
+
+/* Sends WATCHDOG=1 when half the watchdog period has passed since the last one (userdata: the daemon). */
+void daemon_watchdog_ping(void *userdata);
 
 /* Loads the configuration the command line names; logs what is wrong and returns -errno
  * (the caller exits EXIT_CONFIG). A missing default file means all defaults, with one notice. With

@@ -286,8 +286,10 @@ int loop_run(struct daemon *d) {
                 log_error("Cannot create timers: %m");
                 return EXIT_FAILURE;
         }
-        if (sd_watchdog_enabled(false, &watchdog_usec) > 0 && watchdog_usec > 0)
+        if (sd_watchdog_enabled(false, &watchdog_usec) > 0 && watchdog_usec > 0) {
+                d->watchdog_usec = watchdog_usec;
                 timer_arm(watchdog_fd, watchdog_usec / 2, true);
+        }
 
         log_structured(LOG_INFO, LOG_MID_STARTED, NULL, 0, "dockercleand %s started: engine %s, every %llus, clean at %.0f%% down to %.0f%%%s",
                        DOCKERCLEAN_VERSION, d->engine ? engine_host(d->engine) : "?",
@@ -328,7 +330,7 @@ int loop_run(struct daemon *d) {
                         break;
                 if (p[3].revents & POLLIN) {
                         timer_ack(watchdog_fd);
-                        sd_notify(0, "WATCHDOG=1");
+                        daemon_watchdog_ping(d);
                 }
                 if (reload_requested) {
                         reload_requested = 0;

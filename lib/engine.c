@@ -34,6 +34,8 @@ struct engine {
         uint64_t connect_timeout_ms;
         size_t max_body;
         const volatile sig_atomic_t *cancel;
+        void (*progress)(void *userdata);
+        void *progress_userdata;
         char api_version[16]; /* "" until negotiated */
         bool podman;          /* /_ping carried Libpod-Api-Version */
         char curl_error[CURL_ERROR_SIZE];
@@ -191,6 +193,8 @@ int engine_new(const struct engine_options *o, struct engine **ret) {
         e->connect_timeout_ms = o->connect_timeout_ms ? o->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS;
         e->max_body = o->max_body ? o->max_body : ENGINE_DEFAULT_MAX_BODY;
         e->cancel = o->cancel;
+        e->progress = o->progress;
+        e->progress_userdata = o->progress_userdata;
         r = resolve_host(e, o->host);
         if (r >= 0 && !(e->curl = curl_easy_init()))
                 r = -ENOMEM;
@@ -326,6 +330,8 @@ static size_t header_cb(char *buf, size_t size, size_t nitems, void *userdata) {
 
 static int xferinfo_cb(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
         const struct engine *e = userdata;
+        if (e->progress)
+                e->progress(e->progress_userdata);
         return is_cancelled(e) ? 1 : 0;
 }
 

@@ -606,6 +606,28 @@ START_TEST(test_timeouts) {
 }
 END_TEST
 
+static void count_progress(void *userdata) {
+        (*(unsigned *) userdata)++;
+}
+
+/* While the engine takes its time (df answers after 1.5 s), the caller hears from the client, so the
+ * daemon's watchdog does not starve in a long prune. */
+START_TEST(test_progress_while_waiting) {
+        struct fake f;
+        struct engine_df df;
+        unsigned calls = 0;
+        fake_start(&f, "slow-df");
+        struct engine *e = NULL;
+        struct engine_options o = { .host = f.sock, .timeout_sec = 5, .progress = count_progress, .progress_userdata = &calls };
+        ck_assert_int_eq(engine_new(&o, &e), 0);
+        ck_assert_int_eq(engine_system_df(e, &df), 0);
+        engine_df_done(&df);
+        ck_assert_uint_ge(calls, 1);
+        engine_free(e);
+        fake_stop(&f);
+}
+END_TEST
+
 struct canceller {
         volatile sig_atomic_t *flag;
         unsigned ms;
@@ -949,6 +971,7 @@ int main(void) {
         tcase_add_test(tc, test_http_409_and_404);
         tcase_add_test(tc, test_protocol_errors);
         tcase_add_test(tc, test_hang_body_times_out);
+        tcase_add_test(tc, test_progress_while_waiting);
         tcase_add_test(tc, test_body_cap);
         tcase_add_test(tc, test_timeouts);
         tcase_add_test(tc, test_cancel);
