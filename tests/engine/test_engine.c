@@ -1092,10 +1092,7 @@ int main(void) {
         tcase_add_test(tc, test_events);
         tcase_add_test(tc, test_events_cancel);
         suite_add_tcase(s, tc);
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
+        int failed = dctest_run(s);
         sweep();
         return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

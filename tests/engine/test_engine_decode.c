@@ -10,6 +10,7 @@
 
 #include "engine-internal.h"
 #include "engine.h"
+#include "dctest.h"
 
 #define S(x) x, strlen(x)
 
@@ -490,9 +491,6 @@ int main(void) {
         tcase_add_test(tc, test_decode_df_volumes_networks);
         tcase_add_test(tc, test_decode_event_version_info);
         suite_add_tcase(s, tc);
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
+        int failed = dctest_run(s);
         return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -982,9 +982,6 @@ int main(void) {
         tcase_add_test(tc, test_podman_df);
         tcase_add_test(tc, test_tcp_and_tls);
         suite_add_tcase(s, tc);
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
+        int failed = dctest_run(s);
         return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -81,3 +81,11 @@ char *dctest_sh_output(const char *fmt, ...) {
         }
         return buf;
 }
+
+int dctest_run(Suite *s) {
+        SRunner *sr = srunner_create(s);
+        srunner_run_all(sr, CK_NORMAL);
+        int failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed;
+}

@@ -1,6 +1,7 @@
 /* dctest.h: helpers shared by the check suites. */
 #pragma once
 
+#include <check.h>
 #include <stdbool.h>
 
 /* The bench engine's socket path (DOCKERCLEAN_TEST_SOCKET, set by tests/bench/with-engine.sh).
@@ -13,3 +14,5 @@ void dctest_require(bool ok, const char *why);
 int dctest_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Runs a shell command and returns its trimmed stdout (malloc'd), or NULL on failure. */
 char *dctest_sh_output(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Runs a suite (forking per test, as check does by default) and frees it; returns the failures. */
+int dctest_run(Suite *s);

@@ -551,9 +551,6 @@ static Suite *history_suite(void) {
 }
 
 int main(void) {
-        SRunner *sr = srunner_create(history_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
+        int failed = dctest_run(history_suite());
         return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "metrics.h"
+#include "dctest.h"
 
 static struct config_disk disk = { .high_watermark = 85, .low_watermark = 75, .min_free = 10, .target_free = 20,
                                    .inode_high_watermark = 95, .inode_low_watermark = 90 };
@@ -121,9 +122,6 @@ int main(void) {
         tcase_add_test(tc, test_format);
         tcase_add_test(tc, test_write_atomic);
         suite_add_tcase(s, tc);
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
+        int failed = dctest_run(s);
         return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

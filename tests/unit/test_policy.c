@@ -6,6 +6,7 @@
 
 #include "macro.h"
 #include "policy.h"
+#include "dctest.h"
 
 #define SEC INT64_C(1000000000)
 #define NOW (INT64_C(1800000000) * SEC)
@@ -1010,9 +1011,6 @@ static Suite *policy_suite(void) {
 }
 
 int main(void) {
-        SRunner *sr = srunner_create(policy_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
+        int failed = dctest_run(policy_suite());
         return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

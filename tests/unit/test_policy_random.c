@@ -18,6 +18,7 @@
 
 #include "macro.h"
 #include "policy.h"
+#include "dctest.h"
 
 #define ITERATIONS 12000
 #define SEC INT64_C(1000000000)
@@ -709,10 +710,7 @@ int main(void) {
         tcase_set_timeout(tc, 120);
         tcase_add_test(tc, test_random_plans);
         suite_add_tcase(s, tc);
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
+        int failed = dctest_run(s);
         if (failed)
                 fprintf(stderr, "replay with DOCKERCLEAN_SEED=%" PRIu64 "\n", seed);
         return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;

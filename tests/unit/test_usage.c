@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "usage.h"
+#include "dctest.h"
 
 static const struct {
         uint64_t frsize, blocks, bfree, bavail, files, ffree, favail;
@@ -64,9 +65,6 @@ int main(void) {
         tcase_add_test(tc, test_after_freeing);
         tcase_add_test(tc, test_measure_real);
         suite_add_tcase(s, tc);
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
+        int failed = dctest_run(s);
         return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
