@@ -280,14 +280,9 @@ int cleanup_snapshot_take(struct engine *e, const struct config *c, struct histo
         r = build_policy_arrays(c, h, now_ns, &s);
         if (r < 0)
                 return r;
+        /* Only the struct moves: the heap blocks the policy arrays point into stay where they are. */
         *ret = s;
         s = (struct cleanup_snapshot){};
-        /* The policy arrays point into *ret's own lists, which moved with it: nothing to fix up, since
-         * the lists' heap blocks did not move, only the struct that holds their pointers. */
-        ret->snapshot.containers = ret->pcontainers;
-        ret->snapshot.images = ret->pimages;
-        ret->snapshot.volumes = ret->pvolumes;
-        ret->snapshot.networks = ret->pnetworks;
         return 0;
 }
 
