@@ -4,7 +4,8 @@
 #
 #   tests/bench/with-engine.sh --size 2G -- tests/perf/bench-engine.sh
 #
-# Environment: DOCKERCLEAND (the daemon binary, a release build), PERF_RESULTS (KEY=VALUE figures are
+# Environment: DOCKERCLEAND (the daemon binary, a release build), PERF_ALT_DOCKERCLEAND (optional: a
+# second binary, e.g. a prototype, measured side by side in the reclaim part), PERF_RESULTS (KEY=VALUE figures are
 # appended there), PERF_WORK (a scratch directory; default: a new one under /tmp), PERF_RUNS (runs
 # per figure, default 3), PERF_IDLE_SECONDS (60), PERF_IDLE_DAEMONS (3, run side by side),
 # PERF_RECLAIM_N ("50 200"), PERF_PARTS ("idle reaction reclaim cache"). Not a pass/fail test:
@@ -170,6 +171,29 @@ idle() {
         perf_result idle.df_client_cpu_s "$(awk '{ print $2 + $3 }' "$W/df.runs" | perf_median)"
         perf_result idle.df_engine_cpu_s "$(awk '{ print $5 }' "$W/df.runs" | perf_median)"
         perf_result idle.df_client_rss_kib "$(awk '{ print $4 }' "$W/df.runs" | perf_median)"
+
+        # What one inspect costs on this engine (the planner inspects stopped containers for FinishedAt
+        # and, on a first start, every image for LastTagTime): 500 of each over one kept-alive
+        # connection, one curl; the per-request figure scales the fake engine's counts in the scale case.
+        local kind ids
+        for kind in containers images; do
+                if [ "$kind" = containers ]; then ids=$(dk ps -aq --no-trunc); else ids=$(dk images -q --no-trunc); fi
+                : >"$W/inspect.curl"
+                for i in $(seq 1 500); do
+                        set -- $ids
+                        shift $((i % $#))
+                        printf 'url = "http://localhost/v1.41/%s/%s/json"\noutput = "/dev/null"\n' "$kind" "$1" >>"$W/inspect.curl"
+                done
+                local samples=()
+                for i in 1 2 3; do
+                        local t0 t1
+                        t0=$(perf_now)
+                        curl -s --unix-socket "$DOCKERCLEAN_TEST_SOCKET" -K "$W/inspect.curl"
+                        t1=$(perf_now)
+                        samples+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", 1000 * (b - a) / 500 }')")
+                done
+                perf_result "engine.${kind%s}_inspect_ms" "$(printf '%s\n' "${samples[@]}" | perf_median)"
+        done
         fx_reset
 }
 
@@ -219,28 +243,31 @@ reaction() {
 # ---- 3. reclaim speed ----------------------------------------------------------------------------
 
 # reclaim_one N RUN WHO: restores the N-image state and removes every image; WHO = cold (dockercleand,
-# first start: no usage history yet), warm (dockercleand with the history a running daemon has), cli.
+# first start: no usage history yet), warm (dockercleand with the history a running daemon has), cli;
+# alt-cold and alt-warm run $PERF_ALT_DOCKERCLEAND (a prototype) the same way.
 reclaim_one() {
         local n=$1 run=$2 who=$3 out="$W/reclaim-$1-$2-$3"
+        local dc=$DC
+        case "$who" in alt-*) dc=$PERF_ALT_DOCKERCLEAND ;; esac
         perf_restore "n$n" || return 1
         local before
         before=$(dk images -q | wc -l)
         local state="$W/reclaim-state-$n-$run-$who"
         rm -rf "$state"
         perf_config "$out.conf" "$DOCKERCLEAN_TEST_SOCKET" "$state" 1 0 "$images_tier"
-        if [ "$who" = warm ]; then
+        if [ "${who#alt-}" = warm ]; then
                 # What a running daemon already knows: it seeds the usage history on its first check (one
                 # inspect per image) and keeps it from events. Seeded here by a run whose only tier has
                 # nothing to remove.
                 perf_config "$out.prep.conf" "$DOCKERCLEAN_TEST_SOCKET" "$state" 1 0 '{ type = "unused-networks"; }'
-                "$DC" --config "$out.prep.conf" --once --log-target console >/dev/null 2>&1
+                "$dc" --config "$out.prep.conf" --once --log-target console >/dev/null 2>&1
         fi
         local rc
         if [ "$who" = cli ]; then
                 perf_time "$out.t" "$DOCKER" image prune -af >"$out.log" 2>&1
                 rc=$?
         else
-                perf_time "$out.t" "$DC" --config "$out.conf" --once --log-target console >"$out.log" 2>&1
+                perf_time "$out.t" "$dc" --config "$out.conf" --once --log-target console >"$out.log" 2>&1
                 rc=$?
         fi
         local left
@@ -252,23 +279,24 @@ reclaim_one() {
 
 reclaim() {
         perf_log "3. reclaim: remove the same N unused images from the same engine state"
-        local n run who order
+        local n run who order whos="cold warm cli" alt=
+        [ -z "${PERF_ALT_DOCKERCLEAND:-}" ] || { whos="$whos alt-cold alt-warm"; alt="alt-cold alt-warm"; }
         for n in $reclaim_ns; do
                 [ -d "$W/snap-n$n" ] || { perf_log "no engine state for N=$n (only 50 and 200 are prepared)"; continue; }
                 for run in $(seq 1 "$runs"); do
                         # Alternate the order, so neither side always runs first after a restore.
-                        if [ $((run % 2)) = 1 ]; then order="cold warm cli"; else order="cli warm cold"; fi
+                        if [ $((run % 2)) = 1 ]; then order="cold warm cli $alt"; else order="${alt:+alt-warm alt-cold }cli warm cold"; fi
                         for who in $order; do reclaim_one "$n" "$run" "$who"; done
                 done
-                for who in cold warm cli; do
-                        cat "$W"/reclaim-"$n"-*-"$who".row >"$W/reclaim-$n-$who.rows"
+                for who in $whos; do
+                        for run in $(seq 1 "$runs"); do cat "$W/reclaim-$n-$run-$who.row"; done >"$W/reclaim-$n-$who.rows"
                         perf_result "reclaim.n$n.$who.wall_s" "$(awk '{ print $1 }' "$W/reclaim-$n-$who.rows" | perf_median)"
                         perf_result "reclaim.n$n.$who.cpu_s" "$(awk '{ print $2 }' "$W/reclaim-$n-$who.rows" | perf_median)"
                         perf_result "reclaim.n$n.$who.engine_cpu_s" "$(awk '{ print $3 }' "$W/reclaim-$n-$who.rows" | perf_median)"
                         perf_result "reclaim.n$n.$who.images_left_max" "$(awk '{ print $5 }' "$W/reclaim-$n-$who.rows" | sort -n | tail -n 1)"
                 done
                 # Ratios run by run (each pair ran back to back), then their median.
-                for who in cold warm; do
+                for who in cold warm $alt; do
                         perf_result "reclaim.n$n.$who.ratio" "$(paste "$W/reclaim-$n-$who.rows" "$W/reclaim-$n-cli.rows" |
                                 awk '{ printf "%.3f\n", $1 / $7 }' | perf_median)"
                 done
@@ -325,7 +353,7 @@ cache() {
                 for who in dockercleand system-prune image-prune-until; do cache_one "$run" "$who"; done
         done
         for who in dockercleand system-prune image-prune-until; do
-                cat "$W"/cache-*-"$who".row >"$W/cache-$who.rows"
+                for run in $(seq 1 "$runs"); do cat "$W/cache-$run-$who.row"; done >"$W/cache-$who.rows"
                 perf_result "cache.$who.kept_percent" "$(awk '{ print $3 }' "$W/cache-$who.rows" | perf_median)"
                 perf_result "cache.$who.below_low_runs" "$(awk '$4 < $5' "$W/cache-$who.rows" | wc -l)/$(wc -l <"$W/cache-$who.rows")"
         done

@@ -7,7 +7,8 @@
 #   listings   warm, and no stopped container old enough to need its FinishedAt (stopped-containers
 #              min_age = 365d): what the listings, /system/df and the planner cost by themselves
 #
-# Environment: DOCKERCLEAND, PERF_RESULTS, PERF_WORK, PERF_RUNS (3), PERF_SCALE_IMAGES (10000),
+# Environment: DOCKERCLEAND, PERF_ALT_DOCKERCLEAND (optional: a second binary, e.g. a prototype,
+# measured run by run beside the first, and its plans compared), PERF_RESULTS, PERF_WORK, PERF_RUNS (3), PERF_SCALE_IMAGES (10000),
 # PERF_SCALE_CONTAINERS (20000), PERF_SCALE_CASES ("cold warm listings").
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -56,37 +57,56 @@ d = {k: v - a.get(k, 0) for k, v in b.items() if v - a.get(k, 0)}
 print(sum(d.values()), "; ".join("%d %s" % (v, k) for k, v in sorted(d.items(), key=lambda kv: -kv[1])))' "$1" "$2"
 }
 
+bins=main
+[ -z "${PERF_ALT_DOCKERCLEAND:-}" ] || bins="main alt"
+t_start=$(perf_now)
 for case in $cases; do
-        : >"$W/$case.runs"
+        for bin in $bins; do : >"$W/$bin-$case.runs"; done
         for run in $(seq 1 "$runs"); do
-                state=$W/state-$case-$run
-                rm -rf "$state"
-                tiers=$default_tiers
-                [ "$case" = listings ] && tiers=$no_inspect_tiers
-                perf_config "$W/$case.conf" "$sock" "$state" 1 0 "$tiers"
-                if [ "$case" != cold ]; then
-                        perf_config "$W/prep.conf" "$sock" "$state" 1 0 '{ type = "unused-networks"; }'
-                        "$DC" --config "$W/prep.conf" --once --log-target console >/dev/null 2>&1
+                for bin in $bins; do
+                        dc=$DC key=$case
+                        [ "$bin" = alt ] && dc=$PERF_ALT_DOCKERCLEAND key=alt-$case
+                        state=$W/state-$key-$run
+                        rm -rf "$state"
+                        tiers=$default_tiers
+                        [ "$case" = listings ] && tiers=$no_inspect_tiers
+                        perf_config "$W/$case.conf" "$sock" "$state" 1 0 "$tiers"
+                        if [ "$case" != cold ]; then
+                                perf_config "$W/prep.conf" "$sock" "$state" 1 0 '{ type = "unused-networks"; }'
+                                "$dc" --config "$W/prep.conf" --once --log-target console >/dev/null 2>&1
+                        fi
+                        stats "$W/stats.before"
+                        f0=$(perf_cpu "$fe")
+                        perf_time "$W/$key-$run.t" "$dc" --config "$W/$case.conf" --once --dry-run --log-target console \
+                                >"$W/$key-$run.plan" 2>"$W/$key-$run.log"
+                        rc=$?
+                        f1=$(perf_cpu "$fe")
+                        stats "$W/stats.after"
+                        read -r nreq req_kinds < <(kinds "$W/stats.before" "$W/stats.after")
+                        echo "$req_kinds" >"$W/$key.kinds"
+                        read -r wall u s m _ <"$W/$key-$run.t"
+                        planned=$(grep -c '^    remove-\|^    prune-' "$W/$key-$run.plan")
+                        echo "$wall $(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }') $m $(perf_sub "$f0" "$f1") $nreq $planned $rc" >>"$W/$bin-$case.runs"
+                        perf_log "$key run $run: ${wall}s wall, cpu $(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')s, peak RSS ${m} kB; fake engine cpu $(perf_sub "$f0" "$f1")s for $nreq requests; $planned actions in the plan; exit $rc"
+                done
+                # Both binaries must plan the same actions, in the same order.
+                if [ "$bins" != main ] && ! cmp -s <(grep '^    ' "$W/$case-$run.plan") <(grep '^    ' "$W/alt-$case-$run.plan"); then
+                        perf_log "$case run $run: the alternative binary planned differently"
+                        perf_result "scale.alt-$case.plan_differs" yes
                 fi
-                stats "$W/stats.before"
-                f0=$(perf_cpu "$fe")
-                perf_time "$W/$case-$run.t" "$DC" --config "$W/$case.conf" --once --dry-run --log-target console \
-                        >"$W/$case-$run.plan" 2>"$W/$case-$run.log"
-                rc=$?
-                f1=$(perf_cpu "$fe")
-                stats "$W/stats.after"
-                read -r nreq req_kinds < <(kinds "$W/stats.before" "$W/stats.after")
-                read -r wall u s m _ <"$W/$case-$run.t"
-                planned=$(grep -c '^    remove-\|^    prune-' "$W/$case-$run.plan")
-                echo "$wall $(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }') $m $(perf_sub "$f0" "$f1") $nreq $planned $rc" >>"$W/$case.runs"
-                perf_log "$case run $run: ${wall}s wall, cpu $(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')s, peak RSS ${m} kB; fake engine cpu $(perf_sub "$f0" "$f1")s for $nreq requests; $planned actions in the plan; exit $rc"
         done
-        perf_result "scale.$case.wall_s" "$(awk '{ print $1 }' "$W/$case.runs" | perf_median)"
-        perf_result "scale.$case.cpu_s" "$(awk '{ print $2 }' "$W/$case.runs" | perf_median)"
-        perf_result "scale.$case.rss_peak_kib" "$(awk '{ print $3 }' "$W/$case.runs" | perf_median)"
-        perf_result "scale.$case.engine_cpu_s" "$(awk '{ print $4 }' "$W/$case.runs" | perf_median)"
-        perf_result "scale.$case.requests" "$(awk '{ print $5 }' "$W/$case.runs" | perf_median)"
-        perf_result "scale.$case.planned" "$(awk '{ print $6 }' "$W/$case.runs" | perf_median)"
-        perf_result "scale.$case.request_kinds" "$req_kinds"
+        for bin in $bins; do
+                key=$case
+                [ "$bin" = alt ] && key=alt-$case
+                f=$W/$bin-$case.runs
+                perf_result "scale.$key.wall_s" "$(awk '{ print $1 }' "$f" | perf_median)"
+                perf_result "scale.$key.cpu_s" "$(awk '{ print $2 }' "$f" | perf_median)"
+                perf_result "scale.$key.rss_peak_kib" "$(awk '{ print $3 }' "$f" | perf_median)"
+                perf_result "scale.$key.engine_cpu_s" "$(awk '{ print $4 }' "$f" | perf_median)"
+                perf_result "scale.$key.requests" "$(awk '{ print $5 }' "$f" | perf_median)"
+                perf_result "scale.$key.planned" "$(awk '{ print $6 }' "$f" | perf_median)"
+                perf_result "scale.$key.request_kinds" "$(cat "$W/$key.kinds")"
+        done
 done
+perf_result time.scale.s "$(perf_sub "$t_start" "$(perf_now)")"
 exit 0

@@ -34,8 +34,24 @@ def verdict(value, target, lower_is_better=True):
     if ok:
         return "met"
     if lower_is_better:
-        return "MISSED (%.1fx the target)" % (value / target) if target else "MISSED"
+        return "MISSED (%.2fx the target)" % (value / target) if target else "MISSED"
     return "MISSED (%.0f%% of the target)" % (100 * value / target)
+
+
+def inspect_estimate(r, kinds):
+    """What the fake engine's inspect counts would cost at the real engine's measured per-inspect time."""
+    total, parts = 0.0, []
+    for item in kinds.split("; "):
+        n, _, kind = item.partition(" ")
+        ms = None
+        if kind == "GET /containers/{id}/json":
+            ms = num(r, "engine.container_inspect_ms")
+        elif kind == "GET /images/{name}/json":
+            ms = num(r, "engine.image_inspect_ms")
+        if ms is not None and n.isdigit():
+            total += int(n) * ms / 1000
+            parts.append("%s x %.2f ms" % (n, ms))
+    return "%.1f s (%s)" % (total, " + ".join(parts)) if parts else ""
 
 
 def fmt(v, unit="", digits=2):
@@ -75,6 +91,10 @@ def main():
         r.get("machine.engine", "?"), r.get("machine.fs", "?"), r.get("machine.loadavg_start", "?"),
         r.get("machine.loadavg_end", "?")))
 
+    out.append("binary: %s (tree %s), %s" % (r.get("binary", "?"), r.get("commit", "?"), r.get("date", "?")))
+    if r.get("alt_binary"):
+        out.append("alternative binary, measured beside it: %s" % r["alt_binary"])
+
     if "idle.cpu_s" in r:
         head("1. Idle cost: interval 1 s, below the watermark, %s s, %s daemons side by side (%s)" % (
             r.get("idle.seconds"), r.get("idle.daemons"), r.get("idle.state", "")))
@@ -95,6 +115,8 @@ def main():
         if dfc is not None and dfe is not None and num(r, "idle.seconds"):
             per = (dfc + dfe) * num(r, "idle.seconds")
             row("a 1 s df poller over the same window, CPU", fmt(per, " s", 2))
+        row("one inspect on this engine: container / image", "%s / %s" % (
+            fmt(num(r, "engine.container_inspect_ms"), " ms", 3), fmt(num(r, "engine.image_inspect_ms"), " ms", 3)))
 
     if "reaction.to_first_removal_s" in r:
         head("2. Reaction: interval 60 s; a `docker load` of 150 MiB crosses the high watermark (%s runs)" % runs)
@@ -110,12 +132,15 @@ def main():
         table()
         for n in ns:
             p = "reclaim.%s." % n
-            for who, label in (("cli", "`docker image prune -af`"), ("warm", "dockercleand --once, usage history known"),
-                               ("cold", "dockercleand --once, first start")):
+            whos = [("cli", "`docker image prune -af`"), ("warm", "dockercleand --once, usage history known"),
+                    ("cold", "dockercleand --once, first start")]
+            if p + "alt-warm.wall_s" in r:
+                whos += [("alt-warm", "alternative binary, history known"), ("alt-cold", "alternative binary, first start")]
+            for who, label in whos:
                 row("N=%s %s" % (n[1:], label), "%s wall, %s CPU, engine %s" % (
                     fmt(num(r, p + who + ".wall_s"), " s"), fmt(num(r, p + who + ".cpu_s"), " s"),
                     fmt(num(r, p + who + ".engine_cpu_s"), " s")))
-            for who in ("warm", "cold"):
+            for who, _ in whos[1:]:
                 v = num(r, p + who + ".ratio")
                 row("N=%s ratio %s / CLI" % (n[1:], who), fmt(v, "x"), "<= 1.25x", verdict(v, 1.25))
             left = [r.get(p + w + ".images_left_max", "?") for w in ("cli", "warm", "cold")]
@@ -137,13 +162,15 @@ def main():
                 row(label + ": unused-image bytes kept", fmt(v, "%", 1))
             row("  runs that ended below the low watermark", runs_below)
 
-    cases = [c for c in ("cold", "warm", "listings") if "scale.%s.wall_s" % c in r]
+    cases = [c for c in ("cold", "alt-cold", "warm", "alt-warm", "listings", "alt-listings") if "scale.%s.wall_s" % c in r]
     if cases:
         head("5. Scale: --once --dry-run against a fake engine with %s images and %s containers" % (
             r.get("scale.images"), r.get("scale.containers")))
         table()
         labels = {"cold": "first start (no usage history)", "warm": "usage history known",
                   "listings": "history known, no FinishedAt inspects"}
+        for c in list(labels):
+            labels["alt-" + c] = "alternative binary, " + labels[c]
         for c in cases:
             p = "scale.%s." % c
             w, m = num(r, p + "wall_s"), num(r, p + "rss_peak_kib")
@@ -151,6 +178,11 @@ def main():
             row("%s: peak RSS" % labels[c], fmt(m and m / MIB, " MiB", 0), "<= 128 MiB", verdict(m and m / MIB, 128))
             row("  CPU: dockercleand / fake engine", "%s / %s" % (fmt(num(r, p + "cpu_s"), " s"), fmt(num(r, p + "engine_cpu_s"), " s")))
             row("  requests", r.get(p + "request_kinds", "?"))
+            if r.get(p + "plan_differs"):
+                row("  NOTE: its plan differed from the main binary's", "")
+            est = inspect_estimate(r, r.get(p + "request_kinds", ""))
+            if est:
+                row("  those inspects on the real engine, est.", est)
         row("listing sizes", r.get("scale.bodies", "?"))
 
     times = [(k.split(".")[1], num(r, k)) for k in r if k.startswith("time.")]
