@@ -4,6 +4,7 @@
 # tests/perf/bench-engine.sh and tests/perf/bench-scale.sh.
 
 perf_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck disable=SC2034 # used by the scripts that source this
 perf_src=$(cd "$perf_dir/../.." && pwd)
 # Debian's interpreter, not a version-manager shim (a shim's pid is not the interpreter's).
 if [ -x /usr/bin/python3 ]; then PERF_PY=/usr/bin/python3; else PERF_PY=python3; fi
