@@ -437,6 +437,9 @@ int daemon_check_and_clean(struct daemon *d, bool print_plan_out) {
                 if (d->config.dry_run || res.targets_met || res.cancelled || res.n_removed == 0 ||
                     res.n_removed >= removals_left)
                         break;
+                /* Only removed containers unpin something (images, volumes, networks) for another round. */
+                if (res.tier_removed[CONFIG_TIER_STOPPED_CONTAINERS] == 0)
+                        break;
                 removals_left -= (unsigned) res.n_removed;
         }
         total.reclaimed_bytes = total.after.free_bytes > u.free_bytes ? total.after.free_bytes - u.free_bytes : 0;

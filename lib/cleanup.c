@@ -304,7 +304,7 @@ static int remove_image(struct engine *e, const struct policy_action *a) {
         size_t n_tags = 0;
         while (a->tags && a->tags[n_tags])
                 n_tags++;
-        bool deleted = false;
+        bool deleted = false, deleted_self = false;
         size_t untagged = 0;
         int r = 0;
 
@@ -313,8 +313,12 @@ static int remove_image(struct engine *e, const struct policy_action *a) {
                 r = classify(e, engine_delete_image(e, a->tags[i], false, &res));
                 if (r == 0) {
                         for (size_t k = 0; k < res.n; k++)
-                                if (res.items[k].deleted)
+                                if (res.items[k].deleted) {
                                         deleted = true;
+                                        /* The image went with its last tag: no DELETE by id (a 404). */
+                                        if (a->id && strcmp(res.items[k].deleted, a->id) == 0)
+                                                deleted_self = true;
+                                }
                         engine_image_delete_result_done(&res);
                         untagged = i + 1;
                         continue;
@@ -325,6 +329,8 @@ static int remove_image(struct engine *e, const struct policy_action *a) {
                 }
                 break;
         }
+        if (deleted_self && r == 0)
+                return 0;
         if (r == 0 || r == -ENOENT) {
                 struct engine_image_delete_result res = {};
                 r = classify(e, engine_delete_image(e, a->id, false, &res));

@@ -281,6 +281,11 @@ static int strcmp_ptr(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+static int cmp_container_image(const void *a, const void *b) {
+        return strcmp((*(const struct policy_container *const *) a)->image_id,
+                      (*(const struct policy_container *const *) b)->image_id);
+}
+
 int history_seed(struct history *h, const struct policy_snapshot *s, int64_t now_ns) {
         char buf[sizeof(ID_PREFIX) + ID_HEX_LEN];
         int r;
@@ -309,16 +314,33 @@ int history_seed(struct history *h, const struct policy_snapshot *s, int64_t now
                 }
         }
 
+        /* Containers sorted by image id, so each image finds its own without a scan of all of them. */
+        _cleanup_free_ const struct policy_container **byimg = calloc(s->n_containers + 1, sizeof(*byimg));
+        if (!byimg)
+                return -ENOMEM;
+        size_t nb = 0;
+        for (size_t k = 0; k < s->n_containers; k++)
+                if (s->containers[k].image_id)
+                        byimg[nb++] = &s->containers[k];
+        qsort(byimg, nb, sizeof(*byimg), cmp_container_image);
         for (size_t j = 0; j < s->n_images; j++) {
                 const struct policy_image *im = &s->images[j];
                 const char *id = im->id ? normalize_id(im->id, buf) : NULL;
                 if (!id)
                         continue;
                 int64_t t = MAX(im->created_ns, im->last_tag_time_ns);
-                for (size_t k = 0; k < s->n_containers; k++) {
-                        const struct policy_container *c = &s->containers[k];
-                        if (!c->image_id || !streq(c->image_id, im->id))
-                                continue;
+                size_t lo = 0, hi = nb;
+                while (lo < hi) {
+                        size_t mid = lo + (hi - lo) / 2;
+                        if (strcmp(byimg[mid]->image_id, im->id) < 0)
+                                lo = mid + 1;
+                        else
+                                hi = mid;
+                }
+                for (size_t k = lo; k < nb; k++) {
+                        const struct policy_container *c = byimg[k];
+                        if (!streq(c->image_id, im->id))
+                                break;
                         t = MAX(t, MAX(c->created_ns, c->finished_at_ns));
                         if (container_live(c->state))
                                 t = MAX(t, now_ns);
