@@ -116,7 +116,7 @@ perf_restore() {
         local dir=${DOCKERCLEAN_TEST_BENCH_DIR:?}
         [ -d "${PERF_WORK:?}/snap-$1" ] || { perf_log "no snapshot $1"; return 1; }
         bench_engine_kill "$dir"
-        rm -rf "$DOCKERCLEAN_TEST_DATA_ROOT"
+        rm -rf "${DOCKERCLEAN_TEST_DATA_ROOT:?}"
         cp -a "$PERF_WORK/snap-$1" "$DOCKERCLEAN_TEST_DATA_ROOT"
         # Written back now, not during the timed run that follows.
         sync -f "$DOCKERCLEAN_TEST_DATA_ROOT"
