@@ -1017,18 +1017,6 @@ START_TEST(test_events) {
 }
 END_TEST
 
-struct canceller {
-        volatile sig_atomic_t *flag;
-        unsigned ms;
-};
-
-static void *cancel_main(void *userdata) {
-        struct canceller *c = userdata;
-        nanosleep(&(struct timespec) { .tv_sec = c->ms / 1000, .tv_nsec = (long) (c->ms % 1000) * 1000000 }, NULL);
-        *c->flag = 1;
-        return NULL;
-}
-
 START_TEST(test_events_cancel) {
         volatile sig_atomic_t cancel = 0;
         struct engine *e = NULL;
@@ -1038,10 +1026,10 @@ START_TEST(test_events_cancel) {
         /* An idle stream (nothing matches): only the flag ends it. */
         struct engine_filter f[] = { { "type", "container" }, { "container", nomatch } };
         struct seen s = { "x", "x", "x", NULL, "", "", 0, 0 };
-        struct canceller c = { &cancel, 500 };
+        struct dctest_raiser c = { &cancel, 500 };
         pthread_t t;
         int64_t t0 = now_ns();
-        ck_assert_int_eq(pthread_create(&t, NULL, cancel_main, &c), 0);
+        ck_assert_int_eq(pthread_create(&t, NULL, dctest_raise_after, &c), 0);
         ck_assert_int_eq(engine_events_follow(e, f, ELEMENTSOF(f), 0, 1000, seen_cb, &s), -ECANCELED);
         int64_t took_ms = (now_ns() - t0) / 1000000;
         pthread_join(t, NULL);

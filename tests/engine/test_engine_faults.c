@@ -628,18 +628,6 @@ START_TEST(test_progress_while_waiting) {
 }
 END_TEST
 
-struct canceller {
-        volatile sig_atomic_t *flag;
-        unsigned ms;
-};
-
-static void *cancel_main(void *userdata) {
-        struct canceller *c = userdata;
-        nanosleep(&(struct timespec) { .tv_sec = c->ms / 1000, .tv_nsec = (long) (c->ms % 1000) * 1000000 }, NULL);
-        *c->flag = 1;
-        return NULL;
-}
-
 START_TEST(test_cancel) {
         struct fake f;
         struct engine_df df;
@@ -649,10 +637,10 @@ START_TEST(test_cancel) {
         ck_assert_int_eq(engine_ping(e), 0);
 
         /* A df the engine never answers: the flag ends it, not the 10-minute timeout. */
-        struct canceller c = { &cancel, 300 };
+        struct dctest_raiser c = { &cancel, 300 };
         pthread_t t;
         int64_t t0 = now_ms();
-        ck_assert_int_eq(pthread_create(&t, NULL, cancel_main, &c), 0);
+        ck_assert_int_eq(pthread_create(&t, NULL, dctest_raise_after, &c), 0);
         ck_assert_int_eq(engine_system_df(e, &df), -ECANCELED);
         int64_t took = now_ms() - t0;
         pthread_join(t, NULL);
@@ -807,14 +795,14 @@ START_TEST(test_events_cancel_and_retry) {
         struct fake f;
         volatile sig_atomic_t cancel = 0;
         struct collected c = { .stop_after = 100 };
-        struct canceller cc = { &cancel, 400 }, late = { &cancel, 1500 };
+        struct dctest_raiser cc = { &cancel, 400 }, late = { &cancel, 1500 };
         pthread_t t;
 
         /* Idle stream: only the flag ends it. */
         fake_start(&f, "events-idle");
         struct engine *e = engine_at(f.sock, 1, 0, &cancel); /* no overall timeout on the stream */
         int64_t t0 = now_ms();
-        ck_assert_int_eq(pthread_create(&t, NULL, cancel_main, &late), 0);
+        ck_assert_int_eq(pthread_create(&t, NULL, dctest_raise_after, &late), 0);
         ck_assert_int_eq(engine_events_follow(e, NULL, 0, 0, 50, collect_cb, &c), -ECANCELED);
         pthread_join(t, NULL);
         ck_assert_int_ge(now_ms() - t0, 1400); /* outlived the 1 s timeout of other calls */
@@ -829,7 +817,7 @@ START_TEST(test_events_cancel_and_retry) {
         cancel = 0;
         e = engine_at(path, 0, 0, &cancel);
         t0 = now_ms();
-        ck_assert_int_eq(pthread_create(&t, NULL, cancel_main, &cc), 0);
+        ck_assert_int_eq(pthread_create(&t, NULL, dctest_raise_after, &cc), 0);
         ck_assert_int_eq(engine_events_follow(e, NULL, 0, 0, 100, collect_cb, &c), -ECANCELED);
         pthread_join(t, NULL);
         ck_assert_int_ge(now_ms() - t0, 350);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 void dctest_require(bool ok, const char *why) {
         if (ok)
@@ -88,4 +89,11 @@ int dctest_run(Suite *s) {
         int failed = srunner_ntests_failed(sr);
         srunner_free(sr);
         return failed;
+}
+
+void *dctest_raise_after(void *raiser) {
+        struct dctest_raiser *r = raiser;
+        nanosleep(&(struct timespec) { .tv_sec = r->ms / 1000, .tv_nsec = (long) (r->ms % 1000) * 1000000 }, NULL);
+        *r->flag = 1;
+        return NULL;
 }

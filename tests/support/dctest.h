@@ -2,6 +2,7 @@
 #pragma once
 
 #include <check.h>
+#include <signal.h>
 #include <stdbool.h>
 
 /* The bench engine's socket path (DOCKERCLEAN_TEST_SOCKET, set by tests/bench/with-engine.sh).
@@ -16,3 +17,10 @@ int dctest_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *dctest_sh_output(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Runs a suite (forking per test, as check does by default) and frees it; returns the failures. */
 int dctest_run(Suite *s);
+/* A thread body that raises *flag after ms milliseconds:
+ * pthread_create(&t, NULL, dctest_raise_after, &(struct dctest_raiser){ &flag, 300 }). */
+struct dctest_raiser {
+        volatile sig_atomic_t *flag;
+        unsigned ms;
+};
+void *dctest_raise_after(void *raiser);
