@@ -139,6 +139,12 @@ static void events_stop(struct events *t) {
         pthread_join(t->thread, NULL);
         t->running = false;
         engine_free(TAKE_PTR(t->engine));
+        /* What arrived after the last drain (a restart of the stream keeps since_ns, so it is not lost). */
+        for (size_t i = 0; i < t->n_queued; i++) {
+                free(t->queue[i].actor_id);
+                free(t->queue[i].image);
+        }
+        t->n_queued = 0;
 }
 
 /* A burst of pulls or builds should not wait out a whole interval. */

@@ -96,7 +96,7 @@ fx_reset() {
 fx_failures=0
 fx_ok() { printf 'ok: %s\n' "$*"; }
 fx_fail() { printf 'FAIL: %s\n' "$*" >&2; fx_failures=$((fx_failures + 1)); }
-fx_check() { local what=$1; shift; if "$@"; then fx_ok "$what"; else fx_fail "$what"; fi; }
+fx_check() { local what=$1; shift; if "$@"; then fx_ok "$what"; else fx_fail "$what"; return 1; fi; }
 fx_lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 fx_ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 fx_exists() { dk inspect "$1" >/dev/null 2>&1; }
