@@ -106,16 +106,37 @@ static int fill_finished_at(struct engine *e, const struct config *c, int64_t no
         return 0;
 }
 
-/* Metadata.LastTagTime, for seeding the history, only for images it knows nothing about yet: on the
- * first start that is every image (one inspect each, once); afterwards engine events keep it current. */
-static int fill_last_tag_time(struct engine *e, struct history *h, struct cleanup_snapshot *s) {
+static int cmp_str_ptr(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Metadata.LastTagTime, for seeding the history, only where it can change a decision: tagged images
+ * that no container uses (the unused-images tier's candidates; an image a container uses is pinned, and
+ * its containers seed it) and that the history knows nothing about yet. On the first start that is one
+ * inspect per such image, once; afterwards engine events keep the history current. */
+static int fill_last_tag_time(struct engine *e, const struct config *c, struct history *h, struct cleanup_snapshot *s) {
         if (!h)
                 return 0;
         s->last_tag_time_ns = calloc(s->images.n ? s->images.n : 1, sizeof *s->last_tag_time_ns);
         if (!s->last_tag_time_ns)
                 return -ENOMEM;
+        if (!tier_configured(c, CONFIG_TIER_UNUSED_IMAGES))
+                return 0;
+        _cleanup_free_ char **used = calloc(s->containers.n ? s->containers.n : 1, sizeof *used);
+        if (!used)
+                return -ENOMEM;
+        size_t n_used = 0;
+        for (size_t i = 0; i < s->containers.n; i++)
+                if (s->containers.items[i].image_id)
+                        used[n_used++] = s->containers.items[i].image_id;
+        qsort(used, n_used, sizeof *used, cmp_str_ptr);
+
         for (size_t i = 0; i < s->images.n; i++) {
                 const struct engine_image *im = &s->images.items[i];
+                if (!im->repo_tags || !im->repo_tags[0])
+                        continue;
+                if (bsearch(&im->id, used, n_used, sizeof *used, cmp_str_ptr))
+                        continue;
                 if (history_last_used(h, im->id, im->repo_tags) > 0)
                         continue;
                 struct engine_image_detail d;
@@ -274,7 +295,7 @@ int cleanup_snapshot_take(struct engine *e, const struct config *c, struct histo
         r = fill_finished_at(e, c, now_ns, &s);
         if (r < 0)
                 return r;
-        r = fill_last_tag_time(e, h, &s);
+        r = fill_last_tag_time(e, c, h, &s);
         if (r < 0)
                 return r;
         r = build_policy_arrays(c, h, now_ns, &s);
