@@ -193,7 +193,7 @@ static const char *action_object_name(const struct policy_action *a, char short_
         if (a->name)
                 return a->name;
         if (a->kind == POLICY_ACTION_PRUNE_BUILD_CACHE)
-                return "build cache";
+                return "records unused for min_age"; /* after the noun "build cache" */
         if (!a->id)
                 return "?";
         const char *hex = strncmp(a->id, "sha256:", 7) == 0 ? a->id + 7 : a->id;
@@ -243,34 +243,6 @@ static void print_plan(const struct daemon *d, const struct policy_plan *plan, c
                 printf("(%zu more candidates follow if the estimates fall short)\n", plan->n_actions - shown);
 }
 
-static void log_plan(const struct daemon *d, const struct policy_plan *plan) {
-        char est[32];
-        size_t shown = plan->n_to_target ? plan->n_to_target : plan->n_actions;
-        for (size_t i = 0; i < shown; i++) {
-                const struct policy_action *a = &plan->actions[i];
-                char bytes[32], nbuf[32];
-                snprintf(bytes, sizeof bytes, "%" PRIu64, a->estimated_bytes);
-                struct log_field f[] = {
-                        { "DOCKERCLEAN_TIER", config_tier_type_to_string(a->tier) },
-                        { "DOCKERCLEAN_OBJECT", a->id },
-                        { "DOCKERCLEAN_NAME", a->name },
-                        { "DOCKERCLEAN_BYTES", bytes },
-                        { "DOCKERCLEAN_DRY_RUN", "1" },
-                };
-                format_bytes(a->estimated_bytes, est, sizeof est);
-                log_structured(LOG_INFO, LOG_MID_PLAN, f, ELEMENTSOF(f), "Would remove %s %s (%s, tier %s)",
-                               a->kind == POLICY_ACTION_REMOVE_CONTAINER ? "container"
-                               : a->kind == POLICY_ACTION_REMOVE_IMAGE   ? "image"
-                               : a->kind == POLICY_ACTION_REMOVE_VOLUME  ? "volume"
-                               : a->kind == POLICY_ACTION_REMOVE_NETWORK ? "network"
-                                                                         : "old",
-                               action_object_name(a, nbuf), est, config_tier_type_to_string(a->tier));
-        }
-        format_bytes(plan->estimated_total, est, sizeof est);
-        log_info("Dry run: %zu removals planned up to the target, %s estimated in all candidates", shown, est);
-        (void) d;
-}
-
 static const char *kind_noun(enum policy_action_kind k) {
         switch (k) {
         case POLICY_ACTION_REMOVE_CONTAINER:
@@ -286,6 +258,28 @@ static const char *kind_noun(enum policy_action_kind k) {
         default:
                 return "object";
         }
+}
+
+static void log_plan(const struct policy_plan *plan) {
+        char est[32];
+        size_t shown = plan->n_to_target ? plan->n_to_target : plan->n_actions;
+        for (size_t i = 0; i < shown; i++) {
+                const struct policy_action *a = &plan->actions[i];
+                char bytes[32], nbuf[32];
+                snprintf(bytes, sizeof bytes, "%" PRIu64, a->estimated_bytes);
+                struct log_field f[] = {
+                        { "DOCKERCLEAN_TIER", config_tier_type_to_string(a->tier) },
+                        { "DOCKERCLEAN_OBJECT", a->id },
+                        { "DOCKERCLEAN_NAME", a->name },
+                        { "DOCKERCLEAN_BYTES", bytes },
+                        { "DOCKERCLEAN_DRY_RUN", "1" },
+                };
+                format_bytes(a->estimated_bytes, est, sizeof est);
+                log_structured(LOG_INFO, LOG_MID_PLAN, f, ELEMENTSOF(f), "Would remove %s %s (%s, tier %s)",
+                               kind_noun(a->kind), action_object_name(a, nbuf), est, config_tier_type_to_string(a->tier));
+        }
+        format_bytes(plan->estimated_total, est, sizeof est);
+        log_info("Dry run: %zu removals planned up to the target, %s estimated in all candidates", shown, est);
 }
 
 static void on_step(const struct cleanup_step *s, void *userdata) {
@@ -361,7 +355,7 @@ static int clean_round(struct daemon *d, const struct config *c, bool print, con
         if (d->config.dry_run) {
                 if (print)
                         print_plan(d, &plan, u);
-                log_plan(d, &plan);
+                log_plan(&plan);
                 *ret = (struct cleanup_result){ .before = *u, .after = *u };
                 return 0;
         }

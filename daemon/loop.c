@@ -390,7 +390,7 @@ int loop_run(struct daemon *d) {
                         backoff_usec = 0;
                         timer_arm(interval_fd, d->config.interval_sec * USEC_PER_SEC, true);
                 }
-                if (soon_armed && check) {
+                if (soon_armed) { /* this check covers the events that armed it */
                         timer_disarm(soon_fd);
                         soon_armed = false;
                 }
