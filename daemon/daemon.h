@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "policy.h"
 #include "usage.h"
 
 struct engine;
@@ -48,35 +49,48 @@ struct daemon {
         uint64_t watchdog_last_usec;   /* CLOCK_MONOTONIC of the last WATCHDOG=1 */
 };
 
-/* Sends WATCHDOG=1 when half the watchdog period has passed since the last one (userdata: the daemon). */
+/* check.c */
+/* Sends WATCHDOG=1 when a quarter of the watchdog period has passed since the last one (userdata: the
+ * daemon). */
 void daemon_watchdog_ping(void *userdata);
+/* One check: measure; if a trigger holds, clean (or only plan with dry_run). print_plan also prints the
+ * plan on stdout (--once --dry-run). Returns 0, or -errno when the engine could not be used. */
+int daemon_check_and_clean(struct daemon *d, bool print_plan);
 
-/* Loads the configuration the command line names; logs what is wrong and returns -errno
- * (the caller exits EXIT_CONFIG). A missing default file means all defaults, with one notice. With
- * reload, failures are logged as "configuration rejected" (the running one stays). */
-int daemon_load_config(const char *path, bool explicit_path, struct config *ret, bool reload);
-
+/* reachability.c */
 /* (Re)creates the engine client from the configuration. */
 int daemon_engine_setup(struct daemon *d);
 /* Asks the engine for DockerRootDir; logs a change of reachability once. */
 int daemon_engine_refresh(struct daemon *d);
+/* Notes the result r of an engine request: a change between reachable and unreachable is logged once,
+ * and engine_error says why it is unreachable. */
+void daemon_engine_note(struct daemon *d, int r);
 
-/* One check: measure; if a trigger holds, plan and clean (or only plan with dry_run).
- * print_plan also prints the plan on stdout (--once --dry-run). Returns 0, or -errno when the engine
- * could not be used. */
-int daemon_check_and_clean(struct daemon *d, bool print_plan);
-
-/* --report: a docker-system-df-like table plus the filesystem figures and the thresholds. */
-int daemon_report(struct daemon *d);
-
+/* state.c */
+/* Loads the configuration the command line names; logs what is wrong and returns -errno
+ * (the caller exits EXIT_CONFIG). A missing default file means all defaults, with one notice. With
+ * reload, failures are logged as "configuration rejected" (the running one stays). */
+int daemon_load_config(const char *path, bool explicit_path, struct config *ret, bool reload);
 /* Loads the usage history from state_dir (or starts an empty one); logs what is wrong with it. */
 void daemon_history_open(struct daemon *d);
-
-void daemon_done(struct daemon *d);
-
-/* "1.5 GiB" (binary, for logs) or "1.611GB" (decimal, as docker system df prints). */
-void daemon_format_bytes(uint64_t b, bool decimal, char *buf, size_t n);
-
+/* Saves the usage history when it changed; logs a failure. */
+void daemon_history_save(struct daemon *d);
 /* Writes metrics_file (when set) from the current state; logs a failure at debug level only, since a
  * full disk is exactly when it may fail. */
 void daemon_write_metrics(const struct daemon *d);
+void daemon_done(struct daemon *d);
+
+/* report.c */
+/* --report: a docker-system-df-like table plus the filesystem figures and the thresholds. */
+int daemon_report(struct daemon *d);
+/* The plan on stdout, as --once --dry-run shows it. */
+void daemon_print_plan(const struct daemon *d, const struct policy_plan *plan, const struct usage *u);
+
+/* format.c */
+/* "1.5 GiB" (binary, for logs) or "1.611GB" (decimal, as docker system df prints). */
+void daemon_format_bytes(uint64_t b, bool decimal, char *buf, size_t n);
+/* "container", "image", "build cache", "volume", "network". */
+const char *daemon_action_noun(enum policy_action_kind k);
+/* What to call an action's object: its name or first tag; a dangling image "<untagged SHORTID>". */
+#define DAEMON_ACTION_NAME_MAX 32
+const char *daemon_action_name(const struct policy_action *a, char buf[static DAEMON_ACTION_NAME_MAX]);

@@ -1,4 +1,5 @@
-/* --report: what Docker uses, like `docker system df`, with the filesystem and the thresholds. */
+/* --report (what Docker uses, like `docker system df`, with the filesystem and the thresholds) and the
+ * printed plan of --once --dry-run. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -108,4 +109,47 @@ int daemon_report(struct daemon *d) {
                 printf("State:       %s\n", policy_triggered(&d->config, &u) ? "above a trigger: a cleanup would run now"
                                                                               : "below every trigger: nothing to do");
         return 0;
+}
+
+/* --once --dry-run: the plan on stdout. */
+void daemon_print_plan(const struct daemon *d, const struct policy_plan *plan, const struct usage *u) {
+        char buf[32], need[32];
+        daemon_format_bytes(plan->bytes_needed == UINT64_MAX ? 0 : plan->bytes_needed, false, need, sizeof need);
+        printf("Filesystem %s: %.1f%% used, %" PRIu64 " bytes free, inodes %.1f%% used\n", d->root_dir,
+               u->used_percent, u->free_bytes, u->inodes_used_percent);
+        printf("Thresholds: clean at %.0f%% used down to below %.0f%%", d->config.disk.high_watermark,
+               d->config.disk.low_watermark);
+        if (d->config.disk.min_free)
+                printf(", or below %" PRIu64 " bytes free up to %" PRIu64, d->config.disk.min_free,
+                       d->config.disk.target_free ? d->config.disk.target_free : d->config.disk.min_free);
+        printf("; inodes %.0f%% down to %.0f%%\n", d->config.disk.inode_high_watermark, d->config.disk.inode_low_watermark);
+        if (plan->n_to_target == 0 && plan->bytes_needed == 0 && !plan->inode_pressure) {
+                printf("Nothing to do: every target holds.\n");
+                return;
+        }
+        printf("Needed: %s. Plan (dry run, nothing is removed):\n", need);
+        size_t shown = plan->n_to_target ? plan->n_to_target : plan->n_actions;
+        enum config_tier_type tier = _CONFIG_TIER_MAX;
+        uint64_t total = 0;
+        for (size_t i = 0; i < shown; i++) {
+                const struct policy_action *a = &plan->actions[i];
+                char nbuf[DAEMON_ACTION_NAME_MAX];
+                if (a->tier != tier) {
+                        tier = a->tier;
+                        printf("  tier %s:\n", config_tier_type_to_string(tier));
+                }
+                daemon_format_bytes(a->estimated_bytes, false, buf, sizeof buf);
+                if (a->kind == POLICY_ACTION_PRUNE_BUILD_CACHE)
+                        printf("    %-18s %-40s %10s (keep %" PRIu64 " bytes, unused for %" PRIu64 "s)\n",
+                               policy_action_kind_to_string(a->kind), "build cache", buf, a->keep_storage, a->until_sec);
+                else
+                        printf("    %-18s %-40s %10s\n", policy_action_kind_to_string(a->kind),
+                               daemon_action_name(a, nbuf), buf);
+                total += a->estimated_bytes;
+        }
+        daemon_format_bytes(total, false, buf, sizeof buf);
+        printf("Estimated total: %s in %zu removals%s\n", buf, shown,
+               plan->reachable ? "" : "; the targets are not reachable with the configured tiers");
+        if (shown < plan->n_actions)
+                printf("(%zu more candidates follow if the estimates fall short)\n", plan->n_actions - shown);
 }

@@ -1,10 +1,18 @@
-/* cleanup.h: the small part that talks to the engine on the policy's behalf.
+/* cleanup.h: the part that talks to the engine on the policy's behalf.
  *
- * cleanup_snapshot_take() lists what the engine has and fills a struct policy_snapshot;
- * cleanup_execute() carries a plan out in order, re-measuring the filesystem (statvfs) after every
- * removal and stopping the moment every target holds. Decisions stay in policy.c: the executor only
- * refuses to go further than the plan, and treats an engine that says no (404 gone, 409 now in use) as a
- * skip, never as a reason to force. */
+ * The call order of one cleanup, said once here:
+ *   cleanup_run()                        the rounds, one max_removals budget across them
+ *     round: cleanup_snapshot_take()     list what the engine has into a struct policy_snapshot
+ *            policy_plan()               the pure decision (policy.h)
+ *            on_plan()                   the caller sees the plan (a dry run stops here, after round 1)
+ *            cleanup_execute()           carry it out in order, re-measuring (statvfs) after every
+ *                                        removal and stopping the moment every target holds
+ *   A round that removed containers may have unpinned images, volumes and networks, so another round
+ *   follows; the rounds stop when the targets are met, when cancelled, when a round removed nothing,
+ *   when the budget is spent, when no container was removed (nothing newly unpinned), on an error, or
+ *   after CLEANUP_ROUNDS_MAX rounds.
+ * Decisions stay in policy.c: the executor only refuses to go further than the plan, and treats an
+ * engine that says no (404 gone, 409 now in use) as a skip, never as a reason to force. */
 #pragma once
 
 #include <signal.h>
@@ -43,6 +51,20 @@ int cleanup_snapshot_take(struct engine *e, const struct config *c, struct histo
                           struct cleanup_snapshot *ret);
 void cleanup_snapshot_done(struct cleanup_snapshot *s);
 
+/* Why cleanup_run() stopped. */
+enum cleanup_stop {
+        CLEANUP_STOP_TARGETS_MET,
+        CLEANUP_STOP_CANCELLED,
+        CLEANUP_STOP_NOTHING_REMOVED,  /* a round removed nothing: what is left may not be removed */
+        CLEANUP_STOP_BUDGET,           /* max_removals spent */
+        CLEANUP_STOP_NOTHING_UNPINNED, /* no container removed: another round would plan the same */
+        CLEANUP_STOP_ROUNDS,           /* CLEANUP_ROUNDS_MAX rounds */
+        CLEANUP_STOP_DRY_RUN,          /* one round planned, nothing removed */
+        CLEANUP_STOP_ERROR,            /* result.error says why */
+        _CLEANUP_STOP_MAX,
+};
+#define CLEANUP_ROUNDS_MAX 4
+
 /* What happened to one action, reported as it happens so the daemon can log it at once. */
 struct cleanup_step {
         const struct policy_action *action;
@@ -64,6 +86,9 @@ struct cleanup_result {
         bool targets_met;
         bool cancelled;
         int error;                     /* why it stopped early: -errno (unreachable engine, statvfs), else 0 */
+        /* cleanup_run() only: */
+        unsigned n_rounds;             /* rounds started, the failed one included */
+        enum cleanup_stop stop;        /* why the rounds ended */
 };
 
 /* Runs plan->actions in order, measuring root_dir after each; stops when policy_targets_met() holds, when
@@ -75,3 +100,25 @@ struct cleanup_result {
 int cleanup_execute(struct engine *e, const struct config *c, const char *root_dir, const struct policy_plan *plan,
                     const volatile sig_atomic_t *cancel, cleanup_step_cb cb, void *userdata,
                     struct cleanup_result *ret_result);
+
+/* Called with every round's plan before it is carried out (in a dry run, the only round's). */
+typedef void (*cleanup_plan_cb)(const struct policy_plan *plan, const struct usage *planned_at, void *userdata);
+
+struct cleanup_run_options {
+        const char *root_dir;                  /* the filesystem measured after every removal */
+        struct history *history;               /* may be NULL (then last use is the image's Created time) */
+        const volatile sig_atomic_t *cancel;   /* may be NULL */
+        cleanup_plan_cb on_plan;               /* may be NULL */
+        cleanup_step_cb on_step;               /* may be NULL; every action, as it happens */
+        void *userdata;                        /* for both callbacks */
+};
+
+/* One whole cleanup, starting from the usage measured in *before: rounds of snapshot, plan and
+ * execution as described at the top. With c->dry_run one round is planned and nothing removed.
+ * Returns 0 with *ret_result filled (totals over every round; result.error and result.stop say why it
+ * ended, a failed snapshot or listing in any round included), or -EINVAL for missing arguments. */
+int cleanup_run(struct engine *e, const struct config *c, const struct usage *before,
+                const struct cleanup_run_options *o, struct cleanup_result *ret_result);
+
+/* "targets met", "cancelled", ...; NULL if out of range. */
+const char *cleanup_stop_to_string(enum cleanup_stop s);

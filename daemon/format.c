@@ -1,0 +1,52 @@
+/* How figures and objects are said in logs, the plan and the report. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "macro.h"
+
+void daemon_format_bytes(uint64_t b, bool decimal, char *buf, size_t n) {
+        static const char *const binary[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+        static const char *const si[] = { "B", "kB", "MB", "GB", "TB", "PB" }; /* as docker system df */
+        const char *const *units = decimal ? si : binary;
+        double step = decimal ? 1000.0 : 1024.0, v = (double) b;
+        size_t u = 0;
+        while (v >= step && u + 1 < ELEMENTSOF(binary)) {
+                v /= step;
+                u++;
+        }
+        if (u == 0)
+                snprintf(buf, n, decimal ? "%" PRIu64 "B" : "%" PRIu64 " B", b);
+        else
+                snprintf(buf, n, decimal ? "%.4g%s" : "%.1f %s", v, units[u]);
+}
+
+const char *daemon_action_noun(enum policy_action_kind k) {
+        switch (k) {
+        case POLICY_ACTION_REMOVE_CONTAINER:
+                return "container";
+        case POLICY_ACTION_REMOVE_IMAGE:
+                return "image";
+        case POLICY_ACTION_PRUNE_BUILD_CACHE:
+                return "build cache";
+        case POLICY_ACTION_REMOVE_VOLUME:
+                return "volume";
+        case POLICY_ACTION_REMOVE_NETWORK:
+                return "network";
+        default:
+                return "object";
+        }
+}
+
+const char *daemon_action_name(const struct policy_action *a, char buf[static DAEMON_ACTION_NAME_MAX]) {
+        if (a->name)
+                return a->name;
+        if (a->kind == POLICY_ACTION_PRUNE_BUILD_CACHE)
+                return "records unused for min_age"; /* after the noun "build cache" */
+        if (!a->id)
+                return "?";
+        const char *hex = strncmp(a->id, "sha256:", 7) == 0 ? a->id + 7 : a->id;
+        snprintf(buf, DAEMON_ACTION_NAME_MAX, "<untagged %.12s>", hex);
+        return buf;
+}

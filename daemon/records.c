@@ -1,0 +1,154 @@
+#include "records.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "macro.h"
+
+static void usage_fields(const struct usage *u, char used[32], char free_b[32]) {
+        snprintf(used, 32, "%.2f", u->used_percent);
+        snprintf(free_b, 32, "%" PRIu64, u->free_bytes);
+}
+
+void record_started(const struct config *c, const char *engine_host) {
+        log_structured(LOG_INFO, RECORD_MID_STARTED, NULL, 0,
+                       "dockercleand %s started: engine %s, every %llus, clean at %.0f%% down to %.0f%%%s",
+                       DOCKERCLEAN_VERSION, engine_host ? engine_host : "?", (unsigned long long) c->interval_sec,
+                       c->disk.high_watermark, c->disk.low_watermark, c->dry_run ? " (dry run)" : "");
+}
+
+void record_measurement(const struct config *c, const char *path, const struct usage *u, bool triggered) {
+        char used[32], free_b[32], fb[32], total[32];
+        usage_fields(u, used, free_b);
+        daemon_format_bytes(u->free_bytes, false, fb, sizeof fb);
+        daemon_format_bytes(u->total_bytes, false, total, sizeof total);
+        struct log_field f[] = {
+                { "DOCKERCLEAN_USED_PERCENT", used },
+                { "DOCKERCLEAN_FREE_BYTES", free_b },
+        };
+        log_structured(triggered ? LOG_NOTICE : LOG_DEBUG, NULL, f, ELEMENTSOF(f),
+                       "%s: %.1f%% used, %s free of %s, inodes %.1f%% used; cleaning starts at %.0f%% and ends below %.0f%%%s",
+                       path, u->used_percent, fb, total, u->inodes_used_percent, c->disk.high_watermark,
+                       c->disk.low_watermark, triggered ? ": cleaning" : "");
+}
+
+void record_cleanup_started(const struct config *c, const struct usage *u) {
+        char used[32], free_b[32];
+        usage_fields(u, used, free_b);
+        struct log_field f[] = { { "DOCKERCLEAN_USED_PERCENT", used }, { "DOCKERCLEAN_FREE_BYTES", free_b } };
+        log_structured(LOG_NOTICE, RECORD_MID_CLEANUP_START, f, ELEMENTSOF(f),
+                       "Cleanup started%s: %.1f%% used, %" PRIu64 " bytes free (clean at %.0f%%, down to below %.0f%%)",
+                       c->dry_run ? " (dry run)" : "", u->used_percent, u->free_bytes, c->disk.high_watermark,
+                       c->disk.low_watermark);
+}
+
+void record_step(const struct cleanup_step *s) {
+        const struct policy_action *a = s->action;
+        char bytes[32], used[32], free_b[32], fb[32], nbuf[DAEMON_ACTION_NAME_MAX];
+        snprintf(bytes, sizeof bytes, "%" PRIu64, s->reclaimed_bytes);
+        usage_fields(&s->after, used, free_b);
+        struct log_field f[] = {
+                { "DOCKERCLEAN_TIER", config_tier_type_to_string(a->tier) },
+                { "DOCKERCLEAN_OBJECT", a->id },
+                { "DOCKERCLEAN_NAME", a->name },
+                { "DOCKERCLEAN_BYTES", bytes },
+                { "DOCKERCLEAN_USED_PERCENT", used },
+                { "DOCKERCLEAN_FREE_BYTES", free_b },
+        };
+        const char *noun = daemon_action_noun(a->kind), *name = daemon_action_name(a, nbuf);
+        daemon_format_bytes(s->reclaimed_bytes, false, fb, sizeof fb);
+        if (s->result == 0)
+                log_structured(LOG_INFO, RECORD_MID_REMOVED, f, ELEMENTSOF(f), "Removed %s %s (%s freed, now %.1f%% used)",
+                               noun, name, fb, s->after.used_percent);
+        else if (s->result == -ENOENT)
+                log_debug("Skipped %s %s: already gone", noun, name);
+        else if (s->result == -EBUSY)
+                log_debug("Skipped %s %s: the engine says it is in use now", noun, name);
+        else
+                log_structured(LOG_WARNING, NULL, f, 2, "Could not remove %s %s: %s", noun, name,
+                               s->message && *s->message ? s->message : strerror(-s->result));
+}
+
+void record_plan(const struct policy_plan *plan) {
+        char est[32];
+        size_t shown = plan->n_to_target ? plan->n_to_target : plan->n_actions;
+        for (size_t i = 0; i < shown; i++) {
+                const struct policy_action *a = &plan->actions[i];
+                char bytes[32], nbuf[DAEMON_ACTION_NAME_MAX];
+                snprintf(bytes, sizeof bytes, "%" PRIu64, a->estimated_bytes);
+                struct log_field f[] = {
+                        { "DOCKERCLEAN_TIER", config_tier_type_to_string(a->tier) },
+                        { "DOCKERCLEAN_OBJECT", a->id },
+                        { "DOCKERCLEAN_NAME", a->name },
+                        { "DOCKERCLEAN_BYTES", bytes },
+                        { "DOCKERCLEAN_DRY_RUN", "1" },
+                };
+                daemon_format_bytes(a->estimated_bytes, false, est, sizeof est);
+                log_structured(LOG_INFO, RECORD_MID_PLAN, f, ELEMENTSOF(f), "Would remove %s %s (%s, tier %s)",
+                               daemon_action_noun(a->kind), daemon_action_name(a, nbuf), est,
+                               config_tier_type_to_string(a->tier));
+        }
+        daemon_format_bytes(plan->estimated_total, false, est, sizeof est);
+        log_info("Dry run: %zu removals planned up to the target, %s estimated in all candidates", shown, est);
+}
+
+/* The fields of cleanup finished and of every tier exhausted. */
+struct total_fields {
+        char reclaimed[32], used[32], free_b[32];
+        struct log_field f[3];
+};
+
+static void total_fields(const struct cleanup_result *t, struct total_fields *ret) {
+        snprintf(ret->reclaimed, sizeof ret->reclaimed, "%" PRIu64, t->reclaimed_bytes);
+        usage_fields(&t->after, ret->used, ret->free_b);
+        ret->f[0] = (struct log_field){ "DOCKERCLEAN_RECLAIMED_BYTES", ret->reclaimed };
+        ret->f[1] = (struct log_field){ "DOCKERCLEAN_USED_PERCENT", ret->used };
+        ret->f[2] = (struct log_field){ "DOCKERCLEAN_FREE_BYTES", ret->free_b };
+}
+
+void record_cleanup_finished(const struct cleanup_result *t) {
+        struct total_fields g;
+        char fb[32];
+        total_fields(t, &g);
+        daemon_format_bytes(t->reclaimed_bytes, false, fb, sizeof fb);
+        log_structured(LOG_NOTICE, RECORD_MID_CLEANUP_DONE, g.f, ELEMENTSOF(g.f),
+                       "Cleanup finished: %zu removed, %zu skipped, %zu failed; %s reclaimed; now %.1f%% used%s",
+                       t->n_removed, t->n_skipped, t->n_failed, fb, t->after.used_percent,
+                       t->cancelled ? " (interrupted)" : "");
+}
+
+void record_exhausted(const struct config *c, const struct cleanup_result *t) {
+        struct total_fields g;
+        total_fields(t, &g);
+        log_structured(LOG_WARNING, RECORD_MID_EXHAUSTED, g.f, ELEMENTSOF(g.f),
+                       "Every tier is exhausted and usage is still %.1f%% (%" PRIu64
+                       " bytes free; high watermark %.0f%%, min_free %" PRIu64 "); nothing more may be removed",
+                       t->after.used_percent, t->after.free_bytes, c->disk.high_watermark, c->disk.min_free);
+}
+
+void record_engine_down(const char *host, const char *why) {
+        struct log_field f[] = { { "DOCKERCLEAN_ENGINE", host } };
+        log_structured(LOG_WARNING, RECORD_MID_ENGINE_DOWN, f, ELEMENTSOF(f), "Engine at %s: %s; retrying with backoff",
+                       host, why);
+}
+
+void record_engine_up(const char *host) {
+        log_structured(LOG_NOTICE, RECORD_MID_ENGINE_UP, NULL, 0, "Engine at %s is reachable again", host);
+}
+
+void record_config_reloaded(const char *path) {
+        struct log_field f[] = { { "DOCKERCLEAN_CONFIG", path } };
+        log_structured(LOG_INFO, RECORD_MID_CONFIG_RELOADED, f, ELEMENTSOF(f), "Configuration reloaded from %s", path);
+}
+
+void record_config_rejected(const char *path, const struct config_error *err, int r, bool reload) {
+        char line[16];
+        snprintf(line, sizeof line, "%d", err->line);
+        struct log_field f[] = { { "DOCKERCLEAN_CONFIG", path }, { "DOCKERCLEAN_CONFIG_LINE", line } };
+        log_structured(LOG_ERR, RECORD_MID_CONFIG_REJECTED, f, ELEMENTSOF(f), "%s%s",
+                       err->text[0] ? err->text : strerror(-r), reload ? "; keeping the running configuration" : "");
+}

@@ -1,0 +1,46 @@
+/* records.h: every record the daemon writes to the journal, with its MESSAGE_ID, priority and fields, in
+ * one place (the README's "What is logged" table in code; systemd/dockerclean.catalog explains each
+ * MESSAGE_ID). Plain log_*() calls elsewhere are for messages without an ID of their own. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "cleanup.h"
+#include "config.h"
+#include "policy.h"
+#include "usage.h"
+
+#define RECORD_MID_STARTED         "3733a79fbf944965a1a810026bb34244"
+#define RECORD_MID_CLEANUP_START   "6df2c895cce6421b8dfcbd68ed87e9e6"
+#define RECORD_MID_REMOVED         "c7b9ea3d18b34a68bee697813b22146c"
+#define RECORD_MID_CLEANUP_DONE    "0df3a46d76df44c1a3c984f92c4e4c45"
+#define RECORD_MID_EXHAUSTED       "01989c3678f34ed3b299ffb37c236af5"
+#define RECORD_MID_ENGINE_DOWN     "57aafb9fb9c24ce980554d9e40282cd8"
+#define RECORD_MID_ENGINE_UP       "50cd910f80224bc48b7ea86a7f27afc8"
+#define RECORD_MID_CONFIG_RELOADED "ad877b508a53466888d63380f14b4bf0"
+#define RECORD_MID_CONFIG_REJECTED "990224cd017a41eb9afdb07b4a0ff789"
+#define RECORD_MID_PLAN            "ebde2ec0ba5e4b25aad017d4a4ec0590"
+
+struct config_error;
+
+/* started (info): version, engine, interval and thresholds. */
+void record_started(const struct config *c, const char *engine_host);
+/* measurement (debug, notice when a trigger holds): DOCKERCLEAN_USED_PERCENT, DOCKERCLEAN_FREE_BYTES. */
+void record_measurement(const struct config *c, const char *path, const struct usage *u, bool triggered);
+/* cleanup started (notice): DOCKERCLEAN_USED_PERCENT, DOCKERCLEAN_FREE_BYTES. */
+void record_cleanup_started(const struct config *c, const struct usage *u);
+/* object removed (info): DOCKERCLEAN_TIER, _OBJECT, _NAME, _BYTES, _USED_PERCENT, _FREE_BYTES; skips at
+ * debug; a failed removal (warning) with the engine's message. */
+void record_step(const struct cleanup_step *s);
+/* dry run: one "would remove" (info, DOCKERCLEAN_DRY_RUN=1) per planned action up to the target. */
+void record_plan(const struct policy_plan *plan);
+/* cleanup finished (notice): DOCKERCLEAN_RECLAIMED_BYTES, _USED_PERCENT, _FREE_BYTES. */
+void record_cleanup_finished(const struct cleanup_result *total);
+/* still above a trigger, every tier exhausted (warning): as cleanup finished. */
+void record_exhausted(const struct config *c, const struct cleanup_result *total);
+/* engine unreachable (warning) / back (notice): DOCKERCLEAN_ENGINE. */
+void record_engine_down(const char *host, const char *why);
+void record_engine_up(const char *host);
+/* configuration reloaded (info) / rejected (err): DOCKERCLEAN_CONFIG, DOCKERCLEAN_CONFIG_LINE. */
+void record_config_reloaded(const char *path);
+void record_config_rejected(const char *path, const struct config_error *err, int r, bool reload);

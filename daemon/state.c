@@ -1,0 +1,92 @@
+/* What the daemon keeps: the configuration it runs with, the usage history, the metrics textfile. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "engine.h"
+#include "history.h"
+#include "log.h"
+#include "metrics.h"
+#include "records.h"
+
+int daemon_load_config(const char *path, bool explicit_path, struct config *ret, bool reload) {
+        struct config c = {};
+        struct config_error err = {};
+        int r = config_parse_file(path, &c, &err);
+        if (r == -ENOENT && !explicit_path && !reload) {
+                r = config_init_defaults(&c);
+                if (r < 0)
+                        return r;
+                log_notice("%s does not exist; running with the built-in defaults", path);
+                *ret = c;
+                return 0;
+        }
+        if (r < 0) {
+                record_config_rejected(path, &err, r, reload);
+                return r;
+        }
+        *ret = c;
+        return 0;
+}
+
+void daemon_history_open(struct daemon *d) {
+        if (d->history)
+                return;
+        unsigned line = 0;
+        int r = history_load_full(d->config.state_dir, &d->history, &line);
+        if (r == -EBADMSG)
+                log_warning("%s/%s:%u: the usage history is corrupt; starting afresh from image metadata",
+                            d->config.state_dir, HISTORY_FILE_NAME, line);
+        else if (r < 0 && r != -ENOENT)
+                log_warning("Cannot read the usage history in %s (%s); starting afresh from image metadata",
+                            d->config.state_dir, strerror(-r));
+        if (!d->history) {
+                r = history_new(d->config.state_dir, &d->history);
+                if (r < 0)
+                        log_warning("Cannot keep a usage history: %s", strerror(-r));
+        }
+}
+
+void daemon_history_save(struct daemon *d) {
+        if (!d->history || !history_dirty(d->history))
+                return;
+        int r = history_save(d->history);
+        if (r < 0)
+                log_warning("Cannot save the usage history in %s: %s", d->config.state_dir, strerror(-r));
+}
+
+void daemon_write_metrics(const struct daemon *d) {
+        if (!d->config.metrics_file || !*d->config.metrics_file)
+                return;
+        struct metrics_sample m = {
+                .have_usage = d->have_usage,
+                .used_ratio = d->last_usage.used_percent / 100.0,
+                .free_bytes = d->last_usage.free_bytes,
+                .size_bytes = d->last_usage.total_bytes,
+                .free_inodes_ratio = d->last_usage.total_inodes
+                                             ? (double) d->last_usage.free_inodes / (double) d->last_usage.total_inodes
+                                             : 1.0,
+                .disk = &d->config.disk,
+                .cleanups_total = d->stats.cleanups,
+                .last_cleanup_unix = d->stats.last_cleanup_unix,
+                .engine_up = d->engine_up,
+        };
+        memcpy(m.reclaimed_bytes_total, d->stats.reclaimed_bytes, sizeof m.reclaimed_bytes_total);
+        memcpy(m.removed_objects_total, d->stats.removed_objects, sizeof m.removed_objects_total);
+        int r = metrics_write_file(d->config.metrics_file, &m);
+        if (r < 0)
+                log_debug("Cannot write %s: %s", d->config.metrics_file, strerror(-r));
+}
+
+void daemon_done(struct daemon *d) {
+        if (d->history) {
+                history_free(d->history);
+                d->history = NULL;
+        }
+        engine_free(d->engine);
+        d->engine = NULL;
+        free(d->root_dir);
+        d->root_dir = NULL;
+        config_done(&d->config);
+}
