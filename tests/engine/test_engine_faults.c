@@ -23,145 +23,11 @@
 #include <unistd.h>
 
 #include "dctest.h"
+#include "fake.h"
 #include "engine.h"
 #include "macro.h"
 
 #define BASE_NS (INT64_C(1700000000) * 1000000000 + 1234) /* as in fake-engine.py */
-
-struct fake {
-        pid_t pid;
-        int to_fake; /* the fake's stdin: closing it stops the fake */
-        char dir[64];
-        char sock[128];
-        char log[128];
-        char where[64]; /* what it printed after "ready": the socket path or the TCP port */
-};
-
-static char *fake_script(void) {
-        const char *src = getenv("DOCKERCLEAN_SOURCE_DIR");
-        char *p;
-        if (src && *src)
-                ck_assert_int_ge(asprintf(&p, "%s/tests/fake/fake-engine.py", src), 0);
-        else {
-                /* Run by hand: this file's directory is tests/engine. */
-                const char *slash = strrchr(__FILE__, '/');
-                ck_assert_ptr_nonnull(slash);
-                ck_assert_int_ge(asprintf(&p, "%.*s/../fake/fake-engine.py", (int) (slash - __FILE__), __FILE__), 0);
-        }
-        return p;
-}
-
-/* Starts the fake; extra arguments (NULL-terminated) go before the scenario. */
-static void fake_start_args(struct fake *f, const char *scenario, const char *const *extra) {
-        int in[2], out[2];
-        _cleanup_free_ char *script = fake_script();
-
-        memset(f, 0, sizeof *f);
-        snprintf(f->dir, sizeof f->dir, "/tmp/dcfake.XXXXXX");
-        ck_assert_ptr_nonnull(mkdtemp(f->dir));
-        snprintf(f->sock, sizeof f->sock, "%s/engine.sock", f->dir);
-        snprintf(f->log, sizeof f->log, "%s/requests.log", f->dir);
-        ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
-        ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
-
-        /* execv() wants mutable strings: copies. */
-        char *argv[32] = {};
-        size_t n = 0;
-        argv[n++] = strdup("python3");
-        argv[n++] = strdup(script);
-        argv[n++] = strdup("--log");
-        argv[n++] = strdup(f->log);
-        argv[n++] = strdup("--cleanup-dir");
-        argv[n++] = strdup(f->dir);
-        bool tcp = false;
-        for (; extra && *extra && n < ELEMENTSOF(argv) - 4; extra++) {
-                tcp = tcp || strcmp(*extra, "--tcp") == 0;
-                argv[n++] = strdup(*extra);
-        }
-        if (!tcp) {
-                argv[n++] = strdup("--socket");
-                argv[n++] = strdup(f->sock);
-        }
-        argv[n++] = strdup(scenario);
-        for (size_t i = 0; i < n; i++)
-                ck_assert_ptr_nonnull(argv[i]);
-
-        f->pid = fork();
-        ck_assert_int_ge(f->pid, 0);
-        if (f->pid == 0) {
-                dup2(in[0], STDIN_FILENO);
-                dup2(out[1], STDOUT_FILENO);
-                execvp("python3", argv);
-                execv("/usr/bin/python3", argv);
-                _exit(127);
-        }
-        for (size_t i = 0; i < n; i++)
-                free(argv[i]);
-        close(in[0]);
-        close(out[1]);
-        f->to_fake = in[1];
-
-        char line[256];
-        size_t len = 0;
-        struct pollfd p = { .fd = out[0], .events = POLLIN };
-        while (len < sizeof line - 1 && !memchr(line, '\n', len)) {
-                ck_assert_msg(poll(&p, 1, 10000) == 1, "the fake engine did not start");
-                ssize_t k = read(out[0], line + len, sizeof line - 1 - len);
-                ck_assert_msg(k > 0, "the fake engine exited at start (python3 missing?)");
-                len += (size_t) k;
-        }
-        line[len] = 0;
-        close(out[0]);
-        ck_assert_msg(strncmp(line, "ready ", 6) == 0, "fake said: %s", line);
-        line[strcspn(line, "\n")] = 0;
-        snprintf(f->where, sizeof f->where, "%.63s", line + 6);
-}
-
-static void fake_start(struct fake *f, const char *scenario) {
-        fake_start_args(f, scenario, NULL);
-}
-
-static void fake_stop(struct fake *f) {
-        if (f->pid <= 0)
-                return;
-        close(f->to_fake);
-        for (int i = 0; i < 100; i++) {
-                if (waitpid(f->pid, NULL, WNOHANG) == f->pid) {
-                        f->pid = 0;
-                        break;
-                }
-                nanosleep(&(struct timespec) { 0, 50 * 1000000 }, NULL);
-        }
-        if (f->pid > 0) {
-                kill(f->pid, SIGKILL);
-                waitpid(f->pid, NULL, 0);
-                f->pid = 0;
-        }
-        dctest_sh("rm -rf %s", f->dir);
-}
-
-/* The fake's request log. */
-static char *fake_log(const struct fake *f) {
-        char *s = dctest_sh_output("cat %s", f->log);
-        ck_assert_ptr_nonnull(s);
-        return s;
-}
-
-/* Whether the log has this exact line. */
-static bool has_line(const char *log, const char *line) {
-        size_t n = strlen(line);
-        for (const char *p = log; (p = strstr(p, line)); p += n)
-                if ((p == log || p[-1] == '\n') && (p[n] == '\n' || p[n] == 0))
-                        return true;
-        return false;
-}
-
-static size_t count(const char *haystack, const char *needle) {
-        size_t n = 0;
-        for (const char *p = haystack; (p = strstr(p, needle)); p += strlen(needle))
-                n++;
-        return n;
-}
 
 static struct engine *engine_at(const char *host, uint64_t timeout_sec, size_t max_body,
                                 const volatile sig_atomic_t *cancel) {
@@ -367,9 +233,9 @@ START_TEST(test_api_capped_and_versioned) {
         ck_assert_int_eq(engine_prune(e, ENGINE_PRUNE_BUILD_CACHE, until, 1, &knobs, &res), -EOPNOTSUPP); /* fake: 404 */
         engine_free(e);
         _cleanup_free_ char *log = fake_log(&f);
-        ck_assert(has_line(log, "GET /_ping"));
-        ck_assert(has_line(log, "GET /v1.51/containers/json?all=1&size=1"));
-        ck_assert_msg(has_line(log, "POST /v1.51/build/prune?filters=%7B%22until%22%3A%5B%2224h%22%5D%7D&reserved-space=5"
+        ck_assert(dctest_has_line(log, "GET /_ping"));
+        ck_assert(dctest_has_line(log, "GET /v1.51/containers/json?all=1&size=1"));
+        ck_assert_msg(dctest_has_line(log, "POST /v1.51/build/prune?filters=%7B%22until%22%3A%5B%2224h%22%5D%7D&reserved-space=5"
                                     "&max-used-space=6&min-free-space=7&all=1"),
                       "log: %s", log);
         fake_stop(&f);
@@ -381,7 +247,7 @@ START_TEST(test_api_capped_and_versioned) {
         ck_assert_int_eq(engine_prune(e, ENGINE_PRUNE_BUILD_CACHE, NULL, 0, &knobs, &res), -EOPNOTSUPP);
         engine_free(e);
         _cleanup_free_ char *log_old = fake_log(&f);
-        ck_assert_msg(has_line(log_old, "POST /v1.41/build/prune?keep-storage=9"), "log: %s", log_old);
+        ck_assert_msg(dctest_has_line(log_old, "POST /v1.41/build/prune?keep-storage=9"), "log: %s", log_old);
         fake_stop(&f);
 
         /* No Api-Version header: /version tells. */
@@ -396,8 +262,8 @@ START_TEST(test_api_capped_and_versioned) {
         engine_version_done(&v);
         engine_free(e);
         _cleanup_free_ char *log2 = fake_log(&f);
-        ck_assert(has_line(log2, "GET /version"));
-        ck_assert(has_line(log2, "GET /v1.43/version"));
+        ck_assert(dctest_has_line(log2, "GET /version"));
+        ck_assert(dctest_has_line(log2, "GET /v1.43/version"));
         fake_stop(&f);
 }
 END_TEST
@@ -414,8 +280,8 @@ START_TEST(test_connection_reuse) {
         }
         engine_free(e);
         _cleanup_free_ char *log = fake_log(&f);
-        ck_assert_int_eq(count(log, "CONNECT"), 1);
-        ck_assert_int_eq(count(log, "GET /v1.41/info"), 5);
+        ck_assert_int_eq(dctest_count(log, "CONNECT"), 1);
+        ck_assert_int_eq(dctest_count(log, "GET /v1.41/info"), 5);
         fake_stop(&f);
 }
 END_TEST
@@ -482,8 +348,8 @@ START_TEST(test_http_409_and_404) {
         engine_free(e);
         _cleanup_free_ char *log = fake_log(&f);
         /* The reference is one escaped path segment; the forced delete never left. */
-        ck_assert(has_line(log, "DELETE /v1.41/images/localhost%2Fx:1?force=0"));
-        ck_assert_int_eq(count(log, "DELETE /v1.41/images/"), 1);
+        ck_assert(dctest_has_line(log, "DELETE /v1.41/images/localhost%2Fx:1?force=0"));
+        ck_assert_int_eq(dctest_count(log, "DELETE /v1.41/images/"), 1);
         fake_stop(&f);
 }
 END_TEST
@@ -717,7 +583,7 @@ START_TEST(test_events_reconnect) {
 
         _cleanup_free_ char *log = fake_log(&f);
         /* First without since (from now), then since = the last timeNano seen, zero-padded. */
-        ck_assert_msg(has_line(log, "GET /v1.41/events?filters=%7B%22type%22%3A%5B%22container%22%5D%7D"), "log: %s", log);
+        ck_assert_msg(dctest_has_line(log, "GET /v1.41/events?filters=%7B%22type%22%3A%5B%22container%22%5D%7D"), "log: %s", log);
         ck_assert_msg(strstr(log, "GET /v1.41/events?since=1700000000.000001236&filters="), "log: %s", log);
         ck_assert_msg(strstr(log, "GET /v1.41/events?since=1700000000.000001237&filters="), "log: %s", log);
         fake_stop(&f);
@@ -729,7 +595,7 @@ START_TEST(test_events_reconnect) {
         ck_assert_int_eq(engine_events_follow(e, NULL, 0, BASE_NS, 50, collect_cb, &c), 7);
         engine_free(e);
         _cleanup_free_ char *log2 = fake_log(&f);
-        ck_assert_msg(has_line(log2, "GET /v1.41/events?since=1700000000.000001234"), "log: %s", log2);
+        ck_assert_msg(dctest_has_line(log2, "GET /v1.41/events?since=1700000000.000001234"), "log: %s", log2);
         fake_stop(&f);
 }
 END_TEST
@@ -750,7 +616,7 @@ START_TEST(test_events_reconnect_before_any_event) {
 
         /* The second subscription asks from when the first began, not from its own "now". */
         _cleanup_free_ char *log = fake_log(&f);
-        ck_assert_msg(has_line(log, "GET /v1.41/events"), "log: %s", log);
+        ck_assert_msg(dctest_has_line(log, "GET /v1.41/events"), "log: %s", log);
         const char *p = strstr(log, "GET /v1.41/events?since=");
         ck_assert_msg(p, "log: %s", log);
         long long sec = 0, nsec = 0;
@@ -930,7 +796,7 @@ START_TEST(test_tcp_and_tls) {
         unsetenv("DOCKER_CERT_PATH");
 
         _cleanup_free_ char *log = fake_log(&f);
-        ck_assert_int_eq(count(log, "GET /v1.41/info"), 1);
+        ck_assert_int_eq(dctest_count(log, "GET /v1.41/info"), 1);
         fake_stop(&f);
         dctest_sh("rm -rf %s %s", dir, other);
 }

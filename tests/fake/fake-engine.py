@@ -41,6 +41,10 @@ Scenarios (the answer to everything not listed is a small healthy engine speakin
     events-long-line    /events: one line longer than 1 MiB
     events-garbage      /events: a line that is not JSON
     events-500          /events: 500 {"message": ...}
+    world               a small engine with state, from --world FILE (see World below): listings,
+                        inspects, deletes, tags and /system/df follow what was removed, and every
+                        object holds its "bytes" as a file in --data DIR (its DockerRootDir), so a
+                        removal frees real space on whatever filesystem DIR is on
 """
 
 import argparse
@@ -53,6 +57,7 @@ import ssl
 import sys
 import threading
 import time
+import urllib.parse
 
 API = "1.41"
 BASE_NS = 1700000000 * 10**9 + 1234  # nanoseconds with leading zeros in the fraction
@@ -99,6 +104,159 @@ PODMAN_DF = {
 }
 
 
+def rfc3339(unix):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(unix))
+
+
+class World:
+    """The "world" scenario's engine state, read from a JSON file:
+        {"containers": [{"Id", "Name", "ImageID", "State", "Created" (unix s), "FinishedAt" (unix s),
+                         "bytes"}],
+         "images": [{"Id", "RepoTags", "Created" (unix s), "bytes", "ParentId", "refuse": true = a DELETE
+                     that would remove it (not merely untag it) answers 409}],
+         "fail": {"ENDPOINT": [N, ...]}}   the Nth request (from 1) to ENDPOINT, e.g. "/containers/json",
+                                          answers 500 {"message": "fake: ... failed"}
+    Each object's bytes are a file DATA/<kind>-<id> written at start and removed with the object."""
+
+    def __init__(self, path, data):
+        with open(path) as f:
+            w = json.load(f)
+        self.data = data
+        self.containers = {c["Id"]: c for c in w.get("containers", [])}
+        self.images = {i["Id"]: i for i in w.get("images", [])}
+        self.fail = w.get("fail", {})
+        self.calls = {}
+        os.makedirs(data, exist_ok=True)
+        for kind, objs in (("container", self.containers), ("image", self.images)):
+            for o in objs.values():
+                with open(self.file(kind, o["Id"]), "wb") as f:
+                    f.write(b"\0" * o.get("bytes", 0))
+                    f.flush()
+                    os.fsync(f.fileno())
+
+    def file(self, kind, oid):
+        return os.path.join(self.data, "%s-%s" % (kind, oid.replace("sha256:", "")))
+
+    def drop(self, kind, oid):
+        try:
+            os.unlink(self.file(kind, oid))
+        except FileNotFoundError:
+            pass
+
+    def failing(self, endpoint):
+        n = self.calls[endpoint] = self.calls.get(endpoint, 0) + 1
+        return n in self.fail.get(endpoint, [])
+
+    def users(self, image_id):
+        return [c for c in self.containers.values() if c.get("ImageID") == image_id]
+
+    def find_image(self, name):
+        if name in self.images:
+            return self.images[name], None
+        for i in self.images.values():
+            if name in i.get("RepoTags", []):
+                return i, name
+        return None, None
+
+    def container_summary(self, c):
+        return {"Id": c["Id"], "Names": ["/" + c["Name"]], "Image": c.get("Image", c.get("ImageID", "")),
+                "ImageID": c.get("ImageID", ""), "State": c["State"], "Created": c["Created"],
+                "Labels": {}, "Mounts": [], "NetworkSettings": {"Networks": {}}}
+
+    def image_summary(self, i):
+        return {"Id": i["Id"], "ParentId": i.get("ParentId", ""), "RepoTags": i.get("RepoTags", []),
+                "RepoDigests": [], "Created": i["Created"], "Size": i.get("bytes", 0), "SharedSize": 0,
+                "Labels": {}, "Containers": len(self.users(i["Id"]))}
+
+    def handle(self, server, conn, method, endpoint, query):
+        """Answers what the world knows; None for what the default engine should answer."""
+        if self.failing(endpoint):
+            server.send_json(conn, 500, {"message": "fake: %s failed" % endpoint})
+            return True
+        q = urllib.parse.parse_qs(query)
+        if endpoint == "/info":
+            server.send_json(conn, 200, dict(INFO, DockerRootDir=self.data, Containers=len(self.containers),
+                                             Images=len(self.images)))
+            return True
+        if method == "GET" and endpoint == "/containers/json":
+            server.send_json(conn, 200, [self.container_summary(c) for c in self.containers.values()])
+            return True
+        if method == "GET" and endpoint == "/images/json":
+            server.send_json(conn, 200, [self.image_summary(i) for i in self.images.values()])
+            return True
+        if method == "GET" and endpoint == "/system/df":
+            server.send_json(conn, 200, {
+                "LayersSize": sum(i.get("bytes", 0) for i in self.images.values()),
+                "Images": [self.image_summary(i) for i in self.images.values()],
+                "Containers": [{"Id": c["Id"], "ImageID": c.get("ImageID", ""), "State": c["State"],
+                                "SizeRw": c.get("bytes", 0), "SizeRootFs": 0} for c in self.containers.values()],
+                "Volumes": [], "BuildCache": []})
+            return True
+        m = re.match(r"^/containers/([^/]+)(/json)?$", endpoint)
+        if m:
+            c = self.containers.get(m.group(1))
+            if not c:
+                server.send_json(conn, 404, {"message": "No such container: " + m.group(1)})
+            elif method == "GET" and m.group(2):
+                server.send_json(conn, 200, {
+                    "Id": c["Id"], "Name": "/" + c["Name"], "Image": c.get("ImageID", ""),
+                    "Created": rfc3339(c["Created"]), "Config": {"Labels": {}},
+                    "State": {"Status": c["State"], "StartedAt": rfc3339(c["Created"]),
+                              "FinishedAt": rfc3339(c.get("FinishedAt", c["Created"]))}})
+            elif method == "DELETE" and not m.group(2):
+                if c["State"] in ("running", "paused", "restarting"):
+                    server.send_json(conn, 409, {"message": "cannot remove a running container"})
+                else:
+                    del self.containers[c["Id"]]
+                    self.drop("container", c["Id"])
+                    server.send(conn, 204)
+            else:
+                return None
+            return True
+        m = re.match(r"^/images/(.+?)(/json|/tag)?$", endpoint)
+        if m:
+            name = urllib.parse.unquote(m.group(1))
+            i, tag = self.find_image(name)
+            if not i:
+                server.send_json(conn, 404, {"message": "No such image: " + name})
+            elif method == "GET" and m.group(2) == "/json":
+                server.send_json(conn, 200, {"Id": i["Id"], "RepoTags": i.get("RepoTags", []), "RepoDigests": [],
+                                             "Created": rfc3339(i["Created"]), "Size": i.get("bytes", 0),
+                                             "Parent": i.get("ParentId", ""), "Config": {"Labels": {}},
+                                             "Metadata": {"LastTagTime": "0001-01-01T00:00:00Z"}})
+            elif method == "POST" and m.group(2) == "/tag":
+                ref = "%s:%s" % (q["repo"][0], q.get("tag", ["latest"])[0])
+                if ref not in i.setdefault("RepoTags", []):
+                    i["RepoTags"].append(ref)
+                server.send(conn, 201)
+            elif method == "DELETE" and not m.group(2):
+                self.delete_image(server, conn, i, tag)
+            else:
+                return None
+            return True
+        return None
+
+    def delete_image(self, server, conn, i, tag):
+        tags = i.setdefault("RepoTags", [])
+        users = self.users(i["Id"])
+        if tag and len(tags) > 1:
+            tags.remove(tag)
+            server.send_json(conn, 200, [{"Untagged": tag}])
+        elif i.get("refuse"):
+            server.send_json(conn, 409, {"message": "conflict: unable to delete %s (fake refusal)" % i["Id"][7:19]})
+        elif users:
+            server.send_json(conn, 409, {"message": "conflict: unable to delete %s (must be forced) - image is "
+                                                    "being used by stopped container %s" % (i["Id"][7:19],
+                                                                                          users[0]["Id"][:12])})
+        elif not tag and len(tags) > 1:
+            server.send_json(conn, 409, {"message": "conflict: unable to delete %s (must be forced) - image is "
+                                                    "referenced in multiple repositories" % i["Id"][7:19]})
+        else:
+            del self.images[i["Id"]]
+            self.drop("image", i["Id"])
+            server.send_json(conn, 200, [{"Untagged": t} for t in tags] + [{"Deleted": i["Id"]}])
+
+
 class Server:
     def __init__(self, args):
         self.args = args
@@ -106,6 +264,7 @@ class Server:
         self.lock = threading.Lock()
         self.log = open(args.log, "a", buffering=1)
         self.events_connections = 0
+        self.world = World(args.world, args.data) if args.scenario == "world" else None
 
     def note(self, line):
         with self.lock:
@@ -166,6 +325,11 @@ class Server:
             return True
         if endpoint == "/events":
             return self.events(conn, query)
+        if self.world:
+            with self.lock:
+                answered = self.world.handle(self, conn, method, endpoint, query)
+            if answered is not None:
+                return answered
 
         if endpoint == "/containers/json":
             if s == "error-500-json":
@@ -375,6 +539,8 @@ def main():
     p.add_argument("--size", type=int, default=0)
     p.add_argument("--lifetime", type=float, default=300)
     p.add_argument("--cleanup-dir", help="a directory to remove on exit (the test's private one)")
+    p.add_argument("--world", help="the world scenario's objects (JSON)")
+    p.add_argument("--data", help="the world scenario's DockerRootDir: one file per object")
     p.add_argument("scenario")
     args = p.parse_args()
     server = Server(args)

@@ -97,3 +97,20 @@ void *dctest_raise_after(void *raiser) {
         *r->flag = 1;
         return NULL;
 }
+
+/* Whether the log has this exact line. */
+bool dctest_has_line(const char *log, const char *line) {
+        size_t n = strlen(line);
+        for (const char *p = log; (p = strstr(p, line)); p += n)
+                if ((p == log || p[-1] == '\n') && (p[n] == '\n' || p[n] == 0))
+                        return true;
+        return false;
+}
+
+size_t dctest_count(const char *haystack, const char *needle) {
+        size_t n = 0;
+        for (const char *p = haystack; (p = strstr(p, needle)); p += strlen(needle))
+                n++;
+        return n;
+}
+

@@ -4,6 +4,7 @@
 #include <check.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 /* The bench engine's socket path (DOCKERCLEAN_TEST_SOCKET, set by tests/bench/with-engine.sh).
  * When it is not set the suite cannot run: outside CI the process exits 77 (ctest: skipped);
@@ -24,3 +25,7 @@ struct dctest_raiser {
         unsigned ms;
 };
 void *dctest_raise_after(void *raiser);
+/* Whether text has this exact line. */
+bool dctest_has_line(const char *text, const char *line);
+/* How often needle occurs in haystack. */
+size_t dctest_count(const char *haystack, const char *needle);

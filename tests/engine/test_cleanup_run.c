@@ -1,0 +1,331 @@
+/* test_cleanup_run.c: the rounds of one cleanup (cleanup_run) against the scripted fake engine's "world"
+ * scenario, whose objects hold their bytes as files on a small tmpfs, so that the executor's statvfs
+ * after every removal measures real space. Needs root (a private mount namespace for the tmpfs), python3,
+ * and no real engine. */
+
+#include <check.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "config.h"
+#include "dctest.h"
+#include "engine.h"
+#include "fake.h"
+#include "macro.h"
+#include "usage.h"
+
+#define MIB (1024 * 1024)
+#define IMAGE_A "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define IMAGE_B "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define CONTAINER_1 "c111111111111111111111111111111111111111111111111111111111111111"
+#define CONTAINER_2 "c222222222222222222222222222222222222222222222222222222222222222"
+
+/* One case's world: the fake engine, its data on a 16 MiB tmpfs, a client and a configuration. */
+struct world {
+        char dir[64];
+        char data[96];
+        struct fake fake;
+        struct engine *engine;
+        struct config config;
+};
+
+/* Two stopped containers of image A (app:1), image B (old:1) used by none: 2 + 2 + 4 + 2 MiB of 16. */
+#define WORLD_DEFAULT \
+        "{\"containers\": [" \
+        "  {\"Id\": \"" CONTAINER_1 "\", \"Name\": \"c1\", \"ImageID\": \"" IMAGE_A "\", \"State\": \"exited\"," \
+        "   \"Created\": %1$lld, \"FinishedAt\": %2$lld, \"bytes\": %5$d}," \
+        "  {\"Id\": \"" CONTAINER_2 "\", \"Name\": \"c2\", \"ImageID\": \"" IMAGE_A "\", \"State\": \"exited\"," \
+        "   \"Created\": %1$lld, \"FinishedAt\": %3$lld, \"bytes\": %5$d}]," \
+        " \"images\": [" \
+        "  {\"Id\": \"" IMAGE_A "\", \"RepoTags\": [\"app:1\"], \"Created\": %4$lld, \"bytes\": %6$d}," \
+        "  {\"Id\": \"" IMAGE_B "\", \"RepoTags\": %8$s, \"Created\": %4$lld, \"bytes\": %5$d %9$s}]" \
+        " %7$s}"
+
+/* What a case changes in the default world, and its configuration. */
+struct world_opts {
+        const char *config;            /* appended to the tiers */
+        const char *fail;              /* ", \"fail\": {...}" (see World in fake-engine.py) */
+        const char *b_tags;            /* B's RepoTags, default [\"old:1\"] */
+        const char *b_extra;           /* more of B's fields, ", \"refuse\": true" */
+};
+
+static void world_start(struct world *w, const struct world_opts *opts) {
+        dctest_require(geteuid() == 0, "needs root: the case mounts a tmpfs in a private mount namespace");
+        memset(w, 0, sizeof *w);
+        /* The tmpfs goes away with this case's process, however the case ends. */
+        ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
+        ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+        snprintf(w->dir, sizeof w->dir, "/tmp/dcrun.XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(w->dir));
+        snprintf(w->data, sizeof w->data, "%s/data", w->dir);
+        ck_assert_int_eq(mkdir(w->data, 0700), 0);
+        ck_assert_int_eq(mount("tmpfs", w->data, "tmpfs", 0, "size=16m"), 0);
+
+        long long now = (long long) time(NULL);
+        _cleanup_free_ char *json = NULL, *path = NULL;
+        ck_assert_int_ge(asprintf(&json, WORLD_DEFAULT, now - 3 * 86400, now - 2 * 86400, now - 86400, now - 3 * 86400,
+                                  2 * MIB, 4 * MIB, opts->fail ? opts->fail : "",
+                                  opts->b_tags ? opts->b_tags : "[\"old:1\"]", opts->b_extra ? opts->b_extra : ""),
+                         0);
+        ck_assert_int_ge(asprintf(&path, "%s/world.json", w->dir), 0);
+        FILE *f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs(json, f);
+        fclose(f);
+
+        const char *const extra[] = { "--world", path, "--data", w->data, NULL };
+        fake_start_args(&w->fake, "world", extra);
+        _cleanup_free_ char *host = NULL;
+        ck_assert_int_ge(asprintf(&host, "unix://%s", w->fake.sock), 0);
+        struct engine_options o = { .host = host, .timeout_sec = 30 };
+        ck_assert_int_eq(engine_new(&o, &w->engine), 0);
+
+        _cleanup_free_ char *text = NULL;
+        ck_assert_int_ge(asprintf(&text,
+                                  "tiers = ( { type = \"stopped-containers\"; min_age = \"1h\"; },"
+                                  "          { type = \"unused-images\"; min_age = \"1h\"; } );\n%s\n",
+                                  opts->config ? opts->config : ""),
+                         0);
+        struct config_error err = {};
+        ck_assert_msg(config_parse_string(text, "test.conf", &w->config, &err) == 0, "%s", err.text);
+}
+
+static void world_stop(struct world *w) {
+        engine_free(w->engine);
+        config_done(&w->config);
+        fake_stop(&w->fake);
+        umount(w->data);
+        dctest_sh("rm -rf %s", w->dir);
+}
+
+static bool object_left(const struct world *w, const char *kind, const char *id) {
+        char path[256];
+        const char *hex = strncmp(id, "sha256:", 7) == 0 ? id + 7 : id;
+        snprintf(path, sizeof path, "%s/%s-%s", w->data, kind, hex);
+        return access(path, F_OK) == 0;
+}
+
+/* What the callbacks saw. */
+struct seen {
+        unsigned plans;
+        unsigned steps;
+        size_t first_plan_actions;
+        volatile sig_atomic_t cancel;
+        unsigned cancel_after;         /* raise cancel after this many steps; 0 = never */
+};
+
+static void on_plan(const struct policy_plan *plan, const struct usage *u, void *userdata) {
+        struct seen *s = userdata;
+        if (s->plans++ == 0)
+                s->first_plan_actions = plan->n_actions;
+}
+
+static void on_step(const struct cleanup_step *step, void *userdata) {
+        struct seen *s = userdata;
+        s->steps++;
+        if (s->cancel_after && s->steps >= s->cancel_after)
+                s->cancel = 1;
+}
+
+static struct cleanup_result run(struct world *w, struct seen *s) {
+        struct usage u;
+        ck_assert_int_eq(usage_measure(w->data, &u), 0);
+        struct cleanup_run_options o = {
+                .root_dir = w->data,
+                .cancel = &s->cancel,
+                .on_plan = on_plan,
+                .on_step = on_step,
+                .userdata = s,
+        };
+        struct cleanup_result res;
+        ck_assert_int_eq(cleanup_run(w->engine, &w->config, &u, &o, &res), 0);
+        return res;
+}
+
+static size_t listings(const struct world *w) {
+        _cleanup_free_ char *log = fake_log(&w->fake);
+        return dctest_count(log, "GET /v1.41/containers/json?");
+}
+
+/* Round 1 removes both containers and the unused image; that unpins A, which round 2 removes. */
+START_TEST(test_rounds_unpin_images) {
+        struct world w;
+        world_start(&w, &(struct world_opts){ .config = "disk = { high_watermark = \"50%\"; low_watermark = \"10%\"; };" });
+        struct seen s = {};
+        struct cleanup_result res = run(&w, &s);
+        ck_assert_int_eq(res.error, 0);
+        ck_assert_int_eq(res.n_rounds, 2);
+        ck_assert_int_eq(res.stop, CLEANUP_STOP_TARGETS_MET);
+        ck_assert_uint_eq(res.n_removed, 4);
+        ck_assert_uint_eq(res.tier_removed[CONFIG_TIER_STOPPED_CONTAINERS], 2);
+        ck_assert_uint_eq(res.tier_removed[CONFIG_TIER_UNUSED_IMAGES], 2);
+        ck_assert(res.targets_met);
+        ck_assert_uint_eq(s.plans, 2);
+        ck_assert_uint_eq(s.first_plan_actions, 3); /* A is pinned in round 1 */
+        ck_assert(!object_left(&w, "image", IMAGE_A));
+        ck_assert_uint_eq(listings(&w), 2);
+        ck_assert_uint_ge(res.reclaimed_bytes, 9 * MIB);
+        ck_assert_uint_ge(res.tier_reclaimed[CONFIG_TIER_UNUSED_IMAGES], 5 * MIB);
+        world_stop(&w);
+}
+END_TEST
+
+/* max_removals counts over the whole cleanup: 2 containers in round 1 leave 1 removal for round 2. */
+START_TEST(test_budget_across_rounds) {
+        struct world w;
+        world_start(&w, &(struct world_opts){ .config = "max_removals = 3; disk = { high_watermark = \"50%\"; low_watermark = \"10%\"; };" });
+        struct seen s = {};
+        struct cleanup_result res = run(&w, &s);
+        ck_assert_int_eq(res.error, 0);
+        ck_assert_uint_eq(res.n_removed, 3);
+        ck_assert_int_eq(res.stop, CLEANUP_STOP_BUDGET);
+        ck_assert(!res.targets_met);
+        ck_assert_int_eq(res.n_rounds, 1); /* round 1 already planned 3: c1, c2, B */
+        ck_assert(object_left(&w, "image", IMAGE_A));
+        world_stop(&w);
+}
+END_TEST
+
+/* With B protected, round 1 removes only the two containers; round 2 may take one image of two. */
+START_TEST(test_budget_spent_in_round_two) {
+        struct world w;
+        world_start(&w, &(struct world_opts){
+                                .config = "max_removals = 3; protect = { images = [ \"old\" ]; };"
+                                          "disk = { high_watermark = \"50%\"; low_watermark = \"1%\"; };",
+                        });
+        struct seen s = {};
+        struct cleanup_result res = run(&w, &s);
+        ck_assert_int_eq(res.error, 0);
+        ck_assert_int_eq(res.n_rounds, 2);
+        ck_assert_uint_eq(res.n_removed, 3);
+        ck_assert_int_eq(res.stop, CLEANUP_STOP_BUDGET);
+        ck_assert(!object_left(&w, "image", IMAGE_A));
+        ck_assert(object_left(&w, "image", IMAGE_B));
+        world_stop(&w);
+}
+END_TEST
+
+START_TEST(test_cancel_mid_round) {
+        struct world w;
+        world_start(&w, &(struct world_opts){ .config = "disk = { high_watermark = \"50%\"; low_watermark = \"10%\"; };" });
+        struct seen s = { .cancel_after = 1 };
+        struct cleanup_result res = run(&w, &s);
+        ck_assert_int_eq(res.stop, CLEANUP_STOP_CANCELLED);
+        ck_assert(res.cancelled);
+        ck_assert_uint_eq(res.n_removed, 1);
+        ck_assert_int_eq(res.n_rounds, 1);
+        ck_assert(!object_left(&w, "container", CONTAINER_1));
+        ck_assert(object_left(&w, "container", CONTAINER_2));
+        world_stop(&w);
+}
+END_TEST
+
+/* A listing that fails in round 2 ends the cleanup with the error; round 1's work is in the totals. */
+START_TEST(test_listing_fails_in_round_two) {
+        struct world w;
+        world_start(&w, &(struct world_opts){
+                                .config = "disk = { high_watermark = \"50%\"; low_watermark = \"10%\"; };",
+                                .fail = ", \"fail\": {\"/containers/json\": [2]}",
+                        });
+        struct seen s = {};
+        struct cleanup_result res = run(&w, &s);
+        ck_assert_int_eq(res.error, -EREMOTEIO);
+        ck_assert_int_eq(res.stop, CLEANUP_STOP_ERROR);
+        ck_assert_int_eq(res.n_rounds, 2);
+        ck_assert_uint_eq(res.n_removed, 3);
+        ck_assert_str_eq(engine_last_error(w.engine)->message, "fake: /containers/json failed");
+        ck_assert(object_left(&w, "image", IMAGE_A));
+        world_stop(&w);
+}
+END_TEST
+
+/* The engine refuses to delete B after its first tag went (as when a container was created from it a
+ * moment ago): a skip, not a failure, and the tag is put back. */
+START_TEST(test_conflict_is_a_skip) {
+        struct world w;
+        world_start(&w, &(struct world_opts){
+                                .config = "disk = { high_watermark = \"50%\"; low_watermark = \"10%\"; };",
+                                .b_tags = "[\"old:1\", \"old:2\"]",
+                                .b_extra = ", \"refuse\": true",
+                        });
+        struct seen s = {};
+        struct cleanup_result res = run(&w, &s);
+        ck_assert_int_eq(res.error, 0);
+        ck_assert_uint_eq(res.n_failed, 0);
+        ck_assert_uint_ge(res.n_skipped, 1);
+        ck_assert_uint_eq(res.n_removed, 3); /* c1, c2, then A in round 2 */
+        ck_assert(object_left(&w, "image", IMAGE_B));
+        _cleanup_free_ char *log = fake_log(&w.fake);
+        ck_assert_msg(dctest_count(log, "POST /v1.41/images/" IMAGE_B "/tag?repo=old&tag=") >= 1, "log: %s", log);
+        _cleanup_(engine_image_list_done) struct engine_image_list images = {};
+        ck_assert_int_eq(engine_list_images(w.engine, false, &images), 0);
+        ck_assert_uint_eq(images.n, 1);
+        char *const *tags = images.items[0].repo_tags;
+        ck_assert(tags && tags[0] && tags[1] && !tags[2]);
+        ck_assert((strcmp(tags[0], "old:1") == 0 && strcmp(tags[1], "old:2") == 0) ||
+                  (strcmp(tags[0], "old:2") == 0 && strcmp(tags[1], "old:1") == 0));
+        world_stop(&w);
+}
+END_TEST
+
+/* Two containers bring usage below the low watermark: one round, the images stay. */
+START_TEST(test_targets_met_in_round_one) {
+        struct world w;
+        world_start(&w, &(struct world_opts){ .config = "disk = { high_watermark = \"50%\"; low_watermark = \"45%\"; };" });
+        struct seen s = {};
+        struct cleanup_result res = run(&w, &s);
+        ck_assert_int_eq(res.error, 0);
+        ck_assert_int_eq(res.stop, CLEANUP_STOP_TARGETS_MET);
+        ck_assert_int_eq(res.n_rounds, 1);
+        ck_assert_uint_eq(res.n_removed, 2);
+        ck_assert(res.targets_met);
+        ck_assert(res.after.used_percent < 45.0);
+        ck_assert(object_left(&w, "image", IMAGE_A));
+        ck_assert(object_left(&w, "image", IMAGE_B));
+        ck_assert_uint_eq(listings(&w), 1);
+        world_stop(&w);
+}
+END_TEST
+
+/* A dry run plans once and sends nothing that removes anything. */
+START_TEST(test_dry_run_plans_once) {
+        struct world w;
+        world_start(&w, &(struct world_opts){ .config = "dry_run = true; disk = { high_watermark = \"50%\"; low_watermark = \"10%\"; };" });
+        struct seen s = {};
+        struct cleanup_result res = run(&w, &s);
+        ck_assert_int_eq(res.error, 0);
+        ck_assert_int_eq(res.stop, CLEANUP_STOP_DRY_RUN);
+        ck_assert_uint_eq(s.plans, 1);
+        ck_assert_uint_eq(s.first_plan_actions, 3);
+        ck_assert_uint_eq(s.steps, 0);
+        ck_assert_uint_eq(res.n_removed, 0);
+        _cleanup_free_ char *log = fake_log(&w.fake);
+        ck_assert_msg(!strstr(log, "DELETE") && !strstr(log, "POST"), "log: %s", log);
+        world_stop(&w);
+}
+END_TEST
+
+int main(void) {
+        Suite *s = suite_create("cleanup_run");
+        TCase *tc = tcase_create("rounds");
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_rounds_unpin_images);
+        tcase_add_test(tc, test_budget_across_rounds);
+        tcase_add_test(tc, test_budget_spent_in_round_two);
+        tcase_add_test(tc, test_cancel_mid_round);
+        tcase_add_test(tc, test_listing_fails_in_round_two);
+        tcase_add_test(tc, test_conflict_is_a_skip);
+        tcase_add_test(tc, test_targets_met_in_round_one);
+        tcase_add_test(tc, test_dry_run_plans_once);
+        suite_add_tcase(s, tc);
+        return dctest_run(s) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
