@@ -3,12 +3,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
@@ -16,12 +14,12 @@
 
 #include "daemon.h"
 #include "engine.h"
+#include "events.h"
 #include "history.h"
 #include "log.h"
 #include "macro.h"
 
 #define USEC_PER_SEC 1000000ULL
-#define EVENT_QUEUE_MAX 4096
 /* Growth events are coalesced: the check runs this long after the first of a burst. */
 #define EVENT_CHECK_DELAY_USEC (1 * USEC_PER_SEC)
 
@@ -45,145 +43,6 @@ static void on_reload_signal(int sig) {
 static void on_check_signal(int sig) {
         check_requested = 1;
         loop_signal_wakeup(sig);
-}
-
-/* Engine events are read by a thread of their own (the stream blocks in libcurl); it hands them to the
- * loop through a queue and an eventfd. */
-struct queued_event {
-        char type[16];
-        char action[48];
-        char *actor_id;
-        char *image;
-        int64_t time_ns;
-};
-
-struct events {
-        pthread_t thread;
-        bool running;
-        struct engine *engine;
-        volatile sig_atomic_t cancel;
-        pthread_mutex_t lock;
-        struct queued_event queue[EVENT_QUEUE_MAX];
-        size_t n_queued;
-        bool overflow;
-        bool dropped;                  /* the stream failed since the last drain: is the engine gone? */
-        int efd;
-        int64_t since_ns;
-        int result;
-};
-
-static int events_cb(const struct engine_event *ev, void *userdata) {
-        struct events *t = userdata;
-        pthread_mutex_lock(&t->lock);
-        if (t->n_queued < EVENT_QUEUE_MAX) {
-                struct queued_event *q = &t->queue[t->n_queued++];
-                memset(q, 0, sizeof *q);
-                snprintf(q->type, sizeof q->type, "%s", ev->type ? ev->type : "");
-                snprintf(q->action, sizeof q->action, "%s", ev->action ? ev->action : "");
-                q->actor_id = ev->actor_id ? strdup(ev->actor_id) : NULL;
-                const char *image = ev->attributes ? engine_labels_get(ev->attributes, "image") : NULL;
-                q->image = image ? strdup(image) : NULL;
-                q->time_ns = ev->time_ns;
-        } else
-                t->overflow = true;
-        pthread_mutex_unlock(&t->lock);
-        uint64_t one = 1;
-        (void) !write(t->efd, &one, sizeof one);
-        return 0;
-}
-
-static void events_drop_cb(int error, void *userdata) {
-        struct events *t = userdata;
-        pthread_mutex_lock(&t->lock);
-        t->dropped = true;
-        pthread_mutex_unlock(&t->lock);
-        uint64_t one = 1;
-        (void) !write(t->efd, &one, sizeof one);
-}
-
-static void *events_main(void *userdata) {
-        struct events *t = userdata;
-        static const struct engine_filter filters[] = {
-                { "type", "container" },
-                { "type", "image" },
-        };
-        t->result = engine_events_follow_full(t->engine, filters, ELEMENTSOF(filters), t->since_ns, 30 * 1000, events_cb,
-                                              events_drop_cb, t);
-        uint64_t one = 1;
-        (void) !write(t->efd, &one, sizeof one);
-        return NULL;
-}
-
-static int events_start(struct events *t, const struct daemon *d) {
-        struct engine_options o = {
-                .host = d->config.engine_socket,
-                .cancel = &t->cancel,
-        };
-        t->cancel = 0;
-        int r = engine_new(&o, &t->engine);
-        if (r < 0)
-                return r;
-        r = -pthread_create(&t->thread, NULL, events_main, t);
-        if (r < 0) {
-                engine_free(TAKE_PTR(t->engine));
-                return r;
-        }
-        t->running = true;
-        return 0;
-}
-
-static void events_stop(struct events *t) {
-        if (!t->running)
-                return;
-        t->cancel = 1;
-        pthread_join(t->thread, NULL);
-        t->running = false;
-        engine_free(TAKE_PTR(t->engine));
-        /* What arrived after the last drain (a restart of the stream keeps since_ns, so it is not lost). */
-        for (size_t i = 0; i < t->n_queued; i++) {
-                free(t->queue[i].actor_id);
-                free(t->queue[i].image);
-        }
-        t->n_queued = 0;
-}
-
-/* A burst of pulls or builds should not wait out a whole interval. */
-static bool event_grows_disk(const struct queued_event *q) {
-        static const char *const image_actions[] = { "pull", "load", "import", "build", "commit", "tag" };
-        if (strcmp(q->type, "container") == 0)
-                return strcmp(q->action, "die") == 0 || strcmp(q->action, "commit") == 0;
-        if (strcmp(q->type, "image") == 0)
-                for (size_t i = 0; i < ELEMENTSOF(image_actions); i++)
-                        if (strcmp(q->action, image_actions[i]) == 0)
-                                return true;
-        return false;
-}
-
-/* Drains the queue into the usage history; returns whether a check should follow soon. *ret_dropped
- * tells whether the stream failed meanwhile. */
-static bool events_drain(struct events *t, struct daemon *d, bool *ret_dropped) {
-        bool grow = false;
-        uint64_t n;
-        (void) !read(t->efd, &n, sizeof n);
-        pthread_mutex_lock(&t->lock);
-        for (size_t i = 0; i < t->n_queued; i++) {
-                struct queued_event *q = &t->queue[i];
-                if (d->history)
-                        history_note_event(d->history, q->type, q->action, q->actor_id, q->image, q->time_ns);
-                grow = grow || event_grows_disk(q);
-                if (q->time_ns > t->since_ns)
-                        t->since_ns = q->time_ns;
-                free(q->actor_id);
-                free(q->image);
-        }
-        t->n_queued = 0;
-        if (t->overflow)
-                grow = true;
-        t->overflow = false;
-        *ret_dropped = t->dropped;
-        t->dropped = false;
-        pthread_mutex_unlock(&t->lock);
-        return grow;
 }
 
 static int timer_arm(int fd, uint64_t usec, bool periodic) {
@@ -257,7 +116,7 @@ static void reload(struct daemon *d, struct events *ev, int interval_fd) {
                 events_stop(ev);
                 daemon_engine_setup(d);
                 daemon_engine_refresh(d);
-                events_start(ev, d);
+                events_start(ev, d->config.engine_socket);
         }
         struct log_field f[] = { { "DOCKERCLEAN_CONFIG", d->config_path } };
         log_structured(LOG_INFO, LOG_MID_CONFIG_RELOADED, f, ELEMENTSOF(f), "Configuration reloaded from %s",
@@ -269,7 +128,7 @@ static void reload(struct daemon *d, struct events *ev, int interval_fd) {
 
 int loop_run(struct daemon *d) {
         _cleanup_close_ int interval_fd = -1, soon_fd = -1, watchdog_fd = -1;
-        struct events ev = { .efd = -1, .lock = PTHREAD_MUTEX_INITIALIZER };
+        _cleanup_(events_freep) struct events *ev = NULL;
         uint64_t backoff_usec = 0, watchdog_usec = 0;
         bool soon_armed = false;
         int r;
@@ -287,9 +146,9 @@ int loop_run(struct daemon *d) {
         interval_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
         soon_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
         watchdog_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-        ev.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (interval_fd < 0 || soon_fd < 0 || watchdog_fd < 0 || ev.efd < 0) {
-                log_error("Cannot create timers: %m");
+        r = interval_fd < 0 || soon_fd < 0 || watchdog_fd < 0 ? negative_errno() : events_new(&ev);
+        if (r < 0) {
+                log_error("Cannot create timers: %s", strerror(-r));
                 return EXIT_FAILURE;
         }
         if (sd_watchdog_enabled(false, &watchdog_usec) > 0 && watchdog_usec > 0) {
@@ -304,7 +163,7 @@ int loop_run(struct daemon *d) {
 
         /* READY once the configuration is loaded and the engine was tried, reachable or not. */
         r = daemon_check_and_clean(d, false);
-        if (events_start(&ev, d) < 0)
+        if (events_start(ev, d->config.engine_socket) < 0)
                 log_warning("Cannot follow engine events; relying on the interval alone");
         sd_notify(0, "READY=1");
         notify_status(d);
@@ -318,7 +177,7 @@ int loop_run(struct daemon *d) {
                         { .fd = interval_fd, .events = POLLIN },
                         { .fd = soon_fd, .events = POLLIN },
                         { .fd = watchdog_fd, .events = POLLIN },
-                        { .fd = ev.efd, .events = POLLIN },
+                        { .fd = events_fd(ev), .events = POLLIN },
                 };
                 if (poll(p, ELEMENTSOF(p), -1) < 0) {
                         if (errno == EINTR)
@@ -340,7 +199,7 @@ int loop_run(struct daemon *d) {
                 }
                 if (reload_requested) {
                         reload_requested = 0;
-                        reload(d, &ev, interval_fd);
+                        reload(d, ev, interval_fd);
                 }
                 if (check_requested) {
                         check_requested = 0;
@@ -357,7 +216,7 @@ int loop_run(struct daemon *d) {
                 }
                 if (p[4].revents & POLLIN) {
                         bool dropped = false;
-                        if (events_drain(&ev, d, &dropped) && !soon_armed) {
+                        if (events_drain(ev, d->history, &dropped) && !soon_armed) {
                                 timer_arm(soon_fd, EVENT_CHECK_DELAY_USEC, false);
                                 soon_armed = true;
                         }
@@ -369,11 +228,7 @@ int loop_run(struct daemon *d) {
                                 notify_status(d);
                                 daemon_write_metrics(d);
                         }
-                        if (ev.running && ev.result != 0 && ev.result != -ECANCELED) {
-                                /* The follower gave up (it reconnects by itself for ordinary drops). */
-                                events_stop(&ev);
-                                events_start(&ev, d);
-                        }
+                        events_revive(ev, d->config.engine_socket);
                 }
                 if (!check)
                         continue;
@@ -399,9 +254,7 @@ int loop_run(struct daemon *d) {
 
         sd_notify(0, "STOPPING=1");
         log_info("Stopping");
-        events_stop(&ev);
-        if (ev.efd >= 0)
-                close(ev.efd);
+        events_free(TAKE_PTR(ev));
         if (d->history && history_dirty(d->history)) {
                 r = history_save(d->history);
                 if (r < 0)

@@ -1,4 +1,4 @@
-/* loop.h: the long-running daemon: timers, signals, engine events, sd_notify. */
+/* loop.h: the long-running daemon: timers, signals, reload, sd_notify; engine events come from events.h. */
 #pragma once
 
 struct daemon;

@@ -1,0 +1,43 @@
+/* events.h: follows the engine's container and image events for the main loop.
+ *
+ * The stream blocks in libcurl, so a thread of its own reads it and queues the events; the loop polls
+ * events_fd() and, when it is readable, takes them with events_drain() into the usage history.
+ *
+ * Ownership: the loop owns the struct events (events_new() / events_free()) and is its only caller;
+ * no function here may be called from another thread. The follower thread owns its own engine client
+ * (never the daemon's, whose requests it would race), created by events_start() and freed by
+ * events_stop(). The queue and its strings belong to struct events, shared with the thread under a
+ * lock; events_drain() and events_stop() free what they take out of it. */
+#pragma once
+
+#include <stdbool.h>
+
+struct history;
+
+struct events;
+
+/* The queue and its eventfd, no thread yet. On success *ret is set; free with events_free(). */
+int events_new(struct events **ret);
+/* Stops the follower, drops what is still queued, closes the eventfd. NULL is fine. */
+void events_free(struct events *t);
+static inline void events_freep(struct events **t) {
+        events_free(*t);
+}
+
+/* Readable (POLLIN) when there is something to drain: events, a dropped stream, a follower that ended. */
+int events_fd(const struct events *t);
+
+/* Starts following the engine at host (NULL = the default socket), from where the last stream stopped.
+ * Only when not running. -errno if the client or the thread cannot be created. */
+int events_start(struct events *t, const char *host);
+/* Stops the follower and waits for it; what it queued since the last drain is dropped (the next
+ * events_start() resumes from the last drained event, so it is not lost). No-op if not running. */
+void events_stop(struct events *t);
+
+/* Moves the queued events into h (may be NULL). Returns whether one of them may have grown disk use
+ * (or some were lost to a full queue), so that a check should follow soon; *ret_dropped tells whether
+ * the stream failed since the last drain (is the engine gone?). */
+bool events_drain(struct events *t, struct history *h, bool *ret_dropped);
+
+/* Restarts the follower if it gave up (it reconnects by itself after ordinary drops). */
+void events_revive(struct events *t, const char *host);
