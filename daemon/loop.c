@@ -45,6 +45,33 @@ static void on_check_signal(int sig) {
         loop_signal_wakeup(sig);
 }
 
+/* The poll() slots, one per source. */
+enum {
+        SLOT_WAKE,      /* wake_pipe: a signal arrived */
+        SLOT_INTERVAL,  /* the periodic check, or the next retry while the engine is unreachable */
+        SLOT_SOON,      /* a check shortly after events that grow disk use */
+        SLOT_WATCHDOG,  /* time for WATCHDOG=1 */
+        SLOT_EVENTS,    /* the event follower has something */
+        _SLOT_MAX,
+};
+
+/* Retries while the engine is unreachable: 1 s, then doubling, capped at the interval. */
+struct backoff {
+        uint64_t usec;                 /* the last delay; 0 = not backing off */
+};
+
+static uint64_t backoff_next(struct backoff *b, uint64_t cap_usec) {
+        b->usec = b->usec ? MIN(b->usec * 2, cap_usec) : USEC_PER_SEC;
+        return b->usec;
+}
+
+/* Returns whether it was backing off. */
+static bool backoff_reset(struct backoff *b) {
+        bool was = b->usec != 0;
+        b->usec = 0;
+        return was;
+}
+
 static int timer_arm(int fd, uint64_t usec, bool periodic) {
         struct itimerspec its = {
                 .it_value = { .tv_sec = (time_t) (usec / USEC_PER_SEC), .tv_nsec = (long) (usec % USEC_PER_SEC) * 1000 },
@@ -129,7 +156,8 @@ static void reload(struct daemon *d, struct events *ev, int interval_fd) {
 int loop_run(struct daemon *d) {
         _cleanup_close_ int interval_fd = -1, soon_fd = -1, watchdog_fd = -1;
         _cleanup_(events_freep) struct events *ev = NULL;
-        uint64_t backoff_usec = 0, watchdog_usec = 0;
+        struct backoff backoff = {};
+        uint64_t watchdog_usec = 0;
         bool soon_armed = false;
         int r;
 
@@ -168,32 +196,33 @@ int loop_run(struct daemon *d) {
         sd_notify(0, "READY=1");
         notify_status(d);
         if (r < 0 && !d->engine_up)
-                backoff_usec = USEC_PER_SEC;
-        timer_arm(interval_fd, backoff_usec ? backoff_usec : d->config.interval_sec * USEC_PER_SEC, !backoff_usec);
+                timer_arm(interval_fd, backoff_next(&backoff, d->config.interval_sec * USEC_PER_SEC), false);
+        else
+                timer_arm(interval_fd, d->config.interval_sec * USEC_PER_SEC, true);
 
         while (!*d->stop) {
-                struct pollfd p[] = {
-                        { .fd = wake_pipe[0], .events = POLLIN },
-                        { .fd = interval_fd, .events = POLLIN },
-                        { .fd = soon_fd, .events = POLLIN },
-                        { .fd = watchdog_fd, .events = POLLIN },
-                        { .fd = events_fd(ev), .events = POLLIN },
+                struct pollfd p[_SLOT_MAX] = {
+                        [SLOT_WAKE] = { .fd = wake_pipe[0], .events = POLLIN },
+                        [SLOT_INTERVAL] = { .fd = interval_fd, .events = POLLIN },
+                        [SLOT_SOON] = { .fd = soon_fd, .events = POLLIN },
+                        [SLOT_WATCHDOG] = { .fd = watchdog_fd, .events = POLLIN },
+                        [SLOT_EVENTS] = { .fd = events_fd(ev), .events = POLLIN },
                 };
-                if (poll(p, ELEMENTSOF(p), -1) < 0) {
+                if (poll(p, _SLOT_MAX, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         log_error("poll: %m");
                         break;
                 }
                 bool check = false;
-                if (p[0].revents & POLLIN) {
+                if (p[SLOT_WAKE].revents & POLLIN) {
                         char buf[64];
                         while (read(wake_pipe[0], buf, sizeof buf) > 0)
                                 ;
                 }
                 if (*d->stop)
                         break;
-                if (p[3].revents & POLLIN) {
+                if (p[SLOT_WATCHDOG].revents & POLLIN) {
                         timer_ack(watchdog_fd);
                         daemon_watchdog_ping(d);
                 }
@@ -205,26 +234,27 @@ int loop_run(struct daemon *d) {
                         check_requested = 0;
                         check = true;
                 }
-                if (p[1].revents & POLLIN) {
+                if (p[SLOT_INTERVAL].revents & POLLIN) {
                         timer_ack(interval_fd);
                         check = true;
                 }
-                if (p[2].revents & POLLIN) {
+                if (p[SLOT_SOON].revents & POLLIN) {
                         timer_ack(soon_fd);
                         soon_armed = false;
                         check = true;
                 }
-                if (p[4].revents & POLLIN) {
+                if (p[SLOT_EVENTS].revents & POLLIN) {
                         bool dropped = false;
                         if (events_drain(ev, d->history, &dropped) && !soon_armed) {
                                 timer_arm(soon_fd, EVENT_CHECK_DELAY_USEC, false);
                                 soon_armed = true;
                         }
                         /* The stream is the only connection kept while idle: when it fails, find out
-                         * whether the engine is gone (logged once), and if so retry with backoff. */
+                         * whether the engine is gone (logged once), and if so retry with backoff, from
+                         * its start. */
                         if (dropped && d->engine_up && daemon_engine_refresh(d) < 0 && !d->engine_up) {
-                                backoff_usec = USEC_PER_SEC;
-                                timer_arm(interval_fd, backoff_usec, false);
+                                backoff_reset(&backoff);
+                                timer_arm(interval_fd, backoff_next(&backoff, d->config.interval_sec * USEC_PER_SEC), false);
                                 notify_status(d);
                                 daemon_write_metrics(d);
                         }
@@ -236,15 +266,10 @@ int loop_run(struct daemon *d) {
                 r = daemon_check_and_clean(d, false);
                 if (*d->stop)
                         break;
-                if (r < 0 && !d->engine_up) {
-                        /* Unreachable: retry soon, doubling up to the interval. */
-                        uint64_t cap = d->config.interval_sec * USEC_PER_SEC;
-                        backoff_usec = backoff_usec ? MIN(backoff_usec * 2, cap) : USEC_PER_SEC;
-                        timer_arm(interval_fd, backoff_usec, false);
-                } else if (backoff_usec) {
-                        backoff_usec = 0;
+                if (r < 0 && !d->engine_up) /* unreachable: retry soon */
+                        timer_arm(interval_fd, backoff_next(&backoff, d->config.interval_sec * USEC_PER_SEC), false);
+                else if (backoff_reset(&backoff))
                         timer_arm(interval_fd, d->config.interval_sec * USEC_PER_SEC, true);
-                }
                 if (soon_armed) { /* this check covers the events that armed it */
                         timer_disarm(soon_fd);
                         soon_armed = false;
