@@ -1,3 +1,4 @@
+/* The daemon's main loop: one poll() over the signals' self-pipe, the timers and the event follower. */
 #include "loop.h"
 
 #include <errno.h>
@@ -72,6 +73,14 @@ static bool backoff_reset(struct backoff *b) {
         return was;
 }
 
+struct loop {
+        struct daemon *d;
+        struct events *events;
+        int interval_fd, soon_fd, watchdog_fd;
+        bool soon_armed;
+        struct backoff backoff;
+};
+
 static int timer_arm(int fd, uint64_t usec, bool periodic) {
         struct itimerspec its = {
                 .it_value = { .tv_sec = (time_t) (usec / USEC_PER_SEC), .tv_nsec = (long) (usec % USEC_PER_SEC) * 1000 },
@@ -93,6 +102,12 @@ static void timer_ack(int fd) {
         (void) !read(fd, &n, sizeof n);
 }
 
+static uint64_t now_monotonic_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
 static void notify_status(const struct daemon *d) {
         char status[1200];
         if (!d->engine_up)
@@ -110,19 +125,23 @@ static void notify_status(const struct daemon *d) {
         sd_notify(0, status);
 }
 
+static void loop_arm_interval(struct loop *l) {
+        timer_arm(l->interval_fd, l->d->config.interval_sec * USEC_PER_SEC, true);
+}
+
+/* The engine is unreachable: the next check is a retry, sooner than the interval. */
+static void loop_retry(struct loop *l) {
+        timer_arm(l->interval_fd, backoff_next(&l->backoff, l->d->config.interval_sec * USEC_PER_SEC), false);
+}
+
 static bool engine_settings_changed(const struct config *a, const struct config *b) {
         const char *sa = a->engine_socket ? a->engine_socket : "", *sb = b->engine_socket ? b->engine_socket : "";
         return strcmp(sa, sb) != 0 || a->engine_timeout_sec != b->engine_timeout_sec;
 }
 
-static uint64_t now_monotonic_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
-
 /* SIGHUP: a broken file keeps the running configuration. */
-static void reload(struct daemon *d, struct events *ev, int interval_fd) {
+static void loop_reload(struct loop *l) {
+        struct daemon *d = l->d;
         char msg[64];
         snprintf(msg, sizeof msg, "RELOADING=1\nMONOTONIC_USEC=%llu", (unsigned long long) now_monotonic_usec());
         sd_notify(0, msg);
@@ -140,30 +159,24 @@ static void reload(struct daemon *d, struct events *ev, int interval_fd) {
         d->config = c;
         log_set_max_priority(d->log_level_override >= 0 ? d->log_level_override : d->config.log_level);
         if (engine_changed) {
-                events_stop(ev);
+                events_stop(l->events);
                 daemon_engine_setup(d);
                 daemon_engine_refresh(d);
-                events_start(ev, d->config.engine_socket);
+                events_start(l->events, d->config.engine_socket);
         }
         struct log_field f[] = { { "DOCKERCLEAN_CONFIG", d->config_path } };
         log_structured(LOG_INFO, LOG_MID_CONFIG_RELOADED, f, ELEMENTSOF(f), "Configuration reloaded from %s",
                        d->config_path);
-        timer_arm(interval_fd, d->config.interval_sec * USEC_PER_SEC, true);
+        loop_arm_interval(l);
         sd_notify(0, "READY=1");
         notify_status(d);
 }
 
-int loop_run(struct daemon *d) {
-        _cleanup_close_ int interval_fd = -1, soon_fd = -1, watchdog_fd = -1;
-        _cleanup_(events_freep) struct events *ev = NULL;
-        struct backoff backoff = {};
-        uint64_t watchdog_usec = 0;
-        bool soon_armed = false;
-        int r;
-
+static int loop_setup(struct loop *l) {
         if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+                int r = negative_errno();
                 log_error("Cannot create a pipe: %m");
-                return EXIT_FAILURE;
+                return r;
         }
         struct sigaction sa = { .sa_handler = on_reload_signal };
         sigemptyset(&sa.sa_mask);
@@ -171,42 +184,164 @@ int loop_run(struct daemon *d) {
         sa.sa_handler = on_check_signal;
         sigaction(SIGUSR1, &sa, NULL);
 
-        interval_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-        soon_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-        watchdog_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-        r = interval_fd < 0 || soon_fd < 0 || watchdog_fd < 0 ? negative_errno() : events_new(&ev);
+        l->interval_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+        l->soon_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+        l->watchdog_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+        int r = l->interval_fd < 0 || l->soon_fd < 0 || l->watchdog_fd < 0 ? negative_errno() : events_new(&l->events);
         if (r < 0) {
                 log_error("Cannot create timers: %s", strerror(-r));
-                return EXIT_FAILURE;
+                return r;
         }
+        uint64_t watchdog_usec = 0;
         if (sd_watchdog_enabled(false, &watchdog_usec) > 0 && watchdog_usec > 0) {
-                d->watchdog_usec = watchdog_usec;
-                timer_arm(watchdog_fd, watchdog_usec / 2, true);
+                l->d->watchdog_usec = watchdog_usec;
+                timer_arm(l->watchdog_fd, watchdog_usec / 2, true);
         }
+        return 0;
+}
 
+/* READY once the configuration is loaded and the engine was tried, reachable or not. */
+static void loop_start(struct loop *l) {
+        struct daemon *d = l->d;
         log_structured(LOG_INFO, LOG_MID_STARTED, NULL, 0, "dockercleand %s started: engine %s, every %llus, clean at %.0f%% down to %.0f%%%s",
                        DOCKERCLEAN_VERSION, d->engine ? engine_host(d->engine) : "?",
                        (unsigned long long) d->config.interval_sec, d->config.disk.high_watermark,
                        d->config.disk.low_watermark, d->config.dry_run ? " (dry run)" : "");
 
-        /* READY once the configuration is loaded and the engine was tried, reachable or not. */
-        r = daemon_check_and_clean(d, false);
-        if (events_start(ev, d->config.engine_socket) < 0)
+        int r = daemon_check_and_clean(d, false);
+        if (events_start(l->events, d->config.engine_socket) < 0)
                 log_warning("Cannot follow engine events; relying on the interval alone");
         sd_notify(0, "READY=1");
         notify_status(d);
         if (r < 0 && !d->engine_up)
-                timer_arm(interval_fd, backoff_next(&backoff, d->config.interval_sec * USEC_PER_SEC), false);
+                loop_retry(l);
         else
-                timer_arm(interval_fd, d->config.interval_sec * USEC_PER_SEC, true);
+                loop_arm_interval(l);
+}
+
+static void loop_on_wake(void) {
+        char buf[64];
+        while (read(wake_pipe[0], buf, sizeof buf) > 0)
+                ;
+}
+
+static void loop_on_watchdog(struct loop *l) {
+        timer_ack(l->watchdog_fd);
+        daemon_watchdog_ping(l->d);
+}
+
+/* SIGHUP reloads now; SIGUSR1 asks for a check. Returns whether a check is due. */
+static bool loop_on_signal_flags(struct loop *l) {
+        if (reload_requested) {
+                reload_requested = 0;
+                loop_reload(l);
+        }
+        if (!check_requested)
+                return false;
+        check_requested = 0;
+        return true;
+}
+
+static bool loop_on_interval(struct loop *l) {
+        timer_ack(l->interval_fd);
+        return true;
+}
+
+static bool loop_on_soon(struct loop *l) {
+        timer_ack(l->soon_fd);
+        l->soon_armed = false;
+        return true;
+}
+
+static void loop_on_events(struct loop *l) {
+        struct daemon *d = l->d;
+        bool dropped = false;
+        if (events_drain(l->events, d->history, &dropped) && !l->soon_armed) {
+                timer_arm(l->soon_fd, EVENT_CHECK_DELAY_USEC, false);
+                l->soon_armed = true;
+        }
+        /* The stream is the only connection kept while idle: when it fails, find out whether the engine
+         * is gone (logged once), and if so retry with backoff, from its start. */
+        if (dropped && d->engine_up && daemon_engine_refresh(d) < 0 && !d->engine_up) {
+                backoff_reset(&l->backoff);
+                loop_retry(l);
+                notify_status(d);
+                daemon_write_metrics(d);
+        }
+        events_revive(l->events, d->config.engine_socket);
+}
+
+/* Handles what poll() reported (the order matters: stop first, reload before the check it may
+ * change). Returns whether a check is due. */
+static bool loop_dispatch(struct loop *l, const struct pollfd *p) {
+        bool check = false;
+        if (p[SLOT_WAKE].revents & POLLIN)
+                loop_on_wake();
+        if (*l->d->stop)
+                return false;
+        if (p[SLOT_WATCHDOG].revents & POLLIN)
+                loop_on_watchdog(l);
+        check |= loop_on_signal_flags(l);
+        if (p[SLOT_INTERVAL].revents & POLLIN)
+                check |= loop_on_interval(l);
+        if (p[SLOT_SOON].revents & POLLIN)
+                check |= loop_on_soon(l);
+        if (p[SLOT_EVENTS].revents & POLLIN)
+                loop_on_events(l);
+        return check;
+}
+
+static void loop_check(struct loop *l) {
+        struct daemon *d = l->d;
+        int r = daemon_check_and_clean(d, false);
+        if (*d->stop)
+                return;
+        if (r < 0 && !d->engine_up)
+                loop_retry(l);
+        else if (backoff_reset(&l->backoff))
+                loop_arm_interval(l);
+        if (l->soon_armed) { /* this check covers the events that armed it */
+                timer_disarm(l->soon_fd);
+                l->soon_armed = false;
+        }
+        notify_status(d);
+}
+
+static void loop_stop(struct loop *l) {
+        struct daemon *d = l->d;
+        sd_notify(0, "STOPPING=1");
+        log_info("Stopping");
+        events_free(TAKE_PTR(l->events));
+        if (d->history && history_dirty(d->history)) {
+                int r = history_save(d->history);
+                if (r < 0)
+                        log_warning("Cannot save the usage history in %s: %s", d->config.state_dir, strerror(-r));
+        }
+}
+
+static void loop_done(struct loop *l) {
+        events_free(l->events);
+        closep(&l->interval_fd);
+        closep(&l->soon_fd);
+        closep(&l->watchdog_fd);
+        closep(&wake_pipe[0]);
+        closep(&wake_pipe[1]);
+        wake_pipe[0] = wake_pipe[1] = -1;
+}
+
+int loop_run(struct daemon *d) {
+        _cleanup_(loop_done) struct loop l = { .d = d, .interval_fd = -1, .soon_fd = -1, .watchdog_fd = -1 };
+        if (loop_setup(&l) < 0)
+                return EXIT_FAILURE;
+        loop_start(&l);
 
         while (!*d->stop) {
                 struct pollfd p[_SLOT_MAX] = {
                         [SLOT_WAKE] = { .fd = wake_pipe[0], .events = POLLIN },
-                        [SLOT_INTERVAL] = { .fd = interval_fd, .events = POLLIN },
-                        [SLOT_SOON] = { .fd = soon_fd, .events = POLLIN },
-                        [SLOT_WATCHDOG] = { .fd = watchdog_fd, .events = POLLIN },
-                        [SLOT_EVENTS] = { .fd = events_fd(ev), .events = POLLIN },
+                        [SLOT_INTERVAL] = { .fd = l.interval_fd, .events = POLLIN },
+                        [SLOT_SOON] = { .fd = l.soon_fd, .events = POLLIN },
+                        [SLOT_WATCHDOG] = { .fd = l.watchdog_fd, .events = POLLIN },
+                        [SLOT_EVENTS] = { .fd = events_fd(l.events), .events = POLLIN },
                 };
                 if (poll(p, _SLOT_MAX, -1) < 0) {
                         if (errno == EINTR)
@@ -214,79 +349,10 @@ int loop_run(struct daemon *d) {
                         log_error("poll: %m");
                         break;
                 }
-                bool check = false;
-                if (p[SLOT_WAKE].revents & POLLIN) {
-                        char buf[64];
-                        while (read(wake_pipe[0], buf, sizeof buf) > 0)
-                                ;
-                }
-                if (*d->stop)
-                        break;
-                if (p[SLOT_WATCHDOG].revents & POLLIN) {
-                        timer_ack(watchdog_fd);
-                        daemon_watchdog_ping(d);
-                }
-                if (reload_requested) {
-                        reload_requested = 0;
-                        reload(d, ev, interval_fd);
-                }
-                if (check_requested) {
-                        check_requested = 0;
-                        check = true;
-                }
-                if (p[SLOT_INTERVAL].revents & POLLIN) {
-                        timer_ack(interval_fd);
-                        check = true;
-                }
-                if (p[SLOT_SOON].revents & POLLIN) {
-                        timer_ack(soon_fd);
-                        soon_armed = false;
-                        check = true;
-                }
-                if (p[SLOT_EVENTS].revents & POLLIN) {
-                        bool dropped = false;
-                        if (events_drain(ev, d->history, &dropped) && !soon_armed) {
-                                timer_arm(soon_fd, EVENT_CHECK_DELAY_USEC, false);
-                                soon_armed = true;
-                        }
-                        /* The stream is the only connection kept while idle: when it fails, find out
-                         * whether the engine is gone (logged once), and if so retry with backoff, from
-                         * its start. */
-                        if (dropped && d->engine_up && daemon_engine_refresh(d) < 0 && !d->engine_up) {
-                                backoff_reset(&backoff);
-                                timer_arm(interval_fd, backoff_next(&backoff, d->config.interval_sec * USEC_PER_SEC), false);
-                                notify_status(d);
-                                daemon_write_metrics(d);
-                        }
-                        events_revive(ev, d->config.engine_socket);
-                }
-                if (!check)
-                        continue;
-
-                r = daemon_check_and_clean(d, false);
-                if (*d->stop)
-                        break;
-                if (r < 0 && !d->engine_up) /* unreachable: retry soon */
-                        timer_arm(interval_fd, backoff_next(&backoff, d->config.interval_sec * USEC_PER_SEC), false);
-                else if (backoff_reset(&backoff))
-                        timer_arm(interval_fd, d->config.interval_sec * USEC_PER_SEC, true);
-                if (soon_armed) { /* this check covers the events that armed it */
-                        timer_disarm(soon_fd);
-                        soon_armed = false;
-                }
-                notify_status(d);
+                if (loop_dispatch(&l, p))
+                        loop_check(&l);
         }
 
-        sd_notify(0, "STOPPING=1");
-        log_info("Stopping");
-        events_free(TAKE_PTR(ev));
-        if (d->history && history_dirty(d->history)) {
-                r = history_save(d->history);
-                if (r < 0)
-                        log_warning("Cannot save the usage history in %s: %s", d->config.state_dir, strerror(-r));
-        }
-        close(wake_pipe[0]);
-        close(wake_pipe[1]);
-        wake_pipe[0] = wake_pipe[1] = -1;
+        loop_stop(&l);
         return EXIT_SUCCESS;
 }
