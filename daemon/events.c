@@ -32,14 +32,14 @@ struct events {
         bool running;
         struct engine *engine;         /* the thread's own client */
         volatile sig_atomic_t cancel;
-        pthread_mutex_t lock;          /* guards queue, n_queued, overflow, dropped */
+        pthread_mutex_t lock;          /* guards queue, n_queued, overflow, dropped, result */
         struct queued_event queue[EVENT_QUEUE_MAX];
         size_t n_queued;
         bool overflow;
         bool dropped;                  /* the stream failed since the last drain: is the engine gone? */
         int efd;
         int64_t since_ns;              /* the last drained event: where a restarted stream resumes */
-        int result;
+        int result;                    /* what the follower returned; 0 while it runs */
 };
 
 static void events_wake(struct events *t) {
@@ -80,8 +80,11 @@ static void *events_main(void *userdata) {
                 { "type", "container" },
                 { "type", "image" },
         };
-        t->result = engine_events_follow_full(t->engine, filters, ELEMENTSOF(filters), t->since_ns,
-                                              EVENT_RECONNECT_MAX_MS, events_cb, events_drop_cb, t);
+        int r = engine_events_follow_full(t->engine, filters, ELEMENTSOF(filters), t->since_ns,
+                                          EVENT_RECONNECT_MAX_MS, events_cb, events_drop_cb, t);
+        pthread_mutex_lock(&t->lock);
+        t->result = r;
+        pthread_mutex_unlock(&t->lock);
         events_wake(t);
         return NULL;
 }
@@ -117,6 +120,7 @@ int events_start(struct events *t, const char *host) {
                 .cancel = &t->cancel,
         };
         t->cancel = 0;
+        t->result = 0; /* a restarted follower must not look as if it gave up again */
         int r = engine_new(&o, &t->engine);
         if (r < 0)
                 return r;
@@ -181,7 +185,12 @@ bool events_drain(struct events *t, struct history *h, bool *ret_dropped) {
 }
 
 void events_revive(struct events *t, const char *host) {
-        if (!t->running || t->result == 0 || t->result == -ECANCELED)
+        if (!t->running)
+                return;
+        pthread_mutex_lock(&t->lock);
+        int result = t->result;
+        pthread_mutex_unlock(&t->lock);
+        if (result == 0 || result == -ECANCELED)
                 return;
         events_stop(t);
         events_start(t, host);
