@@ -1,6 +1,6 @@
 /* engine-http.h: internal, not part of the public interface. What the engine client's files share:
  * the client itself, and the HTTP transport of lib/engine-http.c that the typed calls (lib/engine.c)
- * and the event stream use. The JSON decoders are in engine-internal.h. */
+ * and the event stream (lib/engine-events.c) use. The JSON decoders are in engine-internal.h. */
 #pragma once
 
 #include <curl/curl.h>
