@@ -1,11 +1,15 @@
-/* config-internal.h: pieces of the configuration module shared between lib/config*.c and the fuzz
- * target; not part of the public interface. */
+/* config-internal.h: pieces of the configuration module shared between lib/config*.c, the unit tests
+ * and the fuzz target; not part of the public interface. */
 #pragma once
 
+#include <libconfig.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "config.h"
+#include "macro.h"
 
 /* The value parsers of config.h, with the reason for a failure written to why (a sentence fragment
  * such as: unknown unit "X"; use ...). Return 0, -EINVAL (malformed) or -ERANGE (too large/out of range);
@@ -36,5 +40,65 @@ int config_scan_int_literals(const char *text, struct config_int_literal **ret_l
  * config_read_string(). Returns the first such line (1-based), or 0. Errs on the safe side: it also
  * finds such lines inside a multi-line string or comment. */
 unsigned config_scan_find_include(const char *text);
+
+/* One parse of one text (lib/config.c); the key parsers (lib/config-keys.c) fill in the struct config
+ * it goes with and note where the cross-key rules' keys were set. */
+struct config_parser {
+        const char *name;                      /* FILE in error messages */
+        const char *text;
+        char *text_copy;                       /* owned; text with a final newline added */
+        struct config_error error;
+        config_t lc;
+        bool lc_initialized;
+        struct config_int_literal *literals;  /* owned; settings' hooks point into it */
+        /* Where the cross-key rules' keys were set; NULL when left at their defaults. */
+        const config_setting_t *high, *low, *inode_high, *inode_low, *min_free, *target_free;
+};
+
+/* Fills p->error for setting s, "FILE:LINE: KEY: message" with KEY its dotted path in libconfig's own
+ * syntax ("disk.low_watermark", "tiers.[1].type"), and returns r. */
+_printf_(4, 5) int config_fail(struct config_parser *p, const config_setting_t *s, int r, const char *fmt, ...);
+
+/* A value as it may appear in a one-line message: quoted, at most 40 bytes, control characters as '?'.
+ * Returns buf. */
+#define CONFIG_QUOTE_MAX 48
+const char *config_quote(const char *s, char buf[static CONFIG_QUOTE_MAX]);
+
+/* Whether typed is a near miss of known (a few edits or adjacent swaps), for "did you mean" hints. */
+bool config_close_enough(const char *typed, const char *known);
+
+/* Keys. Each known key has a parser for its value; the group parsers dispatch on these tables. */
+typedef int (*config_key_parser_t)(struct config_parser *p, const config_setting_t *s, struct config *c);
+
+struct config_key {
+        const char *name;
+        config_key_parser_t parse;
+};
+
+struct config_key_table {
+        const char *path; /* dotted prefix for suggestions across groups; "" = top level */
+        const struct config_key *keys;
+        size_t n;
+};
+
+/* The top level, and the tables an unknown key is checked against for a near miss in another group:
+ * the top level and each group under it; NULL-terminated. */
+extern const struct config_key_table config_root_table;
+extern const struct config_key_table *const config_key_groups[];
+
+/* Checks that s is a group and runs the table's parser for each of its keys, in document order; the
+ * first failure is returned. */
+int config_parse_group(struct config_parser *p, const config_setting_t *s, const struct config_key_table *table,
+                       struct config *c);
+/* Fails for the key s, which table does not know, suggesting a near miss from table or, failing that,
+ * from another group. Returns -EINVAL. */
+int config_unknown_key(struct config_parser *p, const config_setting_t *s, const struct config_key_table *table);
+
+/* The rules across keys (watermark pairs, min_free <= target_free), once all keys are parsed; blames
+ * the key that was written. Sets a target_free left at 0 to min_free. */
+int config_check_rules(struct config_parser *p, struct config *c);
+
+/* min_age of a tier that does not set one; t must be a valid type. */
+uint64_t config_tier_default_min_age(enum config_tier_type t);
 
 #define streq(a, b) (strcmp((a), (b)) == 0)

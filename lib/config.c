@@ -48,6 +48,10 @@ static const uint64_t tier_default_min_age[_CONFIG_TIER_MAX] = {
         [CONFIG_TIER_UNUSED_NETWORKS] = 3600,
 };
 
+uint64_t config_tier_default_min_age(enum config_tier_type t) {
+        return tier_default_min_age[t];
+}
+
 const char *config_tier_type_to_string(enum config_tier_type t) {
         if ((unsigned) t >= _CONFIG_TIER_MAX)
                 return NULL;
@@ -102,7 +106,7 @@ int config_init_defaults(struct config *c) {
         for (size_t i = 0; i < ELEMENTSOF(default_tiers); i++)
                 d.tiers[d.n_tiers++] = (struct config_tier) {
                         .type = default_tiers[i],
-                        .min_age_sec = tier_default_min_age[default_tiers[i]],
+                        .min_age_sec = config_tier_default_min_age(default_tiers[i]),
                 };
         d.state_dir = strdup("/var/lib/dockerclean");
         d.protect_labels = calloc(2, sizeof(char *));
@@ -165,8 +169,7 @@ static void setting_path(const config_setting_t *s, char *buf, size_t size) {
                 snprintf(buf + n, size - n, "%s[%d]", n > 0 ? "." : "", config_setting_index(s));
 }
 
-/* A value as it may appear in a one-line message: quoted, at most 40 bytes, control characters as '?'. */
-static const char *quote(const char *s, char buf[static 48]) {
+const char *config_quote(const char *s, char buf[static CONFIG_QUOTE_MAX]) {
         size_t n = 0, len = strlen(s);
 
         buf[n++] = '"';
@@ -181,26 +184,14 @@ static const char *quote(const char *s, char buf[static 48]) {
         return buf;
 }
 
-struct parser {
-        const char *name;
-        const char *text;
-        char *text_copy;                       /* owned; text with a final newline added */
-        struct config_error error;
-        config_t lc;
-        bool lc_initialized;
-        struct config_int_literal *literals;  /* owned; settings' hooks point into it */
-        /* Where the cross-key rules' keys were set; NULL when left at their defaults. */
-        const config_setting_t *high, *low, *inode_high, *inode_low, *min_free, *target_free;
-};
-
-static void parser_done(struct parser *p) {
+static void parser_done(struct config_parser *p) {
         if (p->lc_initialized)
                 config_destroy(&p->lc);
         free(p->literals);
         free(p->text_copy);
 }
 
-_printf_(4, 5) static int fail(struct parser *p, const config_setting_t *s, int r, const char *fmt, ...) {
+int config_fail(struct config_parser *p, const config_setting_t *s, int r, const char *fmt, ...) {
         char key[sizeof p->error.key], message[sizeof p->error.message];
         va_list ap;
 
@@ -232,67 +223,52 @@ static size_t edit_distance(const char *a, const char *b) {
         return d[la][lb];
 }
 
-static bool close_enough(const char *typed, const char *known) {
+bool config_close_enough(const char *typed, const char *known) {
         size_t len = strlen(known), limit = len <= 4 ? 1 : len <= 8 ? 2 : 3;
         return edit_distance(typed, known) <= limit;
 }
 
 /* Keys. Each known key has a parser for its value; the group parsers dispatch on these tables. */
 
-typedef int (*key_parser_t)(struct parser *p, const config_setting_t *s, struct config *c);
-
-struct key {
-        const char *name;
-        key_parser_t parse;
-};
-
-struct key_table {
-        const char *path; /* dotted prefix for suggestions across groups; "" = top level */
-        const struct key *keys;
-        size_t n;
-};
-
-static int parse_group(struct parser *p, const config_setting_t *s, const struct key_table *table, struct config *c);
-
 /* One string, without control characters (they would break the one-line log and error formats). */
-static int get_string(struct parser *p, const config_setting_t *s, const char *expected, const char **ret) {
+static int get_string(struct config_parser *p, const config_setting_t *s, const char *expected, const char **ret) {
         const char *v;
 
         if (config_setting_type(s) != CONFIG_TYPE_STRING)
-                return fail(p, s, -EINVAL, "expected %s", expected);
+                return config_fail(p, s, -EINVAL, "expected %s", expected);
         v = config_setting_get_string(s);
         for (const char *i = v; *i; i++)
                 if ((unsigned char) *i < 0x20 || *i == 0x7f)
-                        return fail(p, s, -EINVAL, "contains a control character");
+                        return config_fail(p, s, -EINVAL, "contains a control character");
         *ret = v;
         return 0;
 }
 
-static int get_bool(struct parser *p, const config_setting_t *s, bool *ret) {
+static int get_bool(struct config_parser *p, const config_setting_t *s, bool *ret) {
         if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-                return fail(p, s, -EINVAL, "expected true or false");
+                return config_fail(p, s, -EINVAL, "expected true or false");
         *ret = config_setting_get_bool(s);
         return 0;
 }
 
 /* An integer setting's value, refusing the literals libconfig 1.5 wrapped (see config-scan.c). */
-static int get_integer(struct parser *p, const config_setting_t *s, int64_t *ret) {
+static int get_integer(struct config_parser *p, const config_setting_t *s, int64_t *ret) {
         const struct config_int_literal *lit = config_setting_get_hook(s);
 
         if (lit) {
                 int len = (int) MIN(lit->length, (size_t) 24);
                 const char *t = p->text + lit->offset;
                 if (lit->is_int64)
-                        return fail(p, s, -EINVAL, "%.*s is out of the 64-bit integer range", len, t);
-                return fail(p, s, -EINVAL, "%.*s is out of libconfig's 32-bit integer range; write it as a string (\"%.*s\") or with an L suffix",
-                            len, t, len, t);
+                        return config_fail(p, s, -EINVAL, "%.*s is out of the 64-bit integer range", len, t);
+                return config_fail(p, s, -EINVAL, "%.*s is out of libconfig's 32-bit integer range; write it as a string (\"%.*s\") or with an L suffix",
+                                   len, t, len, t);
         }
         *ret = config_setting_get_int64(s);
         return 0;
 }
 
-static int get_duration(struct parser *p, const config_setting_t *s, uint64_t min, uint64_t max, uint64_t *ret) {
-        char why[256], q[48], a[CONFIG_VALUE_STRING_MAX], b[CONFIG_VALUE_STRING_MAX];
+static int get_duration(struct config_parser *p, const config_setting_t *s, uint64_t min, uint64_t max, uint64_t *ret) {
+        char why[256], q[CONFIG_QUOTE_MAX], a[CONFIG_VALUE_STRING_MAX], b[CONFIG_VALUE_STRING_MAX];
         const char *v;
         uint64_t sec;
         int r;
@@ -302,16 +278,16 @@ static int get_duration(struct parser *p, const config_setting_t *s, uint64_t mi
                 return r;
         r = config_parse_duration_why(v, &sec, why, sizeof why);
         if (r < 0)
-                return fail(p, s, -EINVAL, "invalid duration %s: %s", quote(v, q), why);
+                return config_fail(p, s, -EINVAL, "invalid duration %s: %s", config_quote(v, q), why);
         if (sec < min || sec > max)
-                return fail(p, s, -EINVAL, "%s is out of range; must be between %s and %s", quote(v, q),
-                            config_format_duration(min, a), config_format_duration(max, b));
+                return config_fail(p, s, -EINVAL, "%s is out of range; must be between %s and %s", config_quote(v, q),
+                                   config_format_duration(min, a), config_format_duration(max, b));
         *ret = sec;
         return 0;
 }
 
-static int get_percent(struct parser *p, const config_setting_t *s, double *ret) {
-        char why[256], q[48];
+static int get_percent(struct config_parser *p, const config_setting_t *s, double *ret) {
+        char why[256], q[CONFIG_QUOTE_MAX];
         const char *v;
         double d;
         int r;
@@ -321,14 +297,14 @@ static int get_percent(struct parser *p, const config_setting_t *s, double *ret)
                 return r;
         r = config_parse_percent_why(v, &d, why, sizeof why);
         if (r < 0)
-                return fail(p, s, -EINVAL, "invalid percentage %s: %s", quote(v, q), why);
+                return config_fail(p, s, -EINVAL, "invalid percentage %s: %s", config_quote(v, q), why);
         *ret = d;
         return 0;
 }
 
 /* Sizes also take a plain libconfig integer (bytes): "min_free = 0;" reads naturally. */
-static int get_size(struct parser *p, const config_setting_t *s, uint64_t *ret) {
-        char why[256], q[48];
+static int get_size(struct config_parser *p, const config_setting_t *s, uint64_t *ret) {
+        char why[256], q[CONFIG_QUOTE_MAX];
         const char *v;
         uint64_t bytes;
         int64_t i;
@@ -341,7 +317,7 @@ static int get_size(struct parser *p, const config_setting_t *s, uint64_t *ret) 
                 if (r < 0)
                         return r;
                 if (i < 0)
-                        return fail(p, s, -EINVAL, "negative sizes are not allowed");
+                        return config_fail(p, s, -EINVAL, "negative sizes are not allowed");
                 *ret = (uint64_t) i;
                 return 0;
         case CONFIG_TYPE_STRING:
@@ -350,16 +326,16 @@ static int get_size(struct parser *p, const config_setting_t *s, uint64_t *ret) 
                         return r;
                 r = config_parse_size_why(v, &bytes, why, sizeof why);
                 if (r < 0)
-                        return fail(p, s, -EINVAL, "invalid size %s: %s", quote(v, q), why);
+                        return config_fail(p, s, -EINVAL, "invalid size %s: %s", config_quote(v, q), why);
                 *ret = bytes;
                 return 0;
         default:
-                return fail(p, s, -EINVAL, "expected a size: a string like \"10G\", or a whole number of bytes");
+                return config_fail(p, s, -EINVAL, "expected a size: a string like \"10G\", or a whole number of bytes");
         }
 }
 
 /* Absolute paths: the daemon runs with / as working directory, so relative ones would mislead. */
-static int get_path(struct parser *p, const config_setting_t *s, bool empty_ok, char **ret) {
+static int get_path(struct config_parser *p, const config_setting_t *s, bool empty_ok, char **ret) {
         const char *v;
         char *copy;
         int r;
@@ -368,9 +344,9 @@ static int get_path(struct parser *p, const config_setting_t *s, bool empty_ok, 
         if (r < 0)
                 return r;
         if (!(v[0] == '/' || (empty_ok && v[0] == 0)))
-                return fail(p, s, -EINVAL, empty_ok ? "expected an absolute path, or \"\" for off" : "expected an absolute path");
+                return config_fail(p, s, -EINVAL, empty_ok ? "expected an absolute path, or \"\" for off" : "expected an absolute path");
         if (strlen(v) >= PATH_MAX)
-                return fail(p, s, -EINVAL, "path too long");
+                return config_fail(p, s, -EINVAL, "path too long");
         copy = v[0] ? strdup(v) : NULL;
         if (v[0] && !copy)
                 return -ENOMEM;
@@ -380,13 +356,13 @@ static int get_path(struct parser *p, const config_setting_t *s, bool empty_ok, 
 }
 
 /* A list of strings: [ "a", "b" ] or ( "a", "b" ); an empty one turns the list off. */
-static int get_string_list(struct parser *p, const config_setting_t *s, int (*check)(struct parser *p, const config_setting_t *e),
+static int get_string_list(struct config_parser *p, const config_setting_t *s, int (*check)(struct config_parser *p, const config_setting_t *e),
                            char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
         int n;
 
         if (!config_setting_is_array(s) && !config_setting_is_list(s))
-                return fail(p, s, -EINVAL, "expected a list of strings, like [ \"a\", \"b\" ]");
+                return config_fail(p, s, -EINVAL, "expected a list of strings, like [ \"a\", \"b\" ]");
         n = config_setting_length(s);
         l = calloc((size_t) n + 1, sizeof(char *));
         if (!l)
@@ -400,7 +376,7 @@ static int get_string_list(struct parser *p, const config_setting_t *s, int (*ch
                 if (r < 0)
                         return r;
                 if (!v[0])
-                        return fail(p, e, -EINVAL, "empty string");
+                        return config_fail(p, e, -EINVAL, "empty string");
                 r = check(p, e);
                 if (r < 0)
                         return r;
@@ -415,7 +391,7 @@ static int get_string_list(struct parser *p, const config_setting_t *s, int (*ch
 
 /* engine = { ... } */
 
-static int parse_engine_socket(struct parser *p, const config_setting_t *s, struct config *c) {
+static int parse_engine_socket(struct config_parser *p, const config_setting_t *s, struct config *c) {
         const char *v, *path = NULL;
         char *copy;
         int r;
@@ -429,23 +405,23 @@ static int parse_engine_socket(struct parser *p, const config_setting_t *s, stru
                 path = v + 7;
         if (path) {
                 if (path[0] != '/')
-                        return fail(p, s, -EINVAL, "the socket path must be absolute");
+                        return config_fail(p, s, -EINVAL, "the socket path must be absolute");
                 if (strlen(path) >= sizeof(((struct sockaddr_un *) NULL)->sun_path))
-                        return fail(p, s, -EINVAL, "socket path too long (at most %zu bytes)",
-                                    sizeof(((struct sockaddr_un *) NULL)->sun_path) - 1);
+                        return config_fail(p, s, -EINVAL, "socket path too long (at most %zu bytes)",
+                                           sizeof(((struct sockaddr_un *) NULL)->sun_path) - 1);
         } else if (strncmp(v, "tcp://", 6) == 0) {
                 const char *host = v + 6, *colon = strrchr(host, ':');
                 char *end;
                 unsigned long port;
 
                 if (!colon || colon == host)
-                        return fail(p, s, -EINVAL, "expected tcp://HOST:PORT");
+                        return config_fail(p, s, -EINVAL, "expected tcp://HOST:PORT");
                 errno = 0;
                 port = strtoul(colon + 1, &end, 10);
                 if (colon[1] < '0' || colon[1] > '9' || *end || errno || port == 0 || port > 65535)
-                        return fail(p, s, -EINVAL, "expected tcp://HOST:PORT with a port between 1 and 65535");
+                        return config_fail(p, s, -EINVAL, "expected tcp://HOST:PORT with a port between 1 and 65535");
         } else
-                return fail(p, s, -EINVAL, "expected an absolute socket path, \"unix://PATH\" or \"tcp://HOST:PORT\"");
+                return config_fail(p, s, -EINVAL, "expected an absolute socket path, \"unix://PATH\" or \"tcp://HOST:PORT\"");
 
         copy = strdup(v);
         if (!copy)
@@ -455,36 +431,36 @@ static int parse_engine_socket(struct parser *p, const config_setting_t *s, stru
         return 0;
 }
 
-static int parse_engine_timeout(struct parser *p, const config_setting_t *s, struct config *c) {
+static int parse_engine_timeout(struct config_parser *p, const config_setting_t *s, struct config *c) {
         return get_duration(p, s, 1, SEC_PER_DAY, &c->engine_timeout_sec);
 }
 
-static const struct key engine_keys[] = {
+static const struct config_key engine_keys[] = {
         { "socket", parse_engine_socket },
         { "timeout", parse_engine_timeout },
 };
-static const struct key_table engine_table = { "engine", engine_keys, ELEMENTSOF(engine_keys) };
+static const struct config_key_table engine_table = { "engine", engine_keys, ELEMENTSOF(engine_keys) };
 
-static int parse_engine(struct parser *p, const config_setting_t *s, struct config *c) {
-        return parse_group(p, s, &engine_table, c);
+static int parse_engine(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        return config_parse_group(p, s, &engine_table, c);
 }
 
 /* Top-level scalars */
 
-static int parse_interval(struct parser *p, const config_setting_t *s, struct config *c) {
+static int parse_interval(struct config_parser *p, const config_setting_t *s, struct config *c) {
         return get_duration(p, s, 1, SEC_PER_DAY, &c->interval_sec);
 }
 
-static int parse_state_dir(struct parser *p, const config_setting_t *s, struct config *c) {
+static int parse_state_dir(struct config_parser *p, const config_setting_t *s, struct config *c) {
         return get_path(p, s, false, &c->state_dir);
 }
 
-static int parse_dry_run(struct parser *p, const config_setting_t *s, struct config *c) {
+static int parse_dry_run(struct config_parser *p, const config_setting_t *s, struct config *c) {
         return get_bool(p, s, &c->dry_run);
 }
 
-static int parse_log_level(struct parser *p, const config_setting_t *s, struct config *c) {
-        char q[48];
+static int parse_log_level(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        char q[CONFIG_QUOTE_MAX];
         const char *v;
         int r, level;
 
@@ -493,63 +469,63 @@ static int parse_log_level(struct parser *p, const config_setting_t *s, struct c
                 return r;
         level = config_log_level_from_string(v);
         if (level < 0)
-                return fail(p, s, -EINVAL, "unknown log level %s; use debug, info, notice, warning or err", quote(v, q));
+                return config_fail(p, s, -EINVAL, "unknown log level %s; use debug, info, notice, warning or err", config_quote(v, q));
         c->log_level = level;
         return 0;
 }
 
-static int parse_max_removals(struct parser *p, const config_setting_t *s, struct config *c) {
+static int parse_max_removals(struct config_parser *p, const config_setting_t *s, struct config *c) {
         int64_t v;
         int r;
 
         if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
-                return fail(p, s, -EINVAL, "expected a whole number, like 1000");
+                return config_fail(p, s, -EINVAL, "expected a whole number, like 1000");
         r = get_integer(p, s, &v);
         if (r < 0)
                 return r;
         if (v < 1 || v > MAX_REMOVALS_MAX)
-                return fail(p, s, -EINVAL, "%" PRIi64 " is out of range; must be between 1 and %u", v, MAX_REMOVALS_MAX);
+                return config_fail(p, s, -EINVAL, "%" PRIi64 " is out of range; must be between 1 and %u", v, MAX_REMOVALS_MAX);
         c->max_removals = (unsigned) v;
         return 0;
 }
 
-static int parse_metrics_file(struct parser *p, const config_setting_t *s, struct config *c) {
+static int parse_metrics_file(struct config_parser *p, const config_setting_t *s, struct config *c) {
         return get_path(p, s, true, &c->metrics_file);
 }
 
 /* disk = { ... } */
 
-static int parse_high_watermark(struct parser *p, const config_setting_t *s, struct config *c) {
+static int parse_high_watermark(struct config_parser *p, const config_setting_t *s, struct config *c) {
         p->high = s;
         return get_percent(p, s, &c->disk.high_watermark);
 }
 
-static int parse_low_watermark(struct parser *p, const config_setting_t *s, struct config *c) {
+static int parse_low_watermark(struct config_parser *p, const config_setting_t *s, struct config *c) {
         p->low = s;
         return get_percent(p, s, &c->disk.low_watermark);
 }
 
-static int parse_min_free(struct parser *p, const config_setting_t *s, struct config *c) {
+static int parse_min_free(struct config_parser *p, const config_setting_t *s, struct config *c) {
         p->min_free = s;
         return get_size(p, s, &c->disk.min_free);
 }
 
-static int parse_target_free(struct parser *p, const config_setting_t *s, struct config *c) {
+static int parse_target_free(struct config_parser *p, const config_setting_t *s, struct config *c) {
         p->target_free = s;
         return get_size(p, s, &c->disk.target_free);
 }
 
-static int parse_inode_high_watermark(struct parser *p, const config_setting_t *s, struct config *c) {
+static int parse_inode_high_watermark(struct config_parser *p, const config_setting_t *s, struct config *c) {
         p->inode_high = s;
         return get_percent(p, s, &c->disk.inode_high_watermark);
 }
 
-static int parse_inode_low_watermark(struct parser *p, const config_setting_t *s, struct config *c) {
+static int parse_inode_low_watermark(struct config_parser *p, const config_setting_t *s, struct config *c) {
         p->inode_low = s;
         return get_percent(p, s, &c->disk.inode_low_watermark);
 }
 
-static const struct key disk_keys[] = {
+static const struct config_key disk_keys[] = {
         { "high_watermark", parse_high_watermark },
         { "low_watermark", parse_low_watermark },
         { "min_free", parse_min_free },
@@ -557,67 +533,65 @@ static const struct key disk_keys[] = {
         { "inode_high_watermark", parse_inode_high_watermark },
         { "inode_low_watermark", parse_inode_low_watermark },
 };
-static const struct key_table disk_table = { "disk", disk_keys, ELEMENTSOF(disk_keys) };
+static const struct config_key_table disk_table = { "disk", disk_keys, ELEMENTSOF(disk_keys) };
 
-static int parse_disk(struct parser *p, const config_setting_t *s, struct config *c) {
-        return parse_group(p, s, &disk_table, c);
+static int parse_disk(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        return config_parse_group(p, s, &disk_table, c);
 }
 
 /* protect = { ... } */
 
-static int check_label(struct parser *p, const config_setting_t *e) {
+static int check_label(struct config_parser *p, const config_setting_t *e) {
         const char *v = config_setting_get_string(e);
         if (v[0] == '=')
-                return fail(p, e, -EINVAL, "empty label key; expected \"key\" or \"key=value\"");
+                return config_fail(p, e, -EINVAL, "empty label key; expected \"key\" or \"key=value\"");
         return 0;
 }
 
-static int check_image_pattern(struct parser *p, const config_setting_t *e) {
+static int check_image_pattern(struct config_parser *p, const config_setting_t *e) {
         const char *v = config_setting_get_string(e);
         if (strpbrk(v, " \t"))
-                return fail(p, e, -EINVAL, "image references contain no spaces");
+                return config_fail(p, e, -EINVAL, "image references contain no spaces");
         return 0;
 }
 
-static int parse_protect_labels(struct parser *p, const config_setting_t *s, struct config *c) {
+static int parse_protect_labels(struct config_parser *p, const config_setting_t *s, struct config *c) {
         return get_string_list(p, s, check_label, &c->protect_labels);
 }
 
-static int parse_protect_images(struct parser *p, const config_setting_t *s, struct config *c) {
+static int parse_protect_images(struct config_parser *p, const config_setting_t *s, struct config *c) {
         return get_string_list(p, s, check_image_pattern, &c->protect_images);
 }
 
-static const struct key protect_keys[] = {
+static const struct config_key protect_keys[] = {
         { "labels", parse_protect_labels },
         { "images", parse_protect_images },
 };
-static const struct key_table protect_table = { "protect", protect_keys, ELEMENTSOF(protect_keys) };
+static const struct config_key_table protect_table = { "protect", protect_keys, ELEMENTSOF(protect_keys) };
 
-static int parse_protect(struct parser *p, const config_setting_t *s, struct config *c) {
-        return parse_group(p, s, &protect_table, c);
+static int parse_protect(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        return config_parse_group(p, s, &protect_table, c);
 }
 
 /* tiers = ( { ... }, ... ) */
 
-static const struct key tier_keys[] = {
+static const struct config_key tier_keys[] = {
         /* Parsed together by parse_tier: include_named depends on type. */
         { "type", NULL },
         { "min_age", NULL },
         { "include_named", NULL },
 };
-static const struct key_table tier_table = { NULL, tier_keys, ELEMENTSOF(tier_keys) };
+static const struct config_key_table tier_table = { NULL, tier_keys, ELEMENTSOF(tier_keys) };
 
-static int unknown_key(struct parser *p, const config_setting_t *s, const struct key_table *table);
-
-static int parse_tier(struct parser *p, const config_setting_t *s, int seen[static _CONFIG_TIER_MAX], struct config_tier *ret) {
+static int parse_tier(struct config_parser *p, const config_setting_t *s, int seen[static _CONFIG_TIER_MAX], struct config_tier *ret) {
         const config_setting_t *type = NULL, *min_age = NULL, *named = NULL;
         struct config_tier t = {};
-        char q[48];
+        char q[CONFIG_QUOTE_MAX];
         const char *v;
         int r, k;
 
         if (!config_setting_is_group(s))
-                return fail(p, s, -EINVAL, "expected a tier, like { type = \"build-cache\"; min_age = \"24h\"; }");
+                return config_fail(p, s, -EINVAL, "expected a tier, like { type = \"build-cache\"; min_age = \"24h\"; }");
         for (int i = 0; i < config_setting_length(s); i++) {
                 const config_setting_t *e = config_setting_get_elem(s, (unsigned) i);
                 const char *name = config_setting_name(e);
@@ -629,25 +603,25 @@ static int parse_tier(struct parser *p, const config_setting_t *s, int seen[stat
                 else if (streq(name, "include_named"))
                         named = e;
                 else
-                        return unknown_key(p, e, &tier_table);
+                        return config_unknown_key(p, e, &tier_table);
         }
 
         if (!type)
-                return fail(p, s, -EINVAL, "missing key 'type'");
+                return config_fail(p, s, -EINVAL, "missing key 'type'");
         r = get_string(p, type, "a string, the tier type", &v);
         if (r < 0)
                 return r;
         k = config_tier_type_from_string(v);
         if (k < 0) {
                 for (int i = 0; i < _CONFIG_TIER_MAX; i++)
-                        if (close_enough(v, tier_names[i]))
-                                return fail(p, type, -EINVAL, "unknown tier type %s; did you mean \"%s\"?", quote(v, q), tier_names[i]);
-                return fail(p, type, -EINVAL,
-                            "unknown tier type %s; use stopped-containers, dangling-images, build-cache, unused-images, unused-volumes or unused-networks",
-                            quote(v, q));
+                        if (config_close_enough(v, tier_names[i]))
+                                return config_fail(p, type, -EINVAL, "unknown tier type %s; did you mean \"%s\"?", config_quote(v, q), tier_names[i]);
+                return config_fail(p, type, -EINVAL,
+                                   "unknown tier type %s; use stopped-containers, dangling-images, build-cache, unused-images, unused-volumes or unused-networks",
+                                   config_quote(v, q));
         }
         if (seen[k] >= 0)
-                return fail(p, type, -EINVAL, "duplicate tier type \"%s\"; tiers.[%d] has it already", v, seen[k]);
+                return config_fail(p, type, -EINVAL, "duplicate tier type \"%s\"; tiers.[%d] has it already", v, seen[k]);
         seen[k] = config_setting_index(s);
 
         t.type = (enum config_tier_type) k;
@@ -659,7 +633,7 @@ static int parse_tier(struct parser *p, const config_setting_t *s, int seen[stat
         }
         if (named) {
                 if (k != CONFIG_TIER_UNUSED_VOLUMES)
-                        return fail(p, named, -EINVAL, "only the \"unused-volumes\" tier takes include_named");
+                        return config_fail(p, named, -EINVAL, "only the \"unused-volumes\" tier takes include_named");
                 r = get_bool(p, named, &t.include_named);
                 if (r < 0)
                         return r;
@@ -668,13 +642,13 @@ static int parse_tier(struct parser *p, const config_setting_t *s, int seen[stat
         return 0;
 }
 
-static int parse_tiers(struct parser *p, const config_setting_t *s, struct config *c) {
+static int parse_tiers(struct config_parser *p, const config_setting_t *s, struct config *c) {
         int seen[_CONFIG_TIER_MAX];
         int r;
 
         /* "tiers = [ ];" is libconfig's empty array, which reads as naturally as "( )". */
         if (!config_setting_is_list(s) && !(config_setting_is_array(s) && config_setting_length(s) == 0))
-                return fail(p, s, -EINVAL, "expected a list of tiers, like ( { type = \"stopped-containers\"; min_age = \"1h\"; } )");
+                return config_fail(p, s, -EINVAL, "expected a list of tiers, like ( { type = \"stopped-containers\"; min_age = \"1h\"; } )");
         for (size_t i = 0; i < ELEMENTSOF(seen); i++)
                 seen[i] = -1;
         c->n_tiers = 0;
@@ -690,7 +664,7 @@ static int parse_tiers(struct parser *p, const config_setting_t *s, struct confi
         return 0;
 }
 
-static const struct key root_keys[] = {
+static const struct config_key root_keys[] = {
         { "engine", parse_engine },
         { "interval", parse_interval },
         { "state_dir", parse_state_dir },
@@ -702,46 +676,47 @@ static const struct key root_keys[] = {
         { "max_removals", parse_max_removals },
         { "metrics_file", parse_metrics_file },
 };
-static const struct key_table root_table = { "", root_keys, ELEMENTSOF(root_keys) };
+const struct config_key_table config_root_table = { "", root_keys, ELEMENTSOF(root_keys) };
+const struct config_key_table *const config_key_groups[] = { &config_root_table, &engine_table, &disk_table, &protect_table, NULL };
 
-static int unknown_key(struct parser *p, const config_setting_t *s, const struct key_table *table) {
-        static const struct key_table *const groups[] = { &root_table, &engine_table, &disk_table, &protect_table };
+int config_unknown_key(struct config_parser *p, const config_setting_t *s, const struct config_key_table *table) {
+        const struct config_key_table *const *groups = config_key_groups;
         const char *name = config_setting_name(s);
 
         /* A near miss among the keys that belong here... */
         for (size_t i = 0; i < table->n; i++)
-                if (close_enough(name, table->keys[i].name))
-                        return fail(p, s, -EINVAL, "unknown key; did you mean '%s'?", table->keys[i].name);
+                if (config_close_enough(name, table->keys[i].name))
+                        return config_fail(p, s, -EINVAL, "unknown key; did you mean '%s'?", table->keys[i].name);
         /* ... or a key that belongs in another group. */
-        for (size_t g = 0; g < ELEMENTSOF(groups); g++) {
+        for (size_t g = 0; groups[g]; g++) {
                 if (groups[g] == table)
                         continue;
                 for (size_t i = 0; i < groups[g]->n; i++)
-                        if (close_enough(name, groups[g]->keys[i].name)) {
+                        if (config_close_enough(name, groups[g]->keys[i].name)) {
                                 if (!groups[g]->path[0])
-                                        return fail(p, s, -EINVAL, "unknown key; did you mean '%s' at the top level?",
-                                                    groups[g]->keys[i].name);
-                                return fail(p, s, -EINVAL, "unknown key; did you mean '%s.%s'?", groups[g]->path,
-                                            groups[g]->keys[i].name);
+                                        return config_fail(p, s, -EINVAL, "unknown key; did you mean '%s' at the top level?",
+                                                           groups[g]->keys[i].name);
+                                return config_fail(p, s, -EINVAL, "unknown key; did you mean '%s.%s'?", groups[g]->path,
+                                                   groups[g]->keys[i].name);
                         }
         }
-        return fail(p, s, -EINVAL, "unknown key");
+        return config_fail(p, s, -EINVAL, "unknown key");
 }
 
-static int parse_group(struct parser *p, const config_setting_t *s, const struct key_table *table, struct config *c) {
+int config_parse_group(struct config_parser *p, const config_setting_t *s, const struct config_key_table *table, struct config *c) {
         if (!config_setting_is_group(s))
-                return fail(p, s, -EINVAL, "expected a group, like %s = { ... };", config_setting_name(s));
+                return config_fail(p, s, -EINVAL, "expected a group, like %s = { ... };", config_setting_name(s));
 
         for (int i = 0; i < config_setting_length(s); i++) {
                 const config_setting_t *e = config_setting_get_elem(s, (unsigned) i);
-                const struct key *k = NULL;
+                const struct config_key *k = NULL;
                 int r;
 
                 for (size_t j = 0; j < table->n; j++)
                         if (streq(config_setting_name(e), table->keys[j].name))
                                 k = &table->keys[j];
                 if (!k)
-                        return unknown_key(p, e, table);
+                        return config_unknown_key(p, e, table);
                 r = k->parse(p, e, c);
                 if (r < 0)
                         return r;
@@ -751,20 +726,20 @@ static int parse_group(struct parser *p, const config_setting_t *s, const struct
 
 /* The first of a pair of watermarks must be above the second. Blames the key written in the file (the low
  * one when both are), since the other one is a default the operator may not have thought about. */
-static int check_watermarks(struct parser *p, const config_setting_t *high_s, const config_setting_t *low_s, double high,
+static int check_watermarks(struct config_parser *p, const config_setting_t *high_s, const config_setting_t *low_s, double high,
                             double low, const char *high_name, const char *low_name) {
         char v[CONFIG_VALUE_STRING_MAX];
 
         if (low < high)
                 return 0;
         if (low_s)
-                return fail(p, low_s, -EINVAL, "must be below %s (%s)", high_name, config_format_percent(high, v));
+                return config_fail(p, low_s, -EINVAL, "must be below %s (%s)", high_name, config_format_percent(high, v));
         if (high_s)
-                return fail(p, high_s, -EINVAL, "must be above %s (%s)", low_name, config_format_percent(low, v));
+                return config_fail(p, high_s, -EINVAL, "must be above %s (%s)", low_name, config_format_percent(low, v));
         return 0; /* the defaults are consistent */
 }
 
-static int check_config(struct parser *p, struct config *c) {
+int config_check_rules(struct config_parser *p, struct config *c) {
         char v[CONFIG_VALUE_STRING_MAX];
         int r;
 
@@ -780,8 +755,8 @@ static int check_config(struct parser *p, struct config *c) {
         if (c->disk.target_free == 0)
                 c->disk.target_free = c->disk.min_free;
         else if (c->disk.min_free > c->disk.target_free)
-                return fail(p, p->target_free ?: p->min_free, -EINVAL, "must be at least min_free (%s)",
-                            config_format_size(c->disk.min_free, v));
+                return config_fail(p, p->target_free ?: p->min_free, -EINVAL, "must be at least min_free (%s)",
+                                   config_format_size(c->disk.min_free, v));
         return 0;
 }
 
@@ -798,7 +773,7 @@ static void mark_literals(config_setting_t *s, struct config_int_literal *lits, 
                         mark_literals(config_setting_get_elem(s, (unsigned) i), lits, n, next);
 }
 
-static int parse_text(struct parser *p, struct config *c) {
+static int parse_text(struct config_parser *p, struct config *c) {
         size_t n, next = 0;
         unsigned line;
         bool wrapped = false;
@@ -847,14 +822,14 @@ static int parse_text(struct parser *p, struct config *c) {
         r = config_init_defaults(c);
         if (r < 0)
                 return r;
-        r = parse_group(p, config_root_setting(&p->lc), &root_table, c);
+        r = config_parse_group(p, config_root_setting(&p->lc), &config_root_table, c);
         if (r < 0)
                 return r;
-        return check_config(p, c);
+        return config_check_rules(p, c);
 }
 
 int config_parse_string(const char *text, const char *name, struct config *ret, struct config_error *ret_error) {
-        _cleanup_(parser_done) struct parser p = {
+        _cleanup_(parser_done) struct config_parser p = {
                 .name = name ?: "<string>",
                 .text = text,
         };
