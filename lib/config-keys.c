@@ -1,0 +1,541 @@
+/* config-keys.c: the keys of dockerclean.conf, one parser per key, dispatched on per-group tables
+ * (lib/config.c walks them); the tier types and their default ages; the rules across keys. */
+
+#include "config.h"
+#include "config-internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <libconfig.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include "macro.h"
+
+#define SEC_PER_DAY UINT64_C(86400)
+#define MAX_REMOVALS_MAX 1000000u
+
+static const char *const tier_names[_CONFIG_TIER_MAX] = {
+        [CONFIG_TIER_STOPPED_CONTAINERS] = "stopped-containers",
+        [CONFIG_TIER_DANGLING_IMAGES] = "dangling-images",
+        [CONFIG_TIER_BUILD_CACHE] = "build-cache",
+        [CONFIG_TIER_UNUSED_IMAGES] = "unused-images",
+        [CONFIG_TIER_UNUSED_VOLUMES] = "unused-volumes",
+        [CONFIG_TIER_UNUSED_NETWORKS] = "unused-networks",
+};
+
+/* min_age of a tier that does not set one. The first four are the shipped tiers' values; volumes hold
+ * data, so their opt-in tier waits a week unless told otherwise. */
+static const uint64_t tier_default_min_age[_CONFIG_TIER_MAX] = {
+        [CONFIG_TIER_STOPPED_CONTAINERS] = 3600,
+        [CONFIG_TIER_DANGLING_IMAGES] = 3600,
+        [CONFIG_TIER_BUILD_CACHE] = SEC_PER_DAY,
+        [CONFIG_TIER_UNUSED_IMAGES] = SEC_PER_DAY,
+        [CONFIG_TIER_UNUSED_VOLUMES] = 7 * SEC_PER_DAY,
+        [CONFIG_TIER_UNUSED_NETWORKS] = 3600,
+};
+
+uint64_t config_tier_default_min_age(enum config_tier_type t) {
+        return tier_default_min_age[t];
+}
+
+const char *config_tier_type_to_string(enum config_tier_type t) {
+        if ((unsigned) t >= _CONFIG_TIER_MAX)
+                return NULL;
+        return tier_names[t];
+}
+
+int config_tier_type_from_string(const char *s) {
+        for (int t = 0; t < _CONFIG_TIER_MAX; t++)
+                if (streq(s, tier_names[t]))
+                        return t;
+        return -EINVAL;
+}
+
+/* Typed values, with the messages for each way a value can be wrong. */
+
+/* One string, without control characters (they would break the one-line log and error formats). */
+static int get_string(struct config_parser *p, const config_setting_t *s, const char *expected, const char **ret) {
+        const char *v;
+
+        if (config_setting_type(s) != CONFIG_TYPE_STRING)
+                return config_fail(p, s, -EINVAL, "expected %s", expected);
+        v = config_setting_get_string(s);
+        for (const char *i = v; *i; i++)
+                if ((unsigned char) *i < 0x20 || *i == 0x7f)
+                        return config_fail(p, s, -EINVAL, "contains a control character");
+        *ret = v;
+        return 0;
+}
+
+static int get_bool(struct config_parser *p, const config_setting_t *s, bool *ret) {
+        if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+                return config_fail(p, s, -EINVAL, "expected true or false");
+        *ret = config_setting_get_bool(s);
+        return 0;
+}
+
+/* An integer setting's value, refusing the literals libconfig 1.5 wrapped (see config-scan.c). */
+static int get_integer(struct config_parser *p, const config_setting_t *s, int64_t *ret) {
+        const struct config_int_literal *lit = config_setting_get_hook(s);
+
+        if (lit) {
+                int len = (int) MIN(lit->length, (size_t) 24);
+                const char *t = p->text + lit->offset;
+                if (lit->is_int64)
+                        return config_fail(p, s, -EINVAL, "%.*s is out of the 64-bit integer range", len, t);
+                return config_fail(p, s, -EINVAL, "%.*s is out of libconfig's 32-bit integer range; write it as a string (\"%.*s\") or with an L suffix",
+                                   len, t, len, t);
+        }
+        *ret = config_setting_get_int64(s);
+        return 0;
+}
+
+static int get_duration(struct config_parser *p, const config_setting_t *s, uint64_t min, uint64_t max, uint64_t *ret) {
+        char why[256], q[CONFIG_QUOTE_MAX], a[CONFIG_VALUE_STRING_MAX], b[CONFIG_VALUE_STRING_MAX];
+        const char *v;
+        uint64_t sec;
+        int r;
+
+        r = get_string(p, s, "a duration string with a unit, like \"30s\", \"15m\" or \"1h30m\"", &v);
+        if (r < 0)
+                return r;
+        r = config_parse_duration_why(v, &sec, why, sizeof why);
+        if (r < 0)
+                return config_fail(p, s, -EINVAL, "invalid duration %s: %s", config_quote(v, q), why);
+        if (sec < min || sec > max)
+                return config_fail(p, s, -EINVAL, "%s is out of range; must be between %s and %s", config_quote(v, q),
+                                   config_format_duration(min, a), config_format_duration(max, b));
+        *ret = sec;
+        return 0;
+}
+
+static int get_percent(struct config_parser *p, const config_setting_t *s, double *ret) {
+        char why[256], q[CONFIG_QUOTE_MAX];
+        const char *v;
+        double d;
+        int r;
+
+        r = get_string(p, s, "a percentage string, like \"85%\"", &v);
+        if (r < 0)
+                return r;
+        r = config_parse_percent_why(v, &d, why, sizeof why);
+        if (r < 0)
+                return config_fail(p, s, -EINVAL, "invalid percentage %s: %s", config_quote(v, q), why);
+        *ret = d;
+        return 0;
+}
+
+/* Sizes also take a plain libconfig integer (bytes): "min_free = 0;" reads naturally. */
+static int get_size(struct config_parser *p, const config_setting_t *s, uint64_t *ret) {
+        char why[256], q[CONFIG_QUOTE_MAX];
+        const char *v;
+        uint64_t bytes;
+        int64_t i;
+        int r;
+
+        switch (config_setting_type(s)) {
+        case CONFIG_TYPE_INT:
+        case CONFIG_TYPE_INT64:
+                r = get_integer(p, s, &i);
+                if (r < 0)
+                        return r;
+                if (i < 0)
+                        return config_fail(p, s, -EINVAL, "negative sizes are not allowed");
+                *ret = (uint64_t) i;
+                return 0;
+        case CONFIG_TYPE_STRING:
+                r = get_string(p, s, "", &v);
+                if (r < 0)
+                        return r;
+                r = config_parse_size_why(v, &bytes, why, sizeof why);
+                if (r < 0)
+                        return config_fail(p, s, -EINVAL, "invalid size %s: %s", config_quote(v, q), why);
+                *ret = bytes;
+                return 0;
+        default:
+                return config_fail(p, s, -EINVAL, "expected a size: a string like \"10G\", or a whole number of bytes");
+        }
+}
+
+/* Absolute paths: the daemon runs with / as working directory, so relative ones would mislead. */
+static int get_path(struct config_parser *p, const config_setting_t *s, bool empty_ok, char **ret) {
+        const char *v;
+        char *copy;
+        int r;
+
+        r = get_string(p, s, "a string", &v);
+        if (r < 0)
+                return r;
+        if (!(v[0] == '/' || (empty_ok && v[0] == 0)))
+                return config_fail(p, s, -EINVAL, empty_ok ? "expected an absolute path, or \"\" for off" : "expected an absolute path");
+        if (strlen(v) >= PATH_MAX)
+                return config_fail(p, s, -EINVAL, "path too long");
+        copy = v[0] ? strdup(v) : NULL;
+        if (v[0] && !copy)
+                return -ENOMEM;
+        free(*ret);
+        *ret = copy;
+        return 0;
+}
+
+/* A list of strings: [ "a", "b" ] or ( "a", "b" ); an empty one turns the list off. */
+static int get_string_list(struct config_parser *p, const config_setting_t *s, int (*check)(struct config_parser *p, const config_setting_t *e),
+                           char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        int n;
+
+        if (!config_setting_is_array(s) && !config_setting_is_list(s))
+                return config_fail(p, s, -EINVAL, "expected a list of strings, like [ \"a\", \"b\" ]");
+        n = config_setting_length(s);
+        l = calloc((size_t) n + 1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        for (int i = 0; i < n; i++) {
+                const config_setting_t *e = config_setting_get_elem(s, (unsigned) i);
+                const char *v;
+                int r;
+
+                r = get_string(p, e, "a string", &v);
+                if (r < 0)
+                        return r;
+                if (!v[0])
+                        return config_fail(p, e, -EINVAL, "empty string");
+                r = check(p, e);
+                if (r < 0)
+                        return r;
+                l[i] = strdup(v);
+                if (!l[i])
+                        return -ENOMEM;
+        }
+        strv_freep(ret);
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+/* engine = { ... } */
+
+static int parse_engine_socket(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        const char *v, *path = NULL;
+        char *copy;
+        int r;
+
+        r = get_string(p, s, "a string: a socket path, \"unix://PATH\" or \"tcp://HOST:PORT\"", &v);
+        if (r < 0)
+                return r;
+        if (v[0] == '/')
+                path = v;
+        else if (strncmp(v, "unix://", 7) == 0)
+                path = v + 7;
+        if (path) {
+                if (path[0] != '/')
+                        return config_fail(p, s, -EINVAL, "the socket path must be absolute");
+                if (strlen(path) >= sizeof(((struct sockaddr_un *) NULL)->sun_path))
+                        return config_fail(p, s, -EINVAL, "socket path too long (at most %zu bytes)",
+                                           sizeof(((struct sockaddr_un *) NULL)->sun_path) - 1);
+        } else if (strncmp(v, "tcp://", 6) == 0) {
+                const char *host = v + 6, *colon = strrchr(host, ':');
+                char *end;
+                unsigned long port;
+
+                if (!colon || colon == host)
+                        return config_fail(p, s, -EINVAL, "expected tcp://HOST:PORT");
+                errno = 0;
+                port = strtoul(colon + 1, &end, 10);
+                if (colon[1] < '0' || colon[1] > '9' || *end || errno || port == 0 || port > 65535)
+                        return config_fail(p, s, -EINVAL, "expected tcp://HOST:PORT with a port between 1 and 65535");
+        } else
+                return config_fail(p, s, -EINVAL, "expected an absolute socket path, \"unix://PATH\" or \"tcp://HOST:PORT\"");
+
+        copy = strdup(v);
+        if (!copy)
+                return -ENOMEM;
+        free(c->engine_socket);
+        c->engine_socket = copy;
+        return 0;
+}
+
+static int parse_engine_timeout(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        return get_duration(p, s, 1, SEC_PER_DAY, &c->engine_timeout_sec);
+}
+
+static const struct config_key engine_keys[] = {
+        { "socket", parse_engine_socket },
+        { "timeout", parse_engine_timeout },
+};
+static const struct config_key_table engine_table = { "engine", engine_keys, ELEMENTSOF(engine_keys) };
+
+static int parse_engine(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        return config_parse_group(p, s, &engine_table, c);
+}
+
+/* Top-level scalars */
+
+static int parse_interval(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        return get_duration(p, s, 1, SEC_PER_DAY, &c->interval_sec);
+}
+
+static int parse_state_dir(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        return get_path(p, s, false, &c->state_dir);
+}
+
+static int parse_dry_run(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        return get_bool(p, s, &c->dry_run);
+}
+
+static int parse_log_level(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        char q[CONFIG_QUOTE_MAX];
+        const char *v;
+        int r, level;
+
+        r = get_string(p, s, "a string: \"debug\", \"info\", \"notice\", \"warning\" or \"err\"", &v);
+        if (r < 0)
+                return r;
+        level = config_log_level_from_string(v);
+        if (level < 0)
+                return config_fail(p, s, -EINVAL, "unknown log level %s; use debug, info, notice, warning or err", config_quote(v, q));
+        c->log_level = level;
+        return 0;
+}
+
+static int parse_max_removals(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        int64_t v;
+        int r;
+
+        if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
+                return config_fail(p, s, -EINVAL, "expected a whole number, like 1000");
+        r = get_integer(p, s, &v);
+        if (r < 0)
+                return r;
+        if (v < 1 || v > MAX_REMOVALS_MAX)
+                return config_fail(p, s, -EINVAL, "%" PRIi64 " is out of range; must be between 1 and %u", v, MAX_REMOVALS_MAX);
+        c->max_removals = (unsigned) v;
+        return 0;
+}
+
+static int parse_metrics_file(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        return get_path(p, s, true, &c->metrics_file);
+}
+
+/* disk = { ... } */
+
+static int parse_high_watermark(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        p->high = s;
+        return get_percent(p, s, &c->disk.high_watermark);
+}
+
+static int parse_low_watermark(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        p->low = s;
+        return get_percent(p, s, &c->disk.low_watermark);
+}
+
+static int parse_min_free(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        p->min_free = s;
+        return get_size(p, s, &c->disk.min_free);
+}
+
+static int parse_target_free(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        p->target_free = s;
+        return get_size(p, s, &c->disk.target_free);
+}
+
+static int parse_inode_high_watermark(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        p->inode_high = s;
+        return get_percent(p, s, &c->disk.inode_high_watermark);
+}
+
+static int parse_inode_low_watermark(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        p->inode_low = s;
+        return get_percent(p, s, &c->disk.inode_low_watermark);
+}
+
+static const struct config_key disk_keys[] = {
+        { "high_watermark", parse_high_watermark },
+        { "low_watermark", parse_low_watermark },
+        { "min_free", parse_min_free },
+        { "target_free", parse_target_free },
+        { "inode_high_watermark", parse_inode_high_watermark },
+        { "inode_low_watermark", parse_inode_low_watermark },
+};
+static const struct config_key_table disk_table = { "disk", disk_keys, ELEMENTSOF(disk_keys) };
+
+static int parse_disk(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        return config_parse_group(p, s, &disk_table, c);
+}
+
+/* protect = { ... } */
+
+static int check_label(struct config_parser *p, const config_setting_t *e) {
+        const char *v = config_setting_get_string(e);
+        if (v[0] == '=')
+                return config_fail(p, e, -EINVAL, "empty label key; expected \"key\" or \"key=value\"");
+        return 0;
+}
+
+static int check_image_pattern(struct config_parser *p, const config_setting_t *e) {
+        const char *v = config_setting_get_string(e);
+        if (strpbrk(v, " \t"))
+                return config_fail(p, e, -EINVAL, "image references contain no spaces");
+        return 0;
+}
+
+static int parse_protect_labels(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        return get_string_list(p, s, check_label, &c->protect_labels);
+}
+
+static int parse_protect_images(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        return get_string_list(p, s, check_image_pattern, &c->protect_images);
+}
+
+static const struct config_key protect_keys[] = {
+        { "labels", parse_protect_labels },
+        { "images", parse_protect_images },
+};
+static const struct config_key_table protect_table = { "protect", protect_keys, ELEMENTSOF(protect_keys) };
+
+static int parse_protect(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        return config_parse_group(p, s, &protect_table, c);
+}
+
+/* tiers = ( { ... }, ... ) */
+
+static const struct config_key tier_keys[] = {
+        /* Parsed together by parse_tier: include_named depends on type. */
+        { "type", NULL },
+        { "min_age", NULL },
+        { "include_named", NULL },
+};
+static const struct config_key_table tier_table = { NULL, tier_keys, ELEMENTSOF(tier_keys) };
+
+static int parse_tier(struct config_parser *p, const config_setting_t *s, int seen[static _CONFIG_TIER_MAX], struct config_tier *ret) {
+        const config_setting_t *type = NULL, *min_age = NULL, *named = NULL;
+        struct config_tier t = {};
+        char q[CONFIG_QUOTE_MAX];
+        const char *v;
+        int r, k;
+
+        if (!config_setting_is_group(s))
+                return config_fail(p, s, -EINVAL, "expected a tier, like { type = \"build-cache\"; min_age = \"24h\"; }");
+        for (int i = 0; i < config_setting_length(s); i++) {
+                const config_setting_t *e = config_setting_get_elem(s, (unsigned) i);
+                const char *name = config_setting_name(e);
+
+                if (streq(name, "type"))
+                        type = e;
+                else if (streq(name, "min_age"))
+                        min_age = e;
+                else if (streq(name, "include_named"))
+                        named = e;
+                else
+                        return config_unknown_key(p, e, &tier_table);
+        }
+
+        if (!type)
+                return config_fail(p, s, -EINVAL, "missing key 'type'");
+        r = get_string(p, type, "a string, the tier type", &v);
+        if (r < 0)
+                return r;
+        k = config_tier_type_from_string(v);
+        if (k < 0) {
+                for (int i = 0; i < _CONFIG_TIER_MAX; i++)
+                        if (config_close_enough(v, tier_names[i]))
+                                return config_fail(p, type, -EINVAL, "unknown tier type %s; did you mean \"%s\"?", config_quote(v, q), tier_names[i]);
+                return config_fail(p, type, -EINVAL,
+                                   "unknown tier type %s; use stopped-containers, dangling-images, build-cache, unused-images, unused-volumes or unused-networks",
+                                   config_quote(v, q));
+        }
+        if (seen[k] >= 0)
+                return config_fail(p, type, -EINVAL, "duplicate tier type \"%s\"; tiers.[%d] has it already", v, seen[k]);
+        seen[k] = config_setting_index(s);
+
+        t.type = (enum config_tier_type) k;
+        t.min_age_sec = tier_default_min_age[k];
+        if (min_age) {
+                r = get_duration(p, min_age, 0, 365 * SEC_PER_DAY, &t.min_age_sec);
+                if (r < 0)
+                        return r;
+        }
+        if (named) {
+                if (k != CONFIG_TIER_UNUSED_VOLUMES)
+                        return config_fail(p, named, -EINVAL, "only the \"unused-volumes\" tier takes include_named");
+                r = get_bool(p, named, &t.include_named);
+                if (r < 0)
+                        return r;
+        }
+        *ret = t;
+        return 0;
+}
+
+static int parse_tiers(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        int seen[_CONFIG_TIER_MAX];
+        int r;
+
+        /* "tiers = [ ];" is libconfig's empty array, which reads as naturally as "( )". */
+        if (!config_setting_is_list(s) && !(config_setting_is_array(s) && config_setting_length(s) == 0))
+                return config_fail(p, s, -EINVAL, "expected a list of tiers, like ( { type = \"stopped-containers\"; min_age = \"1h\"; } )");
+        for (size_t i = 0; i < ELEMENTSOF(seen); i++)
+                seen[i] = -1;
+        c->n_tiers = 0;
+        for (int i = 0; i < config_setting_length(s); i++) {
+                struct config_tier t;
+
+                /* Duplicates are refused, so at most _CONFIG_TIER_MAX get this far. */
+                r = parse_tier(p, config_setting_get_elem(s, (unsigned) i), seen, &t);
+                if (r < 0)
+                        return r;
+                c->tiers[c->n_tiers++] = t;
+        }
+        return 0;
+}
+
+static const struct config_key root_keys[] = {
+        { "engine", parse_engine },
+        { "interval", parse_interval },
+        { "state_dir", parse_state_dir },
+        { "dry_run", parse_dry_run },
+        { "log_level", parse_log_level },
+        { "disk", parse_disk },
+        { "tiers", parse_tiers },
+        { "protect", parse_protect },
+        { "max_removals", parse_max_removals },
+        { "metrics_file", parse_metrics_file },
+};
+const struct config_key_table config_root_table = { "", root_keys, ELEMENTSOF(root_keys) };
+const struct config_key_table *const config_key_groups[] = { &config_root_table, &engine_table, &disk_table, &protect_table, NULL };
+
+/* The first of a pair of watermarks must be above the second. Blames the key written in the file (the low
+ * one when both are), since the other one is a default the operator may not have thought about. */
+static int check_watermarks(struct config_parser *p, const config_setting_t *high_s, const config_setting_t *low_s, double high,
+                            double low, const char *high_name, const char *low_name) {
+        char v[CONFIG_VALUE_STRING_MAX];
+
+        if (low < high)
+                return 0;
+        if (low_s)
+                return config_fail(p, low_s, -EINVAL, "must be below %s (%s)", high_name, config_format_percent(high, v));
+        if (high_s)
+                return config_fail(p, high_s, -EINVAL, "must be above %s (%s)", low_name, config_format_percent(low, v));
+        return 0; /* the defaults are consistent */
+}
+
+int config_check_rules(struct config_parser *p, struct config *c) {
+        char v[CONFIG_VALUE_STRING_MAX];
+        int r;
+
+        r = check_watermarks(p, p->high, p->low, c->disk.high_watermark, c->disk.low_watermark, "high_watermark", "low_watermark");
+        if (r < 0)
+                return r;
+        r = check_watermarks(p, p->inode_high, p->inode_low, c->disk.inode_high_watermark, c->disk.inode_low_watermark,
+                             "inode_high_watermark", "inode_low_watermark");
+        if (r < 0)
+                return r;
+
+        /* A min_free alone cleans until min_free is free again. */
+        if (c->disk.target_free == 0)
+                c->disk.target_free = c->disk.min_free;
+        else if (c->disk.min_free > c->disk.target_free)
+                return config_fail(p, p->target_free ?: p->min_free, -EINVAL, "must be at least min_free (%s)",
+                                   config_format_size(c->disk.min_free, v));
+        return 0;
+}
