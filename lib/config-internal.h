@@ -11,12 +11,16 @@
 #include "config.h"
 #include "macro.h"
 
+/* lib/config-value.c */
+
 /* The value parsers of config.h, with the reason for a failure written to why (a sentence fragment
  * such as: unknown unit "X"; use ...). Return 0, -EINVAL (malformed) or -ERANGE (too large/out of range);
  * *ret_* is set only on success. */
 int config_parse_size_why(const char *s, uint64_t *ret_bytes, char *why, size_t why_size);
 int config_parse_duration_why(const char *s, uint64_t *ret_sec, char *why, size_t why_size);
 int config_parse_percent_why(const char *s, double *ret_percent, char *why, size_t why_size);
+
+/* lib/config-scan.c */
 
 /* One integer literal of a libconfig text, as libconfig 1.5's scanner tokenizes it. libconfig 1.5
  * stores an int literal through (int)atol() and an "L" literal through atoll()/strtoull(), so values
@@ -41,8 +45,10 @@ int config_scan_int_literals(const char *text, struct config_int_literal **ret_l
  * finds such lines inside a multi-line string or comment. */
 unsigned config_scan_find_include(const char *text);
 
-/* One parse of one text (lib/config.c); the key parsers (lib/config-keys.c) fill in the struct config
- * it goes with and note where the cross-key rules' keys were set. */
+/* lib/config.c: the state of one parse, error reporting, suggestions and the dispatch on key tables. */
+
+/* One parse of one text; the key parsers fill in the struct config it goes with and note where the
+ * cross-key rules' keys were set. */
 struct config_parser {
         const char *name;                      /* FILE in error messages */
         const char *text;
@@ -81,18 +87,21 @@ struct config_key_table {
         size_t n;
 };
 
-/* The top level, and the tables an unknown key is checked against for a near miss in another group:
- * the top level and each group under it; NULL-terminated. */
-extern const struct config_key_table config_root_table;
-extern const struct config_key_table *const config_key_groups[];
-
 /* Checks that s is a group and runs the table's parser for each of its keys, in document order; the
  * first failure is returned. */
 int config_parse_group(struct config_parser *p, const config_setting_t *s, const struct config_key_table *table,
                        struct config *c);
 /* Fails for the key s, which table does not know, suggesting a near miss from table or, failing that,
- * from another group. Returns -EINVAL. */
+ * from another of config_key_groups. Returns -EINVAL. */
 int config_unknown_key(struct config_parser *p, const config_setting_t *s, const struct config_key_table *table);
+
+/* lib/config-keys.c: the keys themselves. */
+
+/* The top-level keys, where a parse starts. */
+extern const struct config_key_table config_root_table;
+/* The tables an unknown key is also checked against, for a near miss in another group: the top level
+ * and each group under it; NULL-terminated. */
+extern const struct config_key_table *const config_key_groups[];
 
 /* The rules across keys (watermark pairs, min_free <= target_free), once all keys are parsed; blames
  * the key that was written. Sets a target_free left at 0 to min_free. */

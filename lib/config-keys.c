@@ -1,5 +1,6 @@
-/* config-keys.c: the keys of dockerclean.conf, one parser per key, dispatched on per-group tables
- * (lib/config.c walks them); the tier types and their default ages; the rules across keys. */
+/* config-keys.c: the keys of dockerclean.conf: typed getters with a message for each way a value can
+ * be wrong, one parser per key, the per-group tables lib/config.c dispatches on, the tier types with
+ * their default ages, and the rules across keys. */
 
 #include "config.h"
 #include "config-internal.h"
@@ -53,7 +54,7 @@ int config_tier_type_from_string(const char *s) {
         return -EINVAL;
 }
 
-/* Typed values, with the messages for each way a value can be wrong. */
+/* Typed getters */
 
 /* One string, without control characters (they would break the one-line log and error formats). */
 static int get_string(struct config_parser *p, const config_setting_t *s, const char *expected, const char **ret) {
@@ -502,7 +503,9 @@ static const struct config_key root_keys[] = {
         { "metrics_file", parse_metrics_file },
 };
 const struct config_key_table config_root_table = { "", root_keys, ELEMENTSOF(root_keys) };
-const struct config_key_table *const config_key_groups[] = { &config_root_table, &engine_table, &disk_table, &protect_table, NULL };
+const struct config_key_table *const config_key_groups[] = {
+        &config_root_table, &engine_table, &disk_table, &protect_table, NULL,
+};
 
 /* The first of a pair of watermarks must be above the second. Blames the key written in the file (the low
  * one when both are), since the other one is a default the operator may not have thought about. */
