@@ -13,18 +13,6 @@ enum log_target {
         LOG_TARGET_CONSOLE,
 };
 
-/* MESSAGE_IDs (sd-id128), one per kind of record; explained in systemd/dockerclean.catalog. */
-#define LOG_MID_STARTED         "3733a79fbf944965a1a810026bb34244"
-#define LOG_MID_CLEANUP_START   "6df2c895cce6421b8dfcbd68ed87e9e6"
-#define LOG_MID_REMOVED         "c7b9ea3d18b34a68bee697813b22146c"
-#define LOG_MID_CLEANUP_DONE    "0df3a46d76df44c1a3c984f92c4e4c45"
-#define LOG_MID_EXHAUSTED       "01989c3678f34ed3b299ffb37c236af5"
-#define LOG_MID_ENGINE_DOWN     "57aafb9fb9c24ce980554d9e40282cd8"
-#define LOG_MID_ENGINE_UP       "50cd910f80224bc48b7ea86a7f27afc8"
-#define LOG_MID_CONFIG_RELOADED "ad877b508a53466888d63380f14b4bf0"
-#define LOG_MID_CONFIG_REJECTED "990224cd017a41eb9afdb07b4a0ff789"
-#define LOG_MID_PLAN            "ebde2ec0ba5e4b25aad017d4a4ec0590"
-
 /* One structured field: KEY must be upper case journal-field syntax, e.g. "DOCKERCLEAN_TIER". */
 struct log_field {
         const char *key;

@@ -18,6 +18,7 @@
 #include "events.h"
 #include "history.h"
 #include "log.h"
+#include "records.h"
 #include "macro.h"
 
 #define USEC_PER_SEC 1000000ULL
@@ -164,9 +165,7 @@ static void loop_reload(struct loop *l) {
                 daemon_engine_refresh(d);
                 events_start(l->events, d->config.engine_socket);
         }
-        struct log_field f[] = { { "DOCKERCLEAN_CONFIG", d->config_path } };
-        log_structured(LOG_INFO, LOG_MID_CONFIG_RELOADED, f, ELEMENTSOF(f), "Configuration reloaded from %s",
-                       d->config_path);
+        record_config_reloaded(d->config_path);
         loop_arm_interval(l);
         sd_notify(0, "READY=1");
         notify_status(d);
@@ -203,10 +202,7 @@ static int loop_setup(struct loop *l) {
 /* READY once the configuration is loaded and the engine was tried, reachable or not. */
 static void loop_start(struct loop *l) {
         struct daemon *d = l->d;
-        log_structured(LOG_INFO, LOG_MID_STARTED, NULL, 0, "dockercleand %s started: engine %s, every %llus, clean at %.0f%% down to %.0f%%%s",
-                       DOCKERCLEAN_VERSION, d->engine ? engine_host(d->engine) : "?",
-                       (unsigned long long) d->config.interval_sec, d->config.disk.high_watermark,
-                       d->config.disk.low_watermark, d->config.dry_run ? " (dry run)" : "");
+        record_started(&d->config, d->engine ? engine_host(d->engine) : NULL);
 
         int r = daemon_check_and_clean(d, false);
         if (events_start(l->events, d->config.engine_socket) < 0)
@@ -312,11 +308,7 @@ static void loop_stop(struct loop *l) {
         sd_notify(0, "STOPPING=1");
         log_info("Stopping");
         events_free(TAKE_PTR(l->events));
-        if (d->history && history_dirty(d->history)) {
-                int r = history_save(d->history);
-                if (r < 0)
-                        log_warning("Cannot save the usage history in %s: %s", d->config.state_dir, strerror(-r));
-        }
+        daemon_history_save(d);
 }
 
 static void loop_done(struct loop *l) {

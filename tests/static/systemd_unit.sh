@@ -32,12 +32,12 @@ for k in Type=notify 'ExecReload=/bin/kill -HUP $MAINPID' Restart=on-failure Sta
 done
 check "unit has WatchdogSec" grep -q '^WatchdogSec=' "$src/systemd/dockerclean.service"
 
-# Every MESSAGE_ID in daemon/log.h has a catalog entry, and journalctl accepts the catalog.
+# Every MESSAGE_ID in daemon/records.h has a catalog entry, and journalctl accepts the catalog.
 mkdir -p "$tmp/root/usr/lib/systemd/catalog"
 cp "$src/systemd/dockerclean.catalog" "$tmp/root/usr/lib/systemd/catalog/"
 check "journalctl --update-catalog accepts the catalog" journalctl --root="$tmp/root" --update-catalog
 listed=$(journalctl --root="$tmp/root" --list-catalog 2>/dev/null)
-for id in $(sed -n 's/^#define LOG_MID_[A-Z_]* *"\([0-9a-f]\{32\}\)".*/\1/p' "$src/daemon/log.h"); do
+for id in $(sed -n 's/^#define RECORD_MID_[A-Z_]* *"\([0-9a-f]\{32\}\)".*/\1/p' "$src/daemon/records.h"); do
         check "catalog explains $id" grep -q "^$id dockerclean:" <<<"$listed"
 done
 [ "$fail" = 0 ] || { echo "$fail check(s) failed" >&2; exit 1; }
