@@ -59,3 +59,13 @@ void engine_event_data_done(struct engine_event_data *d);
 
 /* A volume name the engine made up: 64 lowercase hex digits. */
 bool engine_volume_name_is_anonymous(const char *name);
+
+/* Shared by the decoders. */
+/* The engine's word for a container state ("running"; Podman's "stopped", "configured"...);
+ * ENGINE_CONTAINER_UNKNOWN for any other. */
+enum engine_container_state engine_container_state_from_string(const char *s);
+/* 64 lowercase hex digits: a bare id, as Podman names images. */
+bool engine_is_hex64(const char *s);
+/* Rewrites a bare hex image id in *id to Docker's "sha256:<hex>" (as every listing names images);
+ * leaves NULL and any other id as they are. */
+int engine_image_id_normalize(char **id);

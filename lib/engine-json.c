@@ -15,14 +15,7 @@
 #include <sys/types.h>
 
 #include "engine-internal.h"
-
-/* Hands a struct out of a cleanup scope, leaving zeroes behind. */
-#define TAKE_STRUCT(s)                                  \
-        ({                                              \
-                __typeof__(s) _taken_s_ = (s);          \
-                memset(&(s), 0, sizeof(s));             \
-                _taken_s_;                              \
-        })
+#include "json-read.h"
 
 int engine_error_set(struct engine_error *err, int code, const char *fmt, ...) {
         if (!err)
@@ -35,14 +28,7 @@ int engine_error_set(struct engine_error *err, int code, const char *fmt, ...) {
         return code;
 }
 
-/* Where a decoder is, for the error message: "/containers/json[3]: \"Id\" is not a string". */
-struct dec {
-        struct engine_error *err;
-        const char *what;
-        ssize_t item;
-};
-
-_printf_(2, 3) static int bad(const struct dec *d, const char *fmt, ...) {
+int json_read_bad(const struct json_read_cursor *d, const char *fmt, ...) {
         char detail[384];
         va_list ap;
         va_start(ap, fmt);
@@ -54,7 +40,7 @@ _printf_(2, 3) static int bad(const struct dec *d, const char *fmt, ...) {
         return engine_error_set(d->err, -EBADMSG, "malformed answer to %s: %s", d->what, detail);
 }
 
-static const char *json_type_name(const json_t *j) {
+const char *json_read_type_name(const json_t *j) {
         switch (json_typeof(j)) {
         case JSON_OBJECT:
                 return "an object";
@@ -74,71 +60,72 @@ static const char *json_type_name(const json_t *j) {
         return "?";
 }
 
-static int parse(const struct dec *d, const char *buf, size_t len, json_type want, json_t **ret) {
+int json_read_parse(const struct json_read_cursor *d, const char *buf, size_t len, json_type want, json_t **ret) {
         json_error_t je;
         json_t *j;
 
         if (len == 0)
-                return bad(d, "empty body");
+                return json_read_bad(d, "empty body");
         /* jansson rejects \u0000 in strings by default, so every string is a proper C string, and it
          * caps nesting depth, so hostile input cannot exhaust the stack. */
         j = json_loadb(buf, len, 0, &je);
         if (!j) {
                 if (json_error_code(&je) == json_error_out_of_memory)
                         return engine_error_set(d->err, -ENOMEM, "out of memory decoding %s", d->what);
-                return bad(d, "%s at byte %d", je.text, je.position);
+                return json_read_bad(d, "%s at byte %d", je.text, je.position);
         }
         if (json_typeof(j) != want) {
-                const char *got = json_type_name(j);
+                const char *got = json_read_type_name(j);
                 json_decref(j);
-                return bad(d, "expected %s, got %s", want == JSON_ARRAY ? "an array" : "an object", got);
+                return json_read_bad(d, "expected %s, got %s", want == JSON_ARRAY ? "an array" : "an object", got);
         }
         *ret = j;
         return 0;
 }
 
 /* A member, with null treated as absent. */
-static json_t *member(const json_t *o, const char *key) {
+json_t *json_read_member(const json_t *o, const char *key) {
         json_t *v = json_object_get(o, key);
         return json_is_null(v) ? NULL : v;
 }
 
-static int get_object(const struct dec *d, const json_t *o, const char *key, json_t **ret) {
-        json_t *v = member(o, key);
+int json_read_object(const struct json_read_cursor *d, const json_t *o, const char *key, json_t **ret) {
+        json_t *v = json_read_member(o, key);
         if (v && !json_is_object(v))
-                return bad(d, "\"%s\" is %s, not an object", key, json_type_name(v));
+                return json_read_bad(d, "\"%s\" is %s, not an object", key, json_read_type_name(v));
         *ret = v;
         return 0;
 }
 
-static int get_array(const struct dec *d, const json_t *o, const char *key, json_t **ret) {
-        json_t *v = member(o, key);
+int json_read_array(const struct json_read_cursor *d, const json_t *o, const char *key, json_t **ret) {
+        json_t *v = json_read_member(o, key);
         if (v && !json_is_array(v))
-                return bad(d, "\"%s\" is %s, not an array", key, json_type_name(v));
+                return json_read_bad(d, "\"%s\" is %s, not an array", key, json_read_type_name(v));
         *ret = v;
         return 0;
 }
 
 /* A borrowed string; "" when absent (or -EBADMSG when required). */
-static int peek_str(const struct dec *d, const json_t *o, const char *key, bool required, const char **ret) {
-        json_t *v = member(o, key);
+int json_read_peek_str(const struct json_read_cursor *d, const json_t *o, const char *key, bool required,
+                       const char **ret) {
+        json_t *v = json_read_member(o, key);
         if (!v) {
                 if (required)
-                        return bad(d, "\"%s\" is missing", key);
+                        return json_read_bad(d, "\"%s\" is missing", key);
                 *ret = "";
                 return 0;
         }
         if (!json_is_string(v))
-                return bad(d, "\"%s\" is %s, not a string", key, json_type_name(v));
+                return json_read_bad(d, "\"%s\" is %s, not a string", key, json_read_type_name(v));
         if (required && json_string_length(v) == 0)
-                return bad(d, "\"%s\" is empty", key);
+                return json_read_bad(d, "\"%s\" is empty", key);
         *ret = json_string_value(v);
         return 0;
 }
 
-static int get_str(const struct dec *d, const json_t *o, const char *key, bool required, char **ret) {
+int json_read_str(const struct json_read_cursor *d, const json_t *o, const char *key, bool required, char **ret) {
         const char *s = "";
-        int r = peek_str(d, o, key, required, &s);
+        int r = json_read_peek_str(d, o, key, required, &s);
         if (r < 0)
                 return r;
         char *c = strdup(s);
@@ -148,7 +135,7 @@ static int get_str(const struct dec *d, const json_t *o, const char *key, bool r
         return 0;
 }
 
-static int json_to_int64(const struct dec *d, const char *key, const json_t *v, int64_t *ret) {
+static int json_to_int64(const struct json_read_cursor *d, const char *key, const json_t *v, int64_t *ret) {
         if (json_is_integer(v)) {
                 *ret = json_integer_value(v);
                 return 0;
@@ -157,15 +144,15 @@ static int json_to_int64(const struct dec *d, const char *key, const json_t *v, 
                 /* Not what Docker sends, but harmless: sizes as 1.5e9 still mean bytes. */
                 double x = json_real_value(v);
                 if (!isfinite(x) || x < -9.2e18 || x > 9.2e18)
-                        return bad(d, "\"%s\" is out of range", key);
+                        return json_read_bad(d, "\"%s\" is out of range", key);
                 *ret = (int64_t) x;
                 return 0;
         }
-        return bad(d, "\"%s\" is %s, not a number", key, json_type_name(v));
+        return json_read_bad(d, "\"%s\" is %s, not a number", key, json_read_type_name(v));
 }
 
-static int get_int(const struct dec *d, const json_t *o, const char *key, int64_t def, int64_t *ret) {
-        json_t *v = member(o, key);
+int json_read_int(const struct json_read_cursor *d, const json_t *o, const char *key, int64_t def, int64_t *ret) {
+        json_t *v = json_read_member(o, key);
         if (!v) {
                 *ret = def;
                 return 0;
@@ -173,22 +160,22 @@ static int get_int(const struct dec *d, const json_t *o, const char *key, int64_
         return json_to_int64(d, key, v, ret);
 }
 
-static int get_bool(const struct dec *d, const json_t *o, const char *key, bool *ret) {
-        json_t *v = member(o, key);
+int json_read_bool(const struct json_read_cursor *d, const json_t *o, const char *key, bool *ret) {
+        json_t *v = json_read_member(o, key);
         if (!v) {
                 *ret = false;
                 return 0;
         }
         if (!json_is_boolean(v))
-                return bad(d, "\"%s\" is %s, not a boolean", key, json_type_name(v));
+                return json_read_bad(d, "\"%s\" is %s, not a boolean", key, json_read_type_name(v));
         *ret = json_is_true(v);
         return 0;
 }
 
 /* RFC 3339 string to unix ns; absent, null or "" = 0. */
-static int get_time(const struct dec *d, const json_t *o, const char *key, int64_t *ret_ns) {
+int json_read_time(const struct json_read_cursor *d, const json_t *o, const char *key, int64_t *ret_ns) {
         const char *s = "";
-        int r = peek_str(d, o, key, false, &s);
+        int r = json_read_peek_str(d, o, key, false, &s);
         if (r < 0)
                 return r;
         if (!*s) {
@@ -197,11 +184,11 @@ static int get_time(const struct dec *d, const json_t *o, const char *key, int64
         }
         r = engine_parse_time(s, ret_ns);
         if (r < 0)
-                return bad(d, "\"%s\" is not an RFC 3339 time in range: \"%.64s\"", key, s);
+                return json_read_bad(d, "\"%s\" is not an RFC 3339 time in range: \"%.64s\"", key, s);
         return 0;
 }
 
-static void labels_free(struct engine_labels *l) {
+void json_read_labels_free(struct engine_labels *l) {
         for (size_t i = 0; i < l->n; i++) {
                 free(l->items[i].key);
                 free(l->items[i].value);
@@ -210,7 +197,8 @@ static void labels_free(struct engine_labels *l) {
         *l = (struct engine_labels) {};
 }
 
-static int labels_from_object(const struct dec *d, const char *key, json_t *o, struct engine_labels *ret) {
+static int labels_from_object(const struct json_read_cursor *d, const char *key, json_t *o,
+                              struct engine_labels *ret) {
         struct engine_labels l = {};
         const char *k;
         json_t *v;
@@ -224,14 +212,15 @@ static int labels_from_object(const struct dec *d, const char *key, json_t *o, s
                 return -ENOMEM;
         json_object_foreach(o, k, v) {
                 if (!json_is_string(v)) {
-                        labels_free(&l);
-                        return bad(d, "\"%s\".\"%.64s\" is %s, not a string", key, k, json_type_name(v));
+                        json_read_labels_free(&l);
+                        return json_read_bad(d, "\"%s\".\"%.64s\" is %s, not a string", key, k,
+                                             json_read_type_name(v));
                 }
                 struct engine_kv *kv = &l.items[l.n++];
                 kv->key = strdup(k);
                 kv->value = strdup(json_string_value(v));
                 if (!kv->key || !kv->value) {
-                        labels_free(&l);
+                        json_read_labels_free(&l);
                         return -ENOMEM;
                 }
         }
@@ -239,9 +228,9 @@ static int labels_from_object(const struct dec *d, const char *key, json_t *o, s
         return 0;
 }
 
-static int get_labels(const struct dec *d, const json_t *o, const char *key, struct engine_labels *ret) {
+int json_read_labels(const struct json_read_cursor *d, const json_t *o, const char *key, struct engine_labels *ret) {
         json_t *v = NULL;
-        int r = get_object(d, o, key, &v);
+        int r = json_read_object(d, o, key, &v);
         if (r < 0)
                 return r;
         return labels_from_object(d, key, v, ret);
@@ -257,10 +246,11 @@ const char *engine_labels_get(const struct engine_labels *l, const char *key) {
 }
 
 /* A NULL-terminated copy of an array of strings, without the entries equal to skip. */
-static int get_strv(const struct dec *d, const json_t *o, const char *key, const char *skip, char ***ret) {
+int json_read_strv(const struct json_read_cursor *d, const json_t *o, const char *key, const char *skip,
+                   char ***ret) {
         json_t *a = NULL, *v = NULL;
         size_t i, n = 0;
-        int r = get_array(d, o, key, &a);
+        int r = json_read_array(d, o, key, &a);
         if (r < 0)
                 return r;
         _cleanup_strv_free_ char **strv = calloc(json_array_size(a) + 1, sizeof(char *));
@@ -268,7 +258,7 @@ static int get_strv(const struct dec *d, const json_t *o, const char *key, const
                 return -ENOMEM;
         json_array_foreach(a, i, v) {
                 if (!json_is_string(v))
-                        return bad(d, "\"%s\"[%zu] is %s, not a string", key, i, json_type_name(v));
+                        return json_read_bad(d, "\"%s\"[%zu] is %s, not a string", key, i, json_read_type_name(v));
                 if (skip && strcmp(json_string_value(v), skip) == 0)
                         continue;
                 strv[n] = strdup(json_string_value(v));
@@ -278,10 +268,6 @@ static int get_strv(const struct dec *d, const json_t *o, const char *key, const
         }
         *ret = TAKE_PTR(strv);
         return 0;
-}
-
-static void strv_free(char **strv) {
-        strv_freep(&strv);
 }
 
 /* Seconds and nanoseconds since the epoch for a proleptic Gregorian civil date (Howard Hinnant's
@@ -450,7 +436,7 @@ const char *engine_container_state_to_string(enum engine_container_state s) {
         return container_states[s];
 }
 
-static enum engine_container_state container_state_from_string(const char *s) {
+enum engine_container_state engine_container_state_from_string(const char *s) {
         for (size_t i = 1; i < ELEMENTSOF(container_states); i++)
                 if (strcmp(s, container_states[i]) == 0)
                         return (enum engine_container_state) i;
@@ -462,24 +448,26 @@ static enum engine_container_state container_state_from_string(const char *s) {
         return ENGINE_CONTAINER_UNKNOWN;
 }
 
-static int get_state(const struct dec *d, const json_t *o, const char *key, enum engine_container_state *ret) {
+int json_read_state(const struct json_read_cursor *d, const json_t *o, const char *key,
+                    enum engine_container_state *ret) {
         const char *s = "";
-        int r = peek_str(d, o, key, false, &s);
+        int r = json_read_peek_str(d, o, key, false, &s);
         if (r < 0)
                 return r;
-        *ret = container_state_from_string(s);
+        *ret = engine_container_state_from_string(s);
         return 0;
 }
 
 /* Calls each(d, item, i) for every item of an array, which must be an object. */
-static int each_object(struct dec *d, const json_t *a, int (*each)(struct dec *d, const json_t *o, size_t i, void *userdata),
-                       void *userdata) {
+int json_read_each_object(struct json_read_cursor *d, const json_t *a,
+                          int (*each)(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata),
+                          void *userdata) {
         size_t i;
         json_t *o;
         json_array_foreach(a, i, o) {
                 d->item = (ssize_t) i;
                 if (!json_is_object(o))
-                        return bad(d, "item is %s, not an object", json_type_name(o));
+                        return json_read_bad(d, "item is %s, not an object", json_read_type_name(o));
                 int r = each(d, o, i, userdata);
                 if (r < 0)
                         return r;
@@ -488,7 +476,7 @@ static int each_object(struct dec *d, const json_t *a, int (*each)(struct dec *d
         return 0;
 }
 
-static void *alloc_items(size_t n, size_t size) {
+void *json_read_alloc_items(size_t n, size_t size) {
         return calloc(MAX(n, (size_t) 1), size);
 }
 
@@ -506,18 +494,20 @@ void engine_version_done(struct engine_version *v) {
 }
 
 int engine_decode_version(const char *buf, size_t len, struct engine_version *ret, struct engine_error *err) {
-        struct dec d = { err, "/version", -1 };
+        struct json_read_cursor d = { err, "/version", -1 };
         _cleanup_json_ json_t *root = NULL;
         _cleanup_(engine_version_done) struct engine_version v = {};
         json_t *components = NULL, *c = NULL;
         size_t i;
         int r;
 
-        if ((r = parse(&d, buf, len, JSON_OBJECT, &root)) < 0 || (r = get_str(&d, root, "Version", false, &v.version)) < 0 ||
-            (r = get_str(&d, root, "ApiVersion", true, &v.api_version)) < 0 ||
-            (r = get_str(&d, root, "MinAPIVersion", false, &v.min_api_version)) < 0 ||
-            (r = get_str(&d, root, "Os", false, &v.os)) < 0 || (r = get_str(&d, root, "Arch", false, &v.arch)) < 0 ||
-            (r = get_array(&d, root, "Components", &components)) < 0)
+        if ((r = json_read_parse(&d, buf, len, JSON_OBJECT, &root)) < 0 ||
+            (r = json_read_str(&d, root, "Version", false, &v.version)) < 0 ||
+            (r = json_read_str(&d, root, "ApiVersion", true, &v.api_version)) < 0 ||
+            (r = json_read_str(&d, root, "MinAPIVersion", false, &v.min_api_version)) < 0 ||
+            (r = json_read_str(&d, root, "Os", false, &v.os)) < 0 ||
+            (r = json_read_str(&d, root, "Arch", false, &v.arch)) < 0 ||
+            (r = json_read_array(&d, root, "Components", &components)) < 0)
                 return r;
         json_array_foreach(components, i, c) {
                 json_t *name = json_is_object(c) ? json_object_get(c, "Name") : NULL;
@@ -538,20 +528,20 @@ void engine_info_done(struct engine_info *i) {
 }
 
 int engine_decode_info(const char *buf, size_t len, struct engine_info *ret, struct engine_error *err) {
-        struct dec d = { err, "/info", -1 };
+        struct json_read_cursor d = { err, "/info", -1 };
         _cleanup_json_ json_t *root = NULL;
         _cleanup_(engine_info_done) struct engine_info info = {};
         int r;
 
-        if ((r = parse(&d, buf, len, JSON_OBJECT, &root)) < 0 ||
-            (r = get_str(&d, root, "DockerRootDir", false, &info.docker_root_dir)) < 0 ||
-            (r = get_str(&d, root, "Driver", false, &info.driver)) < 0 ||
-            (r = get_str(&d, root, "ServerVersion", false, &info.server_version)) < 0 ||
-            (r = get_int(&d, root, "Containers", 0, &info.containers)) < 0 ||
-            (r = get_int(&d, root, "ContainersRunning", 0, &info.containers_running)) < 0 ||
-            (r = get_int(&d, root, "ContainersPaused", 0, &info.containers_paused)) < 0 ||
-            (r = get_int(&d, root, "ContainersStopped", 0, &info.containers_stopped)) < 0 ||
-            (r = get_int(&d, root, "Images", 0, &info.images)) < 0)
+        if ((r = json_read_parse(&d, buf, len, JSON_OBJECT, &root)) < 0 ||
+            (r = json_read_str(&d, root, "DockerRootDir", false, &info.docker_root_dir)) < 0 ||
+            (r = json_read_str(&d, root, "Driver", false, &info.driver)) < 0 ||
+            (r = json_read_str(&d, root, "ServerVersion", false, &info.server_version)) < 0 ||
+            (r = json_read_int(&d, root, "Containers", 0, &info.containers)) < 0 ||
+            (r = json_read_int(&d, root, "ContainersRunning", 0, &info.containers_running)) < 0 ||
+            (r = json_read_int(&d, root, "ContainersPaused", 0, &info.containers_paused)) < 0 ||
+            (r = json_read_int(&d, root, "ContainersStopped", 0, &info.containers_stopped)) < 0 ||
+            (r = json_read_int(&d, root, "Images", 0, &info.images)) < 0)
                 return r;
         *ret = TAKE_STRUCT(info);
         return 0;
@@ -564,22 +554,23 @@ static void container_free(struct engine_container *c) {
         free(c->name);
         free(c->image);
         free(c->image_id);
-        labels_free(&c->labels);
+        json_read_labels_free(&c->labels);
         strv_freep(&c->networks);
         strv_freep(&c->volumes);
 }
 
 /* What a container pins besides its image: the networks it is attached to (even stopped: the
  * network list only counts running endpoints) and the named or anonymous volumes it mounts. */
-static int container_networks_and_volumes(const struct dec *d, const json_t *o, struct engine_container *c) {
+static int container_networks_and_volumes(const struct json_read_cursor *d, const json_t *o,
+                                          struct engine_container *c) {
         json_t *settings = NULL, *networks = NULL, *mounts = NULL, *v;
         const char *key;
         size_t i, n = 0;
         int r;
 
-        if ((r = get_object(d, o, "NetworkSettings", &settings)) < 0)
+        if ((r = json_read_object(d, o, "NetworkSettings", &settings)) < 0)
                 return r;
-        if (settings && (r = get_object(d, settings, "Networks", &networks)) < 0)
+        if (settings && (r = json_read_object(d, settings, "Networks", &networks)) < 0)
                 return r;
         c->networks = calloc((networks ? json_object_size(networks) : 0) + 1, sizeof(char *));
         if (!c->networks)
@@ -589,7 +580,7 @@ static int container_networks_and_volumes(const struct dec *d, const json_t *o, 
                         if (!(c->networks[n++] = strdup(key)))
                                 return -ENOMEM;
 
-        if ((r = get_array(d, o, "Mounts", &mounts)) < 0)
+        if ((r = json_read_array(d, o, "Mounts", &mounts)) < 0)
                 return r;
         c->volumes = calloc((mounts ? json_array_size(mounts) : 0) + 1, sizeof(char *));
         if (!c->volumes)
@@ -631,7 +622,7 @@ struct containers_ctx {
         bool with_size;
 };
 
-static int decode_container(struct dec *d, const json_t *o, size_t i, void *userdata) {
+static int decode_container(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
         struct containers_ctx *ctx = userdata;
         struct engine_container *c = &ctx->list->items[ctx->list->n++];
         /* With size=1 the engine omits SizeRw when it is 0; without it both are unknown. */
@@ -640,36 +631,38 @@ static int decode_container(struct dec *d, const json_t *o, size_t i, void *user
         const char *name = "";
         int r;
 
-        if ((r = get_str(d, o, "Id", true, &c->id)) < 0 || (r = get_array(d, o, "Names", &names)) < 0)
+        if ((r = json_read_str(d, o, "Id", true, &c->id)) < 0 || (r = json_read_array(d, o, "Names", &names)) < 0)
                 return r;
         if (json_array_size(names) > 0) {
                 json_t *first = json_array_get(names, 0);
                 if (!json_is_string(first))
-                        return bad(d, "\"Names\"[0] is %s, not a string", json_type_name(first));
+                        return json_read_bad(d, "\"Names\"[0] is %s, not a string", json_read_type_name(first));
                 name = json_string_value(first);
         }
-        if ((r = strdup_name(name, &c->name)) < 0 || (r = get_str(d, o, "Image", false, &c->image)) < 0 ||
-            (r = get_str(d, o, "ImageID", false, &c->image_id)) < 0 || (r = get_state(d, o, "State", &c->state)) < 0 ||
-            (r = get_int(d, o, "Created", 0, &c->created)) < 0 ||
-            (r = get_int(d, o, "SizeRw", size_def, &c->size_rw)) < 0 ||
-            (r = get_int(d, o, "SizeRootFs", size_def, &c->size_root_fs)) < 0 ||
-            (r = get_labels(d, o, "Labels", &c->labels)) < 0 || (r = container_networks_and_volumes(d, o, c)) < 0)
+        if ((r = strdup_name(name, &c->name)) < 0 || (r = json_read_str(d, o, "Image", false, &c->image)) < 0 ||
+            (r = json_read_str(d, o, "ImageID", false, &c->image_id)) < 0 ||
+            (r = json_read_state(d, o, "State", &c->state)) < 0 ||
+            (r = json_read_int(d, o, "Created", 0, &c->created)) < 0 ||
+            (r = json_read_int(d, o, "SizeRw", size_def, &c->size_rw)) < 0 ||
+            (r = json_read_int(d, o, "SizeRootFs", size_def, &c->size_root_fs)) < 0 ||
+            (r = json_read_labels(d, o, "Labels", &c->labels)) < 0 ||
+            (r = container_networks_and_volumes(d, o, c)) < 0)
                 return r;
         return 0;
 }
 
 int engine_decode_containers(const char *buf, size_t len, bool with_size, struct engine_container_list *ret,
                              struct engine_error *err) {
-        struct dec d = { err, "/containers/json", -1 };
+        struct json_read_cursor d = { err, "/containers/json", -1 };
         _cleanup_json_ json_t *root = NULL;
         _cleanup_(engine_container_list_done) struct engine_container_list l = {};
         int r;
 
-        if ((r = parse(&d, buf, len, JSON_ARRAY, &root)) < 0)
+        if ((r = json_read_parse(&d, buf, len, JSON_ARRAY, &root)) < 0)
                 return r;
-        if (!(l.items = alloc_items(json_array_size(root), sizeof *l.items)))
+        if (!(l.items = json_read_alloc_items(json_array_size(root), sizeof *l.items)))
                 return -ENOMEM;
-        if ((r = each_object(&d, root, decode_container, &(struct containers_ctx) { &l, with_size })) < 0)
+        if ((r = json_read_each_object(&d, root, decode_container, &(struct containers_ctx) { &l, with_size })) < 0)
                 return r;
         *ret = TAKE_STRUCT(l);
         return 0;
@@ -681,30 +674,32 @@ void engine_container_detail_done(struct engine_container_detail *c) {
         free(c->id);
         free(c->name);
         free(c->image_id);
-        labels_free(&c->labels);
+        json_read_labels_free(&c->labels);
         *c = (struct engine_container_detail) {};
 }
 
 int engine_decode_container_detail(const char *buf, size_t len, struct engine_container_detail *ret,
                                    struct engine_error *err) {
-        struct dec d = { err, "/containers/{id}/json", -1 };
+        struct json_read_cursor d = { err, "/containers/{id}/json", -1 };
         _cleanup_json_ json_t *root = NULL;
         _cleanup_(engine_container_detail_done) struct engine_container_detail c = {};
         json_t *state = NULL, *config = NULL;
         const char *name;
         int r;
 
-        if ((r = parse(&d, buf, len, JSON_OBJECT, &root)) < 0 || (r = get_str(&d, root, "Id", true, &c.id)) < 0 ||
-            (r = peek_str(&d, root, "Name", false, &name)) < 0 || (r = strdup_name(name, &c.name)) < 0 ||
-            (r = get_str(&d, root, "Image", false, &c.image_id)) < 0 ||
-            (r = get_time(&d, root, "Created", &c.created_ns)) < 0 || (r = get_object(&d, root, "State", &state)) < 0 ||
-            (r = get_object(&d, root, "Config", &config)) < 0)
+        if ((r = json_read_parse(&d, buf, len, JSON_OBJECT, &root)) < 0 ||
+            (r = json_read_str(&d, root, "Id", true, &c.id)) < 0 ||
+            (r = json_read_peek_str(&d, root, "Name", false, &name)) < 0 || (r = strdup_name(name, &c.name)) < 0 ||
+            (r = json_read_str(&d, root, "Image", false, &c.image_id)) < 0 ||
+            (r = json_read_time(&d, root, "Created", &c.created_ns)) < 0 ||
+            (r = json_read_object(&d, root, "State", &state)) < 0 ||
+            (r = json_read_object(&d, root, "Config", &config)) < 0)
                 return r;
-        if (state && ((r = get_state(&d, state, "Status", &c.state)) < 0 ||
-                      (r = get_time(&d, state, "StartedAt", &c.started_at_ns)) < 0 ||
-                      (r = get_time(&d, state, "FinishedAt", &c.finished_at_ns)) < 0))
+        if (state && ((r = json_read_state(&d, state, "Status", &c.state)) < 0 ||
+                      (r = json_read_time(&d, state, "StartedAt", &c.started_at_ns)) < 0 ||
+                      (r = json_read_time(&d, state, "FinishedAt", &c.finished_at_ns)) < 0))
                 return r;
-        if (config && (r = get_labels(&d, config, "Labels", &c.labels)) < 0)
+        if (config && (r = json_read_labels(&d, config, "Labels", &c.labels)) < 0)
                 return r;
         *ret = TAKE_STRUCT(c);
         return 0;
@@ -714,9 +709,9 @@ int engine_decode_container_detail(const char *buf, size_t len, struct engine_co
 
 static void image_free(struct engine_image *im) {
         free(im->id);
-        strv_free(im->repo_tags);
-        strv_free(im->repo_digests);
-        labels_free(&im->labels);
+        strv_freep(&im->repo_tags);
+        strv_freep(&im->repo_digests);
+        json_read_labels_free(&im->labels);
         free(im->parent_id);
 }
 
@@ -729,33 +724,35 @@ void engine_image_list_done(struct engine_image_list *l) {
         *l = (struct engine_image_list) {};
 }
 
-static int decode_image(struct dec *d, const json_t *o, size_t i, void *userdata) {
+static int decode_image(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
         struct engine_image_list *l = userdata;
         struct engine_image *im = &l->items[l->n++];
         int r;
 
-        if ((r = get_str(d, o, "Id", true, &im->id)) < 0 ||
-            (r = get_strv(d, o, "RepoTags", "<none>:<none>", &im->repo_tags)) < 0 ||
-            (r = get_strv(d, o, "RepoDigests", "<none>@<none>", &im->repo_digests)) < 0 ||
-            (r = get_int(d, o, "Created", 0, &im->created)) < 0 || (r = get_int(d, o, "Size", 0, &im->size)) < 0 ||
-            (r = get_int(d, o, "SharedSize", -1, &im->shared_size)) < 0 ||
-            (r = get_int(d, o, "Containers", -1, &im->containers)) < 0 ||
-            (r = get_labels(d, o, "Labels", &im->labels)) < 0 || (r = get_str(d, o, "ParentId", false, &im->parent_id)) < 0)
+        if ((r = json_read_str(d, o, "Id", true, &im->id)) < 0 ||
+            (r = json_read_strv(d, o, "RepoTags", "<none>:<none>", &im->repo_tags)) < 0 ||
+            (r = json_read_strv(d, o, "RepoDigests", "<none>@<none>", &im->repo_digests)) < 0 ||
+            (r = json_read_int(d, o, "Created", 0, &im->created)) < 0 ||
+            (r = json_read_int(d, o, "Size", 0, &im->size)) < 0 ||
+            (r = json_read_int(d, o, "SharedSize", -1, &im->shared_size)) < 0 ||
+            (r = json_read_int(d, o, "Containers", -1, &im->containers)) < 0 ||
+            (r = json_read_labels(d, o, "Labels", &im->labels)) < 0 ||
+            (r = json_read_str(d, o, "ParentId", false, &im->parent_id)) < 0)
                 return r;
         return 0;
 }
 
 int engine_decode_images(const char *buf, size_t len, struct engine_image_list *ret, struct engine_error *err) {
-        struct dec d = { err, "/images/json", -1 };
+        struct json_read_cursor d = { err, "/images/json", -1 };
         _cleanup_json_ json_t *root = NULL;
         _cleanup_(engine_image_list_done) struct engine_image_list l = {};
         int r;
 
-        if ((r = parse(&d, buf, len, JSON_ARRAY, &root)) < 0)
+        if ((r = json_read_parse(&d, buf, len, JSON_ARRAY, &root)) < 0)
                 return r;
-        if (!(l.items = alloc_items(json_array_size(root), sizeof *l.items)))
+        if (!(l.items = json_read_alloc_items(json_array_size(root), sizeof *l.items)))
                 return -ENOMEM;
-        if ((r = each_object(&d, root, decode_image, &l)) < 0)
+        if ((r = json_read_each_object(&d, root, decode_image, &l)) < 0)
                 return r;
         *ret = TAKE_STRUCT(l);
         return 0;
@@ -765,27 +762,30 @@ void engine_image_detail_done(struct engine_image_detail *im) {
         if (!im)
                 return;
         free(im->id);
-        strv_free(im->repo_tags);
-        labels_free(&im->labels);
+        strv_freep(&im->repo_tags);
+        json_read_labels_free(&im->labels);
         *im = (struct engine_image_detail) {};
 }
 
 int engine_decode_image_detail(const char *buf, size_t len, struct engine_image_detail *ret,
                                struct engine_error *err) {
-        struct dec d = { err, "/images/{name}/json", -1 };
+        struct json_read_cursor d = { err, "/images/{name}/json", -1 };
         _cleanup_json_ json_t *root = NULL;
         _cleanup_(engine_image_detail_done) struct engine_image_detail im = {};
         json_t *config = NULL, *metadata = NULL;
         int r;
 
-        if ((r = parse(&d, buf, len, JSON_OBJECT, &root)) < 0 || (r = get_str(&d, root, "Id", true, &im.id)) < 0 ||
-            (r = get_strv(&d, root, "RepoTags", "<none>:<none>", &im.repo_tags)) < 0 ||
-            (r = get_time(&d, root, "Created", &im.created_ns)) < 0 || (r = get_int(&d, root, "Size", 0, &im.size)) < 0 ||
-            (r = get_object(&d, root, "Config", &config)) < 0 || (r = get_object(&d, root, "Metadata", &metadata)) < 0)
+        if ((r = json_read_parse(&d, buf, len, JSON_OBJECT, &root)) < 0 ||
+            (r = json_read_str(&d, root, "Id", true, &im.id)) < 0 ||
+            (r = json_read_strv(&d, root, "RepoTags", "<none>:<none>", &im.repo_tags)) < 0 ||
+            (r = json_read_time(&d, root, "Created", &im.created_ns)) < 0 ||
+            (r = json_read_int(&d, root, "Size", 0, &im.size)) < 0 ||
+            (r = json_read_object(&d, root, "Config", &config)) < 0 ||
+            (r = json_read_object(&d, root, "Metadata", &metadata)) < 0)
                 return r;
-        if (config && (r = get_labels(&d, config, "Labels", &im.labels)) < 0)
+        if (config && (r = json_read_labels(&d, config, "Labels", &im.labels)) < 0)
                 return r;
-        if (metadata && (r = get_time(&d, metadata, "LastTagTime", &im.last_tag_time_ns)) < 0)
+        if (metadata && (r = json_read_time(&d, metadata, "LastTagTime", &im.last_tag_time_ns)) < 0)
                 return r;
         *ret = TAKE_STRUCT(im);
         return 0;
@@ -803,7 +803,7 @@ void engine_image_delete_result_done(struct engine_image_delete_result *res) {
 }
 
 /* Podman names deleted images by bare hex; Docker (and every listing) by "sha256:<hex>". */
-static bool is_hex64(const char *s) {
+bool engine_is_hex64(const char *s) {
         size_t n = 0;
         for (; s[n]; n++)
                 if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
@@ -811,9 +811,9 @@ static bool is_hex64(const char *s) {
         return n == 64;
 }
 
-static int digest_id(char **id) {
+int engine_image_id_normalize(char **id) {
         char *p;
-        if (!*id || !is_hex64(*id))
+        if (!*id || !engine_is_hex64(*id))
                 return 0;
         if (asprintf(&p, "sha256:%s", *id) < 0)
                 return -ENOMEM;
@@ -823,15 +823,15 @@ static int digest_id(char **id) {
 }
 
 /* A member that is absent stays NULL here: "Untagged" and "Deleted" say which kind an entry is. */
-static int get_str_or_null(const struct dec *d, const json_t *o, const char *key, char **ret) {
-        if (!member(o, key)) {
+static int get_str_or_null(const struct json_read_cursor *d, const json_t *o, const char *key, char **ret) {
+        if (!json_read_member(o, key)) {
                 *ret = NULL;
                 return 0;
         }
-        return get_str(d, o, key, false, ret);
+        return json_read_str(d, o, key, false, ret);
 }
 
-static int decode_deleted(struct dec *d, const json_t *o, size_t i, void *userdata) {
+static int decode_deleted(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
         struct engine_image_delete_result *res = userdata;
         struct engine_image_deleted *x = &res->items[res->n++];
         int r;
@@ -839,16 +839,16 @@ static int decode_deleted(struct dec *d, const json_t *o, size_t i, void *userda
         if ((r = get_str_or_null(d, o, "Untagged", &x->untagged)) < 0 ||
             (r = get_str_or_null(d, o, "Deleted", &x->deleted)) < 0)
                 return r;
-        return digest_id(&x->deleted);
+        return engine_image_id_normalize(&x->deleted);
 }
 
-static int decode_deleted_array(struct dec *d, const json_t *a, struct engine_image_delete_result *ret) {
+static int decode_deleted_array(struct json_read_cursor *d, const json_t *a, struct engine_image_delete_result *ret) {
         _cleanup_(engine_image_delete_result_done) struct engine_image_delete_result res = {};
         int r;
 
-        if (!(res.items = alloc_items(json_array_size(a), sizeof *res.items)))
+        if (!(res.items = json_read_alloc_items(json_array_size(a), sizeof *res.items)))
                 return -ENOMEM;
-        if (a && (r = each_object(d, a, decode_deleted, &res)) < 0)
+        if (a && (r = json_read_each_object(d, a, decode_deleted, &res)) < 0)
                 return r;
         *ret = TAKE_STRUCT(res);
         return 0;
@@ -856,11 +856,11 @@ static int decode_deleted_array(struct dec *d, const json_t *a, struct engine_im
 
 int engine_decode_image_delete(const char *buf, size_t len, struct engine_image_delete_result *ret,
                                struct engine_error *err) {
-        struct dec d = { err, "DELETE /images/{name}", -1 };
+        struct json_read_cursor d = { err, "DELETE /images/{name}", -1 };
         _cleanup_json_ json_t *root = NULL;
         int r;
 
-        if ((r = parse(&d, buf, len, JSON_ARRAY, &root)) < 0)
+        if ((r = json_read_parse(&d, buf, len, JSON_ARRAY, &root)) < 0)
                 return r;
         return decode_deleted_array(&d, root, ret);
 }
@@ -870,7 +870,7 @@ int engine_decode_image_delete(const char *buf, size_t len, struct engine_image_
 void engine_prune_result_done(struct engine_prune_result *res) {
         if (!res)
                 return;
-        strv_free(res->deleted);
+        strv_freep(&res->deleted);
         engine_image_delete_result_done(&res->images);
         *res = (struct engine_prune_result) {};
 }
@@ -894,9 +894,10 @@ int engine_decode_prune(const char *buf, size_t len, enum engine_prune_kind kind
 
         if ((size_t) kind >= ELEMENTSOF(kinds))
                 return engine_error_set(err, -EINVAL, "unknown prune kind %d", (int) kind);
-        struct dec d = { err, kinds[kind].what, -1 };
-        if ((r = parse(&d, buf, len, JSON_OBJECT, &root)) < 0 || (r = get_array(&d, root, kinds[kind].key, &a)) < 0 ||
-            (r = get_int(&d, root, "SpaceReclaimed", 0, &reclaimed)) < 0)
+        struct json_read_cursor d = { err, kinds[kind].what, -1 };
+        if ((r = json_read_parse(&d, buf, len, JSON_OBJECT, &root)) < 0 ||
+            (r = json_read_array(&d, root, kinds[kind].key, &a)) < 0 ||
+            (r = json_read_int(&d, root, "SpaceReclaimed", 0, &reclaimed)) < 0)
                 return r;
         res.space_reclaimed = reclaimed > 0 ? (uint64_t) reclaimed : 0;
         if (kind == ENGINE_PRUNE_IMAGES) {
@@ -912,7 +913,7 @@ int engine_decode_prune(const char *buf, size_t len, enum engine_prune_kind kind
                                 res.n_deleted++;
                         }
         } else {
-                if ((r = get_strv(&d, root, kinds[kind].key, NULL, &res.deleted)) < 0)
+                if ((r = json_read_strv(&d, root, kinds[kind].key, NULL, &res.deleted)) < 0)
                         return r;
                 while (res.deleted[res.n_deleted])
                         res.n_deleted++;
@@ -928,7 +929,7 @@ void engine_df_done(struct engine_df *df) {
                 return;
         for (size_t i = 0; i < df->n_images; i++) {
                 free(df->images[i].id);
-                strv_free(df->images[i].repo_tags);
+                strv_freep(&df->images[i].repo_tags);
         }
         free(df->images);
         for (size_t i = 0; i < df->n_containers; i++) {
@@ -952,15 +953,17 @@ static int64_t clamp0(int64_t v) {
         return v < 0 ? 0 : v;
 }
 
-static int decode_df_image(struct dec *d, const json_t *o, size_t i, void *userdata) {
+static int decode_df_image(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
         struct engine_df *df = userdata;
         struct engine_df_image *im = &df->images[df->n_images++];
         int r;
 
-        if ((r = get_str(d, o, "Id", true, &im->id)) < 0 || (r = digest_id(&im->id)) < 0 ||
-            (r = get_int(d, o, "Size", 0, &im->size)) < 0 || (r = get_int(d, o, "SharedSize", 0, &im->shared_size)) < 0 ||
-            (r = get_int(d, o, "Containers", -1, &im->containers)) < 0 || (r = get_int(d, o, "Created", 0, &im->created)) < 0 ||
-            (r = get_strv(d, o, "RepoTags", "<none>:<none>", &im->repo_tags)) < 0)
+        if ((r = json_read_str(d, o, "Id", true, &im->id)) < 0 || (r = engine_image_id_normalize(&im->id)) < 0 ||
+            (r = json_read_int(d, o, "Size", 0, &im->size)) < 0 ||
+            (r = json_read_int(d, o, "SharedSize", 0, &im->shared_size)) < 0 ||
+            (r = json_read_int(d, o, "Containers", -1, &im->containers)) < 0 ||
+            (r = json_read_int(d, o, "Created", 0, &im->created)) < 0 ||
+            (r = json_read_strv(d, o, "RepoTags", "<none>:<none>", &im->repo_tags)) < 0)
                 return r;
         /* Podman's df lists "<none>" for untagged images and a bare "latest" for tagged ones: keep
          * only what is a repo:tag. */
@@ -978,14 +981,17 @@ static int decode_df_image(struct dec *d, const json_t *o, size_t i, void *userd
         return 0;
 }
 
-static int decode_df_container(struct dec *d, const json_t *o, size_t i, void *userdata) {
+static int decode_df_container(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
         struct engine_df *df = userdata;
         struct engine_df_container *c = &df->containers[df->n_containers++];
         int r;
 
-        if ((r = get_str(d, o, "Id", true, &c->id)) < 0 || (r = get_str(d, o, "ImageID", false, &c->image_id)) < 0 ||
-            (r = digest_id(&c->image_id)) < 0 || (r = get_state(d, o, "State", &c->state)) < 0 || (r = get_int(d, o, "SizeRw", 0, &c->size_rw)) < 0 ||
-            (r = get_int(d, o, "SizeRootFs", 0, &c->size_root_fs)) < 0)
+        if ((r = json_read_str(d, o, "Id", true, &c->id)) < 0 ||
+            (r = json_read_str(d, o, "ImageID", false, &c->image_id)) < 0 ||
+            (r = engine_image_id_normalize(&c->image_id)) < 0 ||
+            (r = json_read_state(d, o, "State", &c->state)) < 0 ||
+            (r = json_read_int(d, o, "SizeRw", 0, &c->size_rw)) < 0 ||
+            (r = json_read_int(d, o, "SizeRootFs", 0, &c->size_root_fs)) < 0)
                 return r;
         c->size_rw = clamp0(c->size_rw);
         c->size_root_fs = clamp0(c->size_root_fs);
@@ -993,22 +999,24 @@ static int decode_df_container(struct dec *d, const json_t *o, size_t i, void *u
 }
 
 bool engine_volume_name_is_anonymous(const char *name) {
-        return name && is_hex64(name);
+        return name && engine_is_hex64(name);
 }
 
-static int decode_df_volume(struct dec *d, const json_t *o, size_t i, void *userdata) {
+static int decode_df_volume(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
         struct engine_df *df = userdata;
         struct engine_df_volume *v = &df->volumes[df->n_volumes++];
-        _cleanup_(labels_free) struct engine_labels labels = {};
+        _cleanup_(json_read_labels_free) struct engine_labels labels = {};
         json_t *usage = NULL;
         int r;
 
         v->size = v->ref_count = -1;
-        if ((r = get_str(d, o, "Name", true, &v->name)) < 0 || (r = get_object(d, o, "UsageData", &usage)) < 0 ||
-            (r = get_labels(d, o, "Labels", &labels)) < 0 || (r = get_time(d, o, "CreatedAt", &v->created_ns)) < 0)
+        if ((r = json_read_str(d, o, "Name", true, &v->name)) < 0 ||
+            (r = json_read_object(d, o, "UsageData", &usage)) < 0 ||
+            (r = json_read_labels(d, o, "Labels", &labels)) < 0 ||
+            (r = json_read_time(d, o, "CreatedAt", &v->created_ns)) < 0)
                 return r;
-        if (usage && ((r = get_int(d, usage, "Size", -1, &v->size)) < 0 ||
-                      (r = get_int(d, usage, "RefCount", -1, &v->ref_count)) < 0))
+        if (usage && ((r = json_read_int(d, usage, "Size", -1, &v->size)) < 0 ||
+                      (r = json_read_int(d, usage, "RefCount", -1, &v->ref_count)) < 0))
                 return r;
         /* -1 is the engine's own "not computed"; Podman's other negatives mean the same. */
         v->size = v->size < 0 ? -1 : v->size;
@@ -1018,50 +1026,55 @@ static int decode_df_volume(struct dec *d, const json_t *o, size_t i, void *user
         return 0;
 }
 
-static int decode_df_build_cache(struct dec *d, const json_t *o, size_t i, void *userdata) {
+static int decode_df_build_cache(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
         struct engine_df *df = userdata;
         struct engine_df_build_cache *b = &df->build_cache[df->n_build_cache++];
         int r;
 
-        if ((r = get_str(d, o, "ID", true, &b->id)) < 0 || (r = get_str(d, o, "Type", false, &b->type)) < 0 ||
-            (r = get_int(d, o, "Size", 0, &b->size)) < 0 || (r = get_bool(d, o, "InUse", &b->in_use)) < 0 ||
-            (r = get_bool(d, o, "Shared", &b->shared)) < 0 || (r = get_time(d, o, "LastUsedAt", &b->last_used_ns)) < 0)
+        if ((r = json_read_str(d, o, "ID", true, &b->id)) < 0 ||
+            (r = json_read_str(d, o, "Type", false, &b->type)) < 0 ||
+            (r = json_read_int(d, o, "Size", 0, &b->size)) < 0 ||
+            (r = json_read_bool(d, o, "InUse", &b->in_use)) < 0 ||
+            (r = json_read_bool(d, o, "Shared", &b->shared)) < 0 ||
+            (r = json_read_time(d, o, "LastUsedAt", &b->last_used_ns)) < 0)
                 return r;
         b->size = clamp0(b->size);
         return 0;
 }
 
 int engine_decode_df(const char *buf, size_t len, struct engine_df *ret, struct engine_error *err) {
-        struct dec d = { err, "/system/df", -1 };
+        struct json_read_cursor d = { err, "/system/df", -1 };
         _cleanup_json_ json_t *root = NULL;
         _cleanup_(engine_df_done) struct engine_df df = {};
         json_t *images = NULL, *containers = NULL, *volumes = NULL, *cache = NULL;
         int r;
 
-        if ((r = parse(&d, buf, len, JSON_OBJECT, &root)) < 0 ||
-            (r = get_int(&d, root, "LayersSize", 0, &df.layers_size)) < 0 ||
-            (r = get_array(&d, root, "Images", &images)) < 0 || (r = get_array(&d, root, "Containers", &containers)) < 0 ||
-            (r = get_array(&d, root, "Volumes", &volumes)) < 0 || (r = get_array(&d, root, "BuildCache", &cache)) < 0)
+        if ((r = json_read_parse(&d, buf, len, JSON_OBJECT, &root)) < 0 ||
+            (r = json_read_int(&d, root, "LayersSize", 0, &df.layers_size)) < 0 ||
+            (r = json_read_array(&d, root, "Images", &images)) < 0 ||
+            (r = json_read_array(&d, root, "Containers", &containers)) < 0 ||
+            (r = json_read_array(&d, root, "Volumes", &volumes)) < 0 ||
+            (r = json_read_array(&d, root, "BuildCache", &cache)) < 0)
                 return r;
         df.layers_size = clamp0(df.layers_size);
         /* Docker sends "BuildCache" (null when empty on some versions); Podman leaves it out. */
         df.build_cache_supported = json_object_get(root, "BuildCache") != NULL;
-        if (!(df.images = alloc_items(json_array_size(images), sizeof *df.images)) ||
-            !(df.containers = alloc_items(json_array_size(containers), sizeof *df.containers)) ||
-            !(df.volumes = alloc_items(json_array_size(volumes), sizeof *df.volumes)) ||
-            !(df.build_cache = alloc_items(json_array_size(cache), sizeof *df.build_cache)))
+        if (!(df.images = json_read_alloc_items(json_array_size(images), sizeof *df.images)) ||
+            !(df.containers = json_read_alloc_items(json_array_size(containers), sizeof *df.containers)) ||
+            !(df.volumes = json_read_alloc_items(json_array_size(volumes), sizeof *df.volumes)) ||
+            !(df.build_cache = json_read_alloc_items(json_array_size(cache), sizeof *df.build_cache)))
                 return -ENOMEM;
         d.what = "/system/df Images";
-        if ((r = each_object(&d, images, decode_df_image, &df)) < 0)
+        if ((r = json_read_each_object(&d, images, decode_df_image, &df)) < 0)
                 return r;
         d.what = "/system/df Containers";
-        if ((r = each_object(&d, containers, decode_df_container, &df)) < 0)
+        if ((r = json_read_each_object(&d, containers, decode_df_container, &df)) < 0)
                 return r;
         d.what = "/system/df Volumes";
-        if ((r = each_object(&d, volumes, decode_df_volume, &df)) < 0)
+        if ((r = json_read_each_object(&d, volumes, decode_df_volume, &df)) < 0)
                 return r;
         d.what = "/system/df BuildCache";
-        if ((r = each_object(&d, cache, decode_df_build_cache, &df)) < 0)
+        if ((r = json_read_each_object(&d, cache, decode_df_build_cache, &df)) < 0)
                 return r;
         *ret = TAKE_STRUCT(df);
         return 0;
@@ -1076,20 +1089,21 @@ void engine_volume_list_done(struct engine_volume_list *l) {
                 free(l->items[i].name);
                 free(l->items[i].driver);
                 free(l->items[i].mountpoint);
-                labels_free(&l->items[i].labels);
+                json_read_labels_free(&l->items[i].labels);
         }
         free(l->items);
         *l = (struct engine_volume_list) {};
 }
 
-static int decode_volume(struct dec *d, const json_t *o, size_t i, void *userdata) {
+static int decode_volume(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
         struct engine_volume_list *l = userdata;
         struct engine_volume *v = &l->items[l->n++];
         int r;
 
-        if ((r = get_str(d, o, "Name", true, &v->name)) < 0 || (r = get_str(d, o, "Driver", false, &v->driver)) < 0 ||
-            (r = get_str(d, o, "Mountpoint", false, &v->mountpoint)) < 0 ||
-            (r = get_labels(d, o, "Labels", &v->labels)) < 0)
+        if ((r = json_read_str(d, o, "Name", true, &v->name)) < 0 ||
+            (r = json_read_str(d, o, "Driver", false, &v->driver)) < 0 ||
+            (r = json_read_str(d, o, "Mountpoint", false, &v->mountpoint)) < 0 ||
+            (r = json_read_labels(d, o, "Labels", &v->labels)) < 0)
                 return r;
         v->anonymous = engine_labels_get(&v->labels, "com.docker.volume.anonymous") ||
                        engine_volume_name_is_anonymous(v->name);
@@ -1097,17 +1111,18 @@ static int decode_volume(struct dec *d, const json_t *o, size_t i, void *userdat
 }
 
 int engine_decode_volumes(const char *buf, size_t len, struct engine_volume_list *ret, struct engine_error *err) {
-        struct dec d = { err, "/volumes", -1 };
+        struct json_read_cursor d = { err, "/volumes", -1 };
         _cleanup_json_ json_t *root = NULL;
         _cleanup_(engine_volume_list_done) struct engine_volume_list l = {};
         json_t *volumes = NULL;
         int r;
 
-        if ((r = parse(&d, buf, len, JSON_OBJECT, &root)) < 0 || (r = get_array(&d, root, "Volumes", &volumes)) < 0)
+        if ((r = json_read_parse(&d, buf, len, JSON_OBJECT, &root)) < 0 ||
+            (r = json_read_array(&d, root, "Volumes", &volumes)) < 0)
                 return r;
-        if (!(l.items = alloc_items(json_array_size(volumes), sizeof *l.items)))
+        if (!(l.items = json_read_alloc_items(json_array_size(volumes), sizeof *l.items)))
                 return -ENOMEM;
-        if ((r = each_object(&d, volumes, decode_volume, &l)) < 0)
+        if ((r = json_read_each_object(&d, volumes, decode_volume, &l)) < 0)
                 return r;
         *ret = TAKE_STRUCT(l);
         return 0;
@@ -1120,13 +1135,13 @@ void engine_network_list_done(struct engine_network_list *l) {
                 free(l->items[i].id);
                 free(l->items[i].name);
                 free(l->items[i].driver);
-                labels_free(&l->items[i].labels);
+                json_read_labels_free(&l->items[i].labels);
         }
         free(l->items);
         *l = (struct engine_network_list) {};
 }
 
-static int decode_network(struct dec *d, const json_t *o, size_t i, void *userdata) {
+static int decode_network(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
         static const char *const builtin[] = { "bridge", "host", "none", "podman" };
         struct engine_network_list *l = userdata;
         struct engine_network *n = &l->items[l->n++];
@@ -1134,9 +1149,12 @@ static int decode_network(struct dec *d, const json_t *o, size_t i, void *userda
         int64_t created_ns;
         int r;
 
-        if ((r = get_str(d, o, "Id", true, &n->id)) < 0 || (r = get_str(d, o, "Name", true, &n->name)) < 0 ||
-            (r = get_str(d, o, "Driver", false, &n->driver)) < 0 || (r = get_time(d, o, "Created", &created_ns)) < 0 ||
-            (r = get_labels(d, o, "Labels", &n->labels)) < 0 || (r = get_object(d, o, "Containers", &containers)) < 0)
+        if ((r = json_read_str(d, o, "Id", true, &n->id)) < 0 ||
+            (r = json_read_str(d, o, "Name", true, &n->name)) < 0 ||
+            (r = json_read_str(d, o, "Driver", false, &n->driver)) < 0 ||
+            (r = json_read_time(d, o, "Created", &created_ns)) < 0 ||
+            (r = json_read_labels(d, o, "Labels", &n->labels)) < 0 ||
+            (r = json_read_object(d, o, "Containers", &containers)) < 0)
                 return r;
         n->created = created_ns / 1000000000;
         n->n_containers = json_object_size(containers);
@@ -1147,16 +1165,16 @@ static int decode_network(struct dec *d, const json_t *o, size_t i, void *userda
 }
 
 int engine_decode_networks(const char *buf, size_t len, struct engine_network_list *ret, struct engine_error *err) {
-        struct dec d = { err, "/networks", -1 };
+        struct json_read_cursor d = { err, "/networks", -1 };
         _cleanup_json_ json_t *root = NULL;
         _cleanup_(engine_network_list_done) struct engine_network_list l = {};
         int r;
 
-        if ((r = parse(&d, buf, len, JSON_ARRAY, &root)) < 0)
+        if ((r = json_read_parse(&d, buf, len, JSON_ARRAY, &root)) < 0)
                 return r;
-        if (!(l.items = alloc_items(json_array_size(root), sizeof *l.items)))
+        if (!(l.items = json_read_alloc_items(json_array_size(root), sizeof *l.items)))
                 return -ENOMEM;
-        if ((r = each_object(&d, root, decode_network, &l)) < 0)
+        if ((r = json_read_each_object(&d, root, decode_network, &l)) < 0)
                 return r;
         *ret = TAKE_STRUCT(l);
         return 0;
@@ -1167,35 +1185,38 @@ int engine_decode_networks(const char *buf, size_t len, struct engine_network_li
 void engine_event_data_done(struct engine_event_data *ed) {
         if (!ed)
                 return;
-        labels_free(&ed->attributes);
+        json_read_labels_free(&ed->attributes);
         json_decref(ed->root);
         *ed = (struct engine_event_data) {};
 }
 
 int engine_decode_event(const char *buf, size_t len, struct engine_event_data *ret, struct engine_error *err) {
-        struct dec d = { err, "/events", -1 };
+        struct json_read_cursor d = { err, "/events", -1 };
         _cleanup_(engine_event_data_done) struct engine_event_data ed = {};
         json_t *actor = NULL;
         int64_t secs;
         int r;
 
-        if ((r = parse(&d, buf, len, JSON_OBJECT, &ed.root)) < 0 || (r = peek_str(&d, ed.root, "Type", false, &ed.ev.type)) < 0 ||
-            (r = peek_str(&d, ed.root, "Action", false, &ed.ev.action)) < 0 ||
-            (r = get_object(&d, ed.root, "Actor", &actor)) < 0 || (r = get_int(&d, ed.root, "timeNano", 0, &ed.ev.time_ns)) < 0 ||
-            (r = get_int(&d, ed.root, "time", 0, &secs)) < 0)
+        if ((r = json_read_parse(&d, buf, len, JSON_OBJECT, &ed.root)) < 0 ||
+            (r = json_read_peek_str(&d, ed.root, "Type", false, &ed.ev.type)) < 0 ||
+            (r = json_read_peek_str(&d, ed.root, "Action", false, &ed.ev.action)) < 0 ||
+            (r = json_read_object(&d, ed.root, "Actor", &actor)) < 0 ||
+            (r = json_read_int(&d, ed.root, "timeNano", 0, &ed.ev.time_ns)) < 0 ||
+            (r = json_read_int(&d, ed.root, "time", 0, &secs)) < 0)
                 return r;
         /* Before API 1.22 an event had only "status", "id" and "from"; keep them as fallbacks. */
-        if (!*ed.ev.action && (r = peek_str(&d, ed.root, "status", false, &ed.ev.action)) < 0)
+        if (!*ed.ev.action && (r = json_read_peek_str(&d, ed.root, "status", false, &ed.ev.action)) < 0)
                 return r;
-        if (actor && ((r = peek_str(&d, actor, "ID", false, &ed.ev.actor_id)) < 0 ||
-                      (r = get_labels(&d, actor, "Attributes", &ed.attributes)) < 0))
+        if (actor && ((r = json_read_peek_str(&d, actor, "ID", false, &ed.ev.actor_id)) < 0 ||
+                      (r = json_read_labels(&d, actor, "Attributes", &ed.attributes)) < 0))
                 return r;
-        if ((!ed.ev.actor_id || !*ed.ev.actor_id) && (r = peek_str(&d, ed.root, "id", false, &ed.ev.actor_id)) < 0)
+        if ((!ed.ev.actor_id || !*ed.ev.actor_id) &&
+            (r = json_read_peek_str(&d, ed.root, "id", false, &ed.ev.actor_id)) < 0)
                 return r;
         if (!ed.ev.actor_id)
                 ed.ev.actor_id = "";
         /* Podman's image events name the image by bare hex: give it Docker's "sha256:" form. */
-        if (strcmp(ed.ev.type, "image") == 0 && is_hex64(ed.ev.actor_id)) {
+        if (strcmp(ed.ev.type, "image") == 0 && engine_is_hex64(ed.ev.actor_id)) {
                 snprintf(ed.actor_id, sizeof ed.actor_id, "sha256:%s", ed.ev.actor_id);
                 ed.ev.actor_id = ed.actor_id;
         }
