@@ -1,0 +1,227 @@
+/* engine-decode-system.c: the engine's answers about itself, /version, /info and /system/df (the disk
+ * usage of images, containers, volumes and the build cache), to the structs of engine.h. */
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine-internal.h"
+#include "json-read.h"
+
+void engine_version_done(struct engine_version *v) {
+        if (!v)
+                return;
+        free(v->version);
+        free(v->api_version);
+        free(v->min_api_version);
+        free(v->os);
+        free(v->arch);
+        *v = (struct engine_version) {};
+}
+
+int engine_decode_version(const char *buf, size_t len, struct engine_version *ret, struct engine_error *err) {
+        struct json_read_cursor d = { err, "/version", -1 };
+        _cleanup_json_ json_t *root = NULL;
+        _cleanup_(engine_version_done) struct engine_version v = {};
+        json_t *components = NULL, *c = NULL;
+        size_t i;
+        int r;
+
+        if ((r = json_read_parse(&d, buf, len, JSON_OBJECT, &root)) < 0 ||
+            (r = json_read_str(&d, root, "Version", false, &v.version)) < 0 ||
+            (r = json_read_str(&d, root, "ApiVersion", true, &v.api_version)) < 0 ||
+            (r = json_read_str(&d, root, "MinAPIVersion", false, &v.min_api_version)) < 0 ||
+            (r = json_read_str(&d, root, "Os", false, &v.os)) < 0 ||
+            (r = json_read_str(&d, root, "Arch", false, &v.arch)) < 0 ||
+            (r = json_read_array(&d, root, "Components", &components)) < 0)
+                return r;
+        json_array_foreach(components, i, c) {
+                json_t *name = json_is_object(c) ? json_object_get(c, "Name") : NULL;
+                if (json_is_string(name) && strcmp(json_string_value(name), "Podman Engine") == 0)
+                        v.podman = true;
+        }
+        *ret = TAKE_STRUCT(v);
+        return 0;
+}
+
+void engine_info_done(struct engine_info *i) {
+        if (!i)
+                return;
+        free(i->docker_root_dir);
+        free(i->driver);
+        free(i->server_version);
+        *i = (struct engine_info) {};
+}
+
+int engine_decode_info(const char *buf, size_t len, struct engine_info *ret, struct engine_error *err) {
+        struct json_read_cursor d = { err, "/info", -1 };
+        _cleanup_json_ json_t *root = NULL;
+        _cleanup_(engine_info_done) struct engine_info info = {};
+        int r;
+
+        if ((r = json_read_parse(&d, buf, len, JSON_OBJECT, &root)) < 0 ||
+            (r = json_read_str(&d, root, "DockerRootDir", false, &info.docker_root_dir)) < 0 ||
+            (r = json_read_str(&d, root, "Driver", false, &info.driver)) < 0 ||
+            (r = json_read_str(&d, root, "ServerVersion", false, &info.server_version)) < 0 ||
+            (r = json_read_int(&d, root, "Containers", 0, &info.containers)) < 0 ||
+            (r = json_read_int(&d, root, "ContainersRunning", 0, &info.containers_running)) < 0 ||
+            (r = json_read_int(&d, root, "ContainersPaused", 0, &info.containers_paused)) < 0 ||
+            (r = json_read_int(&d, root, "ContainersStopped", 0, &info.containers_stopped)) < 0 ||
+            (r = json_read_int(&d, root, "Images", 0, &info.images)) < 0)
+                return r;
+        *ret = TAKE_STRUCT(info);
+        return 0;
+}
+
+void engine_df_done(struct engine_df *df) {
+        if (!df)
+                return;
+        for (size_t i = 0; i < df->n_images; i++) {
+                free(df->images[i].id);
+                strv_freep(&df->images[i].repo_tags);
+        }
+        free(df->images);
+        for (size_t i = 0; i < df->n_containers; i++) {
+                free(df->containers[i].id);
+                free(df->containers[i].image_id);
+        }
+        free(df->containers);
+        for (size_t i = 0; i < df->n_volumes; i++)
+                free(df->volumes[i].name);
+        free(df->volumes);
+        for (size_t i = 0; i < df->n_build_cache; i++) {
+                free(df->build_cache[i].id);
+                free(df->build_cache[i].type);
+        }
+        free(df->build_cache);
+        *df = (struct engine_df) {};
+}
+
+/* Podman reports sizes it could not compute as negative numbers. */
+static int64_t clamp0(int64_t v) {
+        return v < 0 ? 0 : v;
+}
+
+static int decode_df_image(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
+        struct engine_df *df = userdata;
+        struct engine_df_image *im = &df->images[df->n_images++];
+        int r;
+
+        if ((r = json_read_str(d, o, "Id", true, &im->id)) < 0 || (r = engine_image_id_normalize(&im->id)) < 0 ||
+            (r = json_read_int(d, o, "Size", 0, &im->size)) < 0 ||
+            (r = json_read_int(d, o, "SharedSize", 0, &im->shared_size)) < 0 ||
+            (r = json_read_int(d, o, "Containers", -1, &im->containers)) < 0 ||
+            (r = json_read_int(d, o, "Created", 0, &im->created)) < 0 ||
+            (r = json_read_strv(d, o, "RepoTags", "<none>:<none>", &im->repo_tags)) < 0)
+                return r;
+        /* Podman's df lists "<none>" for untagged images and a bare "latest" for tagged ones: keep
+         * only what is a repo:tag. */
+        size_t k = 0;
+        for (size_t j = 0; im->repo_tags[j]; j++)
+                if (strchr(im->repo_tags[j], ':'))
+                        im->repo_tags[k++] = im->repo_tags[j];
+                else
+                        free(im->repo_tags[j]);
+        im->repo_tags[k] = NULL;
+        im->size = clamp0(im->size);
+        im->shared_size = clamp0(im->shared_size);
+        if (im->containers < 0)
+                im->containers = -1;
+        return 0;
+}
+
+static int decode_df_container(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
+        struct engine_df *df = userdata;
+        struct engine_df_container *c = &df->containers[df->n_containers++];
+        int r;
+
+        if ((r = json_read_str(d, o, "Id", true, &c->id)) < 0 ||
+            (r = json_read_str(d, o, "ImageID", false, &c->image_id)) < 0 ||
+            (r = engine_image_id_normalize(&c->image_id)) < 0 ||
+            (r = json_read_state(d, o, "State", &c->state)) < 0 ||
+            (r = json_read_int(d, o, "SizeRw", 0, &c->size_rw)) < 0 ||
+            (r = json_read_int(d, o, "SizeRootFs", 0, &c->size_root_fs)) < 0)
+                return r;
+        c->size_rw = clamp0(c->size_rw);
+        c->size_root_fs = clamp0(c->size_root_fs);
+        return 0;
+}
+
+static int decode_df_volume(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
+        struct engine_df *df = userdata;
+        struct engine_df_volume *v = &df->volumes[df->n_volumes++];
+        _cleanup_(json_read_labels_free) struct engine_labels labels = {};
+        json_t *usage = NULL;
+        int r;
+
+        v->size = v->ref_count = -1;
+        if ((r = json_read_str(d, o, "Name", true, &v->name)) < 0 ||
+            (r = json_read_object(d, o, "UsageData", &usage)) < 0 ||
+            (r = json_read_labels(d, o, "Labels", &labels)) < 0 ||
+            (r = json_read_time(d, o, "CreatedAt", &v->created_ns)) < 0)
+                return r;
+        if (usage && ((r = json_read_int(d, usage, "Size", -1, &v->size)) < 0 ||
+                      (r = json_read_int(d, usage, "RefCount", -1, &v->ref_count)) < 0))
+                return r;
+        /* -1 is the engine's own "not computed"; Podman's other negatives mean the same. */
+        v->size = v->size < 0 ? -1 : v->size;
+        v->ref_count = v->ref_count < 0 ? -1 : v->ref_count;
+        v->anonymous = engine_labels_get(&labels, "com.docker.volume.anonymous") ||
+                       engine_volume_name_is_anonymous(v->name);
+        return 0;
+}
+
+static int decode_df_build_cache(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
+        struct engine_df *df = userdata;
+        struct engine_df_build_cache *b = &df->build_cache[df->n_build_cache++];
+        int r;
+
+        if ((r = json_read_str(d, o, "ID", true, &b->id)) < 0 ||
+            (r = json_read_str(d, o, "Type", false, &b->type)) < 0 ||
+            (r = json_read_int(d, o, "Size", 0, &b->size)) < 0 ||
+            (r = json_read_bool(d, o, "InUse", &b->in_use)) < 0 ||
+            (r = json_read_bool(d, o, "Shared", &b->shared)) < 0 ||
+            (r = json_read_time(d, o, "LastUsedAt", &b->last_used_ns)) < 0)
+                return r;
+        b->size = clamp0(b->size);
+        return 0;
+}
+
+int engine_decode_df(const char *buf, size_t len, struct engine_df *ret, struct engine_error *err) {
+        struct json_read_cursor d = { err, "/system/df", -1 };
+        _cleanup_json_ json_t *root = NULL;
+        _cleanup_(engine_df_done) struct engine_df df = {};
+        json_t *images = NULL, *containers = NULL, *volumes = NULL, *cache = NULL;
+        int r;
+
+        if ((r = json_read_parse(&d, buf, len, JSON_OBJECT, &root)) < 0 ||
+            (r = json_read_int(&d, root, "LayersSize", 0, &df.layers_size)) < 0 ||
+            (r = json_read_array(&d, root, "Images", &images)) < 0 ||
+            (r = json_read_array(&d, root, "Containers", &containers)) < 0 ||
+            (r = json_read_array(&d, root, "Volumes", &volumes)) < 0 ||
+            (r = json_read_array(&d, root, "BuildCache", &cache)) < 0)
+                return r;
+        df.layers_size = clamp0(df.layers_size);
+        /* Docker sends "BuildCache" (null when empty on some versions); Podman leaves it out. */
+        df.build_cache_supported = json_object_get(root, "BuildCache") != NULL;
+        if (!(df.images = json_read_alloc_items(json_array_size(images), sizeof *df.images)) ||
+            !(df.containers = json_read_alloc_items(json_array_size(containers), sizeof *df.containers)) ||
+            !(df.volumes = json_read_alloc_items(json_array_size(volumes), sizeof *df.volumes)) ||
+            !(df.build_cache = json_read_alloc_items(json_array_size(cache), sizeof *df.build_cache)))
+                return -ENOMEM;
+        d.what = "/system/df Images";
+        if ((r = json_read_each_object(&d, images, decode_df_image, &df)) < 0)
+                return r;
+        d.what = "/system/df Containers";
+        if ((r = json_read_each_object(&d, containers, decode_df_container, &df)) < 0)
+                return r;
+        d.what = "/system/df Volumes";
+        if ((r = json_read_each_object(&d, volumes, decode_df_volume, &df)) < 0)
+                return r;
+        d.what = "/system/df BuildCache";
+        if ((r = json_read_each_object(&d, cache, decode_df_build_cache, &df)) < 0)
+                return r;
+        *ret = TAKE_STRUCT(df);
+        return 0;
+}
