@@ -1,0 +1,92 @@
+/* engine-decode-images.c: /images/json and /images/{name}/json to the structs of engine.h. */
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "engine-internal.h"
+#include "json-read.h"
+
+static void image_free(struct engine_image *im) {
+        free(im->id);
+        strv_freep(&im->repo_tags);
+        strv_freep(&im->repo_digests);
+        json_read_labels_free(&im->labels);
+        free(im->parent_id);
+}
+
+void engine_image_list_done(struct engine_image_list *l) {
+        if (!l)
+                return;
+        for (size_t i = 0; i < l->n; i++)
+                image_free(&l->items[i]);
+        free(l->items);
+        *l = (struct engine_image_list) {};
+}
+
+static int decode_image(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
+        struct engine_image_list *l = userdata;
+        struct engine_image *im = &l->items[l->n++];
+        int r;
+
+        if ((r = json_read_str(d, o, "Id", true, &im->id)) < 0 ||
+            (r = json_read_strv(d, o, "RepoTags", "<none>:<none>", &im->repo_tags)) < 0 ||
+            (r = json_read_strv(d, o, "RepoDigests", "<none>@<none>", &im->repo_digests)) < 0 ||
+            (r = json_read_int(d, o, "Created", 0, &im->created)) < 0 ||
+            (r = json_read_int(d, o, "Size", 0, &im->size)) < 0 ||
+            (r = json_read_int(d, o, "SharedSize", -1, &im->shared_size)) < 0 ||
+            (r = json_read_int(d, o, "Containers", -1, &im->containers)) < 0 ||
+            (r = json_read_labels(d, o, "Labels", &im->labels)) < 0 ||
+            (r = json_read_str(d, o, "ParentId", false, &im->parent_id)) < 0)
+                return r;
+        return 0;
+}
+
+int engine_decode_images(const char *buf, size_t len, struct engine_image_list *ret, struct engine_error *err) {
+        struct json_read_cursor d = { err, "/images/json", -1 };
+        _cleanup_json_ json_t *root = NULL;
+        _cleanup_(engine_image_list_done) struct engine_image_list l = {};
+        int r;
+
+        if ((r = json_read_parse(&d, buf, len, JSON_ARRAY, &root)) < 0)
+                return r;
+        if (!(l.items = json_read_alloc_items(json_array_size(root), sizeof *l.items)))
+                return -ENOMEM;
+        if ((r = json_read_each_object(&d, root, decode_image, &l)) < 0)
+                return r;
+        *ret = TAKE_STRUCT(l);
+        return 0;
+}
+
+void engine_image_detail_done(struct engine_image_detail *im) {
+        if (!im)
+                return;
+        free(im->id);
+        strv_freep(&im->repo_tags);
+        json_read_labels_free(&im->labels);
+        *im = (struct engine_image_detail) {};
+}
+
+int engine_decode_image_detail(const char *buf, size_t len, struct engine_image_detail *ret,
+                               struct engine_error *err) {
+        struct json_read_cursor d = { err, "/images/{name}/json", -1 };
+        _cleanup_json_ json_t *root = NULL;
+        _cleanup_(engine_image_detail_done) struct engine_image_detail im = {};
+        json_t *config = NULL, *metadata = NULL;
+        int r;
+
+        if ((r = json_read_parse(&d, buf, len, JSON_OBJECT, &root)) < 0 ||
+            (r = json_read_str(&d, root, "Id", true, &im.id)) < 0 ||
+            (r = json_read_strv(&d, root, "RepoTags", "<none>:<none>", &im.repo_tags)) < 0 ||
+            (r = json_read_time(&d, root, "Created", &im.created_ns)) < 0 ||
+            (r = json_read_int(&d, root, "Size", 0, &im.size)) < 0 ||
+            (r = json_read_object(&d, root, "Config", &config)) < 0 ||
+            (r = json_read_object(&d, root, "Metadata", &metadata)) < 0)
+                return r;
+        if (config && (r = json_read_labels(&d, config, "Labels", &im.labels)) < 0)
+                return r;
+        if (metadata && (r = json_read_time(&d, metadata, "LastTagTime", &im.last_tag_time_ns)) < 0)
+                return r;
+        *ret = TAKE_STRUCT(im);
+        return 0;
+}
