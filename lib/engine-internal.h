@@ -1,10 +1,15 @@
-/* engine-internal.h: what lib/engine.c shares with the JSON decoders (lib/engine-json.c), the fuzz
- * target and the decode benchmark. Nothing here knows about curl: every decoder takes the raw body as
- * (buf, len), so it can be driven straight from bytes.
+/* engine-internal.h: what lib/engine.c shares with the JSON decoders (lib/engine-decode-*.c, reading
+ * with lib/json-read.h) and the value parsers (lib/engine-values.c), the fuzz target and the decode
+ * benchmark. Nothing here knows about curl: every decoder takes the raw body as (buf, len), so it can
+ * be driven straight from bytes.
  *
  * Decoders return 0, -EBADMSG (malformed, truncated or wrongly shaped JSON: err->message says where)
  * or -ENOMEM. On success *ret is filled and owned by the caller (free it with the matching *_done()
- * from engine.h); on failure *ret is untouched. err may be NULL. */
+ * from engine.h); on failure *ret is untouched. err may be NULL.
+ *
+ * Shape rules: the top level and every item must have the documented JSON type; an absent field or
+ * a null is the field's default (strings "", arrays empty, numbers as documented in engine.h); a
+ * present field of the wrong type is -EBADMSG. Ids are required. */
 #pragma once
 
 #include <jansson.h>
@@ -60,7 +65,8 @@ void engine_event_data_done(struct engine_event_data *d);
 /* A volume name the engine made up: 64 lowercase hex digits. */
 bool engine_volume_name_is_anonymous(const char *name);
 
-/* Shared by the decoders. */
+/* ---- shared by the decoders (lib/engine-values.c) ---- */
+
 /* The engine's word for a container state ("running"; Podman's "stopped", "configured"...);
  * ENGINE_CONTAINER_UNKNOWN for any other. */
 enum engine_container_state engine_container_state_from_string(const char *s);

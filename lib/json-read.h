@@ -29,7 +29,7 @@
 struct json_read_cursor {
         struct engine_error *err;
         const char *what;              /* the endpoint: "/containers/json" */
-        ssize_t item;                  /* index in its top-level array; -1 when not in one */
+        ssize_t item;                  /* index of the array item being read; -1 outside one */
 };
 
 /* Sets d->err to -EBADMSG and "malformed answer to <what>[<item>]: <detail>"; returns -EBADMSG. */

@@ -1,9 +1,4 @@
-/* engine-json.c: decoders from the Engine API's JSON bodies to the typed structs of engine.h, the
- * matching *_done() functions and the time parser. No I/O and no curl: see engine-internal.h.
- *
- * Shape rules: the top level and every item must have the documented JSON type; an absent field or
- * a null is the field's default (strings "", arrays empty, numbers as documented in engine.h); a
- * present field of the wrong type is -EBADMSG. Ids are required. */
+/* json-read.c: the toolkit the engine's JSON decoders read with (json-read.h). */
 
 #include <errno.h>
 #include <math.h>
@@ -72,7 +67,6 @@ int json_read_parse(const struct json_read_cursor *d, const char *buf, size_t le
         return 0;
 }
 
-/* A member, with null treated as absent. */
 json_t *json_read_member(const json_t *o, const char *key) {
         json_t *v = json_object_get(o, key);
         return json_is_null(v) ? NULL : v;
@@ -94,7 +88,6 @@ int json_read_array(const struct json_read_cursor *d, const json_t *o, const cha
         return 0;
 }
 
-/* A borrowed string; "" when absent (or -EBADMSG when required). */
 int json_read_peek_str(const struct json_read_cursor *d, const json_t *o, const char *key, bool required,
                        const char **ret) {
         json_t *v = json_read_member(o, key);
@@ -161,7 +154,6 @@ int json_read_bool(const struct json_read_cursor *d, const json_t *o, const char
         return 0;
 }
 
-/* RFC 3339 string to unix ns; absent, null or "" = 0. */
 int json_read_time(const struct json_read_cursor *d, const json_t *o, const char *key, int64_t *ret_ns) {
         const char *s = "";
         int r = json_read_peek_str(d, o, key, false, &s);
@@ -225,7 +217,6 @@ int json_read_labels(const struct json_read_cursor *d, const json_t *o, const ch
         return labels_from_object(d, key, v, ret);
 }
 
-/* A NULL-terminated copy of an array of strings, without the entries equal to skip. */
 int json_read_strv(const struct json_read_cursor *d, const json_t *o, const char *key, const char *skip,
                    char ***ret) {
         json_t *a = NULL, *v = NULL;
@@ -260,7 +251,6 @@ int json_read_state(const struct json_read_cursor *d, const json_t *o, const cha
         return 0;
 }
 
-/* Calls each(d, item, i) for every item of an array, which must be an object. */
 int json_read_each_object(struct json_read_cursor *d, const json_t *a,
                           int (*each)(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata),
                           void *userdata) {
