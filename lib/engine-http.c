@@ -230,6 +230,7 @@ int engine_perform(struct engine *e, const struct engine_transfer *t) {
         CURLcode cc;
         int r;
 
+        snprintf(e->error.request, sizeof e->error.request, "%s %.*s", t->method, (int) strcspn(t->path, "?"), t->path);
         if (engine_is_cancelled(e))
                 return engine_set_error(e, -ECANCELED, "cancelled before %s %s", t->method, t->path);
         if (asprintf(&url, "%s%s", e->base_url, t->path) < 0)

@@ -50,6 +50,8 @@ struct engine_error {
         int os_errno;                  /* for unreachable: ENOENT, ECONNREFUSED, EACCES... */
         long http_status;              /* for -EREMOTEIO */
         char message[512];             /* human-readable; the engine's "message" for HTTP errors */
+        char request[160];             /* the request last sent, "GET /v1.41/containers/json" (no query);
+                                        * "" when the call failed before sending one */
 };
 
 /* Creates a client; no I/O happens until the first call. */
