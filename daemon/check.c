@@ -7,6 +7,7 @@
 
 #include "cleanup.h"
 #include "daemon.h"
+#include "engine.h"
 #include "log.h"
 #include "policy.h"
 #include "records.h"
@@ -34,8 +35,11 @@ static void on_plan(const struct policy_plan *plan, const struct usage *u, void 
         struct check_ctx *x = userdata;
         if (!x->d->config.dry_run)
                 return;
-        if (x->print_plan)
+        if (x->print_plan) {
                 daemon_print_plan(x->d, plan, u);
+                if (!log_to_journal())
+                        return; /* the plan on stdout says it all; not each line again on stderr */
+        }
         record_plan(plan);
 }
 
@@ -49,32 +53,37 @@ static void on_step(const struct cleanup_step *s, void *userdata) {
         }
 }
 
-int daemon_check_and_clean(struct daemon *d, bool print_plan) {
+/* One check; on failure *why says what failed and *engine_fault whether the engine did. */
+static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, bool *engine_fault) {
         int r;
         if (!d->root_dir || !d->engine_up) {
                 r = daemon_engine_refresh(d);
-                if (r < 0)
+                if (r < 0) {
+                        daemon_engine_describe(d, r, why, why_size);
+                        *engine_fault = true;
                         return r;
+                }
         }
         struct usage u;
         r = usage_measure(d->root_dir, &u);
         if (r < 0) {
-                log_error("Cannot measure %s: %s", d->root_dir, strerror(-r));
+                snprintf(why, why_size, "cannot measure %s: %s", d->root_dir, strerror(-r));
                 return r;
         }
         d->last_usage = u;
         d->have_usage = true;
         bool triggered = policy_triggered(&d->config, &u);
         record_measurement(&d->config, d->root_dir, &u, triggered);
-        if (!triggered && !print_plan) {
-                daemon_history_save(d);
-                daemon_write_metrics(d);
-                return 0;
-        }
         if (!triggered) {
-                /* --once --dry-run below the watermark: say so plainly. */
-                printf("Filesystem %s: %.1f%% used; below the high watermark (%.0f%%): nothing to do.\n", d->root_dir,
-                       u.used_percent, d->config.disk.high_watermark);
+                /* --once below every trigger: say so plainly (the plan's place on stdout with --dry-run). */
+                if (print_plan)
+                        printf("Filesystem %s: %.1f%% used; below the high watermark (%s): nothing to do.\n",
+                               d->root_dir, u.used_percent, DAEMON_PERCENT(d->config.disk.high_watermark));
+                else if (d->once)
+                        log_notice("%s: %.1f%% used, below the high watermark (%s) and every other trigger: nothing to do",
+                                   d->root_dir, u.used_percent, DAEMON_PERCENT(d->config.disk.high_watermark));
+                if (!print_plan)
+                        daemon_history_save(d);
                 daemon_write_metrics(d);
                 return 0;
         }
@@ -94,12 +103,18 @@ int daemon_check_and_clean(struct daemon *d, bool print_plan) {
         if (r < 0)
                 return r;
         r = total.error;
-        if (r < 0)
+        if (r < 0) {
                 daemon_engine_note(d, r);
+                if (r != -ECANCELED)
+                        daemon_engine_describe(d, r, why, why_size);
+                /* The executor's statvfs failing is ours; everything else in a cleanup is the engine's. */
+                *engine_fault = total.error_stage != CLEANUP_STAGE_MEASURE;
+        }
         d->last_usage = total.after;
 
+        if (!d->config.dry_run || why[0])
+                record_cleanup_finished(&total, why[0] ? why : NULL);
         if (!d->config.dry_run) {
-                record_cleanup_finished(&total);
                 d->stats.cleanups++;
                 struct timespec ts;
                 clock_gettime(CLOCK_REALTIME, &ts);
@@ -111,4 +126,37 @@ int daemon_check_and_clean(struct daemon *d, bool print_plan) {
         }
         daemon_write_metrics(d);
         return r < 0 ? r : 0;
+}
+
+int daemon_check_and_clean(struct daemon *d, bool print_plan) {
+        char why[sizeof d->check_error] = "";
+        bool engine_fault = false;
+        int r = check(d, print_plan, why, sizeof why, &engine_fault);
+        d->check_failed_in_engine = r < 0 && engine_fault;
+        if (r >= 0 || r == -ECANCELED) {
+                if (d->check_error[0])
+                        record_check_recovered(engine_host(d->engine));
+                d->check_error[0] = 0;
+                return r;
+        }
+        /* An unreachable engine is said by the reachability records, once per change. */
+        if (!d->engine_up)
+                return r;
+        if (!why[0])
+                snprintf(why, sizeof why, "%s", strerror(-r));
+        if (strcmp(why, d->check_error) != 0) {
+                const struct engine_error *err = engine_last_error(d->engine);
+                char next[96];
+                if (d->once)
+                        snprintf(next, sizeof next, "giving up (--once)");
+                else {
+                        char every[CONFIG_VALUE_STRING_MAX];
+                        snprintf(next, sizeof next, "trying again at the next check (every %s)",
+                                 config_format_duration(d->config.interval_sec, every));
+                }
+                record_check_failed(engine_host(d->engine), why, engine_fault ? err->request : NULL,
+                                    engine_fault && r == -EREMOTEIO ? err->http_status : 0, next);
+                snprintf(d->check_error, sizeof d->check_error, "%s", why);
+        }
+        return r;
 }

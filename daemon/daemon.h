@@ -38,6 +38,10 @@ struct daemon {
         bool engine_up;
         bool engine_state_known;       /* engine_up has been logged once */
         char engine_error[1024];
+        char check_error[1024];        /* why the last check failed (other than an unreachable engine); "" = it worked */
+        bool metrics_failing;          /* the last metrics_file write failed (said once) */
+        bool once;                     /* --once: a failure ends the run */
+        bool check_failed_in_engine;   /* the last check failed because of the engine (--once exits 69) */
 
         struct history *history;
         struct usage last_usage;
@@ -54,14 +58,19 @@ struct daemon {
  * daemon). */
 void daemon_watchdog_ping(void *userdata);
 /* One check: measure; if a trigger holds, clean (or only plan with dry_run). print_plan also prints the
- * plan on stdout (--once --dry-run). Returns 0, or -errno when the engine could not be used. */
+ * plan on stdout (--once --dry-run). Returns 0, or -errno when the check failed; a failure is said once
+ * per change of state (an unreachable engine by the reachability records, anything else here). */
 int daemon_check_and_clean(struct daemon *d, bool print_plan);
+
 
 /* reachability.c */
 /* (Re)creates the engine client from the configuration. */
 int daemon_engine_setup(struct daemon *d);
 /* Asks the engine for DockerRootDir; logs a change of reachability once. */
 int daemon_engine_refresh(struct daemon *d);
+/* What failed in the engine call that returned r, in one line: the request, the HTTP status and the
+ * engine's own message, or the decoder's reason and where in the body. */
+void daemon_engine_describe(const struct daemon *d, int r, char *buf, size_t n);
 /* Notes the result r of an engine request: a change between reachable and unreachable is logged once,
  * and engine_error says why it is unreachable. */
 void daemon_engine_note(struct daemon *d, int r);
@@ -75,9 +84,9 @@ int daemon_load_config(const char *path, bool explicit_path, struct config *ret,
 void daemon_history_open(struct daemon *d);
 /* Saves the usage history when it changed; logs a failure. */
 void daemon_history_save(struct daemon *d);
-/* Writes metrics_file (when set) from the current state; logs a failure at debug level only, since a
- * full disk is exactly when it may fail. */
-void daemon_write_metrics(const struct daemon *d);
+/* Writes metrics_file (when set) from the current state; a failure is said once, at warning, until a
+ * write works again. */
+void daemon_write_metrics(struct daemon *d);
 void daemon_done(struct daemon *d);
 
 /* report.c */
@@ -87,6 +96,8 @@ int daemon_report(struct daemon *d);
 void daemon_print_plan(const struct daemon *d, const struct policy_plan *plan, const struct usage *u);
 
 /* format.c */
+/* A threshold as the configuration spells it ("85%", "0.5%"), valid to the end of the statement. */
+#define DAEMON_PERCENT(p) config_format_percent((p), (char[CONFIG_VALUE_STRING_MAX]){ 0 })
 /* "1.5 GiB" (binary, for logs) or "1.611GB" (decimal, as docker system df prints). */
 void daemon_format_bytes(uint64_t b, bool decimal, char *buf, size_t n);
 /* "container", "image", "build cache", "volume", "network". */

@@ -176,16 +176,15 @@ int main(int argc, char **argv) {
 
         if (a.report) {
                 r = daemon_report(&d);
-                return r >= 0 ? EXIT_SUCCESS : engine_error_is_unreachable(r) || r == -ETIMEDOUT ? EXIT_UNAVAILABLE : EXIT_FAILURE;
+                return r >= 0 ? EXIT_SUCCESS : engine_error_is_unreachable(r) || r == -ETIMEDOUT || r == -EREMOTEIO || r == -EBADMSG ? EXIT_UNAVAILABLE : EXIT_FAILURE;
         }
         daemon_history_open(&d);
         if (a.once) {
+                d.once = true;
                 r = daemon_check_and_clean(&d, /* print_plan= */ d.config.dry_run);
-                if (r >= 0)
+                if (r >= 0 || r == -ECANCELED)
                         return EXIT_SUCCESS;
-                if (r == -ECANCELED)
-                        return EXIT_SUCCESS;
-                return engine_error_is_unreachable(r) || r == -ETIMEDOUT ? EXIT_UNAVAILABLE : EXIT_FAILURE;
+                return d.check_failed_in_engine ? EXIT_UNAVAILABLE : EXIT_FAILURE;
         }
         return loop_run(&d);
 }

@@ -85,3 +85,15 @@ int daemon_engine_refresh(struct daemon *d) {
         engine_info_done(&info);
         return 0;
 }
+
+void daemon_engine_describe(const struct daemon *d, int r, char *buf, size_t n) {
+        const struct engine_error *err = engine_last_error(d->engine);
+        const char *msg = err->message[0] ? err->message : strerror(-r);
+        if (r == -EREMOTEIO && err->http_status > 0)
+                snprintf(buf, n, "%s answered HTTP %ld: %s", err->request[0] ? err->request : "the engine",
+                         err->http_status, msg);
+        else if (err->request[0] && !strstr(msg, err->request))
+                snprintf(buf, n, "%s: %s", err->request, msg);
+        else
+                snprintf(buf, n, "%s", msg);
+}

@@ -16,9 +16,9 @@ static void usage_fields(const struct usage *u, char used[32], char free_b[32]) 
 
 void record_started(const struct config *c, const char *engine_host) {
         log_structured(LOG_INFO, RECORD_MID_STARTED, NULL, 0,
-                       "dockercleand %s started: engine %s, every %llus, clean at %.0f%% down to %.0f%%%s",
+                       "dockercleand %s started: engine %s, every %llus, clean at %s down to %s%s",
                        DOCKERCLEAN_VERSION, engine_host ? engine_host : "?", (unsigned long long) c->interval_sec,
-                       c->disk.high_watermark, c->disk.low_watermark, c->dry_run ? " (dry run)" : "");
+                       DAEMON_PERCENT(c->disk.high_watermark), DAEMON_PERCENT(c->disk.low_watermark), c->dry_run ? " (dry run)" : "");
 }
 
 void record_measurement(const struct config *c, const char *path, const struct usage *u, bool triggered) {
@@ -31,19 +31,20 @@ void record_measurement(const struct config *c, const char *path, const struct u
                 { "DOCKERCLEAN_FREE_BYTES", free_b },
         };
         log_structured(triggered ? LOG_NOTICE : LOG_DEBUG, NULL, f, ELEMENTSOF(f),
-                       "%s: %.1f%% used, %s free of %s, inodes %.1f%% used; cleaning starts at %.0f%% and ends below %.0f%%%s",
-                       path, u->used_percent, fb, total, u->inodes_used_percent, c->disk.high_watermark,
-                       c->disk.low_watermark, triggered ? ": cleaning" : "");
+                       "%s: %.1f%% used, %s free of %s, inodes %.1f%% used; cleaning starts at %s and ends below %s%s",
+                       path, u->used_percent, fb, total, u->inodes_used_percent, DAEMON_PERCENT(c->disk.high_watermark),
+                       DAEMON_PERCENT(c->disk.low_watermark), triggered ? ": cleaning" : "");
 }
 
 void record_cleanup_started(const struct config *c, const struct usage *u) {
-        char used[32], free_b[32];
+        char used[32], free_b[32], fb[32];
         usage_fields(u, used, free_b);
+        daemon_format_bytes(u->free_bytes, false, fb, sizeof fb);
         struct log_field f[] = { { "DOCKERCLEAN_USED_PERCENT", used }, { "DOCKERCLEAN_FREE_BYTES", free_b } };
         log_structured(LOG_NOTICE, RECORD_MID_CLEANUP_START, f, ELEMENTSOF(f),
-                       "Cleanup started%s: %.1f%% used, %" PRIu64 " bytes free (clean at %.0f%%, down to below %.0f%%)",
-                       c->dry_run ? " (dry run)" : "", u->used_percent, u->free_bytes, c->disk.high_watermark,
-                       c->disk.low_watermark);
+                       "Cleanup started%s: %.1f%% used, %s free (clean at %s, down to below %s)",
+                       c->dry_run ? " (dry run)" : "", u->used_percent, fb, DAEMON_PERCENT(c->disk.high_watermark),
+                       DAEMON_PERCENT(c->disk.low_watermark));
 }
 
 void record_step(const struct cleanup_step *s) {
@@ -93,7 +94,8 @@ void record_plan(const struct policy_plan *plan) {
                                config_tier_type_to_string(a->tier));
         }
         daemon_format_bytes(plan->estimated_total, false, est, sizeof est);
-        log_info("Dry run: %zu removals planned up to the target, %s estimated in all candidates", shown, est);
+        log_info("Dry run: %zu %s planned up to the target, %s estimated in all candidates", shown,
+                 shown == 1 ? "removal" : "removals", est);
 }
 
 /* The fields of cleanup finished and of every tier exhausted. */
@@ -110,24 +112,37 @@ static void total_fields(const struct cleanup_result *t, struct total_fields *re
         ret->f[2] = (struct log_field){ "DOCKERCLEAN_FREE_BYTES", ret->free_b };
 }
 
-void record_cleanup_finished(const struct cleanup_result *t) {
+void record_cleanup_finished(const struct cleanup_result *t, const char *why) {
         struct total_fields g;
         char fb[32];
         total_fields(t, &g);
         daemon_format_bytes(t->reclaimed_bytes, false, fb, sizeof fb);
-        log_structured(LOG_NOTICE, RECORD_MID_CLEANUP_DONE, g.f, ELEMENTSOF(g.f),
-                       "Cleanup finished: %zu removed, %zu skipped, %zu failed; %s reclaimed; now %.1f%% used%s",
-                       t->n_removed, t->n_skipped, t->n_failed, fb, t->after.used_percent,
-                       t->cancelled ? " (interrupted)" : "");
+        if (why && t->n_removed + t->n_skipped + t->n_failed == 0) {
+                struct log_field f[] = { g.f[0], g.f[1], g.f[2], { "DOCKERCLEAN_ERROR", why } };
+                log_structured(LOG_NOTICE, RECORD_MID_CLEANUP_DONE, f, ELEMENTSOF(f),
+                               "Cleanup could not run: %s; nothing was removed", why);
+        } else if (why) {
+                struct log_field f[] = { g.f[0], g.f[1], g.f[2], { "DOCKERCLEAN_ERROR", why } };
+                log_structured(LOG_NOTICE, RECORD_MID_CLEANUP_DONE, f, ELEMENTSOF(f),
+                               "Cleanup stopped early: %zu removed, %zu skipped, %zu failed; %s reclaimed; now %.1f%% used; %s",
+                               t->n_removed, t->n_skipped, t->n_failed, fb, t->after.used_percent, why);
+        } else
+                log_structured(LOG_NOTICE, RECORD_MID_CLEANUP_DONE, g.f, ELEMENTSOF(g.f),
+                               "Cleanup finished: %zu removed, %zu skipped, %zu failed; %s reclaimed; now %.1f%% used%s",
+                               t->n_removed, t->n_skipped, t->n_failed, fb, t->after.used_percent,
+                               t->cancelled ? " (interrupted)" : "");
 }
 
 void record_exhausted(const struct config *c, const struct cleanup_result *t) {
         struct total_fields g;
+        char fb[32], min_free[32];
         total_fields(t, &g);
+        daemon_format_bytes(t->after.free_bytes, false, fb, sizeof fb);
+        daemon_format_bytes(c->disk.min_free, false, min_free, sizeof min_free);
         log_structured(LOG_WARNING, RECORD_MID_EXHAUSTED, g.f, ELEMENTSOF(g.f),
-                       "Every tier is exhausted and usage is still %.1f%% (%" PRIu64
-                       " bytes free; high watermark %.0f%%, min_free %" PRIu64 "); nothing more may be removed",
-                       t->after.used_percent, t->after.free_bytes, c->disk.high_watermark, c->disk.min_free);
+                       "Every tier is exhausted and usage is still %.1f%% (%s free; high watermark %s, min_free %s); "
+                       "nothing more may be removed",
+                       t->after.used_percent, fb, DAEMON_PERCENT(c->disk.high_watermark), min_free);
 }
 
 void record_engine_down(const char *host, const char *why) {
@@ -137,7 +152,33 @@ void record_engine_down(const char *host, const char *why) {
 }
 
 void record_engine_up(const char *host) {
-        log_structured(LOG_NOTICE, RECORD_MID_ENGINE_UP, NULL, 0, "Engine at %s is reachable again", host);
+        struct log_field f[] = { { "DOCKERCLEAN_ENGINE", host } };
+        log_structured(LOG_NOTICE, RECORD_MID_ENGINE_UP, f, ELEMENTSOF(f), "Engine at %s is reachable again", host);
+}
+
+void record_check_failed(const char *engine_host, const char *why, const char *request, long http_status,
+                         const char *next) {
+        char status[24] = "";
+        if (http_status > 0)
+                snprintf(status, sizeof status, "%ld", http_status);
+        struct log_field f[] = {
+                { "DOCKERCLEAN_ENGINE", engine_host },
+                { "DOCKERCLEAN_ERROR", why },
+                { "DOCKERCLEAN_REQUEST", request && *request ? request : NULL },
+                { "DOCKERCLEAN_HTTP_STATUS", status[0] ? status : NULL },
+        };
+        log_structured(LOG_WARNING, RECORD_MID_CHECK_FAILED, f, ELEMENTSOF(f), "Check failed: %s; %s", why, next);
+}
+
+void record_check_recovered(const char *engine_host) {
+        struct log_field f[] = { { "DOCKERCLEAN_ENGINE", engine_host } };
+        log_structured(LOG_NOTICE, RECORD_MID_CHECK_RECOVERED, f, ELEMENTSOF(f), "Checks work again");
+}
+
+void record_metrics_failed(const char *path, int r) {
+        struct log_field f[] = { { "DOCKERCLEAN_METRICS_FILE", path }, { "DOCKERCLEAN_ERROR", strerror(-r) } };
+        log_structured(LOG_WARNING, RECORD_MID_METRICS_FAILED, f, ELEMENTSOF(f),
+                       "Cannot write the metrics file %s: %s; said once until a write works again", path, strerror(-r));
 }
 
 void record_config_reloaded(const char *path) {

@@ -20,6 +20,9 @@
 #define RECORD_MID_CONFIG_RELOADED "ad877b508a53466888d63380f14b4bf0"
 #define RECORD_MID_CONFIG_REJECTED "990224cd017a41eb9afdb07b4a0ff789"
 #define RECORD_MID_PLAN            "ebde2ec0ba5e4b25aad017d4a4ec0590"
+#define RECORD_MID_CHECK_FAILED    "a8672f7d475e405fa7cde968a44e7794"
+#define RECORD_MID_CHECK_RECOVERED "bd06ea804beb40ce81ebaf8e676199e5"
+#define RECORD_MID_METRICS_FAILED  "2aefbadcdb24426f9ffc92179df8422e"
 
 struct config_error;
 
@@ -34,13 +37,24 @@ void record_cleanup_started(const struct config *c, const struct usage *u);
 void record_step(const struct cleanup_step *s);
 /* dry run: one "would remove" (info, DOCKERCLEAN_DRY_RUN=1) per planned action up to the target. */
 void record_plan(const struct policy_plan *plan);
-/* cleanup finished (notice): DOCKERCLEAN_RECLAIMED_BYTES, _USED_PERCENT, _FREE_BYTES. */
-void record_cleanup_finished(const struct cleanup_result *total);
+/* cleanup finished (notice): DOCKERCLEAN_RECLAIMED_BYTES, _USED_PERCENT, _FREE_BYTES; when it ended on an
+ * error (why != NULL), "could not run" or "stopped early" with why, and DOCKERCLEAN_ERROR. */
+void record_cleanup_finished(const struct cleanup_result *total, const char *why);
 /* still above a trigger, every tier exhausted (warning): as cleanup finished. */
 void record_exhausted(const struct config *c, const struct cleanup_result *total);
 /* engine unreachable (warning) / back (notice): DOCKERCLEAN_ENGINE. */
 void record_engine_down(const char *host, const char *why);
 void record_engine_up(const char *host);
+/* a check failed for another reason than an unreachable engine (warning, once per change of what
+ * failed): DOCKERCLEAN_ENGINE, DOCKERCLEAN_ERROR, DOCKERCLEAN_REQUEST, DOCKERCLEAN_HTTP_STATUS when the
+ * engine answered; next says what the daemon does now. */
+void record_check_failed(const char *engine_host, const char *why, const char *request, long http_status,
+                         const char *next);
+/* checks work again after a failed one (notice). */
+void record_check_recovered(const char *engine_host);
+/* metrics_file could not be written (warning, once until a write works again): DOCKERCLEAN_METRICS_FILE,
+ * DOCKERCLEAN_ERROR. */
+void record_metrics_failed(const char *path, int r);
 /* configuration reloaded (info) / rejected (err): DOCKERCLEAN_CONFIG, DOCKERCLEAN_CONFIG_LINE. */
 void record_config_reloaded(const char *path);
 void record_config_rejected(const char *path, const struct config_error *err, int r, bool reload);

@@ -100,8 +100,8 @@ int daemon_report(struct daemon *d) {
         } else
                 printf("Filesystem:  %s (cannot measure: %s)\n", d->root_dir, strerror(-m));
         const struct config_disk *k = &d->config.disk;
-        printf("Thresholds:  clean at %.0f%% used, down to below %.0f%%; inodes %.0f%% down to %.0f%%", k->high_watermark,
-               k->low_watermark, k->inode_high_watermark, k->inode_low_watermark);
+        printf("Thresholds:  clean at %s used, down to below %s; inodes %s down to %s", DAEMON_PERCENT(k->high_watermark),
+               DAEMON_PERCENT(k->low_watermark), DAEMON_PERCENT(k->inode_high_watermark), DAEMON_PERCENT(k->inode_low_watermark));
         if (k->min_free)
                 printf("; free below %" PRIu64 " bytes, up to %" PRIu64, k->min_free, k->target_free ? k->target_free : k->min_free);
         printf("\n");
@@ -113,16 +113,21 @@ int daemon_report(struct daemon *d) {
 
 /* --once --dry-run: the plan on stdout. */
 void daemon_print_plan(const struct daemon *d, const struct policy_plan *plan, const struct usage *u) {
-        char buf[32], need[32];
+        char buf[32], need[32], fb[32];
         daemon_format_bytes(plan->bytes_needed == UINT64_MAX ? 0 : plan->bytes_needed, false, need, sizeof need);
-        printf("Filesystem %s: %.1f%% used, %" PRIu64 " bytes free, inodes %.1f%% used\n", d->root_dir,
-               u->used_percent, u->free_bytes, u->inodes_used_percent);
-        printf("Thresholds: clean at %.0f%% used down to below %.0f%%", d->config.disk.high_watermark,
-               d->config.disk.low_watermark);
-        if (d->config.disk.min_free)
-                printf(", or below %" PRIu64 " bytes free up to %" PRIu64, d->config.disk.min_free,
-                       d->config.disk.target_free ? d->config.disk.target_free : d->config.disk.min_free);
-        printf("; inodes %.0f%% down to %.0f%%\n", d->config.disk.inode_high_watermark, d->config.disk.inode_low_watermark);
+        daemon_format_bytes(u->free_bytes, false, fb, sizeof fb);
+        printf("Filesystem %s: %.1f%% used, %s free, inodes %.1f%% used\n", d->root_dir, u->used_percent, fb,
+               u->inodes_used_percent);
+        printf("Thresholds: clean at %s used down to below %s", DAEMON_PERCENT(d->config.disk.high_watermark),
+               DAEMON_PERCENT(d->config.disk.low_watermark));
+        if (d->config.disk.min_free) {
+                char min_free[32], target[32];
+                daemon_format_bytes(d->config.disk.min_free, false, min_free, sizeof min_free);
+                daemon_format_bytes(d->config.disk.target_free ? d->config.disk.target_free : d->config.disk.min_free,
+                                    false, target, sizeof target);
+                printf(", or below %s free up to %s", min_free, target);
+        }
+        printf("; inodes %s down to %s\n", DAEMON_PERCENT(d->config.disk.inode_high_watermark), DAEMON_PERCENT(d->config.disk.inode_low_watermark));
         if (plan->n_to_target == 0 && plan->bytes_needed == 0 && !plan->inode_pressure) {
                 printf("Nothing to do: every target holds.\n");
                 return;
@@ -139,16 +144,18 @@ void daemon_print_plan(const struct daemon *d, const struct policy_plan *plan, c
                         printf("  tier %s:\n", config_tier_type_to_string(tier));
                 }
                 daemon_format_bytes(a->estimated_bytes, false, buf, sizeof buf);
-                if (a->kind == POLICY_ACTION_PRUNE_BUILD_CACHE)
-                        printf("    %-18s %-40s %10s (keep %" PRIu64 " bytes, unused for %" PRIu64 "s)\n",
-                               policy_action_kind_to_string(a->kind), "build cache", buf, a->keep_storage, a->until_sec);
-                else
+                if (a->kind == POLICY_ACTION_PRUNE_BUILD_CACHE) {
+                        char keep[32], age[CONFIG_VALUE_STRING_MAX];
+                        daemon_format_bytes(a->keep_storage, false, keep, sizeof keep);
+                        printf("    %-18s %-40s %10s (keep %s, unused for %s)\n", policy_action_kind_to_string(a->kind),
+                               "build cache", buf, keep, config_format_duration(a->until_sec, age));
+                } else
                         printf("    %-18s %-40s %10s\n", policy_action_kind_to_string(a->kind),
                                daemon_action_name(a, nbuf), buf);
                 total += a->estimated_bytes;
         }
         daemon_format_bytes(total, false, buf, sizeof buf);
-        printf("Estimated total: %s in %zu removals%s\n", buf, shown,
+        printf("Estimated total: %s in %zu %s%s\n", buf, shown, shown == 1 ? "removal" : "removals",
                plan->reachable ? "" : "; the targets are not reachable with the configured tiers");
         if (shown < plan->n_actions)
                 printf("(%zu more candidates follow if the estimates fall short)\n", plan->n_actions - shown);

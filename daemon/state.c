@@ -26,6 +26,8 @@ int daemon_load_config(const char *path, bool explicit_path, struct config *ret,
                 record_config_rejected(path, &err, r, reload);
                 return r;
         }
+        if (c.n_tiers == 0)
+                log_warning("%s: tiers is empty: cleaning is off, the daemon only measures and reports", path);
         *ret = c;
         return 0;
 }
@@ -56,7 +58,7 @@ void daemon_history_save(struct daemon *d) {
                 log_warning("Cannot save the usage history in %s: %s", d->config.state_dir, strerror(-r));
 }
 
-void daemon_write_metrics(const struct daemon *d) {
+void daemon_write_metrics(struct daemon *d) {
         if (!d->config.metrics_file || !*d->config.metrics_file)
                 return;
         struct metrics_sample m = {
@@ -75,8 +77,12 @@ void daemon_write_metrics(const struct daemon *d) {
         memcpy(m.reclaimed_bytes_total, d->stats.reclaimed_bytes, sizeof m.reclaimed_bytes_total);
         memcpy(m.removed_objects_total, d->stats.removed_objects, sizeof m.removed_objects_total);
         int r = metrics_write_file(d->config.metrics_file, &m);
-        if (r < 0)
-                log_debug("Cannot write %s: %s", d->config.metrics_file, strerror(-r));
+        /* A full disk is exactly when this may fail: said once, not at every check. */
+        if (r < 0 && !d->metrics_failing)
+                record_metrics_failed(d->config.metrics_file, r);
+        else if (r >= 0 && d->metrics_failing)
+                log_notice("The metrics file %s is written again", d->config.metrics_file);
+        d->metrics_failing = r < 0;
 }
 
 void daemon_done(struct daemon *d) {

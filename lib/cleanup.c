@@ -143,6 +143,7 @@ int cleanup_execute(struct engine *e, const struct config *c, const char *root_d
                 int m = usage_measure(root_dir, &after);
                 if (m < 0) {
                         res.error = m;
+                        res.error_stage = CLEANUP_STAGE_MEASURE;
                         break;
                 }
                 step.after = after;
@@ -165,6 +166,7 @@ int cleanup_execute(struct engine *e, const struct config *c, const char *root_d
                 }
                 if (engine_error_is_unreachable(r) || r == -ETIMEDOUT) {
                         res.error = r;
+                        res.error_stage = CLEANUP_STAGE_REMOVE;
                         break;
                 }
         }
@@ -196,8 +198,10 @@ static void result_add(struct cleanup_result *total, const struct cleanup_result
 
 /* One round: snapshot, plan, and (unless a dry run) carry it out with at most removals_left removals. */
 static int run_round(struct engine *e, const struct config *c, unsigned removals_left,
-                     const struct cleanup_run_options *o, const struct usage *u, struct cleanup_result *ret) {
+                     const struct cleanup_run_options *o, const struct usage *u, struct cleanup_result *ret,
+                     enum cleanup_stage *ret_stage) {
         _cleanup_(cleanup_snapshot_done) struct cleanup_snapshot snap = {};
+        *ret_stage = CLEANUP_STAGE_SNAPSHOT;
         int r = cleanup_snapshot_take(e, c, o->history, now_unix_ns(), &snap);
         if (r < 0)
                 return r;
@@ -205,6 +209,7 @@ static int run_round(struct engine *e, const struct config *c, unsigned removals
         struct config rc = *c;
         rc.max_removals = removals_left;
         _cleanup_(policy_plan_done) struct policy_plan plan = {};
+        *ret_stage = CLEANUP_STAGE_PLAN;
         r = policy_plan(&rc, u, &snap.snapshot, &plan);
         if (r < 0)
                 return r;
@@ -214,6 +219,7 @@ static int run_round(struct engine *e, const struct config *c, unsigned removals
                 *ret = (struct cleanup_result){ .before = *u, .after = *u };
                 return 0;
         }
+        *ret_stage = CLEANUP_STAGE_MEASURE; /* what fails before the first removal */
         return cleanup_execute(e, &rc, o->root_dir, &plan, o->cancel, o->on_step, o->userdata, ret);
 }
 
@@ -226,16 +232,19 @@ int cleanup_run(struct engine *e, const struct config *c, const struct usage *be
         total.stop = CLEANUP_STOP_ROUNDS;
         while (total.n_rounds < CLEANUP_ROUNDS_MAX) {
                 struct cleanup_result res = {};
-                int r = run_round(e, c, removals_left, o, &total.after, &res);
+                enum cleanup_stage stage;
+                int r = run_round(e, c, removals_left, o, &total.after, &res, &stage);
                 total.n_rounds++;
                 if (r < 0) {
                         total.error = r;
+                        total.error_stage = stage;
                         total.stop = CLEANUP_STOP_ERROR;
                         break;
                 }
                 result_add(&total, &res);
                 if (res.error < 0) {
                         total.error = res.error;
+                        total.error_stage = res.error_stage;
                         total.stop = CLEANUP_STOP_ERROR;
                         break;
                 }

@@ -51,6 +51,15 @@ int cleanup_snapshot_take(struct engine *e, const struct config *c, struct histo
                           struct cleanup_snapshot *ret);
 void cleanup_snapshot_done(struct cleanup_snapshot *s);
 
+/* Where a cleanup failed: engine_last_error() tells more for every stage but the measuring. */
+enum cleanup_stage {
+        CLEANUP_STAGE_NONE,
+        CLEANUP_STAGE_SNAPSHOT,        /* listing or inspecting what the engine has */
+        CLEANUP_STAGE_PLAN,            /* the planner (out of memory) */
+        CLEANUP_STAGE_MEASURE,         /* statvfs of the filesystem */
+        CLEANUP_STAGE_REMOVE,          /* a removal: the engine went away or timed out */
+};
+
 /* Why cleanup_run() stopped. */
 enum cleanup_stop {
         CLEANUP_STOP_TARGETS_MET,
@@ -86,6 +95,7 @@ struct cleanup_result {
         bool targets_met;
         bool cancelled;
         int error;                     /* why it stopped early: -errno (unreachable engine, statvfs), else 0 */
+        enum cleanup_stage error_stage;  /* where error happened */
         /* cleanup_run() only: */
         unsigned n_rounds;             /* rounds started, the failed one included */
         enum cleanup_stop stop;        /* why the rounds ended */

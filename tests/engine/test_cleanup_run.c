@@ -239,6 +239,7 @@ START_TEST(test_listing_fails_in_round_two) {
         struct seen s = {};
         struct cleanup_result res = run(&w, &s);
         ck_assert_int_eq(res.error, -EREMOTEIO);
+        ck_assert_int_eq(res.error_stage, CLEANUP_STAGE_SNAPSHOT);
         ck_assert_int_eq(res.stop, CLEANUP_STOP_ERROR);
         ck_assert_int_eq(res.n_rounds, 2);
         ck_assert_uint_eq(res.n_removed, 3);
