@@ -24,6 +24,9 @@ Scenarios (the answer to everything not listed is a small healthy engine speakin
     prune-running       POST /containers/prune: 409 "a prune operation is already running"
     not-json            /containers/json: 200 with an HTML body
     wrong-shape         /containers/json an object, /images/json an item with a numeric Id, /info an array
+    wrong-types         /containers/json: an item whose Id is a number and whose Names is a string
+    deep                /containers/json: arrays nested 200,000 deep
+    info-wrong-types    /info: {"DockerRootDir": 42, "Driver": null}
     truncated-length    /containers/json: Content-Length larger than what is sent, then close
     truncated-close     /containers/json: no length, half the JSON, then close
     truncated-chunked   /containers/json: chunked, half the JSON, close without the last chunk
@@ -347,6 +350,12 @@ class Server:
             if s == "wrong-shape":
                 self.send_json(conn, 200, {"Id": "x"})
                 return True
+            if s == "wrong-types":
+                self.send_json(conn, 200, [dict(CONTAINERS[0], Id=5, Names="/x")])
+                return True
+            if s == "deep":
+                self.send(conn, 200, b"[" * 200000 + b"]" * 200000)
+                return True
             body = json.dumps(CONTAINERS).encode()
             if s == "truncated-length":
                 conn.sendall(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
@@ -395,7 +404,10 @@ class Server:
             if s == "wrong-shape":
                 self.send_json(conn, 200, [])
                 return True
-            self.send_json(conn, 200, INFO)
+            if s == "info-wrong-types":
+                self.send_json(conn, 200, {"DockerRootDir": 42, "Driver": None})
+                return True
+            self.send_json(conn, 200, dict(INFO, DockerRootDir=self.args.root) if self.args.root else INFO)
             return True
 
         if endpoint == "/system/df":
@@ -539,6 +551,7 @@ def main():
     p.add_argument("--size", type=int, default=0)
     p.add_argument("--lifetime", type=float, default=300)
     p.add_argument("--cleanup-dir", help="a directory to remove on exit (the test's private one)")
+    p.add_argument("--root", help="the DockerRootDir /info names (default /fake/docker)")
     p.add_argument("--world", help="the world scenario's objects (JSON)")
     p.add_argument("--data", help="the world scenario's DockerRootDir: one file per object")
     p.add_argument("scenario")

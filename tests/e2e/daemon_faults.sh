@@ -1,0 +1,108 @@
+# A misbehaving engine (the scripted fake, tests/fake/fake-engine.py): every failure of a check is said,
+# with the request, the HTTP status and the engine's message or the decoder's reason; --once exits 69;
+# the long-running daemon says a failure once, not at every interval; a metrics file that cannot be
+# written is a warning, once. Needs no real engine.
+set -u
+. "$(dirname "$0")/common.bash"
+src=${DOCKERCLEAN_SOURCE_DIR:?}
+mkdir -p "$scratch/root"
+
+fake=
+start_fake() { # start_fake SCENARIO: the fake on $scratch/fake.sock, its DockerRootDir $scratch/root
+        rm -f "$scratch/fake.sock" "$scratch/fake.in" "$scratch/fake.out"
+        mkfifo "$scratch/fake.in"
+        python3 "$src/tests/fake/fake-engine.py" --socket "$scratch/fake.sock" --log "$scratch/fake.log" \
+                --root "$scratch/root" "$1" <"$scratch/fake.in" >"$scratch/fake.out" &
+        fake=$!
+        exec 3>"$scratch/fake.in" # the fake exits when this closes
+        for _ in $(seq 1 100); do grep -q '^ready' "$scratch/fake.out" 2>/dev/null && return 0; sleep 0.05; done
+        echo "the fake engine did not start" >&2
+        return 1
+}
+stop_fake() { exec 3>&-; wait "$fake" 2>/dev/null; }
+
+# The filesystem of $scratch is far above 1%: every check starts a cleanup.
+cat >"$scratch/dc.conf" <<EOC
+engine = { socket = "unix://$scratch/fake.sock"; };
+state_dir = "$scratch/state";
+interval = "1s";
+disk = { high_watermark = "1%"; low_watermark = "0.5%"; };
+EOC
+
+once() { # once SCENARIO EXPECTED-TEXT: --once exits 69 and says EXPECTED-TEXT (a fixed string)
+        start_fake "$1" || { fx_fail "$1: fake started"; return; }
+        "$DOCKERCLEAND" --config "$scratch/dc.conf" --once --log-target console >"$scratch/out" 2>"$scratch/err"
+        local rc=$?
+        stop_fake
+        fx_check "$1: --once exits 69 (got $rc)" test "$rc" = 69
+        fx_check "$1: says what failed: $2" grep -qF -- "$2" "$scratch/err"
+        fx_check "$1: the check failure is a warning" grep -q '^warning: Check failed: ' "$scratch/err"
+        fx_check "$1: no '0 removed' summary" eval '! grep -q "Cleanup finished: 0 removed" "$scratch/err"'
+        if ! grep -qF -- "$2" "$scratch/err"; then cat "$scratch/err" >&2; fi
+}
+once error-500-json 'GET /v1.41/containers/json answered HTTP 500: fake: storage driver on fire'
+fx_check "the summary says the cleanup could not run, and why" \
+        grep -q '^Cleanup could not run: GET /v1.41/containers/json answered HTTP 500: fake: storage driver on fire; nothing was removed$' "$scratch/err"
+once error-500-text 'GET /v1.41/containers/json answered HTTP 500: fake: plain text failure second line'
+once not-json "GET /v1.41/containers/json: malformed answer to /containers/json: '[' or '{' expected near '<' at byte 1"
+once truncated-close 'GET /v1.41/containers/json: malformed answer to /containers/json: premature end of input'
+once wrong-shape 'GET /v1.41/info: malformed answer to /info: expected an object, got an array'
+once wrong-types 'GET /v1.41/containers/json: malformed answer to /containers/json[0]: "Id" is a number, not a string'
+once deep 'GET /v1.41/containers/json: malformed answer to /containers/json: maximum parsing depth reached'
+once info-wrong-types 'GET /v1.41/info: malformed answer to /info: "DockerRootDir" is a number, not a string'
+# The daemon: the same failure at every interval is said once; the cleanup summary each time says why.
+start_fake error-500-json
+"$DOCKERCLEAND" --config "$scratch/dc.conf" --log-target console 2>"$scratch/daemon.err" &
+pid=$!
+for _ in $(seq 1 100); do
+        [ "$(grep -c '^Cleanup could not run' "$scratch/daemon.err")" -ge 3 ] && break
+        sleep 0.1
+done
+kill -TERM "$pid"
+wait "$pid"
+stop_fake
+fx_check "three failed cleanups in a row" test "$(grep -c '^Cleanup could not run: GET /v1.41/containers/json answered HTTP 500' "$scratch/daemon.err")" -ge 3
+fx_check "the check failure is said once, with what comes next" \
+        test "$(grep -c '^warning: Check failed: .*trying again at the next check (every 1s)$' "$scratch/daemon.err")" = 1
+
+# Journal fields of the failure record.
+start_fake error-500-json
+"$DOCKERCLEAND" --config "$scratch/dc.conf" --once --log-target journal &
+pid=$!
+wait "$pid"
+stop_fake
+fields=$(e2e_journal "$pid" MESSAGE_ID=a8672f7d475e405fa7cde968a44e7794)
+fx_check "journal: DOCKERCLEAN_REQUEST" grep -q '"DOCKERCLEAN_REQUEST":"GET /v1.41/containers/json"' <<<"$fields"
+fx_check "journal: DOCKERCLEAN_HTTP_STATUS" grep -q '"DOCKERCLEAN_HTTP_STATUS":"500"' <<<"$fields"
+fx_check "journal: DOCKERCLEAN_ERROR" grep -q '"DOCKERCLEAN_ERROR":"GET /v1.41/containers/json answered HTTP 500: fake: storage driver on fire"' <<<"$fields"
+fx_check "journal: PRIORITY warning" grep -q '"PRIORITY":"4"' <<<"$fields"
+
+# A metrics file that cannot be written: a warning, once, however many checks follow.
+start_fake ok
+cat >"$scratch/metrics.conf" <<EOC
+engine = { socket = "unix://$scratch/fake.sock"; };
+state_dir = "$scratch/state";
+interval = "1s";
+metrics_file = "$scratch/no-such-dir/dockerclean.prom";
+disk = { high_watermark = "99.99%"; low_watermark = "99%"; };
+EOC
+"$DOCKERCLEAND" --config "$scratch/metrics.conf" --log-target console 2>"$scratch/metrics.err" &
+pid=$!
+for _ in $(seq 1 100); do grep -q 'Cannot write the metrics file' "$scratch/metrics.err" && break; sleep 0.1; done
+sleep 2.5 # more checks at "1s": none may say it again
+kill -TERM "$pid"
+wait "$pid"
+stop_fake
+fx_check "metrics failure: one warning" test "$(grep -c "^warning: Cannot write the metrics file $scratch/no-such-dir/dockerclean.prom" "$scratch/metrics.err")" = 1
+
+# --once below every trigger says so in one line; an empty tier list is a warning.
+start_fake ok
+sed -e '/metrics_file/d' "$scratch/metrics.conf" >"$scratch/below.conf"
+echo 'tiers = ();' >>"$scratch/below.conf"
+"$DOCKERCLEAND" --config "$scratch/below.conf" --once --log-target console 2>"$scratch/below.err"
+rc=$?
+stop_fake
+fx_check "below: exit 0" test "$rc" = 0
+fx_check "below: one line says nothing was needed" grep -q "^$scratch/root: .* used, below the high watermark (99.99%) and every other trigger: nothing to do$" "$scratch/below.err"
+fx_check "empty tiers: a warning" grep -q '^warning: .*tiers is empty: cleaning is off' "$scratch/below.err"
+fx_done
