@@ -191,6 +191,38 @@ static bool old_enough(int64_t reference_ns, int64_t now_ns, uint64_t min_age_se
         return now_ns - reference_ns >= (int64_t) min_age_sec * NSEC_PER_SEC;
 }
 
+/* When an object of this reference time becomes old enough for min_age; 0 when that cannot be told. */
+static int64_t eligible_at(int64_t reference_ns, uint64_t min_age_sec) {
+        if (reference_ns <= 0 || min_age_sec > (uint64_t) (INT64_MAX / NSEC_PER_SEC) ||
+            reference_ns > INT64_MAX - (int64_t) min_age_sec * NSEC_PER_SEC)
+                return 0;
+        return reference_ns + (int64_t) min_age_sec * NSEC_PER_SEC;
+}
+
+enum kept_reason { KEPT_IN_USE, KEPT_PROTECTED, KEPT_TOO_YOUNG, KEPT_OVER_BUDGET };
+
+static void plan_keep(struct policy_plan *plan, enum kept_reason why, int64_t reference_ns, uint64_t min_age_sec) {
+        struct policy_kept *k = &plan->kept;
+        switch (why) {
+        case KEPT_IN_USE:
+                k->in_use++;
+                break;
+        case KEPT_PROTECTED:
+                k->protected_++;
+                break;
+        case KEPT_TOO_YOUNG: {
+                k->too_young++;
+                int64_t at = eligible_at(reference_ns, min_age_sec);
+                if (at > 0 && (k->next_eligible_ns == 0 || at < k->next_eligible_ns))
+                        k->next_eligible_ns = at;
+                break;
+        }
+        case KEPT_OVER_BUDGET:
+                k->over_budget++;
+                break;
+        }
+}
+
 static int64_t container_reference_ns(const struct policy_container *k) {
         return k->finished_at_ns > 0 ? k->finished_at_ns : k->created_ns;
 }
@@ -330,20 +362,25 @@ static int plan_stopped_containers(struct planner *p, const struct config_tier *
                 return -ENOMEM;
         for (size_t i = 0; i < s->n_containers; i++) {
                 const struct policy_container *k = &s->containers[i];
-                if (p->container_planned[i] || str_empty(k->id) || !container_removable_state(k->state))
+                if (p->container_planned[i] || str_empty(k->id))
                         continue;
-                if (!old_enough(container_reference_ns(k), s->now_ns, t->min_age_sec))
-                        continue;
-                if (policy_labels_protected(p->config, &k->labels))
-                        continue;
-                items[n++] = (struct order_item) { i, container_reference_ns(k), k->created_ns, k->id };
+                if (!container_removable_state(k->state))
+                        plan_keep(&p->plan, KEPT_IN_USE, 0, 0);
+                else if (policy_labels_protected(p->config, &k->labels))
+                        plan_keep(&p->plan, KEPT_PROTECTED, 0, 0);
+                else if (!old_enough(container_reference_ns(k), s->now_ns, t->min_age_sec))
+                        plan_keep(&p->plan, KEPT_TOO_YOUNG, container_reference_ns(k), t->min_age_sec);
+                else
+                        items[n++] = (struct order_item) { i, container_reference_ns(k), k->created_ns, k->id };
         }
         qsort(items, n, sizeof(*items), order_item_compare);
 
         for (size_t j = 0; j < n; j++) {
                 const struct policy_container *k = &s->containers[items[j].index];
-                if (planner_full(p))
+                if (planner_full(p)) {
+                        p->plan.kept.over_budget += n - j;
                         break;
+                }
                 r = planner_add(p, POLICY_ACTION_REMOVE_CONTAINER, t->type, k->id, k->name, NULL, k->size_rw,
                                 items[j].key1, NULL);
                 if (r < 0)
@@ -353,17 +390,22 @@ static int plan_stopped_containers(struct planner *p, const struct config_tier *
         return 0;
 }
 
+/* Whether image i is this tier's to plan; an image of this tier that must stay is counted in plan.kept. */
 static bool image_candidate(struct planner *p, size_t i, const struct config_tier *t) {
         const struct policy_image *img = &p->snapshot->images[i];
         bool dangling = strv_isempty(img->tags);
 
-        if (p->image_planned[i] || p->image_pinned[i])
+        if (p->image_planned[i] || dangling != (t->type == CONFIG_TIER_DANGLING_IMAGES))
                 return false;
-        if (dangling != (t->type == CONFIG_TIER_DANGLING_IMAGES))
-                return false;
-        if (!old_enough(image_reference_ns(img, t->type), p->snapshot->now_ns, t->min_age_sec))
-                return false;
-        return !policy_image_protected(p->config, img->tags, &img->labels);
+        if (p->image_pinned[i] || p->images_blocked)
+                plan_keep(&p->plan, KEPT_IN_USE, 0, 0);
+        else if (policy_image_protected(p->config, img->tags, &img->labels))
+                plan_keep(&p->plan, KEPT_PROTECTED, 0, 0);
+        else if (!old_enough(image_reference_ns(img, t->type), p->snapshot->now_ns, t->min_age_sec))
+                plan_keep(&p->plan, KEPT_TOO_YOUNG, image_reference_ns(img, t->type), t->min_age_sec);
+        else
+                return true;
+        return false;
 }
 
 /* Both image tiers: candidates minus those with a kept child, then children before parents, otherwise in
@@ -374,7 +416,7 @@ static int plan_images(struct planner *p, const struct config_tier *t) {
         size_t n_images = s->n_images;
         int r;
 
-        if (p->images_blocked || n_images == 0)
+        if (n_images == 0)
                 return 0;
 
         _cleanup_free_ bool *cand = calloc(n_images, sizeof(bool));
@@ -393,7 +435,10 @@ static int plan_images(struct planner *p, const struct config_tier *t) {
                         continue;
                 for (size_t a = p->image_parent[i], steps = 0; a != SIZE_MAX && steps < n_images;
                      a = p->image_parent[a], steps++)
-                        cand[a] = false;
+                        if (cand[a]) {
+                                cand[a] = false;
+                                plan_keep(&p->plan, KEPT_IN_USE, 0, 0); /* a child stays */
+                        }
         }
 
         size_t n = 0;
@@ -415,10 +460,14 @@ static int plan_images(struct planner *p, const struct config_tier *t) {
                 size_t j = 0;
                 while (j < n && (done[j] || pending[items[j].index] > 0))
                         j++;
-                if (j == n)
-                        break; /* a parent cycle (corrupt input): what is left is kept */
-                if (planner_full(p))
+                if (j == n) {
+                        p->plan.kept.in_use += n - emitted; /* a parent cycle (corrupt input): what is left is kept */
                         break;
+                }
+                if (planner_full(p)) {
+                        p->plan.kept.over_budget += n - emitted;
+                        break;
+                }
 
                 size_t i = items[j].index;
                 const struct policy_image *img = &s->images[i];
@@ -483,18 +532,23 @@ static int plan_volumes(struct planner *p, const struct config_tier *t) {
                         continue;
                 if (!v->anonymous && !t->include_named)
                         continue;
-                if (!old_enough(v->created_ns, s->now_ns, t->min_age_sec))
-                        continue;
-                if (volume_in_use(s, v) || policy_labels_protected(p->config, &v->labels))
-                        continue;
-                items[n++] = (struct order_item) { i, v->created_ns, 0, v->name };
+                if (volume_in_use(s, v))
+                        plan_keep(&p->plan, KEPT_IN_USE, 0, 0);
+                else if (policy_labels_protected(p->config, &v->labels))
+                        plan_keep(&p->plan, KEPT_PROTECTED, 0, 0);
+                else if (!old_enough(v->created_ns, s->now_ns, t->min_age_sec))
+                        plan_keep(&p->plan, KEPT_TOO_YOUNG, v->created_ns, t->min_age_sec);
+                else
+                        items[n++] = (struct order_item) { i, v->created_ns, 0, v->name };
         }
         qsort(items, n, sizeof(*items), order_item_compare);
 
         for (size_t j = 0; j < n; j++) {
                 const struct policy_volume *v = &s->volumes[items[j].index];
-                if (planner_full(p))
+                if (planner_full(p)) {
+                        p->plan.kept.over_budget += n - j;
                         break;
+                }
                 r = planner_add(p, POLICY_ACTION_REMOVE_VOLUME, t->type, v->name, v->name, NULL, v->size,
                                 v->created_ns, NULL);
                 if (r < 0)
@@ -526,18 +580,23 @@ static int plan_networks(struct planner *p, const struct config_tier *t) {
                 const struct policy_network *w = &s->networks[i];
                 if (p->network_planned[i] || w->builtin || str_empty(w->id))
                         continue;
-                if (!old_enough(w->created_ns, s->now_ns, t->min_age_sec))
-                        continue;
-                if (network_in_use(s, w) || policy_labels_protected(p->config, &w->labels))
-                        continue;
-                items[n++] = (struct order_item) { i, w->created_ns, 0, w->name ? w->name : w->id };
+                if (network_in_use(s, w))
+                        plan_keep(&p->plan, KEPT_IN_USE, 0, 0);
+                else if (policy_labels_protected(p->config, &w->labels))
+                        plan_keep(&p->plan, KEPT_PROTECTED, 0, 0);
+                else if (!old_enough(w->created_ns, s->now_ns, t->min_age_sec))
+                        plan_keep(&p->plan, KEPT_TOO_YOUNG, w->created_ns, t->min_age_sec);
+                else
+                        items[n++] = (struct order_item) { i, w->created_ns, 0, w->name ? w->name : w->id };
         }
         qsort(items, n, sizeof(*items), order_item_compare);
 
         for (size_t j = 0; j < n; j++) {
                 const struct policy_network *w = &s->networks[items[j].index];
-                if (planner_full(p))
+                if (planner_full(p)) {
+                        p->plan.kept.over_budget += n - j;
                         break;
+                }
                 /* Networks hold no data worth estimating: removing them is hygiene. */
                 r = planner_add(p, POLICY_ACTION_REMOVE_NETWORK, t->type, w->id, w->name, NULL, 0, w->created_ns,
                                 NULL);

@@ -169,6 +169,17 @@ struct policy_action {
         uint64_t build_cache_total;      /* the snapshot's total, to recompute keep_storage */
 };
 
+/* Why the objects the configured tiers looked at and did not plan stay, each counted once under the
+ * first reason that holds, in this order: */
+struct policy_kept {
+        size_t in_use;                   /* a running (paused, restarting...) container; an image, volume or
+                                          * network a container uses; an image with a child that stays */
+        size_t protected_;               /* by label or protect.images glob */
+        size_t too_young;                /* younger than the tier's min_age */
+        int64_t next_eligible_ns;        /* the earliest moment one of too_young is old enough; 0 = unknown */
+        size_t over_budget;              /* eligible, but past max_removals */
+};
+
 struct policy_plan {
         struct policy_action *actions;   /* tier order as configured; within a tier in removal order */
         size_t n_actions;                /* <= config.max_removals */
@@ -185,6 +196,7 @@ struct policy_plan {
         uint64_t estimated_total;        /* sum of estimated_bytes of all actions */
         uint64_t tier_bytes[_CONFIG_TIER_MAX];   /* estimated bytes per tier type */
         size_t tier_actions[_CONFIG_TIER_MAX];   /* actions per tier type */
+        struct policy_kept kept;         /* what the tiers left, and why */
 };
 
 /* Builds the plan for the tiers of c in their order. Plans whatever usage says (even when not triggered;

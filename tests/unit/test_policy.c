@@ -691,6 +691,62 @@ START_TEST(test_max_removals) {
 }
 END_TEST
 
+/* What the tiers leave is counted once, under the first reason that holds. */
+START_TEST(test_kept_reasons) {
+        struct config c = base_config();
+        struct usage u = usage_percent(95);
+        struct policy_snapshot s = mixed_snapshot();
+        static const struct {
+                unsigned max;
+                size_t in_use, over_budget;
+        } table[] = {
+                { 100, 2, 0 }, /* k3 runs; its image is pinned */
+                { 3, 2, 3 },   /* k1, k2, dang planned; img, anon, n1 past the budget (the build cache is one prune) */
+                { 0, 2, 6 },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                struct policy_plan p = {};
+                c.max_removals = table[i].max;
+                PLAN(&c, &u, &s, &p);
+                ck_assert_msg(p.kept.in_use == table[i].in_use, "max %u: in use %zu", table[i].max, p.kept.in_use);
+                ck_assert_msg(p.kept.over_budget == table[i].over_budget, "max %u: over budget %zu", table[i].max,
+                              p.kept.over_budget);
+                ck_assert_uint_eq(p.kept.protected_, 0);
+                ck_assert_uint_eq(p.kept.too_young, 0);
+                policy_plan_done(&p);
+        }
+
+        /* Protected beats too young; the earliest moment a young one is old enough is told. */
+        struct engine_kv keep[] = { { "keep", "" } };
+        char *labels[] = { "keep", NULL };
+        c = base_config();
+        c.protect_labels = labels;
+        c.tiers[0].min_age_sec = 3600;
+        struct policy_container k[] = {
+                { .id = "old", .image_id = "sha256:x", .state = ENGINE_CONTAINER_EXITED, .created_ns = NOW - 7200 * SEC,
+                  .finished_at_ns = NOW - 7000 * SEC },
+                { .id = "young", .image_id = "sha256:x", .state = ENGINE_CONTAINER_EXITED, .created_ns = NOW - 7200 * SEC,
+                  .finished_at_ns = NOW - 600 * SEC },
+                { .id = "younger", .image_id = "sha256:x", .state = ENGINE_CONTAINER_EXITED,
+                  .created_ns = NOW - 7200 * SEC, .finished_at_ns = NOW - 60 * SEC },
+                { .id = "kept", .image_id = "sha256:x", .state = ENGINE_CONTAINER_EXITED, .created_ns = NOW - 60 * SEC,
+                  .finished_at_ns = NOW - 30 * SEC, .labels = { keep, 1 } },
+                { .id = "paused", .image_id = "sha256:x", .state = ENGINE_CONTAINER_PAUSED, .created_ns = 1 },
+        };
+        s = snap();
+        s.containers = k;
+        s.n_containers = ELEMENTSOF(k);
+        struct policy_plan p = {};
+        PLAN(&c, &u, &s, &p);
+        ck_assert_str_eq(plan_ids(&p), "old");
+        ck_assert_uint_eq(p.kept.protected_, 1);
+        ck_assert_uint_eq(p.kept.too_young, 2);
+        ck_assert_int_eq(p.kept.next_eligible_ns, NOW - 600 * SEC + 3600 * SEC);
+        ck_assert_uint_eq(p.kept.in_use, 1);
+        policy_plan_done(&p);
+}
+END_TEST
+
 static bool plans_equal(const struct policy_plan *a, const struct policy_plan *b) {
         if (a->n_actions != b->n_actions || a->n_to_target != b->n_to_target || a->reachable != b->reachable)
                 return false;
@@ -999,6 +1055,7 @@ static Suite *policy_suite(void) {
         tcase_add_test(tc, test_images_protected_by_glob_and_label);
         tcase_add_test(tc, test_tier_order_and_omission);
         tcase_add_test(tc, test_max_removals);
+        tcase_add_test(tc, test_kept_reasons);
         tcase_add_test(tc, test_dry_run_same_plan);
         tcase_add_test(tc, test_volumes);
         tcase_add_test(tc, test_networks);
