@@ -26,6 +26,12 @@ void daemon_watchdog_ping(void *userdata) {
         sd_notify(0, "WATCHDOG=1");
 }
 
+static int64_t now_unix_ns(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 struct check_ctx {
         struct daemon *d;
         bool print_plan;
@@ -75,6 +81,7 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
         bool triggered = policy_triggered(&d->config, &u);
         record_measurement(&d->config, d->root_dir, &u, triggered);
         if (!triggered) {
+                episode_end(&d->episode);
                 /* --once below every trigger: say so plainly (the plan's place on stdout with --dry-run). */
                 if (print_plan)
                         printf("Filesystem %s: %.1f%% used; below the high watermark (%s): nothing to do.\n",
@@ -86,6 +93,16 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                         daemon_history_save(d);
                 daemon_write_metrics(d);
                 return 0;
+        }
+
+        if (d->episode.active && !d->config.dry_run) {
+                enum episode_replan due = episode_replan_due(&d->episode, &u, now_unix_ns());
+                if (due == EPISODE_REPLAN_NO) {
+                        log_debug("Every tier is still exhausted; not planning again before something changes");
+                        daemon_write_metrics(d);
+                        return 0;
+                }
+                log_info("Planning again while every tier was exhausted: %s", episode_replan_to_string(due));
         }
 
         record_cleanup_started(&d->config, &u);
@@ -120,8 +137,16 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                 clock_gettime(CLOCK_REALTIME, &ts);
                 d->stats.last_cleanup_unix = ts.tv_sec;
                 d->stats.last_reclaimed_bytes = total.reclaimed_bytes;
-                if (r >= 0 && !total.cancelled && !total.targets_met && policy_triggered(&d->config, &total.after))
-                        record_exhausted(&d->config, &total);
+                if (r >= 0 && !total.cancelled && !total.targets_met && policy_triggered(&d->config, &total.after)) {
+                        /* Said once per episode; within one, the next plan waits for a change. */
+                        if (episode_exhausted(&d->episode, &total.after, now_unix_ns(), total.kept.next_eligible_ns,
+                                              d->config.interval_sec))
+                                record_exhausted(&d->config, &total, d->once ? NULL : &d->episode);
+                        else
+                                log_info("Every tier is still exhausted; the next plan waits for a change, %s at the latest",
+                                         DAEMON_DURATION(d->episode.backoff_sec));
+                } else if (r >= 0 && !total.cancelled)
+                        episode_end(&d->episode);
                 daemon_history_save(d);
         }
         daemon_write_metrics(d);
@@ -149,11 +174,9 @@ int daemon_check_and_clean(struct daemon *d, bool print_plan) {
                 char next[96];
                 if (d->once)
                         snprintf(next, sizeof next, "giving up (--once)");
-                else {
-                        char every[CONFIG_VALUE_STRING_MAX];
+                else
                         snprintf(next, sizeof next, "trying again at the next check (every %s)",
-                                 config_format_duration(d->config.interval_sec, every));
-                }
+                                 DAEMON_DURATION(d->config.interval_sec));
                 record_check_failed(engine_host(d->engine), why, engine_fault ? err->request : NULL,
                                     engine_fault && r == -EREMOTEIO ? err->http_status : 0, next);
                 snprintf(d->check_error, sizeof d->check_error, "%s", why);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "episode.h"
 #include "policy.h"
 #include "usage.h"
 
@@ -47,6 +48,7 @@ struct daemon {
         struct usage last_usage;
         bool have_usage;
         struct daemon_stats stats;
+        struct episode episode;        /* every tier exhausted while a trigger holds: plan only when due */
 
         volatile sig_atomic_t *stop;   /* raised by SIGTERM/SIGINT; aborts engine requests in flight */
         uint64_t watchdog_usec;        /* WATCHDOG_USEC, 0 = off */
@@ -98,6 +100,8 @@ void daemon_print_plan(const struct daemon *d, const struct policy_plan *plan, c
 /* format.c */
 /* A threshold as the configuration spells it ("85%", "0.5%"), valid to the end of the statement. */
 #define DAEMON_PERCENT(p) config_format_percent((p), (char[CONFIG_VALUE_STRING_MAX]){ 0 })
+/* A duration likewise ("1h30m"). */
+#define DAEMON_DURATION(sec) config_format_duration((sec), (char[CONFIG_VALUE_STRING_MAX]){ 0 })
 /* "1.5 GiB" (binary, for logs) or "1.611GB" (decimal, as docker system df prints). */
 void daemon_format_bytes(uint64_t b, bool decimal, char *buf, size_t n);
 /* "container", "image", "build cache", "volume", "network". */

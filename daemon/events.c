@@ -79,6 +79,8 @@ static void *events_main(void *userdata) {
         static const struct engine_filter filters[] = {
                 { "type", "container" },
                 { "type", "image" },
+                { "type", "volume" },
+                { "type", "network" },
         };
         int r = engine_events_follow_full(t->engine, filters, ELEMENTSOF(filters), t->since_ns,
                                           EVENT_RECONNECT_MAX_MS, events_cb, events_drop_cb, t);
@@ -148,19 +150,35 @@ void events_stop(struct events *t) {
 }
 
 /* A burst of pulls or builds should not wait out a whole interval. */
-static bool events_grows_disk(const struct queued_event *q) {
-        static const char *const image_actions[] = { "pull", "load", "import", "build", "commit", "tag" };
-        if (strcmp(q->type, "container") == 0)
-                return strcmp(q->action, "die") == 0 || strcmp(q->action, "commit") == 0;
-        if (strcmp(q->type, "image") == 0)
-                for (size_t i = 0; i < ELEMENTSOF(image_actions); i++)
-                        if (strcmp(q->action, image_actions[i]) == 0)
-                                return true;
+static bool action_in(const char *action, const char *const *list) {
+        for (; *list; list++)
+                if (strcmp(action, *list) == 0)
+                        return true;
         return false;
 }
 
-bool events_drain(struct events *t, struct history *h, bool *ret_dropped) {
-        bool grow = false;
+/* What an event may have done to disk use: grown it (a check soon), or freed or unpinned something (an
+ * exhausted host may plan again). Podman says "remove" where Docker says "destroy". */
+static unsigned events_effect(const struct queued_event *q) {
+        static const char *const container_grow[] = { "die", "commit", NULL };
+        static const char *const container_free[] = { "die", "stop", "destroy", "remove", NULL };
+        static const char *const image_grow[] = { "pull", "load", "import", "build", "commit", "tag", NULL };
+        static const char *const image_free[] = { "untag", "delete", "remove", NULL };
+        static const char *const object_free[] = { "destroy", "remove", NULL };
+        unsigned e = 0;
+        if (strcmp(q->type, "container") == 0) {
+                e |= action_in(q->action, container_grow) ? EVENTS_GREW : 0;
+                e |= action_in(q->action, container_free) ? EVENTS_FREED : 0;
+        } else if (strcmp(q->type, "image") == 0) {
+                e |= action_in(q->action, image_grow) ? EVENTS_GREW : 0;
+                e |= action_in(q->action, image_free) ? EVENTS_FREED : 0;
+        } else if (strcmp(q->type, "volume") == 0 || strcmp(q->type, "network") == 0)
+                e |= action_in(q->action, object_free) ? EVENTS_FREED : 0;
+        return e;
+}
+
+unsigned events_drain(struct events *t, struct history *h, bool *ret_dropped) {
+        unsigned effect = 0;
         uint64_t n;
         (void) !read(t->efd, &n, sizeof n);
         pthread_mutex_lock(&t->lock);
@@ -168,7 +186,7 @@ bool events_drain(struct events *t, struct history *h, bool *ret_dropped) {
                 struct queued_event *q = &t->queue[i];
                 if (h)
                         history_note_event(h, q->type, q->action, q->actor_id, q->image, q->time_ns);
-                grow = grow || events_grows_disk(q);
+                effect |= events_effect(q);
                 if (q->time_ns > t->since_ns)
                         t->since_ns = q->time_ns;
                 free(q->actor_id);
@@ -176,12 +194,12 @@ bool events_drain(struct events *t, struct history *h, bool *ret_dropped) {
         }
         t->n_queued = 0;
         if (t->overflow)
-                grow = true;
+                effect |= EVENTS_GREW | EVENTS_FREED; /* lost events may have been anything */
         t->overflow = false;
         *ret_dropped = t->dropped;
         t->dropped = false;
         pthread_mutex_unlock(&t->lock);
-        return grow;
+        return effect;
 }
 
 void events_revive(struct events *t, const char *host) {

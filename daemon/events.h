@@ -34,10 +34,12 @@ int events_start(struct events *t, const char *host);
  * events_start() resumes from the last drained event, so it is not lost). No-op if not running. */
 void events_stop(struct events *t);
 
-/* Moves the queued events into h (may be NULL). Returns whether one of them may have grown disk use
- * (or some were lost to a full queue), so that a check should follow soon; *ret_dropped tells whether
- * the stream failed since the last drain (is the engine gone?). */
-bool events_drain(struct events *t, struct history *h, bool *ret_dropped);
+/* What drained events may have done (some lost to a full queue count as both). */
+#define EVENTS_GREW  1u                  /* grown disk use: a check should follow soon */
+#define EVENTS_FREED 2u                  /* freed or unpinned something: an exhausted host may plan again */
+/* Moves the queued events into h (may be NULL) and returns their EVENTS_* effects; *ret_dropped tells
+ * whether the stream failed since the last drain (is the engine gone?). */
+unsigned events_drain(struct events *t, struct history *h, bool *ret_dropped);
 
 /* Restarts the follower if it gave up (it reconnects by itself after ordinary drops). */
 void events_revive(struct events *t, const char *host);

@@ -50,3 +50,4 @@ const char *daemon_action_name(const struct policy_action *a, char buf[static DA
         snprintf(buf, DAEMON_ACTION_NAME_MAX, "<untagged %.12s>", hex);
         return buf;
 }
+

@@ -15,6 +15,7 @@
 
 #include "daemon.h"
 #include "engine.h"
+#include "episode.h"
 #include "events.h"
 #include "history.h"
 #include "log.h"
@@ -252,7 +253,11 @@ static bool loop_on_soon(struct loop *l) {
 static void loop_on_events(struct loop *l) {
         struct daemon *d = l->d;
         bool dropped = false;
-        if (events_drain(l->events, d->history, &dropped) && !l->soon_armed) {
+        unsigned effect = events_drain(l->events, d->history, &dropped);
+        if (effect & EVENTS_FREED)
+                episode_note_freed(&d->episode);
+        /* Growth, or something freed while every tier was exhausted: check soon rather than next interval. */
+        if (((effect & EVENTS_GREW) || ((effect & EVENTS_FREED) && d->episode.active)) && !l->soon_armed) {
                 timer_arm(l->soon_fd, EVENT_CHECK_DELAY_USEC, false);
                 l->soon_armed = true;
         }

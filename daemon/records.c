@@ -4,8 +4,10 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon.h"
+#include "episode.h"
 #include "log.h"
 #include "macro.h"
 
@@ -133,16 +135,45 @@ void record_cleanup_finished(const struct cleanup_result *t, const char *why) {
                                t->cancelled ? " (interrupted)" : "");
 }
 
-void record_exhausted(const struct config *c, const struct cleanup_result *t) {
+void record_exhausted(const struct config *c, const struct cleanup_result *t, const struct episode *episode) {
         struct total_fields g;
-        char fb[32], min_free[32];
+        char fb[32], min_free[32], eligible[64] = "", next[160];
         total_fields(t, &g);
         daemon_format_bytes(t->after.free_bytes, false, fb, sizeof fb);
         daemon_format_bytes(c->disk.min_free, false, min_free, sizeof min_free);
-        log_structured(LOG_WARNING, RECORD_MID_EXHAUSTED, g.f, ELEMENTSOF(g.f),
+        const struct policy_kept *k = &t->kept;
+        if (k->too_young > 0 && k->next_eligible_ns > 0) {
+                time_t at = (time_t) (k->next_eligible_ns / 1000000000LL);
+                struct tm tm;
+                strftime(eligible, sizeof eligible, " (the first is old enough at %Y-%m-%d %H:%M:%S UTC)", gmtime_r(&at, &tm));
+        }
+        if (episode)
+                snprintf(next, sizeof next,
+                         "planning again when an engine event frees something, usage grows by a point%s, or in %s",
+                         k->too_young > 0 && k->next_eligible_ns > 0 ? ", a candidate is old enough" : "",
+                         DAEMON_DURATION(episode->backoff_sec));
+        else
+                snprintf(next, sizeof next, "not planning again (--once)");
+        char in_use[24], protected_[24], young[24], budget[24], refused[24];
+        snprintf(in_use, sizeof in_use, "%zu", k->in_use);
+        snprintf(protected_, sizeof protected_, "%zu", k->protected_);
+        snprintf(young, sizeof young, "%zu", k->too_young);
+        snprintf(budget, sizeof budget, "%zu", k->over_budget);
+        snprintf(refused, sizeof refused, "%zu", t->n_refused);
+        struct log_field f[] = {
+                g.f[0], g.f[1], g.f[2],
+                { "DOCKERCLEAN_KEPT_IN_USE", in_use },
+                { "DOCKERCLEAN_KEPT_PROTECTED", protected_ },
+                { "DOCKERCLEAN_KEPT_TOO_YOUNG", young },
+                { "DOCKERCLEAN_KEPT_OVER_BUDGET", budget },
+                { "DOCKERCLEAN_KEPT_REFUSED", refused },
+        };
+        log_structured(LOG_WARNING, RECORD_MID_EXHAUSTED, f, ELEMENTSOF(f),
                        "Every tier is exhausted and usage is still %.1f%% (%s free; high watermark %s, min_free %s); "
-                       "nothing more may be removed",
-                       t->after.used_percent, fb, DAEMON_PERCENT(c->disk.high_watermark), min_free);
+                       "kept: %zu in use or running, %zu protected, %zu younger than min_age%s, %zu over max_removals, "
+                       "%zu refused by the engine; %s",
+                       t->after.used_percent, fb, DAEMON_PERCENT(c->disk.high_watermark), min_free, k->in_use,
+                       k->protected_, k->too_young, eligible, k->over_budget, t->n_refused, next);
 }
 
 void record_engine_down(const char *host, const char *why) {

@@ -40,8 +40,11 @@ void record_plan(const struct policy_plan *plan);
 /* cleanup finished (notice): DOCKERCLEAN_RECLAIMED_BYTES, _USED_PERCENT, _FREE_BYTES; when it ended on an
  * error (why != NULL), "could not run" or "stopped early" with why, and DOCKERCLEAN_ERROR. */
 void record_cleanup_finished(const struct cleanup_result *total, const char *why);
-/* still above a trigger, every tier exhausted (warning): as cleanup finished. */
-void record_exhausted(const struct config *c, const struct cleanup_result *total);
+/* still above a trigger, every tier exhausted (warning, once per episode): as cleanup finished, plus
+ * DOCKERCLEAN_KEPT_IN_USE, _PROTECTED, _TOO_YOUNG, _OVER_BUDGET, _REFUSED; with the episode (NULL for
+ * --once), when the daemon plans again. */
+struct episode;
+void record_exhausted(const struct config *c, const struct cleanup_result *total, const struct episode *episode);
 /* engine unreachable (warning) / back (notice): DOCKERCLEAN_ENGINE. */
 void record_engine_down(const char *host, const char *why);
 void record_engine_up(const char *host);

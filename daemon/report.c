@@ -145,10 +145,10 @@ void daemon_print_plan(const struct daemon *d, const struct policy_plan *plan, c
                 }
                 daemon_format_bytes(a->estimated_bytes, false, buf, sizeof buf);
                 if (a->kind == POLICY_ACTION_PRUNE_BUILD_CACHE) {
-                        char keep[32], age[CONFIG_VALUE_STRING_MAX];
+                        char keep[32];
                         daemon_format_bytes(a->keep_storage, false, keep, sizeof keep);
                         printf("    %-18s %-40s %10s (keep %s, unused for %s)\n", policy_action_kind_to_string(a->kind),
-                               "build cache", buf, keep, config_format_duration(a->until_sec, age));
+                               "build cache", buf, keep, DAEMON_DURATION(a->until_sec));
                 } else
                         printf("    %-18s %-40s %10s\n", policy_action_kind_to_string(a->kind),
                                daemon_action_name(a, nbuf), buf);

@@ -154,9 +154,10 @@ int cleanup_execute(struct engine *e, const struct config *c, const char *root_d
                         res.n_removed++;
                         res.tier_removed[a->tier]++;
                         res.tier_reclaimed[a->tier] += step.reclaimed_bytes;
-                } else if (r == -ENOENT || r == -EBUSY)
+                } else if (r == -ENOENT || r == -EBUSY) {
                         res.n_skipped++;
-                else
+                        res.n_refused += r == -EBUSY;
+                } else
                         res.n_failed++;
                 if (cb)
                         cb(&step, userdata);
@@ -185,6 +186,8 @@ static int64_t now_unix_ns(void) {
 
 static void result_add(struct cleanup_result *total, const struct cleanup_result *round) {
         total->after = round->after;
+        total->kept = round->kept;
+        total->n_refused += round->n_refused;
         total->n_removed += round->n_removed;
         total->n_skipped += round->n_skipped;
         total->n_failed += round->n_failed;
@@ -216,11 +219,14 @@ static int run_round(struct engine *e, const struct config *c, unsigned removals
         if (o->on_plan)
                 o->on_plan(&plan, u, o->userdata);
         if (c->dry_run) {
-                *ret = (struct cleanup_result){ .before = *u, .after = *u };
+                *ret = (struct cleanup_result){ .before = *u, .after = *u, .kept = plan.kept };
                 return 0;
         }
         *ret_stage = CLEANUP_STAGE_MEASURE; /* what fails before the first removal */
-        return cleanup_execute(e, &rc, o->root_dir, &plan, o->cancel, o->on_step, o->userdata, ret);
+        r = cleanup_execute(e, &rc, o->root_dir, &plan, o->cancel, o->on_step, o->userdata, ret);
+        if (r >= 0)
+                ret->kept = plan.kept;
+        return r;
 }
 
 int cleanup_run(struct engine *e, const struct config *c, const struct usage *before,

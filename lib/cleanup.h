@@ -89,6 +89,7 @@ typedef void (*cleanup_step_cb)(const struct cleanup_step *step, void *userdata)
 struct cleanup_result {
         struct usage before, after;
         size_t n_removed, n_skipped, n_failed;
+        size_t n_refused;              /* of n_skipped: the engine said it is in use now (409) */
         uint64_t reclaimed_bytes;      /* after.free_bytes - before.free_bytes (0 if negative) */
         uint64_t tier_reclaimed[_CONFIG_TIER_MAX];
         size_t tier_removed[_CONFIG_TIER_MAX];
@@ -99,6 +100,7 @@ struct cleanup_result {
         /* cleanup_run() only: */
         unsigned n_rounds;             /* rounds started, the failed one included */
         enum cleanup_stop stop;        /* why the rounds ended */
+        struct policy_kept kept;       /* what the last round's plan left, and why */
 };
 
 /* Runs plan->actions in order, measuring root_dir after each; stops when policy_targets_met() holds, when

@@ -8,11 +8,12 @@ src=${DOCKERCLEAN_SOURCE_DIR:?}
 mkdir -p "$scratch/root"
 
 fake=
-start_fake() { # start_fake SCENARIO: the fake on $scratch/fake.sock, its DockerRootDir $scratch/root
-        rm -f "$scratch/fake.sock" "$scratch/fake.in" "$scratch/fake.out"
+start_fake() { # start_fake SCENARIO [ARGS]: the fake on $scratch/fake.sock, its DockerRootDir $scratch/root
+        local scenario=$1; shift
+        rm -f "$scratch/fake.sock" "$scratch/fake.in" "$scratch/fake.out" "$scratch/fake.log"
         mkfifo "$scratch/fake.in"
         python3 "$src/tests/fake/fake-engine.py" --socket "$scratch/fake.sock" --log "$scratch/fake.log" \
-                --root "$scratch/root" "$1" <"$scratch/fake.in" >"$scratch/fake.out" &
+                --root "$scratch/root" "$@" "$scenario" <"$scratch/fake.in" >"$scratch/fake.out" &
         fake=$!
         exec 3>"$scratch/fake.in" # the fake exits when this closes
         for _ in $(seq 1 100); do grep -q '^ready' "$scratch/fake.out" 2>/dev/null && return 0; sleep 0.05; done
@@ -105,4 +106,45 @@ stop_fake
 fx_check "below: exit 0" test "$rc" = 0
 fx_check "below: one line says nothing was needed" grep -q "^$scratch/root: .* used, below the high watermark (99.99%) and every other trigger: nothing to do$" "$scratch/below.err"
 fx_check "empty tiers: a warning" grep -q '^warning: .*tiers is empty: cleaning is off' "$scratch/below.err"
+
+# A stuck host: above the watermark, and nothing may go (a running container and its image, a protected
+# image, one the engine refuses to delete). The warning is said once per episode with the reasons; the
+# next plans wait for a change or a back-off doubling from the interval, not every interval.
+now=$(date +%s)
+cat >"$scratch/world.json" <<EOW
+{"containers": [{"Id": "r1111111111111111111111111111111111111111111111111111111111111111", "Name": "job",
+                 "ImageID": "sha256:$(printf 'a%.0s' $(seq 64))", "State": "running", "Created": $((now - 86400))}],
+ "images": [{"Id": "sha256:$(printf 'a%.0s' $(seq 64))", "RepoTags": ["app:1"], "Created": $((now - 86400))},
+            {"Id": "sha256:$(printf 'b%.0s' $(seq 64))", "RepoTags": ["base:1"], "Created": $((now - 86400))},
+            {"Id": "sha256:$(printf 'c%.0s' $(seq 64))", "RepoTags": ["old:1"], "Created": $((now - 86400)), "refuse": true}]}
+EOW
+cat >"$scratch/stuck.conf" <<EOC
+engine = { socket = "unix://$scratch/fake.sock"; };
+state_dir = "$scratch/state";
+interval = "1s";
+disk = { high_watermark = "1%"; low_watermark = "0.5%"; };
+tiers = ( { type = "stopped-containers"; min_age = "0s"; }, { type = "unused-images"; min_age = "0s"; } );
+protect = { images = [ "base" ]; };
+EOC
+start_fake world --world "$scratch/world.json" --data "$scratch/root"
+"$DOCKERCLEAND" --config "$scratch/stuck.conf" --log-target console 2>"$scratch/stuck.err" &
+pid=$!
+sleep 8 # eight intervals
+kill -TERM "$pid"
+wait "$pid"
+stop_fake
+plans=$(grep -c '^GET /v1.41/system/df' "$scratch/fake.log")
+echo "stuck host: $plans plans (/system/df) in 8 intervals"
+fx_check "stuck: at least one plan" test "$plans" -ge 1
+fx_check "stuck: at most 4 plans in 8 intervals (back-off 1s, 2s, 4s)" test "$plans" -le 4
+fx_check "stuck: the warning once" test "$(grep -c '^warning: Every tier is exhausted' "$scratch/stuck.err")" = 1
+fx_check "stuck: the reasons" grep -q 'kept: 2 in use or running, 1 protected, 0 younger than min_age, 0 over max_removals, 1 refused by the engine; planning again when an engine event frees something, usage grows by a point, or in 1s' "$scratch/stuck.err"
+grep '^warning: Every tier' "$scratch/stuck.err" >&2
+
+start_fake world --world "$scratch/world.json" --data "$scratch/root"
+"$DOCKERCLEAND" --config "$scratch/stuck.conf" --once --log-target console 2>"$scratch/stuck-once.err"
+rc=$?
+stop_fake
+fx_check "stuck --once: exit 0" test "$rc" = 0
+fx_check "stuck --once: one line with the reasons" grep -q '^warning: Every tier is exhausted .*kept: 2 in use or running, 1 protected, .*1 refused by the engine; not planning again (--once)$' "$scratch/stuck-once.err"
 fx_done

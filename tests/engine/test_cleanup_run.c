@@ -263,6 +263,7 @@ START_TEST(test_conflict_is_a_skip) {
         ck_assert_int_eq(res.error, 0);
         ck_assert_uint_eq(res.n_failed, 0);
         ck_assert_uint_ge(res.n_skipped, 1);
+        ck_assert_uint_eq(res.n_refused, res.n_skipped);
         ck_assert_uint_eq(res.n_removed, 3); /* c1, c2, then A in round 2 */
         ck_assert(object_left(&w, "image", IMAGE_B));
         _cleanup_free_ char *log = fake_log(&w.fake);
