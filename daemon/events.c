@@ -152,7 +152,7 @@ void events_stop(struct events *t) {
 /* A burst of pulls or builds should not wait out a whole interval. */
 static bool action_in(const char *action, const char *const *list) {
         for (; *list; list++)
-                if (strcmp(action, *list) == 0)
+                if (streq(action, *list))
                         return true;
         return false;
 }
@@ -166,13 +166,13 @@ static unsigned events_effect(const struct queued_event *q) {
         static const char *const image_free[] = { "untag", "delete", "remove", NULL };
         static const char *const object_free[] = { "destroy", "remove", NULL };
         unsigned e = 0;
-        if (strcmp(q->type, "container") == 0) {
+        if (streq(q->type, "container")) {
                 e |= action_in(q->action, container_grow) ? EVENTS_GREW : 0;
                 e |= action_in(q->action, container_free) ? EVENTS_FREED : 0;
-        } else if (strcmp(q->type, "image") == 0) {
+        } else if (streq(q->type, "image")) {
                 e |= action_in(q->action, image_grow) ? EVENTS_GREW : 0;
                 e |= action_in(q->action, image_free) ? EVENTS_FREED : 0;
-        } else if (strcmp(q->type, "volume") == 0 || strcmp(q->type, "network") == 0)
+        } else if (streq(q->type, "volume") || streq(q->type, "network"))
                 e |= action_in(q->action, object_free) ? EVENTS_FREED : 0;
         return e;
 }

@@ -44,11 +44,11 @@ bool log_to_journal(void) {
 }
 
 int log_target_from_string(const char *s) {
-        if (strcmp(s, "auto") == 0)
+        if (streq(s, "auto"))
                 return LOG_TARGET_AUTO;
-        if (strcmp(s, "journal") == 0)
+        if (streq(s, "journal"))
                 return LOG_TARGET_JOURNAL;
-        if (strcmp(s, "console") == 0 || strcmp(s, "stderr") == 0)
+        if (streq(s, "console") || streq(s, "stderr"))
                 return LOG_TARGET_CONSOLE;
         return -EINVAL;
 }
@@ -60,11 +60,11 @@ static const char *const level_names[] = {
 
 int log_level_from_string(const char *s) {
         for (size_t i = 0; i < ELEMENTSOF(level_names); i++)
-                if (strcmp(s, level_names[i]) == 0)
+                if (streq(s, level_names[i]))
                         return (int) i;
-        if (strcmp(s, "error") == 0)
+        if (streq(s, "error"))
                 return LOG_ERR;
-        if (strcmp(s, "warn") == 0)
+        if (streq(s, "warn"))
                 return LOG_WARNING;
         return -EINVAL;
 }

@@ -138,7 +138,7 @@ static void loop_retry(struct loop *l) {
 
 static bool engine_settings_changed(const struct config *a, const struct config *b) {
         const char *sa = a->engine_socket ? a->engine_socket : "", *sb = b->engine_socket ? b->engine_socket : "";
-        return strcmp(sa, sb) != 0 || a->engine_timeout_sec != b->engine_timeout_sec;
+        return !streq(sa, sb) || a->engine_timeout_sec != b->engine_timeout_sec;
 }
 
 /* SIGHUP: a broken file keeps the running configuration. */

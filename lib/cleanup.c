@@ -42,7 +42,7 @@ static int remove_image(struct engine *e, const struct policy_action *a) {
                                 if (res.items[k].deleted) {
                                         deleted = true;
                                         /* The image went with its last tag: no DELETE by id (a 404). */
-                                        if (a->id && strcmp(res.items[k].deleted, a->id) == 0)
+                                        if (a->id && streq(res.items[k].deleted, a->id))
                                                 deleted_self = true;
                                 }
                         engine_image_delete_result_done(&res);

@@ -109,5 +109,3 @@ int config_check_rules(struct config_parser *p, struct config *c);
 
 /* min_age of a tier that does not set one; t must be a valid type. */
 uint64_t config_tier_default_min_age(enum config_tier_type t);
-
-#define streq(a, b) (strcmp((a), (b)) == 0)

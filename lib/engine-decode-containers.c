@@ -49,7 +49,7 @@ static int container_networks_and_volumes(const struct json_read_cursor *d, cons
                 json_array_foreach(mounts, i, v) {
                         json_t *type = json_is_object(v) ? json_object_get(v, "Type") : NULL;
                         json_t *name = json_is_object(v) ? json_object_get(v, "Name") : NULL;
-                        if (!json_is_string(type) || strcmp(json_string_value(type), "volume") != 0 ||
+                        if (!json_is_string(type) || !streq(json_string_value(type), "volume") ||
                             !json_is_string(name) || !*json_string_value(name))
                                 continue;
                         if (!(c->volumes[n++] = strdup(json_string_value(name))))

@@ -85,7 +85,7 @@ static int decode_network(struct json_read_cursor *d, const json_t *o, size_t i,
         n->created = created_ns / 1000000000;
         n->n_containers = json_object_size(containers);
         for (size_t k = 0; k < ELEMENTSOF(builtin); k++)
-                if (strcmp(n->name, builtin[k]) == 0)
+                if (streq(n->name, builtin[k]))
                         n->builtin = true;
         return 0;
 }

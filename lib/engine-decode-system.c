@@ -38,7 +38,7 @@ int engine_decode_version(const char *buf, size_t len, struct engine_version *re
                 return r;
         json_array_foreach(components, i, c) {
                 json_t *name = json_is_object(c) ? json_object_get(c, "Name") : NULL;
-                if (json_is_string(name) && strcmp(json_string_value(name), "Podman Engine") == 0)
+                if (json_is_string(name) && streq(json_string_value(name), "Podman Engine"))
                         v.podman = true;
         }
         *ret = TAKE_STRUCT(v);

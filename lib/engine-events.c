@@ -50,7 +50,7 @@ static int stream_line(struct stream *s, char *line, size_t len) {
         if (r < 0)
                 return r;
         /* After a reconnect the engine replays from `since` inclusive: skip what was delivered. */
-        if (s->have_last && (ed.ev.time_ns < s->last_ns || (ed.ev.time_ns == s->last_ns && strcmp(line, s->last_line) == 0)))
+        if (s->have_last && (ed.ev.time_ns < s->last_ns || (ed.ev.time_ns == s->last_ns && streq(line, s->last_line))))
                 return 0;
         char *copy = strdup(line);
         if (!copy)

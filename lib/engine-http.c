@@ -179,11 +179,11 @@ static int setup_transfer(struct engine *e, const struct engine_transfer *t, con
                 SET(CURLOPT_SSL_VERIFYPEER, 1L);
                 SET(CURLOPT_SSL_VERIFYHOST, 2L);
         }
-        if (strcmp(t->method, "POST") == 0) {
+        if (streq(t->method, "POST")) {
                 SET(CURLOPT_POST, 1L);
                 SET(CURLOPT_POSTFIELDS, "");
                 SET(CURLOPT_POSTFIELDSIZE, 0L);
-        } else if (strcmp(t->method, "GET") != 0)
+        } else if (!streq(t->method, "GET"))
                 SET(CURLOPT_CUSTOMREQUEST, t->method);
 #undef SET
         if (cc != CURLE_OK)
@@ -385,7 +385,7 @@ int engine_call(struct engine *e, const char *method, enum engine_timeout_class 
 int engine_call_name(struct engine *e, const char *method, enum engine_timeout_class timeout, const char *prefix,
                             const char *name, const char *suffix, const char *query, struct engine_response *resp) {
         _cleanup_free_ char *escaped = NULL, *path = NULL;
-        if (!name || !*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        if (!name || !*name || streq(name, ".") || streq(name, ".."))
                 return engine_set_error(e, -EINVAL, "not a name or id: \"%s\"", name ? name : "");
         if (!(escaped = engine_url_escape(name, true)))
                 return -ENOMEM;

@@ -26,7 +26,7 @@ const char *engine_labels_get(const struct engine_labels *l, const char *key) {
         if (!l || !key)
                 return NULL;
         for (size_t i = 0; i < l->n; i++)
-                if (strcmp(l->items[i].key, key) == 0)
+                if (streq(l->items[i].key, key))
                         return l->items[i].value;
         return NULL;
 }
@@ -46,12 +46,12 @@ const char *engine_container_state_to_string(enum engine_container_state s) {
 
 enum engine_container_state engine_container_state_from_string(const char *s) {
         for (size_t i = 1; i < ELEMENTSOF(container_states); i++)
-                if (strcmp(s, container_states[i]) == 0)
+                if (streq(s, container_states[i]))
                         return (enum engine_container_state) i;
         /* Podman's own words where its compat layer passes them through. */
-        if (strcmp(s, "configured") == 0 || strcmp(s, "initialized") == 0)
+        if (streq(s, "configured") || streq(s, "initialized"))
                 return ENGINE_CONTAINER_CREATED;
-        if (strcmp(s, "stopped") == 0 || strcmp(s, "stopping") == 0)
+        if (streq(s, "stopped") || streq(s, "stopping"))
                 return ENGINE_CONTAINER_EXITED;
         return ENGINE_CONTAINER_UNKNOWN;
 }

@@ -17,10 +17,6 @@
 #define DEFAULT_TIMEOUT_SEC ((uint64_t) 10 * 60)
 #define DEFAULT_CONNECT_TIMEOUT_MS ((uint64_t) 5 * 1000)
 
-static bool startswith(const char *s, const char *prefix) {
-        return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
 /* ---- setup ---- */
 
 static int resolve_tcp(struct engine *e, const char *hostport) {

@@ -40,14 +40,6 @@ struct history {
         bool dirty;
 };
 
-static bool streq(const char *a, const char *b) {
-        return strcmp(a, b) == 0;
-}
-
-static bool startswith(const char *s, const char *prefix) {
-        return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
 static bool is_hex(const char *s, size_t n) {
         for (size_t i = 0; i < n; i++)
                 if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))

@@ -230,7 +230,7 @@ int json_read_strv(const struct json_read_cursor *d, const json_t *o, const char
         json_array_foreach(a, i, v) {
                 if (!json_is_string(v))
                         return json_read_bad(d, "\"%s\"[%zu] is %s, not a string", key, i, json_read_type_name(v));
-                if (skip && strcmp(json_string_value(v), skip) == 0)
+                if (skip && streq(json_string_value(v), skip))
                         continue;
                 strv[n] = strdup(json_string_value(v));
                 if (!strv[n])

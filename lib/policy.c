@@ -10,10 +10,6 @@
 
 #define NSEC_PER_SEC INT64_C(1000000000)
 
-static bool streq(const char *a, const char *b) {
-        return strcmp(a, b) == 0;
-}
-
 /* ---- Measuring ---------------------------------------------------------------------------------- */
 
 static uint64_t effective_target_free(const struct config *c) {
