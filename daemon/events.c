@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "history.h"
 #include "macro.h"
+#include "strv.h"
 
 #define EVENT_QUEUE_MAX 4096
 /* The follower's own reconnect back-off after a drop, at most. */
@@ -149,31 +150,23 @@ void events_stop(struct events *t) {
         t->n_queued = 0;
 }
 
-/* A burst of pulls or builds should not wait out a whole interval. */
-static bool action_in(const char *action, const char *const *list) {
-        for (; *list; list++)
-                if (streq(action, *list))
-                        return true;
-        return false;
-}
-
 /* What an event may have done to disk use: grown it (a check soon), or freed or unpinned something (an
  * exhausted host may plan again). Podman says "remove" where Docker says "destroy". */
 static unsigned events_effect(const struct queued_event *q) {
-        static const char *const container_grow[] = { "die", "commit", NULL };
-        static const char *const container_free[] = { "die", "stop", "destroy", "remove", NULL };
-        static const char *const image_grow[] = { "pull", "load", "import", "build", "commit", "tag", NULL };
-        static const char *const image_free[] = { "untag", "delete", "remove", NULL };
-        static const char *const object_free[] = { "destroy", "remove", NULL };
+        static char *const container_grow[] = { "die", "commit", NULL };
+        static char *const container_free[] = { "die", "stop", "destroy", "remove", NULL };
+        static char *const image_grow[] = { "pull", "load", "import", "build", "commit", "tag", NULL };
+        static char *const image_free[] = { "untag", "delete", "remove", NULL };
+        static char *const object_free[] = { "destroy", "remove", NULL };
         unsigned e = 0;
         if (streq(q->type, "container")) {
-                e |= action_in(q->action, container_grow) ? EVENTS_GREW : 0;
-                e |= action_in(q->action, container_free) ? EVENTS_FREED : 0;
+                e |= strv_contains(container_grow, q->action) ? EVENTS_GREW : 0;
+                e |= strv_contains(container_free, q->action) ? EVENTS_FREED : 0;
         } else if (streq(q->type, "image")) {
-                e |= action_in(q->action, image_grow) ? EVENTS_GREW : 0;
-                e |= action_in(q->action, image_free) ? EVENTS_FREED : 0;
+                e |= strv_contains(image_grow, q->action) ? EVENTS_GREW : 0;
+                e |= strv_contains(image_free, q->action) ? EVENTS_FREED : 0;
         } else if (streq(q->type, "volume") || streq(q->type, "network"))
-                e |= action_in(q->action, object_free) ? EVENTS_FREED : 0;
+                e |= strv_contains(object_free, q->action) ? EVENTS_FREED : 0;
         return e;
 }
 

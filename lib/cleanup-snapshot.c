@@ -8,6 +8,7 @@
 
 #include "history.h"
 #include "macro.h"
+#include "strv.h"
 
 #define NSEC_PER_SEC 1000000000LL
 
@@ -134,7 +135,7 @@ static int fill_last_tag_time(struct engine *e, const struct config *c, struct h
 
         for (size_t i = 0; i < s->images.n; i++) {
                 const struct engine_image *im = &s->images.items[i];
-                if (!im->repo_tags || !im->repo_tags[0])
+                if (strv_isempty(im->repo_tags))
                         continue;
                 if (bsearch(&im->id, used, n_used, sizeof *used, cmp_str_ptr))
                         continue;

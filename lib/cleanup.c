@@ -9,6 +9,7 @@
 
 #include "history.h"
 #include "macro.h"
+#include "strv.h"
 
 #define NSEC_PER_SEC 1000000000LL
 
@@ -27,9 +28,7 @@ static int classify(struct engine *e, int r) {
 /* Each tag first, then the id, never with force: an image that a container started using a moment ago
  * makes the engine refuse, and then the tags already removed are put back: a skip, not a loss. */
 static int remove_image(struct engine *e, const struct policy_action *a) {
-        size_t n_tags = 0;
-        while (a->tags && a->tags[n_tags])
-                n_tags++;
+        size_t n_tags = strv_length(a->tags);
         bool deleted = false, deleted_self = false;
         size_t untagged = 0;
         int r = 0;

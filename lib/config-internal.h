@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "macro.h"
+#include "strv.h"
 
 /* lib/config-value.c */
 

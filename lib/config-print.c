@@ -10,13 +10,6 @@
 
 #include "macro.h"
 
-static size_t strv_length(char *const *l) {
-        size_t n = 0;
-        while (l && l[n])
-                n++;
-        return n;
-}
-
 static void print_string(FILE *f, const char *s) {
         fputc('"', f);
         for (; s && *s; s++) {
@@ -128,17 +121,6 @@ int config_print(const struct config *c, FILE *f) {
 
 static bool str_equal(const char *a, const char *b) {
         return a == b || (a && b && streq(a, b));
-}
-
-static bool strv_equal(char *const *a, char *const *b) {
-        size_t n = strv_length(a);
-
-        if (n != strv_length(b))
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (!streq(a[i], b[i]))
-                        return false;
-        return true;
 }
 
 bool config_equal(const struct config *a, const struct config *b) {

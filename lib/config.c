@@ -24,10 +24,6 @@
 /* Config files are a few KiB; the cap keeps a wrong --config (a log, a device) from eating memory. */
 #define CONFIG_FILE_MAX (1024 * 1024)
 
-static char **strv_new_empty(void) {
-        return calloc(1, sizeof(char *));
-}
-
 void config_done(struct config *c) {
         if (!c)
                 return;

@@ -16,6 +16,7 @@
 
 #include "engine.h"
 #include "macro.h"
+#include "strv.h"
 
 /* json_decrefp() comes with jansson >= 2.9. */
 #define _cleanup_json_ _cleanup_(json_decrefp)

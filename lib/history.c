@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "strv.h"
 
 #define KEY_MAX 512
 #define LINE_MAX_BYTES 1024
@@ -34,7 +35,7 @@ struct history {
         char *state_dir;               /* NULL = memory only */
         struct table ids;              /* "sha256:<64 hex>" */
         struct table names;            /* references and short ids not resolved yet */
-        char **present;                /* sorted image ids of the last history_seed(); NULL = never seeded */
+        char **present;                /* NULL-terminated, sorted image ids of the last history_seed(); NULL = never seeded */
         size_t n_present;
         int64_t present_ns;
         bool dirty;
@@ -189,10 +190,7 @@ static bool name_matches_image(const char *name, const char *id, char *const *ta
 /* ---- life cycle --------------------------------------------------------------------------------- */
 
 static void present_done(struct history *h) {
-        for (size_t i = 0; i < h->n_present; i++)
-                free(h->present[i]);
-        free(h->present);
-        h->present = NULL;
+        strv_freep(&h->present);
         h->n_present = 0;
 }
 
@@ -238,26 +236,19 @@ int history_note_use(struct history *h, const char *image, int64_t time_ns) {
         return history_put(h, image, time_ns);
 }
 
-static bool in_set(const char *s, const char *const *set) {
-        for (; *set; set++)
-                if (streq(s, *set))
-                        return true;
-        return false;
-}
-
 int history_note_event(struct history *h, const char *type, const char *action, const char *actor_id,
                        const char *image, int64_t time_ns) {
-        static const char *const container_uses[] = { "create", "start", "die", "commit", NULL };
-        static const char *const image_uses[] = { "pull", "tag", "load", "import", "build", "commit", NULL };
+        static char *const container_uses[] = { "create", "start", "die", "commit", NULL };
+        static char *const image_uses[] = { "pull", "tag", "load", "import", "build", "commit", NULL };
         const char *name = NULL;
 
         if (!h)
                 return -EINVAL;
         if (!type || !action)
                 return 0;
-        if (streq(type, "container") && in_set(action, container_uses))
+        if (streq(type, "container") && strv_contains(container_uses, action))
                 name = image;
-        else if (streq(type, "image") && in_set(action, image_uses))
+        else if (streq(type, "image") && strv_contains(image_uses, action))
                 name = actor_id;
         if (!name || !*name)
                 return 0;

@@ -11,6 +11,8 @@
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _unused_ __attribute__((unused))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
+/* For what returns -errno: ignoring it must be a decision, written as a (void) cast. */
+#define _must_check_ __attribute__((warn_unused_result))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
@@ -28,19 +30,10 @@ static inline void closep(int *fd) {
                 errno = saved;
         }
 }
-/* A NULL-terminated array of heap strings. */
-static inline void strv_freep(char ***p) {
-        if (!*p)
-                return;
-        for (char **s = *p; *s; s++)
-                free(*s);
-        free(*p);
-}
 
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_fclose_ _cleanup_(fclosep)
 #define _cleanup_close_ _cleanup_(closep)
-#define _cleanup_strv_free_ _cleanup_(strv_freep)
 
 /* Hand a pointer out of a cleanup scope: returns it and leaves NULL behind. */
 #define TAKE_PTR(p)                             \

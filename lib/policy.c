@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "strv.h"
 
 #define NSEC_PER_SEC INT64_C(1000000000)
 
@@ -159,19 +160,6 @@ static bool str_empty(const char *s) {
         return !s || !*s;
 }
 
-static bool strv_isempty(char *const *l) {
-        return !l || !l[0];
-}
-
-static bool strv_contains(char *const *l, const char *s) {
-        if (!l || !s)
-                return false;
-        for (; *l; l++)
-                if (streq(*l, s))
-                        return true;
-        return false;
-}
-
 static uint64_t add_sat(uint64_t a, uint64_t b) {
         return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
@@ -289,22 +277,6 @@ static bool planner_full(struct planner *p) {
         return true;
 }
 
-static char **strv_copy(char *const *l) {
-        size_t n = 0;
-        if (l)
-                while (l[n])
-                        n++;
-        _cleanup_strv_free_ char **copy = calloc(n + 1, sizeof(char *));
-        if (!copy)
-                return NULL;
-        for (size_t i = 0; i < n; i++) {
-                copy[i] = strdup(l[i]);
-                if (!copy[i])
-                        return NULL;
-        }
-        return TAKE_PTR(copy);
-}
-
 static void action_done(struct policy_action *a) {
         free(a->id);
         free(a->name);
@@ -332,7 +304,7 @@ static int planner_add(struct planner *p, enum policy_action_kind kind, enum con
                 .reference_ns = reference_ns,
         };
         if ((id && !(a.id = strdup(id))) || (name && !(a.name = strdup(name))) ||
-            (kind == POLICY_ACTION_REMOVE_IMAGE && !(a.tags = strv_copy(tags)))) {
+            (kind == POLICY_ACTION_REMOVE_IMAGE && strv_copy(tags, &a.tags) < 0)) {
                 action_done(&a);
                 return -ENOMEM;
         }
