@@ -21,8 +21,8 @@
 #include "log.h"
 #include "records.h"
 #include "macro.h"
+#include "time-util.h"
 
-#define USEC_PER_SEC 1000000ULL
 /* Growth events are coalesced: the check runs this long after the first of a burst. */
 #define EVENT_CHECK_DELAY_USEC (1 * USEC_PER_SEC)
 
@@ -85,7 +85,7 @@ struct loop {
 
 static int timer_arm(int fd, uint64_t usec, bool periodic) {
         struct itimerspec its = {
-                .it_value = { .tv_sec = (time_t) (usec / USEC_PER_SEC), .tv_nsec = (long) (usec % USEC_PER_SEC) * 1000 },
+                .it_value = { .tv_sec = (time_t) (usec / USEC_PER_SEC), .tv_nsec = (long) (usec % USEC_PER_SEC) * NSEC_PER_USEC },
         };
         if (usec == 0)
                 its.it_value.tv_nsec = 1; /* 0 would disarm */
@@ -102,12 +102,6 @@ static void timer_disarm(int fd) {
 static void timer_ack(int fd) {
         uint64_t n;
         (void) !read(fd, &n, sizeof n);
-}
-
-static uint64_t now_monotonic_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
 }
 
 static void notify_status(const struct daemon *d) {

@@ -9,8 +9,7 @@
 #include "history.h"
 #include "macro.h"
 #include "strv.h"
-
-#define NSEC_PER_SEC 1000000000LL
+#include "time-util.h"
 
 static bool tier_configured(const struct config *c, enum config_tier_type t) {
         for (size_t i = 0; i < c->n_tiers; i++)

@@ -5,13 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "history.h"
 #include "macro.h"
 #include "strv.h"
-
-#define NSEC_PER_SEC 1000000000LL
+#include "time-util.h"
 
 /* Engine answers mapped to what the executor reports: gone, now in use (a skip), or a real failure. */
 static int classify(struct engine *e, int r) {
@@ -177,12 +175,6 @@ int cleanup_execute(struct engine *e, const struct config *c, const char *root_d
         return 0;
 }
 
-static int64_t now_unix_ns(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t) ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
-
 static void result_add(struct cleanup_result *total, const struct cleanup_result *round) {
         total->after = round->after;
         total->kept = round->kept;
@@ -204,7 +196,7 @@ static int run_round(struct engine *e, const struct config *c, unsigned removals
                      enum cleanup_stage *ret_stage) {
         _cleanup_(cleanup_snapshot_done) struct cleanup_snapshot snap = {};
         *ret_stage = CLEANUP_STAGE_SNAPSHOT;
-        int r = cleanup_snapshot_take(e, c, o->history, now_unix_ns(), &snap);
+        int r = cleanup_snapshot_take(e, c, o->history, now_realtime_ns(), &snap);
         if (r < 0)
                 return r;
         /* The safety valve counts over the whole cleanup, not per round. */

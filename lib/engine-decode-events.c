@@ -6,6 +6,7 @@
 
 #include "engine-internal.h"
 #include "json-read.h"
+#include "time-util.h"
 
 void engine_event_data_done(struct engine_event_data *ed) {
         if (!ed)
@@ -45,8 +46,8 @@ int engine_decode_event(const char *buf, size_t len, struct engine_event_data *r
                 snprintf(ed.actor_id, sizeof ed.actor_id, "sha256:%s", ed.ev.actor_id);
                 ed.ev.actor_id = ed.actor_id;
         }
-        if (ed.ev.time_ns == 0 && secs > 0 && secs < INT64_MAX / 1000000000)
-                ed.ev.time_ns = secs * 1000000000;
+        if (ed.ev.time_ns == 0 && secs > 0 && secs < INT64_MAX / NSEC_PER_SEC)
+                ed.ev.time_ns = secs * NSEC_PER_SEC;
         ed.ev.attributes = &ed.attributes;
         bool own_actor = ed.ev.actor_id == ed.actor_id;
         *ret = TAKE_STRUCT(ed);

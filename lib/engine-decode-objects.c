@@ -7,6 +7,7 @@
 
 #include "engine-internal.h"
 #include "json-read.h"
+#include "time-util.h"
 
 void engine_volume_list_done(struct engine_volume_list *l) {
         if (!l)
@@ -82,7 +83,7 @@ static int decode_network(struct json_read_cursor *d, const json_t *o, size_t i,
             (r = json_read_labels(d, o, "Labels", &n->labels)) < 0 ||
             (r = json_read_object(d, o, "Containers", &containers)) < 0)
                 return r;
-        n->created = created_ns / 1000000000;
+        n->created = created_ns / NSEC_PER_SEC;
         n->n_containers = json_object_size(containers);
         for (size_t k = 0; k < ELEMENTSOF(builtin); k++)
                 if (streq(n->name, builtin[k]))

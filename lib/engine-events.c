@@ -11,6 +11,7 @@
 
 #include "engine-http.h"
 #include "engine-internal.h"
+#include "time-util.h"
 
 #define EVENT_LINE_MAX ((size_t) 1024 * 1024)
 #define STREAM_ERROR_BODY_MAX ((size_t) 64 * 1024)
@@ -115,19 +116,13 @@ static size_t stream_cb(char *ptr, size_t size, size_t nmemb, void *userdata) {
         return n;
 }
 
-static int64_t now_realtime_ns(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Sleeps ms in small steps; false when cancelled meanwhile. */
 static bool backoff_sleep(const struct engine *e, uint64_t ms) {
         while (ms > 0) {
                 if (engine_is_cancelled(e))
                         return false;
                 uint64_t step = MIN(ms, (uint64_t) 50);
-                nanosleep(&(struct timespec) { .tv_sec = 0, .tv_nsec = (long) step * 1000000 }, NULL);
+                nanosleep(&(struct timespec) { .tv_sec = 0, .tv_nsec = (long) step * NSEC_PER_MSEC }, NULL);
                 ms -= step;
         }
         return !engine_is_cancelled(e);
@@ -171,7 +166,7 @@ int engine_events_follow_full(struct engine *e, const struct engine_filter *filt
                 if (r >= 0) {
                         if (resume_ns > 0)
                                 snprintf(since_q, sizeof since_q, "since=%" PRId64 ".%09" PRId64,
-                                         resume_ns / 1000000000, resume_ns % 1000000000);
+                                         resume_ns / NSEC_PER_SEC, resume_ns % NSEC_PER_SEC);
                         if (asprintf(&path, "/v%s/events%s%s%s%s", e->api_version, *since_q || *filter_q ? "?" : "",
                                      since_q, *since_q && *filter_q ? "&" : "", filter_q) < 0) {
                                 r = -ENOMEM;

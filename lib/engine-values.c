@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine-internal.h"
+#include "time-util.h"
 
 int engine_error_set(struct engine_error *err, int code, const char *fmt, ...) {
         if (!err)
@@ -85,7 +86,7 @@ static bool digits(const char *s, size_t n, unsigned *ret) {
 int engine_parse_time(const char *s, int64_t *ret_ns) {
         static const unsigned mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
         unsigned year, mon, day, hour, min, sec, oh = 0, om = 0;
-        int64_t frac = 0, scale = 1000000000;
+        int64_t frac = 0, scale = NSEC_PER_SEC;
         int sign = 0;
 
         if (!s || !ret_ns)
@@ -130,9 +131,9 @@ int engine_parse_time(const char *s, int64_t *ret_ns) {
                 return 0;
         }
         /* int64 ns covers 1677-09-21 to 2262-04-11. */
-        if (secs > INT64_MAX / 1000000000 - 1 || secs < INT64_MIN / 1000000000 + 1)
+        if (secs > INT64_MAX / NSEC_PER_SEC - 1 || secs < INT64_MIN / NSEC_PER_SEC + 1)
                 return -ERANGE;
-        *ret_ns = secs * 1000000000 + frac;
+        *ret_ns = secs * NSEC_PER_SEC + frac;
         return 0;
 }
 

@@ -1,8 +1,7 @@
 #include "episode.h"
 
 #include "macro.h"
-
-#define NSEC_PER_SEC 1000000000LL
+#include "time-util.h"
 
 bool episode_exhausted(struct episode *e, const struct usage *u, int64_t now_ns, int64_t next_eligible_ns,
                        uint64_t interval_sec) {

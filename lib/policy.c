@@ -8,8 +8,7 @@
 
 #include "macro.h"
 #include "strv.h"
-
-#define NSEC_PER_SEC INT64_C(1000000000)
+#include "time-util.h"
 
 /* ---- Measuring ---------------------------------------------------------------------------------- */
 
