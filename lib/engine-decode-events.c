@@ -42,10 +42,8 @@ int engine_decode_event(const char *buf, size_t len, struct engine_event_data *r
         if (!ed.ev.actor_id)
                 ed.ev.actor_id = "";
         /* Podman's image events name the image by bare hex: give it Docker's "sha256:" form. */
-        if (streq(ed.ev.type, "image") && engine_is_hex64(ed.ev.actor_id)) {
-                snprintf(ed.actor_id, sizeof ed.actor_id, "sha256:%s", ed.ev.actor_id);
-                ed.ev.actor_id = ed.actor_id;
-        }
+        if (streq(ed.ev.type, "image"))
+                ed.ev.actor_id = docker_ref_id_normalize(ed.ev.actor_id, ed.actor_id);
         if (ed.ev.time_ns == 0 && secs > 0 && secs < INT64_MAX / NSEC_PER_SEC)
                 ed.ev.time_ns = secs * NSEC_PER_SEC;
         ed.ev.attributes = &ed.attributes;

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "docker-ref.h"
 #include "engine.h"
 #include "macro.h"
 #include "strv.h"
@@ -57,7 +58,7 @@ int engine_decode_networks(const char *buf, size_t len, struct engine_network_li
 struct engine_event_data {
         struct engine_event ev;
         struct engine_labels attributes;
-        char actor_id[72]; /* "sha256:<hex>" when the engine sent bare hex */
+        char actor_id[DOCKER_REF_ID_SIZE]; /* "sha256:<hex>" when the engine sent bare hex */
         json_t *root;
 };
 int engine_decode_event(const char *buf, size_t len, struct engine_event_data *ret, struct engine_error *err);
@@ -71,8 +72,6 @@ bool engine_volume_name_is_anonymous(const char *name);
 /* The engine's word for a container state ("running"; Podman's "stopped", "configured"...);
  * ENGINE_CONTAINER_UNKNOWN for any other. */
 enum engine_container_state engine_container_state_from_string(const char *s);
-/* 64 lowercase hex digits: a bare id, as Podman names images. */
-bool engine_is_hex64(const char *s);
 /* Rewrites a bare hex image id in *id to Docker's "sha256:<hex>" (as every listing names images);
  * leaves NULL and any other id as they are. */
 int engine_image_id_normalize(char **id);

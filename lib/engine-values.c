@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "docker-ref.h"
 #include "engine-internal.h"
 #include "time-util.h"
 
@@ -210,19 +211,12 @@ void engine_decode_error_message(const char *buf, size_t len, char *msg, size_t 
         flatten(buf, len, msg, msg_size);
 }
 
-bool engine_is_hex64(const char *s) {
-        size_t n = 0;
-        for (; s[n]; n++)
-                if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
-                        return false;
-        return n == 64;
-}
-
 int engine_image_id_normalize(char **id) {
-        char *p;
-        if (!*id || !engine_is_hex64(*id))
+        char buf[DOCKER_REF_ID_SIZE];
+        if (!*id || docker_ref_id_normalize(*id, buf) == *id)
                 return 0;
-        if (asprintf(&p, "sha256:%s", *id) < 0)
+        char *p = strdup(buf);
+        if (!p)
                 return -ENOMEM;
         free(*id);
         *id = p;
@@ -230,5 +224,5 @@ int engine_image_id_normalize(char **id) {
 }
 
 bool engine_volume_name_is_anonymous(const char *name) {
-        return name && engine_is_hex64(name);
+        return name && docker_ref_is_hex64(name);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include "docker-ref.h"
 #include "engine-http.h"
 #include "engine-internal.h"
 
@@ -244,14 +245,12 @@ int engine_tag_image(struct engine *e, const char *id, const char *reference) {
         if (!reference || !*reference || strchr(reference, '@'))
                 return engine_set_error(e, -EINVAL, "cannot tag with \"%s\": a repository[:tag] is needed",
                                         reference ? reference : "");
-        if (!(repo = strdup(reference)))
+        /* "host:5000/repo" has no tag. */
+        const char *colon = docker_ref_tag_separator(reference);
+        if (!(repo = colon ? strndup(reference, (size_t) (colon - reference)) : strdup(reference)))
                 return -ENOMEM;
-        /* The tag is after the last ':' that follows the last '/' ("host:5000/repo" has none). */
-        char *colon = strrchr(repo, ':'), *slash = strrchr(repo, '/');
-        if (colon && (!slash || colon > slash)) {
-                *colon = 0;
+        if (colon)
                 tag = colon + 1;
-        }
         if (!*repo || !*tag)
                 return engine_set_error(e, -EINVAL, "cannot tag with \"%s\": empty repository or tag", reference);
         if (!(repo_q = engine_url_escape(repo, false)) || !(tag_q = engine_url_escape(tag, false)) ||

@@ -10,15 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "docker-ref.h"
 #include "macro.h"
 #include "strv.h"
 
 #define KEY_MAX 512
 #define LINE_MAX_BYTES 1024
 #define FILE_MAX_BYTES ((off_t) 64 * 1024 * 1024)
-#define ID_PREFIX "sha256:"
-#define ID_HEX_LEN 64
-#define SHORT_ID_MIN 4
 
 struct entry {
         char *key;
@@ -40,18 +38,6 @@ struct history {
         int64_t present_ns;
         bool dirty;
 };
-
-static bool is_hex(const char *s, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-                        return false;
-        return true;
-}
-
-static bool is_full_id(const char *key) {
-        return startswith(key, ID_PREFIX) && strlen(key) == strlen(ID_PREFIX) + ID_HEX_LEN &&
-               is_hex(key + strlen(ID_PREFIX), ID_HEX_LEN);
-}
 
 static bool key_valid(const char *key) {
         size_t n = strlen(key);
@@ -128,17 +114,14 @@ static void table_done(struct table *t) {
 /* ---- names -------------------------------------------------------------------------------------- */
 
 /* "sha256:<hex>" for a full id, also for a bare 64-hex one (as Podman writes ids); NULL for anything else. */
-static const char *normalize_id(const char *id, char buf[static sizeof(ID_PREFIX) + ID_HEX_LEN]) {
-        if (strlen(id) == ID_HEX_LEN && is_hex(id, ID_HEX_LEN)) {
-                snprintf(buf, sizeof(ID_PREFIX) + ID_HEX_LEN, ID_PREFIX "%s", id);
-                return buf;
-        }
-        return is_full_id(id) ? id : NULL;
+static const char *normalize_id(const char *id, char buf[static DOCKER_REF_ID_SIZE]) {
+        const char *n = docker_ref_id_normalize(id, buf);
+        return docker_ref_is_full_id(n) ? n : NULL;
 }
 
 /* Routes a key to its table: full ids to ids, the rest to names. */
 static int history_put(struct history *h, const char *key, int64_t ns) {
-        char buf[sizeof(ID_PREFIX) + ID_HEX_LEN];
+        char buf[DOCKER_REF_ID_SIZE];
         const char *id = normalize_id(key, buf);
         int r = table_put(id ? &h->ids : &h->names, id ? id : key, ns);
         if (r > 0)
@@ -146,38 +129,19 @@ static int history_put(struct history *h, const char *key, int64_t ns) {
         return r;
 }
 
-/* The familiar form of a reference: no "docker.io/" or "library/" prefix, ":latest" when it has neither
- * tag nor digest. Podman lists "docker.io/library/busybox:latest", events say "busybox". */
-static void normalize_ref(const char *in, char *out, size_t size) {
-        const char *s = in;
-        if (startswith(s, "docker.io/"))
-                s += strlen("docker.io/");
-        else if (startswith(s, "index.docker.io/"))
-                s += strlen("index.docker.io/");
-        if (startswith(s, "library/") && !strchr(s + strlen("library/"), '/'))
-                s += strlen("library/");
-        const char *slash = strrchr(s, '/');
-        bool tagged = strchr(s, '@') || strchr(slash ? slash : s, ':');
-        snprintf(out, size, "%s%s", s, tagged ? "" : ":latest");
-}
-
+/* Equal in the familiar form: Podman lists "docker.io/library/busybox:latest", events say "busybox". */
 static bool refs_equal(const char *a, const char *b) {
         char na[KEY_MAX + 32], nb[KEY_MAX + 32];
         if (streq(a, b))
                 return true;
-        normalize_ref(a, na, sizeof(na));
-        normalize_ref(b, nb, sizeof(nb));
+        docker_ref_familiar(a, na, sizeof(na));
+        docker_ref_familiar(b, nb, sizeof(nb));
         return streq(na, nb);
 }
 
 static bool name_matches_image(const char *name, const char *id, char *const *tags, char *const *digests) {
-        if (id) {
-                const char *hex = startswith(name, ID_PREFIX) ? name + strlen(ID_PREFIX) : name;
-                const char *idhex = startswith(id, ID_PREFIX) ? id + strlen(ID_PREFIX) : id;
-                size_t n = strlen(hex);
-                if (n >= SHORT_ID_MIN && is_hex(hex, n) && strncmp(idhex, hex, n) == 0)
-                        return true;
-        }
+        if (id && docker_ref_is_short_id_of(name, id))
+                return true;
         for (char *const *t = tags; t && *t; t++)
                 if (refs_equal(name, *t))
                         return true;
@@ -270,7 +234,7 @@ static int cmp_container_image(const void *a, const void *b) {
 }
 
 int history_seed(struct history *h, const struct policy_snapshot *s, int64_t now_ns) {
-        char buf[sizeof(ID_PREFIX) + ID_HEX_LEN];
+        char buf[DOCKER_REF_ID_SIZE];
         int r;
 
         if (!h || !s || (s->n_images > 0 && !s->images) || (s->n_containers > 0 && !s->containers))
@@ -358,7 +322,7 @@ int history_seed(struct history *h, const struct policy_snapshot *s, int64_t now
 }
 
 static int64_t last_used(const struct history *h, const char *id, char *const *tags, char *const *digests) {
-        char buf[sizeof(ID_PREFIX) + ID_HEX_LEN];
+        char buf[DOCKER_REF_ID_SIZE];
         const char *key = id ? normalize_id(id, buf) : NULL;
         int64_t t = key ? table_get(&h->ids, key) : 0;
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "docker-ref.h"
 #include "macro.h"
 #include "strv.h"
 #include "time-util.h"
@@ -108,21 +109,14 @@ bool policy_labels_protected(const struct config *c, const struct engine_labels 
         return false;
 }
 
-/* The repo part of a tag: everything before the ':' that follows the last '/' (a ':' before a '/' is a
- * registry port). Returns the length of that part, or the whole length when there is no tag. */
-static size_t tag_repo_length(const char *tag) {
-        const char *slash = strrchr(tag, '/');
-        const char *colon = strrchr(slash ? slash : tag, ':');
-        return colon ? (size_t) (colon - tag) : strlen(tag);
-}
-
 static bool tag_matches_glob(const char *glob, const char *tag) {
         if (fnmatch(glob, tag, 0) == 0)
                 return true;
-        size_t n = tag_repo_length(tag);
-        if (n == strlen(tag))
+        /* Then the repo part alone. */
+        const char *colon = docker_ref_tag_separator(tag);
+        if (!colon)
                 return false;
-        _cleanup_free_ char *repo = strndup(tag, n);
+        _cleanup_free_ char *repo = strndup(tag, (size_t) (colon - tag));
         if (!repo)
                 return true; /* out of memory: protect */
         return fnmatch(glob, repo, 0) == 0;
