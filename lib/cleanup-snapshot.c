@@ -72,10 +72,6 @@ void cleanup_snapshot_done(struct cleanup_snapshot *s) {
         *s = (struct cleanup_snapshot){};
 }
 
-static bool container_stopped(enum engine_container_state st) {
-        return st == ENGINE_CONTAINER_EXITED || st == ENGINE_CONTAINER_DEAD;
-}
-
 /* State.FinishedAt for the stopped containers that are old enough to be candidates at all: one that was
  * created within min_age cannot have stopped before it. */
 static int fill_finished_at(struct engine *e, const struct config *c, int64_t now_ns, struct cleanup_snapshot *s) {
@@ -87,7 +83,7 @@ static int fill_finished_at(struct engine *e, const struct config *c, int64_t no
         int64_t min_age_ns = (int64_t) tier_min_age(c, CONFIG_TIER_STOPPED_CONTAINERS) * NSEC_PER_SEC;
         for (size_t i = 0; i < s->containers.n; i++) {
                 struct engine_container *ct = &s->containers.items[i];
-                if (!container_stopped(ct->state))
+                if (!engine_container_state_is_stopped(ct->state))
                         continue;
                 if (ct->created * NSEC_PER_SEC > now_ns - min_age_ns)
                         continue;

@@ -114,6 +114,19 @@ enum engine_container_state {
         ENGINE_CONTAINER_DEAD,
 };
 const char *engine_container_state_to_string(enum engine_container_state s);
+/* The classes of states the daemon decides by, each an allow-list, so that a state added to the engine
+ * later falls in none: active (running, paused, restarting: in use now), stopped (exited, dead) and
+ * removable (stopped, or created and never started: safe to delete without force). Inline, so that the
+ * pure modules (policy, history) need only engine.h's types. */
+static inline bool engine_container_state_is_active(enum engine_container_state s) {
+        return s == ENGINE_CONTAINER_RUNNING || s == ENGINE_CONTAINER_PAUSED || s == ENGINE_CONTAINER_RESTARTING;
+}
+static inline bool engine_container_state_is_stopped(enum engine_container_state s) {
+        return s == ENGINE_CONTAINER_EXITED || s == ENGINE_CONTAINER_DEAD;
+}
+static inline bool engine_container_state_is_removable(enum engine_container_state s) {
+        return engine_container_state_is_stopped(s) || s == ENGINE_CONTAINER_CREATED;
+}
 
 /* Times are unix seconds (Created) or unix nanoseconds (*_ns); 0 = unknown / never. */
 struct engine_container {

@@ -220,10 +220,6 @@ int history_note_event(struct history *h, const char *type, const char *action, 
         return r < 0 ? r : 1;
 }
 
-static bool container_live(enum engine_container_state s) {
-        return s == ENGINE_CONTAINER_RUNNING || s == ENGINE_CONTAINER_PAUSED || s == ENGINE_CONTAINER_RESTARTING;
-}
-
 static int strcmp_ptr(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
@@ -289,7 +285,7 @@ int history_seed(struct history *h, const struct policy_snapshot *s, int64_t now
                         if (!streq(c->image_id, im->id))
                                 break;
                         t = MAX(t, MAX(c->created_ns, c->finished_at_ns));
-                        if (container_live(c->state))
+                        if (engine_container_state_is_active(c->state))
                                 t = MAX(t, now_ns);
                 }
                 if (t > 0) {

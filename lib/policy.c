@@ -211,11 +211,6 @@ static int64_t image_reference_ns(const struct policy_image *i, enum config_tier
         return MAX(i->last_used_ns, i->created_ns);
 }
 
-static bool container_removable_state(enum engine_container_state s) {
-        /* An allow-list: states added to the engine later are never removable by accident. */
-        return s == ENGINE_CONTAINER_EXITED || s == ENGINE_CONTAINER_CREATED || s == ENGINE_CONTAINER_DEAD;
-}
-
 /* One sortable candidate: ordered by key1, then key2, then key3, then its index (a total order, so the
  * plan does not depend on qsort's instability). */
 struct order_item {
@@ -325,7 +320,7 @@ static int plan_stopped_containers(struct planner *p, const struct config_tier *
                 const struct policy_container *k = &s->containers[i];
                 if (p->container_planned[i] || str_empty(k->id))
                         continue;
-                if (!container_removable_state(k->state))
+                if (!engine_container_state_is_removable(k->state))
                         plan_keep(&p->plan, KEPT_IN_USE, 0, 0);
                 else if (policy_labels_protected(p->config, &k->labels))
                         plan_keep(&p->plan, KEPT_PROTECTED, 0, 0);
