@@ -9,6 +9,7 @@
 #include <sys/uio.h>
 #include <systemd/sd-journal.h>
 
+#include "config.h"
 #include "macro.h"
 
 /* The daemon is single-threaded where it logs; these are the program's settings, not a test seam. */
@@ -35,10 +36,6 @@ void log_set_max_priority(int max_priority) {
         max_prio = max_priority;
 }
 
-int log_get_max_priority(void) {
-        return max_prio;
-}
-
 bool log_to_journal(void) {
         return use_journal;
 }
@@ -53,26 +50,9 @@ int log_target_from_string(const char *s) {
         return -EINVAL;
 }
 
-static const char *const level_names[] = {
-        [LOG_EMERG] = "emerg", [LOG_ALERT] = "alert",   [LOG_CRIT] = "crit", [LOG_ERR] = "err",
-        [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice", [LOG_INFO] = "info", [LOG_DEBUG] = "debug",
-};
-
 int log_level_from_string(const char *s) {
-        for (size_t i = 0; i < ELEMENTSOF(level_names); i++)
-                if (streq(s, level_names[i]))
-                        return (int) i;
-        if (streq(s, "error"))
-                return LOG_ERR;
-        if (streq(s, "warn"))
-                return LOG_WARNING;
-        return -EINVAL;
-}
-
-const char *log_level_to_string(int prio) {
-        if (prio < 0 || (size_t) prio >= ELEMENTSOF(level_names))
-                return "?";
-        return level_names[prio];
+        /* One table of level names, the configuration's: --log-level takes what log_level takes. */
+        return config_log_level_from_string(s);
 }
 
 void log_structured(int priority, const char *message_id, const struct log_field *fields, size_t n_fields,

@@ -21,11 +21,10 @@ struct log_field {
 
 void log_setup(enum log_target target, int max_priority);
 void log_set_max_priority(int max_priority);
-int log_get_max_priority(void);
 bool log_to_journal(void);
 int log_target_from_string(const char *s);      /* -EINVAL if unknown */
-int log_level_from_string(const char *s);       /* syslog priority, -EINVAL if unknown */
-const char *log_level_to_string(int prio);
+/* config_log_level_from_string(), kept until daemon/main.c calls that itself. */
+int log_level_from_string(const char *s);
 
 /* Logs one record. message_id may be NULL; fields may be NULL (n_fields 0). Returns nothing: a log
  * failure must never stop a cleanup. */
