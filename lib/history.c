@@ -2,7 +2,6 @@
 #include "history.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "docker-ref.h"
+#include "fileio.h"
 #include "macro.h"
 #include "strv.h"
 
@@ -339,9 +339,9 @@ void history_fill_snapshot(const struct history *h, struct policy_image *images,
 
 /* ---- files -------------------------------------------------------------------------------------- */
 
-static int history_path(const char *dir, const char *suffix, char **ret) {
+static int history_path(const char *dir, char **ret) {
         char *p;
-        if (asprintf(&p, "%s/%s%s", dir, HISTORY_FILE_NAME, suffix) < 0)
+        if (asprintf(&p, "%s/%s", dir, HISTORY_FILE_NAME) < 0)
                 return -ENOMEM;
         *ret = p;
         return 0;
@@ -409,7 +409,7 @@ int history_load_full(const char *state_dir, struct history **ret, unsigned *err
 
         if (!state_dir || !*state_dir || !ret)
                 return -EINVAL;
-        r = history_path(state_dir, "", &path);
+        r = history_path(state_dir, &path);
         if (r < 0)
                 return r;
         f = fopen(path, "re");
@@ -478,37 +478,15 @@ static int write_table(FILE *f, const struct table *t) {
         return 0;
 }
 
-static int fsync_directory(const char *dir) {
-        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        if (fsync(fd) < 0)
-                return negative_errno();
-        return 0;
-}
-
-/* Writes and fsyncs the temporary file. */
-static int write_file(const char *tmp, const struct history *h) {
-        _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0)
-                return negative_errno();
-        _cleanup_fclose_ FILE *f = fdopen(fd, "w");
-        if (!f)
-                return negative_errno();
-        TAKE_FD(fd); /* the FILE owns it now */
-
-        if (fprintf(f, "%s\n", HISTORY_HEADER) < 0 || write_table(f, &h->ids) < 0 || write_table(f, &h->names) < 0 ||
-            fflush(f) != 0)
-                return negative_errno();
-        if (fsync(fileno(f)) < 0)
-                return negative_errno();
-        if (fclose(TAKE_PTR(f)) != 0)
-                return negative_errno();
+static int write_content(FILE *f, const void *userdata) {
+        const struct history *h = userdata;
+        if (fprintf(f, "%s\n", HISTORY_HEADER) < 0 || write_table(f, &h->ids) < 0 || write_table(f, &h->names) < 0)
+                return -EIO;
         return 0;
 }
 
 int history_save(struct history *h) {
-        _cleanup_free_ char *path = NULL, *tmp = NULL;
+        _cleanup_free_ char *path = NULL;
         int r;
 
         if (!h)
@@ -516,25 +494,14 @@ int history_save(struct history *h) {
         history_prune(h);
         if (!h->state_dir || !h->dirty)
                 return 0;
-        r = history_path(h->state_dir, "", &path);
-        if (r < 0)
-                return r;
-        r = history_path(h->state_dir, ".tmp", &tmp);
+        r = history_path(h->state_dir, &path);
         if (r < 0)
                 return r;
         /* systemd's StateDirectory= makes it; a hand-run daemon may not have. One level only. */
         if (mkdir(h->state_dir, 0755) < 0 && errno != EEXIST)
                 return negative_errno();
 
-        r = write_file(tmp, h);
-        if (r >= 0 && rename(tmp, path) < 0)
-                r = negative_errno();
-        if (r < 0) {
-                (void) unlink(tmp);
-                return r;
-        }
-        /* The rename is durable only once the directory is. */
-        r = fsync_directory(h->state_dir);
+        r = fileio_write_atomic(path, 0644, write_content, h);
         if (r < 0)
                 return r;
         h->dirty = false;

@@ -1,12 +1,12 @@
+/* metrics.c: the Prometheus textfile (see metrics.h). */
 #include "metrics.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "fileio.h"
 #include "macro.h"
 
 static void gauge(FILE *f, const char *name, const char *help, double v) {
@@ -53,30 +53,12 @@ int metrics_format(const struct metrics_sample *m, FILE *f) {
         return ferror(f) ? -EIO : 0;
 }
 
+static int write_content(FILE *f, const void *userdata) {
+        return metrics_format(userdata, f);
+}
+
 int metrics_write_file(const char *path, const struct metrics_sample *m) {
         if (!path || !*path)
                 return -EINVAL;
-        _cleanup_free_ char *tmp = NULL;
-        if (asprintf(&tmp, "%s.tmp", path) < 0)
-                return -ENOMEM;
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
-                return negative_errno();
-        _cleanup_fclose_ FILE *f = fdopen(fd, "w");
-        if (!f) {
-                int r = negative_errno();
-                close(fd);
-                unlink(tmp);
-                return r;
-        }
-        int r = metrics_format(m, f);
-        if (r >= 0 && fflush(f) != 0)
-                r = negative_errno();
-        if (r >= 0 && fsync(fileno(f)) < 0)
-                r = negative_errno();
-        if (r >= 0 && rename(tmp, path) < 0)
-                r = negative_errno();
-        if (r < 0)
-                unlink(tmp);
-        return r;
+        return fileio_write_atomic(path, 0644, write_content, m);
 }

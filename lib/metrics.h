@@ -23,5 +23,6 @@ struct metrics_sample {
 
 /* Writes the text exposition format. */
 int metrics_format(const struct metrics_sample *m, FILE *f);
-/* Writes to PATH.tmp in the same directory, fsyncs, renames over PATH: readers never see half a file. */
+/* Writes to PATH.tmp in the same directory, fsyncs, renames over PATH and fsyncs the directory
+ * (fileio_write_atomic()): readers never see half a file. */
 int metrics_write_file(const char *path, const struct metrics_sample *m);
