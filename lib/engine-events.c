@@ -87,14 +87,14 @@ static size_t stream_cb(char *ptr, size_t size, size_t nmemb, void *userdata) {
                 const char *nl = memchr(ptr + done, '\n', n - done);
                 size_t k = nl ? (size_t) (nl - (ptr + done)) : n - done;
                 if (s->len + k > EVENT_LINE_MAX)
-                        return stream_stop(s, engine_set_error(s->e, -EFBIG,
+                        return stream_stop(s, engine_error_set(&s->e->error, -EFBIG,
                                                                "GET /events: an event line is longer than %zu bytes",
                                                                EVENT_LINE_MAX));
                 if (s->len + k + 1 > s->cap) {
                         size_t cap = MIN(MAX(s->cap * 2, s->len + k + 1), EVENT_LINE_MAX + 1);
                         char *p = realloc(s->line, cap);
                         if (!p)
-                                return stream_stop(s, engine_set_error(s->e, -ENOMEM, "GET /events: out of memory"));
+                                return stream_stop(s, engine_error_set(&s->e->error, -ENOMEM, "GET /events: out of memory"));
                         s->line = p;
                         s->cap = cap;
                 }
@@ -107,7 +107,7 @@ static size_t stream_cb(char *ptr, size_t size, size_t nmemb, void *userdata) {
                 int r = stream_line(s, s->line, s->len);
                 s->len = 0;
                 if (r == -ENOMEM)
-                        r = engine_set_error(s->e, r, "GET /events: out of memory");
+                        r = engine_error_set(&s->e->error, r, "GET /events: out of memory");
                 if (r < 0)
                         return stream_stop(s, r);
                 if (r > 0)
@@ -158,7 +158,7 @@ int engine_events_follow_full(struct engine *e, const struct engine_filter *filt
                 char since_q[64] = "";
 
                 if (engine_is_cancelled(e)) {
-                        r = engine_set_error(e, -ECANCELED, "GET /events: cancelled");
+                        r = engine_error_set(&e->error, -ECANCELED, "GET /events: cancelled");
                         break;
                 }
                 engine_reset_error(e);
@@ -195,7 +195,7 @@ int engine_events_follow_full(struct engine *e, const struct engine_filter *filt
                                 resume_ns = started_ns;
                         if (r >= 0)
                                 /* The engine ended the stream (shutting down): reconnect like after a drop. */
-                                r = engine_set_error(e, -ECONNRESET, "GET /events: the engine closed the stream");
+                                r = engine_error_set(&e->error, -ECONNRESET, "GET /events: the engine closed the stream");
                         if (s.n_delivered > 0)
                                 backoff = 0;
                 }
@@ -207,7 +207,7 @@ int engine_events_follow_full(struct engine *e, const struct engine_filter *filt
                         resume_ns = s.last_ns;
                 backoff = backoff ? MIN(backoff * 2, max_backoff_ms) : MIN((uint64_t) 100, max_backoff_ms);
                 if (!backoff_sleep(e, backoff)) {
-                        r = engine_set_error(e, -ECANCELED, "GET /events: cancelled");
+                        r = engine_error_set(&e->error, -ECANCELED, "GET /events: cancelled");
                         break;
                 }
         }

@@ -7,7 +7,6 @@
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,15 +21,6 @@ void engine_response_done(struct engine_response *r) {
 
 bool engine_is_cancelled(const struct engine *e) {
         return e->cancel && *e->cancel;
-}
-
-int engine_set_error(struct engine *e, int code, const char *fmt, ...) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(e->error.message, sizeof e->error.message, fmt, ap);
-        va_end(ap);
-        e->error.code = code;
-        return code;
 }
 
 void engine_reset_error(struct engine *e) {
@@ -187,7 +177,7 @@ static int setup_transfer(struct engine *e, const struct engine_transfer *t, con
                 SET(CURLOPT_CUSTOMREQUEST, t->method);
 #undef SET
         if (cc != CURLE_OK)
-                return engine_set_error(e, cc == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EINVAL, "cannot set up a request: %s",
+                return engine_error_set(&e->error, cc == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EINVAL, "cannot set up a request: %s",
                                         curl_easy_strerror(cc));
         return 0;
 }
@@ -201,12 +191,12 @@ static int unreachable(struct engine *e, int os_errno) {
         case ENOENT:
                 code = -ENOENT;
                 if (e->socket_path)
-                        return engine_set_error(e, code, "engine unreachable: no socket at %s", e->socket_path);
+                        return engine_error_set(&e->error, code, "engine unreachable: no socket at %s", e->socket_path);
                 break;
         case ECONNREFUSED:
                 code = -ECONNREFUSED;
                 if (e->socket_path)
-                        return engine_set_error(e, code,
+                        return engine_error_set(&e->error, code,
                                                 "engine unreachable: nothing listens on %s (connection refused)",
                                                 e->socket_path);
                 break;
@@ -214,13 +204,13 @@ static int unreachable(struct engine *e, int os_errno) {
         case EPERM:
                 code = -EACCES;
                 if (e->socket_path)
-                        return engine_set_error(e, code, "engine unreachable: permission denied on %s", e->socket_path);
+                        return engine_error_set(&e->error, code, "engine unreachable: permission denied on %s", e->socket_path);
                 break;
         default:
                 code = -EHOSTUNREACH;
                 break;
         }
-        return engine_set_error(e, code, "engine unreachable at %s: %s", e->host,
+        return engine_error_set(&e->error, code, "engine unreachable at %s: %s", e->host,
                                 e->curl_error[0] ? e->curl_error : os_errno ? strerror(os_errno) : "connection failed");
 }
 
@@ -232,7 +222,7 @@ int engine_perform(struct engine *e, const struct engine_transfer *t) {
 
         snprintf(e->error.request, sizeof e->error.request, "%s %.*s", t->method, (int) strcspn(t->path, "?"), t->path);
         if (engine_is_cancelled(e))
-                return engine_set_error(e, -ECANCELED, "cancelled before %s %s", t->method, t->path);
+                return engine_error_set(&e->error, -ECANCELED, "cancelled before %s %s", t->method, t->path);
         if (asprintf(&url, "%s%s", e->base_url, t->path) < 0)
                 return -ENOMEM;
         t->resp->max = t->resp->max ? t->resp->max : e->max_body;
@@ -261,34 +251,34 @@ int engine_perform(struct engine *e, const struct engine_transfer *t) {
                 /* The engine went away mid-request (a restart, a crash). */
                 if (t->resp->status == 0)
                         return unreachable(e, os_errno ? (int) os_errno : ECONNRESET);
-                return engine_set_error(e, -EBADMSG, "%s %s: the engine closed the connection mid-answer: %s",
+                return engine_error_set(&e->error, -EBADMSG, "%s %s: the engine closed the connection mid-answer: %s",
                                         t->method, t->path, e->curl_error[0] ? e->curl_error : curl_easy_strerror(cc));
         case CURLE_OPERATION_TIMEDOUT:
-                return engine_set_error(e, -ETIMEDOUT, "%s %s: no complete answer from %s in time (%s)", t->method,
+                return engine_error_set(&e->error, -ETIMEDOUT, "%s %s: no complete answer from %s in time (%s)", t->method,
                                         t->path, e->host, e->curl_error[0] ? e->curl_error : "timed out");
         case CURLE_ABORTED_BY_CALLBACK:
-                return engine_set_error(e, -ECANCELED, "%s %s: cancelled", t->method, t->path);
+                return engine_error_set(&e->error, -ECANCELED, "%s %s: cancelled", t->method, t->path);
         case CURLE_WRITE_ERROR:
         case CURLE_FILESIZE_EXCEEDED:
                 if (t->resp->oom)
-                        return engine_set_error(e, -ENOMEM, "%s %s: out of memory reading the answer", t->method,
+                        return engine_error_set(&e->error, -ENOMEM, "%s %s: out of memory reading the answer", t->method,
                                                 t->path);
                 if (t->resp->too_big || cc == CURLE_FILESIZE_EXCEEDED)
-                        return engine_set_error(e, -EFBIG, "%s %s: the answer is larger than the cap of %zu bytes",
+                        return engine_error_set(&e->error, -EFBIG, "%s %s: the answer is larger than the cap of %zu bytes",
                                                 t->method, t->path, t->resp->max);
                 /* A stream writer stopped on purpose; it recorded why when it was an error. */
                 if (e->error.code < 0)
                         return e->error.code;
-                return engine_set_error(e, -ECANCELED, "%s %s: stopped by the reader", t->method, t->path);
+                return engine_error_set(&e->error, -ECANCELED, "%s %s: stopped by the reader", t->method, t->path);
         case CURLE_OUT_OF_MEMORY:
-                return engine_set_error(e, -ENOMEM, "%s %s: out of memory", t->method, t->path);
+                return engine_error_set(&e->error, -ENOMEM, "%s %s: out of memory", t->method, t->path);
         case CURLE_PARTIAL_FILE:
-                return engine_set_error(e, -EBADMSG, "%s %s: truncated answer: %s", t->method, t->path,
+                return engine_error_set(&e->error, -EBADMSG, "%s %s: truncated answer: %s", t->method, t->path,
                                         e->curl_error[0] ? e->curl_error : curl_easy_strerror(cc));
         default:
                 if (t->resp->status == 0)
                         return unreachable(e, (int) os_errno);
-                return engine_set_error(e, -EBADMSG, "%s %s: %s", t->method, t->path,
+                return engine_error_set(&e->error, -EBADMSG, "%s %s: %s", t->method, t->path,
                                         e->curl_error[0] ? e->curl_error : curl_easy_strerror(cc));
         }
 }
@@ -317,7 +307,7 @@ int engine_negotiate(struct engine *e) {
         if (r >= 0 && resp.status >= 400)
                 r = engine_http_error(e, &t);
         if (r >= 0 && resp.status != 200)
-                r = engine_set_error(e, -EBADMSG, "GET /_ping: unexpected HTTP status %ld", resp.status);
+                r = engine_error_set(&e->error, -EBADMSG, "GET /_ping: unexpected HTTP status %ld", resp.status);
         if (r < 0) {
                 engine_response_done(&resp);
                 return r;
@@ -342,10 +332,10 @@ int engine_negotiate(struct engine *e) {
         }
         unsigned major, minor;
         if (engine_version_parse(version, &major, &minor) < 0)
-                return engine_set_error(e, -EBADMSG, "the engine at %s announced an unusable API version \"%s\"",
+                return engine_error_set(&e->error, -EBADMSG, "the engine at %s announced an unusable API version \"%s\"",
                                         e->host, version);
         if (engine_version_compare(version, ENGINE_API_MIN) < 0)
-                return engine_set_error(e, -EPROTONOSUPPORT,
+                return engine_error_set(&e->error, -EPROTONOSUPPORT,
                                         "the engine at %s speaks Engine API %s; dockerclean needs at least "
                                         ENGINE_API_MIN, e->host, version);
         snprintf(e->api_version, sizeof e->api_version, "%s",
@@ -377,7 +367,7 @@ int engine_call(struct engine *e, const char *method, enum engine_timeout_class 
         if (resp->status >= 400)
                 return engine_http_error(e, &t);
         if (resp->status < 200 || resp->status >= 300)
-                return engine_set_error(e, -EBADMSG, "%s %s: unexpected HTTP status %ld", method, versioned,
+                return engine_error_set(&e->error, -EBADMSG, "%s %s: unexpected HTTP status %ld", method, versioned,
                                         resp->status);
         return 0;
 }
@@ -386,7 +376,7 @@ int engine_call_name(struct engine *e, const char *method, enum engine_timeout_c
                             const char *name, const char *suffix, const char *query, struct engine_response *resp) {
         _cleanup_free_ char *escaped = NULL, *path = NULL;
         if (!name || !*name || streq(name, ".") || streq(name, ".."))
-                return engine_set_error(e, -EINVAL, "not a name or id: \"%s\"", name ? name : "");
+                return engine_error_set(&e->error, -EINVAL, "not a name or id: \"%s\"", name ? name : "");
         if (!(escaped = engine_url_escape(name, true)))
                 return -ENOMEM;
         if (asprintf(&path, "%s%s%s", prefix, escaped, suffix) < 0)
@@ -410,7 +400,7 @@ int engine_filters_query(struct engine *e, const struct engine_filter *filters, 
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 if (!filters[i].key || !filters[i].value)
-                        return engine_set_error(e, -EINVAL, "filter %zu has no key or value", i);
+                        return engine_error_set(&e->error, -EINVAL, "filter %zu has no key or value", i);
                 json_t *list = json_object_get(obj, filters[i].key);
                 if (!list) {
                         list = json_array();
@@ -419,7 +409,7 @@ int engine_filters_query(struct engine *e, const struct engine_filter *filters, 
                 }
                 json_t *v = json_string(filters[i].value);
                 if (!v)
-                        return engine_set_error(e, -EINVAL, "filter %s=%s is not UTF-8", filters[i].key,
+                        return engine_error_set(&e->error, -EINVAL, "filter %s=%s is not UTF-8", filters[i].key,
                                                 filters[i].value);
                 if (json_array_append_new(list, v) < 0)
                         return -ENOMEM;

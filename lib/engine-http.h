@@ -60,8 +60,6 @@ struct engine_transfer {
 };
 
 bool engine_is_cancelled(const struct engine *e);
-/* Sets e->error to code and a printf-formatted message; returns code. */
-int engine_set_error(struct engine *e, int code, const char *fmt, ...) _printf_(3, 4);
 void engine_reset_error(struct engine *e);
 
 /* Percent-encodes everything but RFC 3986 unreserved characters (and ':' when keep_colon, for

@@ -22,7 +22,8 @@
 /* json_decrefp() comes with jansson >= 2.9. */
 #define _cleanup_json_ _cleanup_(json_decrefp)
 
-/* Sets err (when non-NULL) to code and a printf-formatted message; returns code. */
+/* The one error setter of the engine client, for the transport (&e->error) and the decoders alike: sets
+ * err (when non-NULL) to code and a printf-formatted message; returns code. */
 int engine_error_set(struct engine_error *err, int code, const char *fmt, ...) _printf_(3, 4);
 
 /* Parses "1.41" into major/minor; -EINVAL unless it is two decimal numbers. */

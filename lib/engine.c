@@ -218,7 +218,7 @@ int engine_delete_image(struct engine *e, const char *name, bool force, struct e
                 if (!e->api_version[0] && (r = engine_negotiate(e)) < 0)
                         return r;
                 if (e->podman)
-                        return engine_set_error(e, -EOPNOTSUPP,
+                        return engine_error_set(&e->error, -EOPNOTSUPP,
                                                 "not forcing the removal of %s: Podman's force removes the "
                                                 "containers using it, running ones included", name ? name : "");
         }
@@ -243,7 +243,7 @@ int engine_tag_image(struct engine *e, const char *id, const char *reference) {
 
         engine_reset_error(e);
         if (!reference || !*reference || strchr(reference, '@'))
-                return engine_set_error(e, -EINVAL, "cannot tag with \"%s\": a repository[:tag] is needed",
+                return engine_error_set(&e->error, -EINVAL, "cannot tag with \"%s\": a repository[:tag] is needed",
                                         reference ? reference : "");
         /* "host:5000/repo" has no tag. */
         const char *colon = docker_ref_tag_separator(reference);
@@ -252,7 +252,7 @@ int engine_tag_image(struct engine *e, const char *id, const char *reference) {
         if (colon)
                 tag = colon + 1;
         if (!*repo || !*tag)
-                return engine_set_error(e, -EINVAL, "cannot tag with \"%s\": empty repository or tag", reference);
+                return engine_error_set(&e->error, -EINVAL, "cannot tag with \"%s\": empty repository or tag", reference);
         if (!(repo_q = engine_url_escape(repo, false)) || !(tag_q = engine_url_escape(tag, false)) ||
             asprintf(&query, "repo=%s&tag=%s", repo_q, tag_q) < 0)
                 return -ENOMEM;
@@ -285,7 +285,7 @@ int engine_prune(struct engine *e, enum engine_prune_kind kind, const struct eng
 
         engine_reset_error(e);
         if ((size_t) kind >= ELEMENTSOF(paths))
-                return engine_set_error(e, -EINVAL, "unknown prune kind %d", (int) kind);
+                return engine_error_set(&e->error, -EINVAL, "unknown prune kind %d", (int) kind);
         if ((r = engine_filters_query(e, filters, n_filters, &query)) < 0)
                 return r;
         if (kind == ENGINE_PRUNE_BUILD_CACHE && build) {
@@ -313,7 +313,7 @@ int engine_prune(struct engine *e, enum engine_prune_kind kind, const struct eng
         /* The engine says nothing until the whole prune is done: the slow timeout. */
         r = engine_call(e, "POST", ENGINE_TIMEOUT_LONG, path, &resp);
         if (r == -EREMOTEIO && kind == ENGINE_PRUNE_BUILD_CACHE && e->error.http_status == 404)
-                return engine_set_error(e, -EOPNOTSUPP, "the engine at %s has no build cache to prune (%s)", e->host,
+                return engine_error_set(&e->error, -EOPNOTSUPP, "the engine at %s has no build cache to prune (%s)", e->host,
                                         e->error.message);
         if (r < 0)
                 return r;
