@@ -84,7 +84,7 @@ int config_parse_size(const char *s, uint64_t *ret_bytes);
 int config_parse_duration(const char *s, uint64_t *ret_sec);
 int config_parse_percent(const char *s, double *ret_percent);
 
-/* Added with lib/config.c: the inverse of the value parsers, i.e. the canonical spellings config_print
+/* The inverse of the value parsers (lib/config-value.c), i.e. the canonical spellings config_print
  * writes ("10G", "1h30m", "85%"); each parses back to exactly the same value. Return buf. */
 #define CONFIG_VALUE_STRING_MAX 32
 const char *config_format_size(uint64_t bytes, char buf[static CONFIG_VALUE_STRING_MAX]);

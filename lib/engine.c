@@ -1,6 +1,6 @@
 /* engine.c: the client's life cycle (options, host and TLS settings from the environment) and the
  * typed calls of engine.h. The transport is engine-http.c, the event stream engine-events.c, the JSON
- * decoding engine-json.c. */
+ * decoders engine-decode-*.c (reading with json-read.c), the value parsers engine-values.c. */
 
 #include <curl/curl.h>
 #include <errno.h>

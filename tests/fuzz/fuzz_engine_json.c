@@ -1,4 +1,4 @@
-/* fuzz_engine_json.c: libFuzzer over the Engine API decoders (lib/engine-json.c), no curl involved.
+/* fuzz_engine_json.c: libFuzzer over the Engine API decoders (lib/engine-decode-*.c), no curl involved.
  *
  * The first byte picks the decoder (see decoders[]); the rest is the body. Every input also goes
  * through the RFC 3339 parser, the version parser and the error-message extractor. Besides crashes,
