@@ -177,8 +177,10 @@ unsigned events_drain(struct events *t, struct history *h, bool *ret_dropped) {
         pthread_mutex_lock(&t->lock);
         for (size_t i = 0; i < t->n_queued; i++) {
                 struct queued_event *q = &t->queue[i];
+                /* A name the history refuses (-EINVAL) was never a use to keep; after -ENOMEM the next
+                 * snapshot's seeding still brings back what the containers prove. */
                 if (h)
-                        history_note_event(h, q->type, q->action, q->actor_id, q->image, q->time_ns);
+                        (void) !history_note_event(h, q->type, q->action, q->actor_id, q->image, q->time_ns);
                 effect |= events_effect(q);
                 if (q->time_ns > t->since_ns)
                         t->since_ns = q->time_ns;
@@ -195,14 +197,14 @@ unsigned events_drain(struct events *t, struct history *h, bool *ret_dropped) {
         return effect;
 }
 
-void events_revive(struct events *t, const char *host) {
+int events_revive(struct events *t, const char *host) {
         if (!t->running)
-                return;
+                return 0;
         pthread_mutex_lock(&t->lock);
         int result = t->result;
         pthread_mutex_unlock(&t->lock);
         if (result == 0 || result == -ECANCELED)
-                return;
+                return 0;
         events_stop(t);
-        events_start(t, host);
+        return events_start(t, host);
 }

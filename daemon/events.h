@@ -12,12 +12,14 @@
 
 #include <stdbool.h>
 
+#include "macro.h"
+
 struct history;
 
 struct events;
 
 /* The queue and its eventfd, no thread yet. On success *ret is set; free with events_free(). */
-int events_new(struct events **ret);
+int events_new(struct events **ret) _must_check_;
 /* Stops the follower, drops what is still queued, closes the eventfd. NULL is fine. */
 void events_free(struct events *t);
 static inline void events_freep(struct events **t) {
@@ -29,7 +31,7 @@ int events_fd(const struct events *t);
 
 /* Starts following the engine at host (NULL = the default socket), from where the last stream stopped.
  * Only when not running. -errno if the client or the thread cannot be created. */
-int events_start(struct events *t, const char *host);
+int events_start(struct events *t, const char *host) _must_check_;
 /* Stops the follower and waits for it; what it queued since the last drain is dropped (the next
  * events_start() resumes from the last drained event, so it is not lost). No-op if not running. */
 void events_stop(struct events *t);
@@ -41,5 +43,6 @@ void events_stop(struct events *t);
  * whether the stream failed since the last drain (is the engine gone?). */
 unsigned events_drain(struct events *t, struct history *h, bool *ret_dropped);
 
-/* Restarts the follower if it gave up (it reconnects by itself after ordinary drops). */
-void events_revive(struct events *t, const char *host);
+/* Restarts the follower if it gave up (it reconnects by itself after ordinary drops). 0, or what
+ * events_start() failed with: then it is not running, and stays so. */
+int events_revive(struct events *t, const char *host) _must_check_;

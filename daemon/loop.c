@@ -158,7 +158,8 @@ static void loop_reload(struct loop *l) {
                 events_stop(l->events);
                 daemon_engine_setup(d);
                 daemon_engine_refresh(d);
-                events_start(l->events, d->config.engine_socket);
+                if (events_start(l->events, d->config.engine_socket) < 0)
+                        log_warning("Cannot follow engine events; relying on the interval alone");
         }
         record_config_reloaded(d->config_path);
         loop_arm_interval(l);
@@ -263,7 +264,8 @@ static void loop_on_events(struct loop *l) {
                 notify_status(d);
                 daemon_write_metrics(d);
         }
-        events_revive(l->events, d->config.engine_socket);
+        if (events_revive(l->events, d->config.engine_socket) < 0)
+                log_warning("Cannot follow engine events; relying on the interval alone");
 }
 
 /* Handles what poll() reported (the order matters: stop first, reload before the check it may

@@ -256,8 +256,9 @@ static int build_policy_arrays(const struct config *c, struct history *h, int64_
                 .build_cache = bc,
         };
         if (h) {
-                /* Seed first (it resolves names and raises entries to what the snapshot proves), then read. */
-                (void) history_seed(h, &s->snapshot, now_ns);
+                /* Seed first (it resolves names and raises entries to what the snapshot proves), then read.
+                 * Its only failure, -ENOMEM, leaves the history consistent, just less complete: plan anyway. */
+                (void) !history_seed(h, &s->snapshot, now_ns);
                 history_fill_snapshot(h, s->pimages, s->images.n);
         }
         return 0;

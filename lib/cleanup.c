@@ -63,8 +63,9 @@ static int remove_image(struct engine *e, const struct policy_action *a) {
                         r = 0; /* the last tag took the image with it */
         }
         if (r == -EBUSY || (r < 0 && r != -ENOENT && !engine_error_is_unreachable(r))) {
+                /* Best effort: a tag that cannot be put back is lost either way, and r is what to report. */
                 for (size_t i = 0; i < untagged; i++)
-                        (void) engine_tag_image(e, a->id, a->tags[i]);
+                        (void) !engine_tag_image(e, a->id, a->tags[i]);
         }
         return r;
 }

@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "macro.h"
 #include "policy.h"
 #include "usage.h"
 
@@ -48,7 +49,7 @@ struct cleanup_snapshot {
  * volumes, build cache) and, when the networks tier is configured, networks. history may be NULL
  * (then last use is the image's Created time). On success *ret is set; free with cleanup_snapshot_done(). */
 int cleanup_snapshot_take(struct engine *e, const struct config *c, struct history *h, int64_t now_ns,
-                          struct cleanup_snapshot *ret);
+                          struct cleanup_snapshot *ret) _must_check_;
 void cleanup_snapshot_done(struct cleanup_snapshot *s);
 
 /* Where a cleanup failed: engine_last_error() tells more for every stage but the measuring. */
@@ -111,7 +112,7 @@ struct cleanup_result {
  * first measurement's error when it did nothing. */
 int cleanup_execute(struct engine *e, const struct config *c, const char *root_dir, const struct policy_plan *plan,
                     const volatile sig_atomic_t *cancel, cleanup_step_cb cb, void *userdata,
-                    struct cleanup_result *ret_result);
+                    struct cleanup_result *ret_result) _must_check_;
 
 /* Called with every round's plan before it is carried out (in a dry run, the only round's). */
 typedef void (*cleanup_plan_cb)(const struct policy_plan *plan, const struct usage *planned_at, void *userdata);
@@ -130,7 +131,7 @@ struct cleanup_run_options {
  * Returns 0 with *ret_result filled (totals over every round; result.error and result.stop say why it
  * ended, a failed snapshot or listing in any round included), or -EINVAL for missing arguments. */
 int cleanup_run(struct engine *e, const struct config *c, const struct usage *before,
-                const struct cleanup_run_options *o, struct cleanup_result *ret_result);
+                const struct cleanup_run_options *o, struct cleanup_result *ret_result) _must_check_;
 
 /* "targets met", "cancelled", ...; NULL if out of range. */
 const char *cleanup_stop_to_string(enum cleanup_stop s);

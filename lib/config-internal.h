@@ -17,9 +17,9 @@
 /* The value parsers of config.h, with the reason for a failure written to why (a sentence fragment
  * such as: unknown unit "X"; use ...). Return 0, -EINVAL (malformed) or -ERANGE (too large/out of range);
  * *ret_* is set only on success. */
-int config_parse_size_why(const char *s, uint64_t *ret_bytes, char *why, size_t why_size);
-int config_parse_duration_why(const char *s, uint64_t *ret_sec, char *why, size_t why_size);
-int config_parse_percent_why(const char *s, double *ret_percent, char *why, size_t why_size);
+int config_parse_size_why(const char *s, uint64_t *ret_bytes, char *why, size_t why_size) _must_check_;
+int config_parse_duration_why(const char *s, uint64_t *ret_sec, char *why, size_t why_size) _must_check_;
+int config_parse_percent_why(const char *s, double *ret_percent, char *why, size_t why_size) _must_check_;
 
 /* lib/config-scan.c */
 
@@ -39,7 +39,7 @@ struct config_int_literal {
  * of the parsed setting tree meets the CONFIG_TYPE_INT and CONFIG_TYPE_INT64 settings. Meant for text
  * libconfig accepted; on any other text it still terminates and stays in bounds. On success
  * *ret_literals (free() it; NULL when *ret_n is 0) and *ret_n are set. */
-int config_scan_int_literals(const char *text, struct config_int_literal **ret_literals, size_t *ret_n);
+int config_scan_int_literals(const char *text, struct config_int_literal **ret_literals, size_t *ret_n) _must_check_;
 
 /* libconfig's scanner opens the file named by a line starting with [ \t]*@include[ \t]+" even from
  * config_read_string(). Returns the first such line (1-based), or 0. Errs on the safe side: it also
@@ -91,10 +91,11 @@ struct config_key_table {
 /* Checks that s is a group and runs the table's parser for each of its keys, in document order; the
  * first failure is returned. */
 int config_parse_group(struct config_parser *p, const config_setting_t *s, const struct config_key_table *table,
-                       struct config *c);
+                       struct config *c) _must_check_;
 /* Fails for the key s, which table does not know, suggesting a near miss from table or, failing that,
  * from another of config_key_groups. Returns -EINVAL. */
-int config_unknown_key(struct config_parser *p, const config_setting_t *s, const struct config_key_table *table);
+int config_unknown_key(struct config_parser *p, const config_setting_t *s,
+                       const struct config_key_table *table) _must_check_;
 
 /* lib/config-keys.c: the keys themselves. */
 
@@ -106,7 +107,7 @@ extern const struct config_key_table *const config_key_groups[];
 
 /* The rules across keys (watermark pairs, min_free <= target_free), once all keys are parsed; blames
  * the key that was written. Sets a target_free left at 0 to min_free. */
-int config_check_rules(struct config_parser *p, struct config *c);
+int config_check_rules(struct config_parser *p, struct config *c) _must_check_;
 
 /* min_age of a tier that does not set one; t must be a valid type. */
 uint64_t config_tier_default_min_age(enum config_tier_type t);

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "macro.h"
+
 enum config_tier_type {
         CONFIG_TIER_STOPPED_CONTAINERS,
         CONFIG_TIER_DANGLING_IMAGES,
@@ -61,28 +63,29 @@ struct config_error {
 };
 
 /* Fills *c with the compiled-in defaults (the values conf/dockerclean.conf documents). */
-int config_init_defaults(struct config *c);
+int config_init_defaults(struct config *c) _must_check_;
 /* Frees what *c owns and zeroes it; safe on a zeroed or already-freed struct. */
 void config_done(struct config *c);
 
 /* Parses text; `name` is used as FILE in error messages. On success *ret is set (caller owns it,
  * config_done() frees); on failure *ret is untouched and *ret_error (if non-NULL) says why. */
-int config_parse_string(const char *text, const char *name, struct config *ret, struct config_error *ret_error);
+int config_parse_string(const char *text, const char *name, struct config *ret,
+                        struct config_error *ret_error) _must_check_;
 /* Reads a file. A missing file is -ENOENT with an error filled in; the caller decides whether a
  * missing default path means "all defaults". */
-int config_parse_file(const char *path, struct config *ret, struct config_error *ret_error);
+int config_parse_file(const char *path, struct config *ret, struct config_error *ret_error) _must_check_;
 
 /* Prints the effective configuration in the file's own syntax; parsing it back yields an equal struct. */
-int config_print(const struct config *c, FILE *f);
+int config_print(const struct config *c, FILE *f) _must_check_;
 bool config_equal(const struct config *a, const struct config *b);
 
 const char *config_tier_type_to_string(enum config_tier_type t);
-int config_tier_type_from_string(const char *s); /* -EINVAL if unknown */
+int config_tier_type_from_string(const char *s) _must_check_; /* -EINVAL if unknown */
 
 /* Value parsers, exposed for tests and for the command line. */
-int config_parse_size(const char *s, uint64_t *ret_bytes);
-int config_parse_duration(const char *s, uint64_t *ret_sec);
-int config_parse_percent(const char *s, double *ret_percent);
+int config_parse_size(const char *s, uint64_t *ret_bytes) _must_check_;
+int config_parse_duration(const char *s, uint64_t *ret_sec) _must_check_;
+int config_parse_percent(const char *s, double *ret_percent) _must_check_;
 
 /* The inverse of the value parsers (lib/config-value.c), i.e. the canonical spellings config_print
  * writes ("10G", "1h30m", "85%"); each parses back to exactly the same value. Return buf. */
@@ -92,5 +95,5 @@ const char *config_format_duration(uint64_t sec, char buf[static CONFIG_VALUE_ST
 const char *config_format_percent(double percent, char buf[static CONFIG_VALUE_STRING_MAX]);
 /* log_level names ("debug", "info", "notice", "warning", "err"; also "warn", "error") <-> LOG_* values,
  * e.g. for a --log-level option. from_string returns -EINVAL if unknown, to_string NULL. */
-int config_log_level_from_string(const char *s);
+int config_log_level_from_string(const char *s) _must_check_;
 const char *config_log_level_to_string(int level);

@@ -67,22 +67,23 @@ void engine_reset_error(struct engine *e);
  * one path segment (engine_call_name() refuses "." and "..", which curl would fold). */
 char *engine_url_escape(const char *s, bool keep_colon);
 /* "filters=<url-encoded {"key":["v",...]}>", or "" without filters. */
-int engine_filters_query(struct engine *e, const struct engine_filter *filters, size_t n, char **ret);
+int engine_filters_query(struct engine *e, const struct engine_filter *filters, size_t n, char **ret) _must_check_;
 
 /* The writer of a transfer without a stream writer: appends to the struct engine_response in
  * userdata, up to its cap. */
 size_t engine_body_cb(char *ptr, size_t size, size_t nmemb, void *userdata);
 /* Runs a transfer; 0 means an HTTP answer arrived (any status, in t->resp->status). */
-int engine_perform(struct engine *e, const struct engine_transfer *t);
+int engine_perform(struct engine *e, const struct engine_transfer *t) _must_check_;
 /* An HTTP error answer to -EREMOTEIO with the engine's own message. */
-int engine_http_error(struct engine *e, const struct engine_transfer *t);
+int engine_http_error(struct engine *e, const struct engine_transfer *t) _must_check_;
 /* GET /_ping (else /version): sets api_version (at most ENGINE_API_MAX) and podman. */
-int engine_negotiate(struct engine *e);
+int engine_negotiate(struct engine *e) _must_check_;
 
 /* Negotiates on first use, then METHOD /vX.Y PATH; 0 with a 2xx answer in resp, else an error
  * (-EREMOTEIO for an HTTP error, with the engine's message). */
 int engine_call(struct engine *e, const char *method, enum engine_timeout_class timeout, const char *path,
-                struct engine_response *resp);
+                struct engine_response *resp) _must_check_;
 /* prefix, the escaped name, suffix and ?query, then the call. */
 int engine_call_name(struct engine *e, const char *method, enum engine_timeout_class timeout, const char *prefix,
-                     const char *name, const char *suffix, const char *query, struct engine_response *resp);
+                     const char *name, const char *suffix, const char *query,
+                     struct engine_response *resp) _must_check_;

@@ -27,7 +27,7 @@
 int engine_error_set(struct engine_error *err, int code, const char *fmt, ...) _printf_(3, 4);
 
 /* Parses "1.41" into major/minor; -EINVAL unless it is two decimal numbers. */
-int engine_version_parse(const char *s, unsigned *ret_major, unsigned *ret_minor);
+int engine_version_parse(const char *s, unsigned *ret_major, unsigned *ret_minor) _must_check_;
 /* Orders two "X.Y" versions like strcmp; a version that does not parse sorts first. */
 int engine_version_compare(const char *a, const char *b);
 
@@ -36,23 +36,27 @@ int engine_version_compare(const char *a, const char *b);
  * "" for an empty body. Never fails. */
 void engine_decode_error_message(const char *buf, size_t len, char *msg, size_t msg_size);
 
-int engine_decode_version(const char *buf, size_t len, struct engine_version *ret, struct engine_error *err);
-int engine_decode_info(const char *buf, size_t len, struct engine_info *ret, struct engine_error *err);
+int engine_decode_version(const char *buf, size_t len, struct engine_version *ret,
+                          struct engine_error *err) _must_check_;
+int engine_decode_info(const char *buf, size_t len, struct engine_info *ret, struct engine_error *err) _must_check_;
 /* with_size: the list was asked for with size=1, so an absent SizeRw means 0 (not unknown). */
 int engine_decode_containers(const char *buf, size_t len, bool with_size, struct engine_container_list *ret,
-                             struct engine_error *err);
+                             struct engine_error *err) _must_check_;
 int engine_decode_container_detail(const char *buf, size_t len, struct engine_container_detail *ret,
-                                   struct engine_error *err);
-int engine_decode_images(const char *buf, size_t len, struct engine_image_list *ret, struct engine_error *err);
+                                   struct engine_error *err) _must_check_;
+int engine_decode_images(const char *buf, size_t len, struct engine_image_list *ret,
+                         struct engine_error *err) _must_check_;
 int engine_decode_image_detail(const char *buf, size_t len, struct engine_image_detail *ret,
-                               struct engine_error *err);
+                               struct engine_error *err) _must_check_;
 int engine_decode_image_delete(const char *buf, size_t len, struct engine_image_delete_result *ret,
-                               struct engine_error *err);
+                               struct engine_error *err) _must_check_;
 int engine_decode_prune(const char *buf, size_t len, enum engine_prune_kind kind, struct engine_prune_result *ret,
-                        struct engine_error *err);
-int engine_decode_df(const char *buf, size_t len, struct engine_df *ret, struct engine_error *err);
-int engine_decode_volumes(const char *buf, size_t len, struct engine_volume_list *ret, struct engine_error *err);
-int engine_decode_networks(const char *buf, size_t len, struct engine_network_list *ret, struct engine_error *err);
+                        struct engine_error *err) _must_check_;
+int engine_decode_df(const char *buf, size_t len, struct engine_df *ret, struct engine_error *err) _must_check_;
+int engine_decode_volumes(const char *buf, size_t len, struct engine_volume_list *ret,
+                          struct engine_error *err) _must_check_;
+int engine_decode_networks(const char *buf, size_t len, struct engine_network_list *ret,
+                           struct engine_error *err) _must_check_;
 
 /* One decoded line of the event stream. ev's strings point into root; valid until
  * engine_event_data_done(). */
@@ -62,7 +66,8 @@ struct engine_event_data {
         char actor_id[DOCKER_REF_ID_SIZE]; /* "sha256:<hex>" when the engine sent bare hex */
         json_t *root;
 };
-int engine_decode_event(const char *buf, size_t len, struct engine_event_data *ret, struct engine_error *err);
+int engine_decode_event(const char *buf, size_t len, struct engine_event_data *ret,
+                        struct engine_error *err) _must_check_;
 void engine_event_data_done(struct engine_event_data *d);
 
 /* A volume name the engine made up: 64 lowercase hex digits. */
@@ -75,4 +80,4 @@ bool engine_volume_name_is_anonymous(const char *name);
 enum engine_container_state engine_container_state_from_string(const char *s);
 /* Rewrites a bare hex image id in *id to Docker's "sha256:<hex>" (as every listing names images);
  * leaves NULL and any other id as they are. */
-int engine_image_id_normalize(char **id);
+int engine_image_id_normalize(char **id) _must_check_;

@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "macro.h"
+
 #define ENGINE_DEFAULT_SOCKET "/var/run/docker.sock"
 #define ENGINE_DEFAULT_MAX_BODY ((size_t) 256 * 1024 * 1024)
 #define ENGINE_API_MAX "1.51" /* keeps the legacy /system/df shape */
@@ -55,7 +57,7 @@ struct engine_error {
 };
 
 /* Creates a client; no I/O happens until the first call. */
-int engine_new(const struct engine_options *o, struct engine **ret);
+int engine_new(const struct engine_options *o, struct engine **ret) _must_check_;
 void engine_free(struct engine *e);
 const struct engine_error *engine_last_error(const struct engine *e);
 bool engine_error_is_unreachable(int r);
@@ -65,7 +67,7 @@ const char *engine_host(const struct engine *e);
 
 /* GET /_ping: negotiates the API version (min of the server's and ENGINE_API_MAX). Every other call
  * negotiates on first use if this was not called. */
-int engine_ping(struct engine *e);
+int engine_ping(struct engine *e) _must_check_;
 /* "1.41" after negotiation, NULL before. */
 const char *engine_api_version(const struct engine *e);
 /* After negotiation: the engine is Podman's compatible service (its /_ping names a Libpod API). */
@@ -91,7 +93,7 @@ struct engine_version {
         char *os, *arch;
         bool podman;                   /* Components name "Podman Engine" */
 };
-int engine_version(struct engine *e, struct engine_version *ret);
+int engine_version(struct engine *e, struct engine_version *ret) _must_check_;
 void engine_version_done(struct engine_version *v);
 
 struct engine_info {
@@ -100,7 +102,7 @@ struct engine_info {
         char *server_version;
         int64_t containers, containers_running, containers_paused, containers_stopped, images;
 };
-int engine_info(struct engine *e, struct engine_info *ret);
+int engine_info(struct engine *e, struct engine_info *ret) _must_check_;
 void engine_info_done(struct engine_info *i);
 
 enum engine_container_state {
@@ -147,7 +149,7 @@ struct engine_container_list {
         size_t n;
 };
 /* GET /containers/json?all=1[&size=1]. with_size costs a layer walk on the engine side. */
-int engine_list_containers(struct engine *e, bool with_size, struct engine_container_list *ret);
+int engine_list_containers(struct engine *e, bool with_size, struct engine_container_list *ret) _must_check_;
 void engine_container_list_done(struct engine_container_list *l);
 
 struct engine_container_detail {
@@ -160,10 +162,10 @@ struct engine_container_detail {
         int64_t finished_at_ns;        /* 0 when never finished */
         struct engine_labels labels;
 };
-int engine_inspect_container(struct engine *e, const char *id, struct engine_container_detail *ret);
+int engine_inspect_container(struct engine *e, const char *id, struct engine_container_detail *ret) _must_check_;
 void engine_container_detail_done(struct engine_container_detail *d);
 /* DELETE /containers/{id}; remove_anonymous_volumes = v=1. Never forces a running container unless force. */
-int engine_delete_container(struct engine *e, const char *id, bool remove_anonymous_volumes, bool force);
+int engine_delete_container(struct engine *e, const char *id, bool remove_anonymous_volumes, bool force) _must_check_;
 
 struct engine_image {
         char *id;                      /* "sha256:..." */
@@ -181,7 +183,7 @@ struct engine_image_list {
         size_t n;
 };
 /* GET /images/json[?all=1]. */
-int engine_list_images(struct engine *e, bool all, struct engine_image_list *ret);
+int engine_list_images(struct engine *e, bool all, struct engine_image_list *ret) _must_check_;
 void engine_image_list_done(struct engine_image_list *l);
 
 struct engine_image_detail {
@@ -192,7 +194,7 @@ struct engine_image_detail {
         int64_t size;
         struct engine_labels labels;
 };
-int engine_inspect_image(struct engine *e, const char *name, struct engine_image_detail *ret);
+int engine_inspect_image(struct engine *e, const char *name, struct engine_image_detail *ret) _must_check_;
 void engine_image_detail_done(struct engine_image_detail *d);
 
 /* One entry of an image delete or image prune answer. */
@@ -206,10 +208,11 @@ struct engine_image_delete_result {
 };
 /* DELETE /images/{name}: by tag (untags; deletes when it was the last) or by id. force is refused with
  * -EOPNOTSUPP on Podman, whose force also removes the containers using the image, running or not. */
-int engine_delete_image(struct engine *e, const char *name, bool force, struct engine_image_delete_result *ret);
+int engine_delete_image(struct engine *e, const char *name, bool force,
+                        struct engine_image_delete_result *ret) _must_check_;
 /* POST /images/{id}/tag?repo=R&tag=T: gives an image a reference again ("repo:tag"; a missing tag
  * means "latest"). Used to undo an untag when the image turned out to be in use. */
-int engine_tag_image(struct engine *e, const char *id, const char *reference);
+int engine_tag_image(struct engine *e, const char *id, const char *reference) _must_check_;
 void engine_image_delete_result_done(struct engine_image_delete_result *r);
 
 /* Filters for prune, events and listings: each (key, value) pair adds value to key's list;
@@ -243,7 +246,7 @@ struct engine_prune_result {
 };
 /* POST /{containers,images,build,volumes,networks}/prune. A 404 for build prune (Podman) is -EOPNOTSUPP. */
 int engine_prune(struct engine *e, enum engine_prune_kind kind, const struct engine_filter *filters, size_t n_filters,
-                 const struct engine_build_prune_options *build, struct engine_prune_result *ret);
+                 const struct engine_build_prune_options *build, struct engine_prune_result *ret) _must_check_;
 void engine_prune_result_done(struct engine_prune_result *r);
 
 /* GET /system/df (legacy shape, version capped at 1.51). Sizes < 0 from Podman are clamped to 0. */
@@ -285,7 +288,7 @@ struct engine_df {
         size_t n_build_cache;
         bool build_cache_supported;    /* the answer carries a BuildCache array (Docker; not Podman) */
 };
-int engine_system_df(struct engine *e, struct engine_df *ret);
+int engine_system_df(struct engine *e, struct engine_df *ret) _must_check_;
 void engine_df_done(struct engine_df *d);
 
 struct engine_volume {
@@ -299,10 +302,10 @@ struct engine_volume_list {
         struct engine_volume *items;
         size_t n;
 };
-int engine_list_volumes(struct engine *e, struct engine_volume_list *ret);
+int engine_list_volumes(struct engine *e, struct engine_volume_list *ret) _must_check_;
 void engine_volume_list_done(struct engine_volume_list *l);
 /* DELETE /volumes/{name} (never forced). */
-int engine_delete_volume(struct engine *e, const char *name);
+int engine_delete_volume(struct engine *e, const char *name) _must_check_;
 
 struct engine_network {
         char *id;
@@ -317,9 +320,9 @@ struct engine_network_list {
         struct engine_network *items;
         size_t n;
 };
-int engine_list_networks(struct engine *e, struct engine_network_list *ret);
+int engine_list_networks(struct engine *e, struct engine_network_list *ret) _must_check_;
 void engine_network_list_done(struct engine_network_list *l);
-int engine_delete_network(struct engine *e, const char *id);
+int engine_delete_network(struct engine *e, const char *id) _must_check_;
 
 /* Events. */
 struct engine_event {
@@ -338,7 +341,7 @@ typedef int (*engine_event_cb)(const struct engine_event *ev, void *userdata);
  * to max_backoff_ms; no overall timeout (a stream may stay idle forever). Partial lines are buffered;
  * one line is capped at 1 MiB. */
 int engine_events_follow(struct engine *e, const struct engine_filter *filters, size_t n_filters, int64_t since_ns,
-                         uint64_t max_backoff_ms, engine_event_cb cb, void *userdata);
+                         uint64_t max_backoff_ms, engine_event_cb cb, void *userdata) _must_check_;
 /* Told, on the following thread, each time the stream fails in a way a reconnect may mend (the engine
  * went away, closed the stream, timed out): error is why. The daemon uses it to notice an engine that
  * is gone without polling one. */
@@ -346,8 +349,8 @@ typedef void (*engine_stream_drop_cb)(int error, void *userdata);
 /* engine_events_follow() with a drop callback (may be NULL). */
 int engine_events_follow_full(struct engine *e, const struct engine_filter *filters, size_t n_filters,
                               int64_t since_ns, uint64_t max_backoff_ms, engine_event_cb cb,
-                              engine_stream_drop_cb drop_cb, void *userdata);
+                              engine_stream_drop_cb drop_cb, void *userdata) _must_check_;
 
 /* Time helpers: RFC 3339 with optional fraction ("2026-11-29T06:36:03.797318163Z") to unix ns;
  * the zero time "0001-01-01T00:00:00Z" gives 0. -EINVAL on garbage. */
-int engine_parse_time(const char *s, int64_t *ret_ns);
+int engine_parse_time(const char *s, int64_t *ret_ns) _must_check_;

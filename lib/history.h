@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "macro.h"
 #include "policy.h"
 
 #define HISTORY_FILE_NAME "image-history"
@@ -27,21 +28,21 @@ struct history;
 
 /* An empty history that saves to state_dir (copied). state_dir NULL or "" = memory only: history_save()
  * then does nothing. On success *ret is set; free with history_free(). */
-int history_new(const char *state_dir, struct history **ret);
+int history_new(const char *state_dir, struct history **ret) _must_check_;
 /* Reads STATE_DIR/image-history into a new history. -ENOENT when there is no file yet (the caller starts
  * with history_new(), and the first history_seed() makes the first cleanup not random); -EBADMSG when the
  * file is corrupt (bad header, malformed line, line over 1 KiB, missing final newline, NUL byte);
  * -EFBIG over 64 MiB; other -errno from reading. */
-int history_load(const char *state_dir, struct history **ret);
+int history_load(const char *state_dir, struct history **ret) _must_check_;
 /* Same; on -EBADMSG *error_line (if non-NULL) is set to the offending line, 1-based. */
-int history_load_full(const char *state_dir, struct history **ret, unsigned *error_line);
+int history_load_full(const char *state_dir, struct history **ret, unsigned *error_line) _must_check_;
 void history_free(struct history *h);
 
 /* Records a use of `image` (a reference or an id, as the engine named it) at time_ns (unix ns, > 0).
  * Keeps the latest time per name. 1 if this changed the history, 0 if an equal or later use was known;
  * -EINVAL for an empty name, a name with whitespace or control characters or over 512 bytes, or time_ns
  * <= 0; -ENOMEM. */
-int history_note_use(struct history *h, const char *image, int64_t time_ns);
+int history_note_use(struct history *h, const char *image, int64_t time_ns) _must_check_;
 
 /* Maps one engine event to a use, as the daemon's event queue hands it over: `image` is
  * Actor.Attributes.image (NULL if absent).
@@ -51,7 +52,7 @@ int history_note_use(struct history *h, const char *image, int64_t time_ns);
  * Anything else (push, untag, delete, save, exec_*, ...) is not a use.
  * Returns 1 when recorded, 0 when the event is not a use (or names no image), <0 as history_note_use(). */
 int history_note_event(struct history *h, const char *type, const char *action, const char *actor_id,
-                       const char *image, int64_t time_ns);
+                       const char *image, int64_t time_ns) _must_check_;
 
 /* Synchronises the history with a fresh snapshot; call it with every snapshot, right after listing and
  * BEFORE history_fill_snapshot() (idempotent: all it adds are real uses, merged with max):
@@ -64,7 +65,7 @@ int history_note_event(struct history *h, const char *type, const char *action, 
  *   - remembers which image ids exist at now_ns: the next history_save() forgets every entry that names
  *     no such image, unless it was noted at or after now_ns (an image pulled after the listing).
  * Returns 0 or -ENOMEM (then the history is still consistent, only less complete). */
-int history_seed(struct history *h, const struct policy_snapshot *s, int64_t now_ns);
+int history_seed(struct history *h, const struct policy_snapshot *s, int64_t now_ns) _must_check_;
 
 /* The last use of the image with this id and these tags (either may be NULL): the latest of its id entry
  * and of any still unresolved name that matches it; 0 when nothing is known. Names match a tag after
@@ -78,7 +79,7 @@ void history_fill_snapshot(const struct history *h, struct policy_image *images,
 /* Writes the file atomically (see top), first forgetting gone images as history_seed() explains. 0 on
  * success (also when memory-only or unchanged since the last save), -errno otherwise (the previous file
  * stays intact). */
-int history_save(struct history *h);
+int history_save(struct history *h) _must_check_;
 
 size_t history_size(const struct history *h);  /* entries (ids and unresolved names) */
 bool history_dirty(const struct history *h);   /* changed since loaded/saved */

@@ -38,38 +38,42 @@ int json_read_bad(const struct json_read_cursor *d, const char *fmt, ...) _print
 const char *json_read_type_name(const json_t *j);
 
 /* Parses a whole body, whose top level must be of type want; *ret is a new reference. */
-int json_read_parse(const struct json_read_cursor *d, const char *buf, size_t len, json_type want, json_t **ret);
+int json_read_parse(const struct json_read_cursor *d, const char *buf, size_t len, json_type want,
+                    json_t **ret) _must_check_;
 
 /* A member, with null treated as absent (NULL). */
 json_t *json_read_member(const json_t *o, const char *key);
 /* A member that must be an object (an array) when present; NULL when absent. */
-int json_read_object(const struct json_read_cursor *d, const json_t *o, const char *key, json_t **ret);
-int json_read_array(const struct json_read_cursor *d, const json_t *o, const char *key, json_t **ret);
+int json_read_object(const struct json_read_cursor *d, const json_t *o, const char *key, json_t **ret) _must_check_;
+int json_read_array(const struct json_read_cursor *d, const json_t *o, const char *key, json_t **ret) _must_check_;
 /* A string; "" when absent. required: absent or "" is -EBADMSG. */
 int json_read_peek_str(const struct json_read_cursor *d, const json_t *o, const char *key, bool required,
-                       const char **ret);
-int json_read_str(const struct json_read_cursor *d, const json_t *o, const char *key, bool required, char **ret);
+                       const char **ret) _must_check_;
+int json_read_str(const struct json_read_cursor *d, const json_t *o, const char *key, bool required,
+                  char **ret) _must_check_;
 /* A number as int64 (a real is truncated); def when absent. */
-int json_read_int(const struct json_read_cursor *d, const json_t *o, const char *key, int64_t def, int64_t *ret);
+int json_read_int(const struct json_read_cursor *d, const json_t *o, const char *key, int64_t def,
+                  int64_t *ret) _must_check_;
 /* false when absent. */
-int json_read_bool(const struct json_read_cursor *d, const json_t *o, const char *key, bool *ret);
+int json_read_bool(const struct json_read_cursor *d, const json_t *o, const char *key, bool *ret) _must_check_;
 /* An RFC 3339 string (engine_parse_time()) as unix ns; 0 when absent or "". */
-int json_read_time(const struct json_read_cursor *d, const json_t *o, const char *key, int64_t *ret_ns);
+int json_read_time(const struct json_read_cursor *d, const json_t *o, const char *key, int64_t *ret_ns) _must_check_;
 /* A container state word as the enum (engine_container_state_from_string()). */
 int json_read_state(const struct json_read_cursor *d, const json_t *o, const char *key,
-                    enum engine_container_state *ret);
+                    enum engine_container_state *ret) _must_check_;
 /* An object of strings as labels; empty when absent. Free with json_read_labels_free(). */
-int json_read_labels(const struct json_read_cursor *d, const json_t *o, const char *key, struct engine_labels *ret);
+int json_read_labels(const struct json_read_cursor *d, const json_t *o, const char *key,
+                     struct engine_labels *ret) _must_check_;
 void json_read_labels_free(struct engine_labels *l);
 /* A NULL-terminated copy of an array of strings, without the entries equal to skip (unless NULL); empty
  * when absent. */
 int json_read_strv(const struct json_read_cursor *d, const json_t *o, const char *key, const char *skip,
-                   char ***ret);
+                   char ***ret) _must_check_;
 
 /* Calls each(d, item, i, userdata) for every item of the array a (NULL: none), which must be an object,
  * with d->item = i; returns the first error, else 0 with d->item back at -1. */
 int json_read_each_object(struct json_read_cursor *d, const json_t *a,
                           int (*each)(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata),
-                          void *userdata);
+                          void *userdata) _must_check_;
 /* calloc() of n items but at least one, so that an empty list is not NULL. */
 void *json_read_alloc_items(size_t n, size_t size);

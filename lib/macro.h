@@ -11,7 +11,8 @@
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _unused_ __attribute__((unused))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
-/* For what returns -errno: ignoring it must be a decision, written as a (void) cast. */
+/* For what returns -errno: ignoring it must be a decision, written "(void) !f()" with a comment why (GCC
+ * does not take a plain (void) cast for this attribute). */
 #define _must_check_ __attribute__((warn_unused_result))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "macro.h"
 
 struct metrics_sample {
         bool have_usage;
@@ -22,7 +23,7 @@ struct metrics_sample {
 };
 
 /* Writes the text exposition format. */
-int metrics_format(const struct metrics_sample *m, FILE *f);
+int metrics_format(const struct metrics_sample *m, FILE *f) _must_check_;
 /* Writes to PATH.tmp in the same directory, fsyncs, renames over PATH and fsyncs the directory
  * (fileio_write_atomic()): readers never see half a file. */
-int metrics_write_file(const char *path, const struct metrics_sample *m);
+int metrics_write_file(const char *path, const struct metrics_sample *m) _must_check_;

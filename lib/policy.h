@@ -39,6 +39,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "macro.h"
 #include "usage.h"
 
 /* ---- Measuring ---------------------------------------------------------------------------------- */
@@ -203,7 +204,7 @@ struct policy_plan {
  * n_to_target is then 0). *ret_plan is set only on success (0); free it with policy_plan_done().
  * -EINVAL for NULL arguments, -ENOMEM. */
 int policy_plan(const struct config *c, const struct usage *u, const struct policy_snapshot *s,
-                struct policy_plan *ret_plan);
+                struct policy_plan *ret_plan) _must_check_;
 /* Frees what the plan owns and zeroes it; safe on a zeroed or already-freed plan. */
 void policy_plan_done(struct policy_plan *p);
 

@@ -3,6 +3,8 @@
 
 #include <stdint.h>
 
+#include "macro.h"
+
 struct usage {
         uint64_t total_bytes;          /* f_blocks * f_frsize */
         uint64_t used_bytes;           /* (f_blocks - f_bfree) * f_frsize */
@@ -14,7 +16,7 @@ struct usage {
 };
 
 /* Measures the filesystem that holds `path`. */
-int usage_measure(const char *path, struct usage *ret);
+int usage_measure(const char *path, struct usage *ret) _must_check_;
 /* Fills *ret from raw statvfs-like figures (for tests and the planner's estimates). */
 void usage_from_counts(uint64_t frsize, uint64_t blocks, uint64_t bfree, uint64_t bavail, uint64_t files,
                        uint64_t ffree, uint64_t favail, struct usage *ret);
