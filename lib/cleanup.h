@@ -11,7 +11,7 @@
  *   follows; the rounds stop when the targets are met, when cancelled, when a round removed nothing,
  *   when the budget is spent, when no container was removed (nothing newly unpinned), on an error, or
  *   after CLEANUP_ROUNDS_MAX rounds.
- * Decisions stay in policy.c: the executor only refuses to go further than the plan, and treats an
+ * Decisions stay in the policy (policy.h): the executor only refuses to go further than the plan, and treats an
  * engine that says no (404 gone, 409 now in use) as a skip, never as a reason to force. */
 #pragma once
 

@@ -1,138 +1,15 @@
-/* policy.c: the pure cleanup decisions (see policy.h). No I/O: everything comes from the arguments. */
+/* policy.c: the planner, policy_plan() (see policy.h): the snapshot in, the ordered actions out. No I/O:
+ * everything comes from the arguments. It asks policy-targets.c whether the targets are met and
+ * policy-protect.c whether an object is protected. */
 #include "policy.h"
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "docker-ref.h"
 #include "macro.h"
 #include "strv.h"
 #include "time-util.h"
-
-/* ---- Measuring ---------------------------------------------------------------------------------- */
-
-static uint64_t effective_target_free(const struct config *c) {
-        /* A min_free without a target_free still needs hysteresis-free relief up to min_free. */
-        return c->disk.target_free > 0 ? c->disk.target_free : c->disk.min_free;
-}
-
-bool policy_triggered(const struct config *c, const struct usage *u) {
-        if (u->used_percent >= c->disk.high_watermark)
-                return true;
-        if (c->disk.min_free > 0 && u->free_bytes < c->disk.min_free)
-                return true;
-        if (u->total_inodes > 0 && u->inodes_used_percent >= c->disk.inode_high_watermark)
-                return true;
-        return false;
-}
-
-bool policy_byte_targets_met(const struct config *c, const struct usage *u) {
-        uint64_t target_free = effective_target_free(c);
-
-        if (!(u->used_percent < c->disk.low_watermark))
-                return false;
-        return target_free == 0 || u->free_bytes >= target_free;
-}
-
-bool policy_inode_target_unmet(const struct config *c, const struct usage *u) {
-        return u->total_inodes > 0 && !(u->inodes_used_percent < c->disk.inode_low_watermark);
-}
-
-bool policy_targets_met(const struct config *c, const struct usage *u) {
-        return policy_byte_targets_met(c, u) && !policy_inode_target_unmet(c, u);
-}
-
-static bool byte_targets_met_after(const struct config *c, const struct usage *u, uint64_t freed) {
-        struct usage after;
-
-        usage_after_freeing(u, freed, &after);
-        return policy_byte_targets_met(c, &after);
-}
-
-uint64_t policy_bytes_needed(const struct config *c, const struct usage *u) {
-        if (policy_byte_targets_met(c, u))
-                return 0;
-        /* usage_after_freeing() caps at used_bytes, so freeing more cannot help. */
-        if (!byte_targets_met_after(c, u, u->used_bytes))
-                return UINT64_MAX;
-        /* The predicate is monotone in the bytes freed; a binary search gives exactly the figure the
-         * estimate in policy_plan() will agree with, with no floating-point boundary surprises. */
-        uint64_t lo = 0, hi = u->used_bytes; /* unmet at lo, met at hi */
-        while (hi - lo > 1) {
-                uint64_t mid = lo + (hi - lo) / 2;
-                if (byte_targets_met_after(c, u, mid))
-                        hi = mid;
-                else
-                        lo = mid;
-        }
-        return hi;
-}
-
-uint64_t policy_build_cache_keep_storage(const struct config *c, const struct usage *u, uint64_t total_build_cache) {
-        if (policy_inode_target_unmet(c, u))
-                return 0;
-        uint64_t needed = policy_bytes_needed(c, u);
-        return needed >= total_build_cache ? 0 : total_build_cache - needed;
-}
-
-/* ---- Protection --------------------------------------------------------------------------------- */
-
-/* Our own lookup: policy.c must not depend on the engine module's code, only on its types. */
-static const char *labels_get(const struct engine_labels *l, const char *key) {
-        if (!l)
-                return NULL;
-        for (size_t i = 0; i < l->n; i++)
-                if (l->items[i].key && streq(l->items[i].key, key))
-                        return l->items[i].value ? l->items[i].value : "";
-        return NULL;
-}
-
-bool policy_labels_protected(const struct config *c, const struct engine_labels *labels) {
-        if (!c->protect_labels || !labels || labels->n == 0)
-                return false;
-        for (char **p = c->protect_labels; *p; p++) {
-                const char *eq = strchr(*p, '=');
-                if (!eq) {
-                        if (labels_get(labels, *p))
-                                return true;
-                        continue;
-                }
-                _cleanup_free_ char *key = strndup(*p, (size_t) (eq - *p));
-                if (!key)
-                        return true; /* out of memory: keeping an object is the safe answer */
-                const char *v = labels_get(labels, key);
-                if (v && streq(v, eq + 1))
-                        return true;
-        }
-        return false;
-}
-
-static bool tag_matches_glob(const char *glob, const char *tag) {
-        if (fnmatch(glob, tag, 0) == 0)
-                return true;
-        /* Then the repo part alone. */
-        const char *colon = docker_ref_tag_separator(tag);
-        if (!colon)
-                return false;
-        _cleanup_free_ char *repo = strndup(tag, (size_t) (colon - tag));
-        if (!repo)
-                return true; /* out of memory: protect */
-        return fnmatch(glob, repo, 0) == 0;
-}
-
-bool policy_image_protected(const struct config *c, char *const *tags, const struct engine_labels *labels) {
-        if (policy_labels_protected(c, labels))
-                return true;
-        if (!c->protect_images || !tags)
-                return false;
-        for (char *const *t = tags; *t; t++)
-                for (char **g = c->protect_images; *g; g++)
-                        if (tag_matches_glob(*g, *t))
-                                return true;
-        return false;
-}
 
 const char *policy_action_kind_to_string(enum policy_action_kind k) {
         static const char *const table[_POLICY_ACTION_KIND_MAX] = {
@@ -146,8 +23,6 @@ const char *policy_action_kind_to_string(enum policy_action_kind k) {
                 return NULL;
         return table[k];
 }
-
-/* ---- Planning ------------------------------------------------------------------------------------ */
 
 static bool str_empty(const char *s) {
         return !s || !*s;
@@ -646,7 +521,9 @@ static void planner_finish(struct planner *p) {
 
         uint64_t cumulative = 0;
         for (size_t k = 0;; k++) {
-                if (byte_targets_met_after(p->config, p->usage, cumulative)) {
+                struct usage after;
+                usage_after_freeing(p->usage, cumulative, &after);
+                if (policy_byte_targets_met(p->config, &after)) {
                         plan->n_to_target = k;
                         plan->reachable = true;
                         return;

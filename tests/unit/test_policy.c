@@ -1,4 +1,4 @@
-/* test_policy.c: table-driven tests of the pure planner (lib/policy.c). */
+/* test_policy.c: table-driven tests of the pure planner (lib/policy*.c). */
 #include <check.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* test_policy_random.c: the planner against random snapshots and configurations.
  *
- * Every plan is checked against the rules written out again here, independently of lib/policy.c: nothing
+ * Every plan is checked against the rules written out again here, independently of lib/policy*.c: nothing
  * live, pinned, protected or too young; volumes and networks only when their tier is listed; tier order and
  * within-tier order; children before parents; max_removals; completeness when not truncated; n_to_target
  * is the first point where the estimate meets the targets; dry_run changes nothing.

@@ -1,0 +1,66 @@
+/* policy-protect.c: what no plan may touch: objects carrying a protect_labels label, images with a
+ * tag matching a protect_images glob (the protection part of policy.h). Pure. */
+#include "policy.h"
+
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "docker-ref.h"
+#include "macro.h"
+
+/* Our own lookup: the policy depends on the engine module's types, not its code (and unlike
+ * engine_labels_get(), a NULL key or value in a hand-made snapshot is no crash: a NULL value is ""). */
+static const char *labels_get(const struct engine_labels *l, const char *key) {
+        if (!l)
+                return NULL;
+        for (size_t i = 0; i < l->n; i++)
+                if (l->items[i].key && streq(l->items[i].key, key))
+                        return l->items[i].value ? l->items[i].value : "";
+        return NULL;
+}
+
+bool policy_labels_protected(const struct config *c, const struct engine_labels *labels) {
+        if (!c->protect_labels || !labels || labels->n == 0)
+                return false;
+        for (char **p = c->protect_labels; *p; p++) {
+                const char *eq = strchr(*p, '=');
+                if (!eq) {
+                        if (labels_get(labels, *p))
+                                return true;
+                        continue;
+                }
+                _cleanup_free_ char *key = strndup(*p, (size_t) (eq - *p));
+                if (!key)
+                        return true; /* out of memory: keeping an object is the safe answer */
+                const char *v = labels_get(labels, key);
+                if (v && streq(v, eq + 1))
+                        return true;
+        }
+        return false;
+}
+
+static bool tag_matches_glob(const char *glob, const char *tag) {
+        if (fnmatch(glob, tag, 0) == 0)
+                return true;
+        /* Then the repo part alone. */
+        const char *colon = docker_ref_tag_separator(tag);
+        if (!colon)
+                return false;
+        _cleanup_free_ char *repo = strndup(tag, (size_t) (colon - tag));
+        if (!repo)
+                return true; /* out of memory: protect */
+        return fnmatch(glob, repo, 0) == 0;
+}
+
+bool policy_image_protected(const struct config *c, char *const *tags, const struct engine_labels *labels) {
+        if (policy_labels_protected(c, labels))
+                return true;
+        if (!c->protect_images || !tags)
+                return false;
+        for (char *const *t = tags; *t; t++)
+                for (char **g = c->protect_images; *g; g++)
+                        if (tag_matches_glob(*g, *t))
+                                return true;
+        return false;
+}

@@ -1,0 +1,72 @@
+/* policy-targets.c: when a cleanup starts and when it is done, and how many bytes that takes (the
+ * measuring part of policy.h). Pure: everything comes from the arguments.
+ *
+ * The planner (policy.c) decides n_to_target with these same predicates, so that a plan and the
+ * executor's stop rule agree on when the targets are met. */
+#include "policy.h"
+
+#include <stdint.h>
+
+static uint64_t effective_target_free(const struct config *c) {
+        /* A min_free without a target_free still needs hysteresis-free relief up to min_free. */
+        return c->disk.target_free > 0 ? c->disk.target_free : c->disk.min_free;
+}
+
+bool policy_triggered(const struct config *c, const struct usage *u) {
+        if (u->used_percent >= c->disk.high_watermark)
+                return true;
+        if (c->disk.min_free > 0 && u->free_bytes < c->disk.min_free)
+                return true;
+        if (u->total_inodes > 0 && u->inodes_used_percent >= c->disk.inode_high_watermark)
+                return true;
+        return false;
+}
+
+bool policy_byte_targets_met(const struct config *c, const struct usage *u) {
+        uint64_t target_free = effective_target_free(c);
+
+        if (!(u->used_percent < c->disk.low_watermark))
+                return false;
+        return target_free == 0 || u->free_bytes >= target_free;
+}
+
+bool policy_inode_target_unmet(const struct config *c, const struct usage *u) {
+        return u->total_inodes > 0 && !(u->inodes_used_percent < c->disk.inode_low_watermark);
+}
+
+bool policy_targets_met(const struct config *c, const struct usage *u) {
+        return policy_byte_targets_met(c, u) && !policy_inode_target_unmet(c, u);
+}
+
+static bool byte_targets_met_after(const struct config *c, const struct usage *u, uint64_t freed) {
+        struct usage after;
+
+        usage_after_freeing(u, freed, &after);
+        return policy_byte_targets_met(c, &after);
+}
+
+uint64_t policy_bytes_needed(const struct config *c, const struct usage *u) {
+        if (policy_byte_targets_met(c, u))
+                return 0;
+        /* usage_after_freeing() caps at used_bytes, so freeing more cannot help. */
+        if (!byte_targets_met_after(c, u, u->used_bytes))
+                return UINT64_MAX;
+        /* The predicate is monotone in the bytes freed; a binary search gives exactly the figure the
+         * estimate in policy_plan() will agree with, with no floating-point boundary surprises. */
+        uint64_t lo = 0, hi = u->used_bytes; /* unmet at lo, met at hi */
+        while (hi - lo > 1) {
+                uint64_t mid = lo + (hi - lo) / 2;
+                if (byte_targets_met_after(c, u, mid))
+                        hi = mid;
+                else
+                        lo = mid;
+        }
+        return hi;
+}
+
+uint64_t policy_build_cache_keep_storage(const struct config *c, const struct usage *u, uint64_t total_build_cache) {
+        if (policy_inode_target_unmet(c, u))
+                return 0;
+        uint64_t needed = policy_bytes_needed(c, u);
+        return needed >= total_build_cache ? 0 : total_build_cache - needed;
+}
