@@ -24,15 +24,6 @@ int engine_error_set(struct engine_error *err, int code, const char *fmt, ...) {
         return code;
 }
 
-const char *engine_labels_get(const struct engine_labels *l, const char *key) {
-        if (!l || !key)
-                return NULL;
-        for (size_t i = 0; i < l->n; i++)
-                if (streq(l->items[i].key, key))
-                        return l->items[i].value;
-        return NULL;
-}
-
 static const char *const container_states[] = {
         [ENGINE_CONTAINER_UNKNOWN] = "unknown",     [ENGINE_CONTAINER_CREATED] = "created",
         [ENGINE_CONTAINER_RESTARTING] = "restarting", [ENGINE_CONTAINER_RUNNING] = "running",

@@ -9,31 +9,20 @@
 #include "docker-ref.h"
 #include "macro.h"
 
-/* Our own lookup: the policy depends on the engine module's types, not its code (and unlike
- * engine_labels_get(), a NULL key or value in a hand-made snapshot is no crash: a NULL value is ""). */
-static const char *labels_get(const struct engine_labels *l, const char *key) {
-        if (!l)
-                return NULL;
-        for (size_t i = 0; i < l->n; i++)
-                if (l->items[i].key && streq(l->items[i].key, key))
-                        return l->items[i].value ? l->items[i].value : "";
-        return NULL;
-}
-
 bool policy_labels_protected(const struct config *c, const struct engine_labels *labels) {
         if (!c->protect_labels || !labels || labels->n == 0)
                 return false;
         for (char **p = c->protect_labels; *p; p++) {
                 const char *eq = strchr(*p, '=');
                 if (!eq) {
-                        if (labels_get(labels, *p))
+                        if (engine_labels_get(labels, *p))
                                 return true;
                         continue;
                 }
                 _cleanup_free_ char *key = strndup(*p, (size_t) (eq - *p));
                 if (!key)
                         return true; /* out of memory: keeping an object is the safe answer */
-                const char *v = labels_get(labels, key);
+                const char *v = engine_labels_get(labels, key);
                 if (v && streq(v, eq + 1))
                         return true;
         }
