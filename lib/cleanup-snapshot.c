@@ -103,10 +103,6 @@ static int fill_finished_at(struct engine *e, const struct config *c, int64_t no
         return 0;
 }
 
-static int cmp_str_ptr(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 /* Metadata.LastTagTime, for seeding the history, only where it can change a decision: tagged images
  * that no container uses (the unused-images tier's candidates; an image a container uses is pinned, and
  * its containers seed it) and that the history knows nothing about yet. On the first start that is one
@@ -126,13 +122,13 @@ static int fill_last_tag_time(struct engine *e, const struct config *c, struct h
         for (size_t i = 0; i < s->containers.n; i++)
                 if (s->containers.items[i].image_id)
                         used[n_used++] = s->containers.items[i].image_id;
-        qsort(used, n_used, sizeof *used, cmp_str_ptr);
+        qsort(used, n_used, sizeof *used, strv_compare_entries);
 
         for (size_t i = 0; i < s->images.n; i++) {
                 const struct engine_image *im = &s->images.items[i];
                 if (strv_isempty(im->repo_tags))
                         continue;
-                if (bsearch(&im->id, used, n_used, sizeof *used, cmp_str_ptr))
+                if (bsearch(&im->id, used, n_used, sizeof *used, strv_compare_entries))
                         continue;
                 if (history_last_used(h, im->id, im->repo_tags) > 0)
                         continue;

@@ -12,6 +12,7 @@
 #include "docker-ref.h"
 #include "fileio.h"
 #include "macro.h"
+#include "sort-util.h"
 #include "strv.h"
 
 #define KEY_MAX 512
@@ -51,18 +52,15 @@ static bool key_valid(const char *key) {
 
 /* ---- tables ------------------------------------------------------------------------------------- */
 
+static int cmp_key_entry(const void *key, const void *element) {
+        return strcmp(key, ((const struct entry *) element)->key);
+}
+
 /* Lower bound of key; *ret_found says whether it is there. */
 static size_t table_search(const struct table *t, const char *key, bool *ret_found) {
-        size_t lo = 0, hi = t->n;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (strcmp(t->items[mid].key, key) < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        *ret_found = lo < t->n && streq(t->items[lo].key, key);
-        return lo;
+        size_t i = sort_lower_bound(t->items, t->n, sizeof(*t->items), key, cmp_key_entry);
+        *ret_found = i < t->n && streq(t->items[i].key, key);
+        return i;
 }
 
 static int64_t table_get(const struct table *t, const char *key) {
@@ -220,13 +218,13 @@ int history_note_event(struct history *h, const char *type, const char *action, 
         return r < 0 ? r : 1;
 }
 
-static int strcmp_ptr(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 static int cmp_container_image(const void *a, const void *b) {
         return strcmp((*(const struct policy_container *const *) a)->image_id,
                       (*(const struct policy_container *const *) b)->image_id);
+}
+
+static int cmp_id_container_image(const void *key, const void *element) {
+        return strcmp(key, (*(const struct policy_container *const *) element)->image_id);
 }
 
 int history_seed(struct history *h, const struct policy_snapshot *s, int64_t now_ns) {
@@ -272,15 +270,8 @@ int history_seed(struct history *h, const struct policy_snapshot *s, int64_t now
                 if (!id)
                         continue;
                 int64_t t = MAX(im->created_ns, im->last_tag_time_ns);
-                size_t lo = 0, hi = nb;
-                while (lo < hi) {
-                        size_t mid = lo + (hi - lo) / 2;
-                        if (strcmp(byimg[mid]->image_id, im->id) < 0)
-                                lo = mid + 1;
-                        else
-                                hi = mid;
-                }
-                for (size_t k = lo; k < nb; k++) {
+                size_t first = sort_lower_bound(byimg, nb, sizeof(*byimg), im->id, cmp_id_container_image);
+                for (size_t k = first; k < nb; k++) {
                         const struct policy_container *c = byimg[k];
                         if (!streq(c->image_id, im->id))
                                 break;
@@ -309,7 +300,7 @@ int history_seed(struct history *h, const struct policy_snapshot *s, int64_t now
                         return -ENOMEM;
                 n++;
         }
-        qsort(present, n, sizeof(char *), strcmp_ptr);
+        qsort(present, n, sizeof(char *), strv_compare_entries);
         present_done(h);
         h->present = TAKE_PTR(present);
         h->n_present = n;
@@ -440,18 +431,7 @@ int history_load(const char *state_dir, struct history **ret) {
 }
 
 static bool present_contains(const struct history *h, const char *id) {
-        size_t lo = 0, hi = h->n_present;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                int c = strcmp(h->present[mid], id);
-                if (c == 0)
-                        return true;
-                if (c < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return false;
+        return bsearch(&id, h->present, h->n_present, sizeof(char *), strv_compare_entries);
 }
 
 /* Forgets entries for images that were gone at the last seed, except uses noted since. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "sort-util.h"
 #include "strv.h"
 #include "time-util.h"
 
@@ -449,17 +450,14 @@ static int id_entry_compare(const void *a, const void *b) {
         return r != 0 ? r : (x->index < y->index ? -1 : x->index > y->index);
 }
 
+static int cmp_id_id_entry(const void *key, const void *element) {
+        return strcmp(key, ((const struct id_entry *) element)->id);
+}
+
 /* Position of the first entry with this id in the sorted index, or SIZE_MAX. */
 static size_t id_index_find(const struct id_entry *e, size_t n, const char *id) {
-        size_t lo = 0, hi = n;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (strcmp(e[mid].id, id) < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return lo < n && streq(e[lo].id, id) ? lo : SIZE_MAX;
+        size_t i = sort_lower_bound(e, n, sizeof(*e), id, cmp_id_id_entry);
+        return i < n && streq(e[i].id, id) ? i : SIZE_MAX;
 }
 
 /* Pins and parent links. Ids are looked up through a sorted index: hosts can hold thousands of images. */

@@ -49,6 +49,10 @@ bool strv_equal(char *const *a, char *const *b) {
         return true;
 }
 
+int strv_compare_entries(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
 int strv_copy(char *const *l, char ***ret) {
         size_t n = strv_length(l);
         _cleanup_strv_free_ char **copy = calloc(n + 1, sizeof(char *));

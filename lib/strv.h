@@ -23,5 +23,7 @@ bool strv_isempty(char *const *l);
 bool strv_contains(char *const *l, const char *s);
 /* Same length and the same strings in the same order. */
 bool strv_equal(char *const *a, char *const *b);
+/* qsort()/bsearch() comparator for arrays of char *: strcmp() of the strings pointed to. */
+int strv_compare_entries(const void *a, const void *b);
 /* A deep copy (of NULL: an empty array); -ENOMEM. *ret is set only on success. */
 int strv_copy(char *const *l, char ***ret) _must_check_;
