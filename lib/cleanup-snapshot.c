@@ -75,7 +75,7 @@ void cleanup_snapshot_done(struct cleanup_snapshot *s) {
 /* State.FinishedAt for the stopped containers that are old enough to be candidates at all: one that was
  * created within min_age cannot have stopped before it. */
 static int fill_finished_at(struct engine *e, const struct config *c, int64_t now_ns, struct cleanup_snapshot *s) {
-        s->finished_at_ns = calloc(s->containers.n ? s->containers.n : 1, sizeof *s->finished_at_ns);
+        s->finished_at_ns = calloc_at_least_one(s->containers.n, sizeof *s->finished_at_ns);
         if (!s->finished_at_ns)
                 return -ENOMEM;
         if (!tier_configured(c, CONFIG_TIER_STOPPED_CONTAINERS))
@@ -110,12 +110,12 @@ static int fill_finished_at(struct engine *e, const struct config *c, int64_t no
 static int fill_last_tag_time(struct engine *e, const struct config *c, struct history *h, struct cleanup_snapshot *s) {
         if (!h)
                 return 0;
-        s->last_tag_time_ns = calloc(s->images.n ? s->images.n : 1, sizeof *s->last_tag_time_ns);
+        s->last_tag_time_ns = calloc_at_least_one(s->images.n, sizeof *s->last_tag_time_ns);
         if (!s->last_tag_time_ns)
                 return -ENOMEM;
         if (!tier_configured(c, CONFIG_TIER_UNUSED_IMAGES))
                 return 0;
-        _cleanup_free_ char **used = calloc(s->containers.n ? s->containers.n : 1, sizeof *used);
+        _cleanup_free_ char **used = calloc_at_least_one(s->containers.n, sizeof *used);
         if (!used)
                 return -ENOMEM;
         size_t n_used = 0;
@@ -146,8 +146,8 @@ static int fill_last_tag_time(struct engine *e, const struct config *c, struct h
 
 static int build_policy_arrays(const struct config *c, struct history *h, int64_t now_ns, struct cleanup_snapshot *s) {
         size_t n_dfi = s->have_df ? s->df.n_images : 0, n_dfc = s->have_df ? s->df.n_containers : 0;
-        _cleanup_free_ struct engine_df_image **dfi = calloc(n_dfi ? n_dfi : 1, sizeof *dfi);
-        _cleanup_free_ struct engine_df_container **dfc = calloc(n_dfc ? n_dfc : 1, sizeof *dfc);
+        _cleanup_free_ struct engine_df_image **dfi = calloc_at_least_one(n_dfi, sizeof *dfi);
+        _cleanup_free_ struct engine_df_container **dfc = calloc_at_least_one(n_dfc, sizeof *dfc);
         if (!dfi || !dfc)
                 return -ENOMEM;
         for (size_t i = 0; i < n_dfi; i++)
@@ -157,8 +157,8 @@ static int build_policy_arrays(const struct config *c, struct history *h, int64_
         qsort(dfi, n_dfi, sizeof *dfi, cmp_df_image);
         qsort(dfc, n_dfc, sizeof *dfc, cmp_df_container);
 
-        s->pcontainers = calloc(s->containers.n ? s->containers.n : 1, sizeof *s->pcontainers);
-        s->pimages = calloc(s->images.n ? s->images.n : 1, sizeof *s->pimages);
+        s->pcontainers = calloc_at_least_one(s->containers.n, sizeof *s->pcontainers);
+        s->pimages = calloc_at_least_one(s->images.n, sizeof *s->pimages);
         if (!s->pcontainers || !s->pimages)
                 return -ENOMEM;
 
@@ -196,7 +196,7 @@ static int build_policy_arrays(const struct config *c, struct history *h, int64_
 
         size_t n_vol = 0;
         if (s->have_df && tier_configured(c, CONFIG_TIER_UNUSED_VOLUMES)) {
-                s->pvolumes = calloc(s->df.n_volumes ? s->df.n_volumes : 1, sizeof *s->pvolumes);
+                s->pvolumes = calloc_at_least_one(s->df.n_volumes, sizeof *s->pvolumes);
                 if (!s->pvolumes)
                         return -ENOMEM;
                 for (size_t i = 0; i < s->df.n_volumes; i++) {
@@ -212,7 +212,7 @@ static int build_policy_arrays(const struct config *c, struct history *h, int64_
         }
         size_t n_net = 0;
         if (s->have_networks) {
-                s->pnetworks = calloc(s->networks.n ? s->networks.n : 1, sizeof *s->pnetworks);
+                s->pnetworks = calloc_at_least_one(s->networks.n, sizeof *s->pnetworks);
                 if (!s->pnetworks)
                         return -ENOMEM;
                 for (size_t i = 0; i < s->networks.n; i++) {

@@ -119,7 +119,7 @@ int engine_decode_containers(const char *buf, size_t len, bool with_size, struct
 
         if ((r = json_read_parse(&d, buf, len, JSON_ARRAY, &root)) < 0)
                 return r;
-        if (!(l.items = json_read_alloc_items(json_array_size(root), sizeof *l.items)))
+        if (!(l.items = calloc_at_least_one(json_array_size(root), sizeof *l.items)))
                 return -ENOMEM;
         if ((r = json_read_each_object(&d, root, decode_container, &(struct containers_ctx) { &l, with_size })) < 0)
                 return r;

@@ -50,7 +50,7 @@ int engine_decode_images(const char *buf, size_t len, struct engine_image_list *
 
         if ((r = json_read_parse(&d, buf, len, JSON_ARRAY, &root)) < 0)
                 return r;
-        if (!(l.items = json_read_alloc_items(json_array_size(root), sizeof *l.items)))
+        if (!(l.items = calloc_at_least_one(json_array_size(root), sizeof *l.items)))
                 return -ENOMEM;
         if ((r = json_read_each_object(&d, root, decode_image, &l)) < 0)
                 return r;

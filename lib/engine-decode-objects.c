@@ -47,7 +47,7 @@ int engine_decode_volumes(const char *buf, size_t len, struct engine_volume_list
         if ((r = json_read_parse(&d, buf, len, JSON_OBJECT, &root)) < 0 ||
             (r = json_read_array(&d, root, "Volumes", &volumes)) < 0)
                 return r;
-        if (!(l.items = json_read_alloc_items(json_array_size(volumes), sizeof *l.items)))
+        if (!(l.items = calloc_at_least_one(json_array_size(volumes), sizeof *l.items)))
                 return -ENOMEM;
         if ((r = json_read_each_object(&d, volumes, decode_volume, &l)) < 0)
                 return r;
@@ -99,7 +99,7 @@ int engine_decode_networks(const char *buf, size_t len, struct engine_network_li
 
         if ((r = json_read_parse(&d, buf, len, JSON_ARRAY, &root)) < 0)
                 return r;
-        if (!(l.items = json_read_alloc_items(json_array_size(root), sizeof *l.items)))
+        if (!(l.items = calloc_at_least_one(json_array_size(root), sizeof *l.items)))
                 return -ENOMEM;
         if ((r = json_read_each_object(&d, root, decode_network, &l)) < 0)
                 return r;

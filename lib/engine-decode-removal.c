@@ -45,7 +45,7 @@ static int decode_deleted_array(struct json_read_cursor *d, const json_t *a, str
         _cleanup_(engine_image_delete_result_done) struct engine_image_delete_result res = {};
         int r;
 
-        if (!(res.items = json_read_alloc_items(json_array_size(a), sizeof *res.items)))
+        if (!(res.items = calloc_at_least_one(json_array_size(a), sizeof *res.items)))
                 return -ENOMEM;
         if (a && (r = json_read_each_object(d, a, decode_deleted, &res)) < 0)
                 return r;

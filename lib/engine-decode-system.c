@@ -205,10 +205,10 @@ int engine_decode_df(const char *buf, size_t len, struct engine_df *ret, struct 
         df.layers_size = clamp0(df.layers_size);
         /* Docker sends "BuildCache" (null when empty on some versions); Podman leaves it out. */
         df.build_cache_supported = json_object_get(root, "BuildCache") != NULL;
-        if (!(df.images = json_read_alloc_items(json_array_size(images), sizeof *df.images)) ||
-            !(df.containers = json_read_alloc_items(json_array_size(containers), sizeof *df.containers)) ||
-            !(df.volumes = json_read_alloc_items(json_array_size(volumes), sizeof *df.volumes)) ||
-            !(df.build_cache = json_read_alloc_items(json_array_size(cache), sizeof *df.build_cache)))
+        if (!(df.images = calloc_at_least_one(json_array_size(images), sizeof *df.images)) ||
+            !(df.containers = calloc_at_least_one(json_array_size(containers), sizeof *df.containers)) ||
+            !(df.volumes = calloc_at_least_one(json_array_size(volumes), sizeof *df.volumes)) ||
+            !(df.build_cache = calloc_at_least_one(json_array_size(cache), sizeof *df.build_cache)))
                 return -ENOMEM;
         d.what = "/system/df Images";
         if ((r = json_read_each_object(&d, images, decode_df_image, &df)) < 0)

@@ -188,7 +188,7 @@ static int labels_from_object(const struct json_read_cursor *d, const char *key,
                 *ret = l;
                 return 0;
         }
-        l.items = calloc(MAX(json_object_size(o), (size_t) 1), sizeof *l.items);
+        l.items = calloc_at_least_one(json_object_size(o), sizeof *l.items);
         if (!l.items)
                 return -ENOMEM;
         json_object_foreach(o, k, v) {
@@ -266,8 +266,4 @@ int json_read_each_object(struct json_read_cursor *d, const json_t *a,
         }
         d->item = -1;
         return 0;
-}
-
-void *json_read_alloc_items(size_t n, size_t size) {
-        return calloc(MAX(n, (size_t) 1), size);
 }

@@ -75,5 +75,3 @@ int json_read_strv(const struct json_read_cursor *d, const json_t *o, const char
 int json_read_each_object(struct json_read_cursor *d, const json_t *a,
                           int (*each)(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata),
                           void *userdata) _must_check_;
-/* calloc() of n items but at least one, so that an empty list is not NULL. */
-void *json_read_alloc_items(size_t n, size_t size);

@@ -60,6 +60,11 @@ static inline bool startswith(const char *s, const char *prefix) {
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
+/* calloc() of n items, but of one when n is 0: an empty list is then not NULL, which reads as out of memory. */
+static inline void *calloc_at_least_one(size_t n, size_t size) {
+        return calloc(MAX(n, (size_t) 1), size);
+}
+
 /* errno as a negative return value, never 0 even if errno was not set. */
 static inline int negative_errno(void) {
         return errno > 0 ? -errno : -EIO;

@@ -186,7 +186,7 @@ static int planner_add(struct planner *p, enum policy_action_kind kind, enum con
 
 static int plan_stopped_containers(struct planner *p, const struct config_tier *t) {
         const struct policy_snapshot *s = p->snapshot;
-        _cleanup_free_ struct order_item *items = calloc(MAX(s->n_containers, (size_t) 1), sizeof(*items));
+        _cleanup_free_ struct order_item *items = calloc_at_least_one(s->n_containers, sizeof(*items));
         size_t n = 0;
         int r;
 
@@ -285,7 +285,7 @@ static int plan_images(struct planner *p, const struct config_tier *t) {
         qsort(items, n, sizeof(*items), order_item_compare);
 
         /* n is small (images on one host); the quadratic scan keeps the order easy to state and to test. */
-        _cleanup_free_ bool *done = calloc(MAX(n, (size_t) 1), sizeof(bool));
+        _cleanup_free_ bool *done = calloc_at_least_one(n, sizeof(bool));
         if (!done)
                 return -ENOMEM;
         for (size_t emitted = 0; emitted < n; emitted++) {
@@ -352,7 +352,7 @@ static bool volume_in_use(const struct policy_snapshot *s, const struct policy_v
 
 static int plan_volumes(struct planner *p, const struct config_tier *t) {
         const struct policy_snapshot *s = p->snapshot;
-        _cleanup_free_ struct order_item *items = calloc(MAX(s->n_volumes, (size_t) 1), sizeof(*items));
+        _cleanup_free_ struct order_item *items = calloc_at_least_one(s->n_volumes, sizeof(*items));
         size_t n = 0;
         int r;
 
@@ -402,7 +402,7 @@ static bool network_in_use(const struct policy_snapshot *s, const struct policy_
 
 static int plan_networks(struct planner *p, const struct config_tier *t) {
         const struct policy_snapshot *s = p->snapshot;
-        _cleanup_free_ struct order_item *items = calloc(MAX(s->n_networks, (size_t) 1), sizeof(*items));
+        _cleanup_free_ struct order_item *items = calloc_at_least_one(s->n_networks, sizeof(*items));
         size_t n = 0;
         int r;
 
@@ -465,13 +465,13 @@ static int planner_index_images(struct planner *p) {
         const struct policy_snapshot *s = p->snapshot;
         size_t n = s->n_images;
 
-        p->image_pinned = calloc(MAX(n, (size_t) 1), sizeof(bool));
-        p->image_planned = calloc(MAX(n, (size_t) 1), sizeof(bool));
-        p->image_parent = calloc(MAX(n, (size_t) 1), sizeof(size_t));
+        p->image_pinned = calloc_at_least_one(n, sizeof(bool));
+        p->image_planned = calloc_at_least_one(n, sizeof(bool));
+        p->image_parent = calloc_at_least_one(n, sizeof(size_t));
         if (!p->image_pinned || !p->image_planned || !p->image_parent)
                 return -ENOMEM;
 
-        _cleanup_free_ struct id_entry *by_id = calloc(MAX(n, (size_t) 1), sizeof(struct id_entry));
+        _cleanup_free_ struct id_entry *by_id = calloc_at_least_one(n, sizeof(struct id_entry));
         if (!by_id)
                 return -ENOMEM;
         size_t n_by_id = 0;
@@ -547,9 +547,9 @@ int policy_plan(const struct config *c, const struct usage *u, const struct poli
                 .usage = u,
                 .snapshot = s,
         };
-        p.container_planned = calloc(MAX(s->n_containers, (size_t) 1), sizeof(bool));
-        p.volume_planned = calloc(MAX(s->n_volumes, (size_t) 1), sizeof(bool));
-        p.network_planned = calloc(MAX(s->n_networks, (size_t) 1), sizeof(bool));
+        p.container_planned = calloc_at_least_one(s->n_containers, sizeof(bool));
+        p.volume_planned = calloc_at_least_one(s->n_volumes, sizeof(bool));
+        p.network_planned = calloc_at_least_one(s->n_networks, sizeof(bool));
         if (!p.container_planned || !p.volume_planned || !p.network_planned)
                 return -ENOMEM;
         r = planner_index_images(&p);
