@@ -1,6 +1,7 @@
 /* engine-values.c: the values inside the Engine API's answers that need more than a JSON type: RFC 3339
- * times, "X.Y" versions, container state words, bare hex ids, the message of an error body; and the
- * error setter the decoders report through. No jansson DOM walking here: that is lib/json-read.c. */
+ * times, "X.Y" versions, container state words, bare hex image ids (the id rules themselves are
+ * lib/docker-ref.c), the message of an error body; and the error setter the whole client reports
+ * through. No jansson DOM walking here: that is lib/json-read.c. */
 
 #include <errno.h>
 #include <stdarg.h>
