@@ -227,16 +227,16 @@ static int parse_engine_socket(struct config_parser *p, const config_setting_t *
                 return r;
         if (v[0] == '/')
                 path = v;
-        else if (strncmp(v, "unix://", 7) == 0)
-                path = v + 7;
+        else if (startswith(v, "unix://"))
+                path = v + strlen("unix://");
         if (path) {
                 if (path[0] != '/')
                         return config_fail(p, s, -EINVAL, "the socket path must be absolute");
                 if (strlen(path) >= sizeof(((struct sockaddr_un *) NULL)->sun_path))
                         return config_fail(p, s, -EINVAL, "socket path too long (at most %zu bytes)",
                                            sizeof(((struct sockaddr_un *) NULL)->sun_path) - 1);
-        } else if (strncmp(v, "tcp://", 6) == 0) {
-                const char *host = v + 6, *colon = strrchr(host, ':');
+        } else if (startswith(v, "tcp://")) {
+                const char *host = v + strlen("tcp://"), *colon = strrchr(host, ':');
                 char *end;
                 unsigned long port;
 

@@ -193,7 +193,7 @@ unsigned config_scan_find_include(const char *text) {
 
         for (const char *p = text; *p; line++) {
                 p += strspn(p, " \t");
-                if (strncmp(p, "@include", 8) == 0)
+                if (startswith(p, "@include"))
                         return line;
                 p = strchrnul(p, '\n');
                 if (*p)

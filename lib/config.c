@@ -379,5 +379,5 @@ int config_parse_file(const char *path, struct config *ret, struct config_error 
                 return -EINVAL;
         }
         /* Some editors start UTF-8 files with a byte order mark, which libconfig takes for garbage. */
-        return config_parse_string(strncmp(text, "\xef\xbb\xbf", 3) == 0 ? text + 3 : text, path, ret, ret_error);
+        return config_parse_string(startswith(text, "\xef\xbb\xbf") ? text + 3 : text, path, ret, ret_error);
 }
