@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
-#include <time.h>
 
 #include "cleanup.h"
 #include "daemon.h"
@@ -11,25 +10,18 @@
 #include "log.h"
 #include "policy.h"
 #include "records.h"
+#include "time-util.h"
 
 /* Long requests (a prune may take minutes) and long cleanups must not starve systemd's watchdog. */
 void daemon_watchdog_ping(void *userdata) {
         struct daemon *d = userdata;
         if (d->watchdog_usec == 0)
                 return;
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        uint64_t now = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+        uint64_t now = now_monotonic_usec();
         if (now - d->watchdog_last_usec < d->watchdog_usec / 4)
                 return;
         d->watchdog_last_usec = now;
         sd_notify(0, "WATCHDOG=1");
-}
-
-static int64_t now_unix_ns(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 struct check_ctx {
@@ -96,7 +88,7 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
         }
 
         if (d->episode.active && !d->config.dry_run) {
-                enum episode_replan due = episode_replan_due(&d->episode, &u, now_unix_ns());
+                enum episode_replan due = episode_replan_due(&d->episode, &u, now_realtime_ns());
                 if (due == EPISODE_REPLAN_NO) {
                         log_debug("Every tier is still exhausted; not planning again before something changes");
                         daemon_write_metrics(d);
@@ -133,13 +125,11 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                 record_cleanup_finished(&total, why[0] ? why : NULL);
         if (!d->config.dry_run) {
                 d->stats.cleanups++;
-                struct timespec ts;
-                clock_gettime(CLOCK_REALTIME, &ts);
-                d->stats.last_cleanup_unix = ts.tv_sec;
+                d->stats.last_cleanup_unix = now_realtime_ns() / NSEC_PER_SEC;
                 d->stats.last_reclaimed_bytes = total.reclaimed_bytes;
                 if (r >= 0 && !total.cancelled && !total.targets_met && policy_triggered(&d->config, &total.after)) {
                         /* Said once per episode; within one, the next plan waits for a change. */
-                        if (episode_exhausted(&d->episode, &total.after, now_unix_ns(), total.kept.next_eligible_ns,
+                        if (episode_exhausted(&d->episode, &total.after, now_realtime_ns(), total.kept.next_eligible_ns,
                                               d->config.interval_sec))
                                 record_exhausted(&d->config, &total, d->once ? NULL : &d->episode);
                         else
@@ -169,7 +159,7 @@ int daemon_check_and_clean(struct daemon *d, bool print_plan) {
                 return r;
         if (!why[0])
                 snprintf(why, sizeof why, "%s", strerror(-r));
-        if (strcmp(why, d->check_error) != 0) {
+        if (!streq(why, d->check_error)) {
                 const struct engine_error *err = engine_last_error(d->engine);
                 char next[96];
                 if (d->once)

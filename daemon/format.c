@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "docker-ref.h"
 #include "macro.h"
 
 void daemon_format_bytes(uint64_t b, bool decimal, char *buf, size_t n) {
@@ -46,7 +47,7 @@ const char *daemon_action_name(const struct policy_action *a, char buf[static DA
                 return "records unused for min_age"; /* after the noun "build cache" */
         if (!a->id)
                 return "?";
-        const char *hex = strncmp(a->id, "sha256:", 7) == 0 ? a->id + 7 : a->id;
+        const char *hex = docker_ref_id_hex(a->id);
         snprintf(buf, DAEMON_ACTION_NAME_MAX, "<untagged %.12s>", hex);
         return buf;
 }

@@ -50,11 +50,6 @@ int log_target_from_string(const char *s) {
         return -EINVAL;
 }
 
-int log_level_from_string(const char *s) {
-        /* One table of level names, the configuration's: --log-level takes what log_level takes. */
-        return config_log_level_from_string(s);
-}
-
 void log_structured(int priority, const char *message_id, const struct log_field *fields, size_t n_fields,
                     const char *format, ...) {
         if (priority > max_prio)

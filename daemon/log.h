@@ -25,8 +25,6 @@ void log_setup(enum log_target target, int max_priority);
 void log_set_max_priority(int max_priority);
 bool log_to_journal(void);
 int log_target_from_string(const char *s) _must_check_; /* -EINVAL if unknown */
-/* config_log_level_from_string(), kept until daemon/main.c calls that itself. */
-int log_level_from_string(const char *s) _must_check_;
 
 /* Logs one record. message_id may be NULL; fields may be NULL (n_fields 0). Returns nothing: a log
  * failure must never stop a cleanup. */

@@ -89,8 +89,8 @@ static int parse_args(int argc, char **argv, struct args *ret) {
                         a.report = true;
                         break;
                 case ARG_LOG_LEVEL:
-                        r = log_level_from_string(optarg);
-                        if (r < 0 || r < LOG_ERR) {
+                        r = config_log_level_from_string(optarg);
+                        if (r < 0) {
                                 fprintf(stderr, "dockercleand: --log-level: unknown level '%s' (debug, info, notice, warning, err)\n",
                                         optarg);
                                 return -EINVAL;

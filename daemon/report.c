@@ -57,8 +57,7 @@ int daemon_report(struct daemon *d) {
         for (size_t i = 0; i < df.n_containers; i++) {
                 const struct engine_df_container *c = &df.containers[i];
                 size += pos(c->size_rw);
-                if (c->state == ENGINE_CONTAINER_RUNNING || c->state == ENGINE_CONTAINER_PAUSED ||
-                    c->state == ENGINE_CONTAINER_RESTARTING)
+                if (engine_container_state_is_active(c->state))
                         active++;
                 else
                         reclaim += pos(c->size_rw);
