@@ -25,7 +25,7 @@ static int classify(struct engine *e, int r) {
 
 /* Each tag first, then the id, never with force: an image that a container started using a moment ago
  * makes the engine refuse, and then the tags already removed are put back: a skip, not a loss. */
-static int remove_image(struct engine *e, const struct policy_action *a) {
+static int remove_image(struct engine *e, const struct policy_action *a, char *ret_message, size_t message_size) {
         size_t n_tags = strv_length(a->tags);
         bool deleted = false, deleted_self = false;
         size_t untagged = 0;
@@ -63,6 +63,8 @@ static int remove_image(struct engine *e, const struct policy_action *a) {
                         r = 0; /* the last tag took the image with it */
         }
         if (r == -EBUSY || (r < 0 && r != -ENOENT && !engine_error_is_unreachable(r))) {
+                /* The delete's error is what to report; the tag calls below replace the engine's. */
+                snprintf(ret_message, message_size, "%s", engine_last_error(e)->message);
                 /* Best effort: a tag that cannot be put back is lost either way, and r is what to report. */
                 for (size_t i = 0; i < untagged; i++)
                         (void) !engine_tag_image(e, a->id, a->tags[i]);
@@ -90,13 +92,15 @@ static int prune_build_cache(struct engine *e, const struct config *c, const str
         return 0;
 }
 
+/* On failure *ret_message says why: the engine's message (copied, since later calls replace it). */
 static int do_action(struct engine *e, const struct config *c, const struct usage *now, const struct policy_action *a,
+                     char *ret_message, size_t message_size,
                      uint64_t *ret_engine_reclaimed) {
         switch (a->kind) {
         case POLICY_ACTION_REMOVE_CONTAINER:
                 return classify(e, engine_delete_container(e, a->id, false, false));
         case POLICY_ACTION_REMOVE_IMAGE:
-                return remove_image(e, a);
+                return remove_image(e, a, ret_message, message_size);
         case POLICY_ACTION_PRUNE_BUILD_CACHE:
                 return prune_build_cache(e, c, now, a, ret_engine_reclaimed);
         case POLICY_ACTION_REMOVE_VOLUME:
@@ -132,10 +136,14 @@ int cleanup_execute(struct engine *e, const struct config *c, const char *root_d
                 }
                 const struct policy_action *a = &plan->actions[i];
                 struct cleanup_step step = { .action = a };
-                r = do_action(e, c, &now, a, &step.engine_reclaimed);
+                char message[sizeof engine_last_error(e)->message] = "";
+                r = do_action(e, c, &now, a, message, sizeof message, &step.engine_reclaimed);
                 step.result = r;
-                if (r < 0 && r != -ENOENT && r != -EBUSY)
-                        step.message = engine_last_error(e)->message;
+                if (r < 0 && r != -ENOENT && r != -EBUSY) {
+                        if (!message[0])
+                                snprintf(message, sizeof message, "%s", engine_last_error(e)->message);
+                        step.message = message;
+                }
 
                 struct usage after;
                 int m = usage_measure(root_dir, &after);

@@ -118,6 +118,7 @@ static bool object_left(const struct world *w, const char *kind, const char *id)
 struct seen {
         unsigned plans;
         unsigned steps;
+        char failure[512];             /* the message of the last failed step */
         size_t first_plan_actions;
         volatile sig_atomic_t cancel;
         unsigned cancel_after;         /* raise cancel after this many steps; 0 = never */
@@ -132,6 +133,8 @@ static void on_plan(const struct policy_plan *plan, const struct usage *u, void 
 static void on_step(const struct cleanup_step *step, void *userdata) {
         struct seen *s = userdata;
         s->steps++;
+        if (step->result < 0 && step->result != -ENOENT && step->result != -EBUSY)
+                snprintf(s->failure, sizeof s->failure, "%s", step->message ? step->message : "(none)");
         if (s->cancel_after && s->steps >= s->cancel_after)
                 s->cancel = 1;
 }
@@ -279,6 +282,26 @@ START_TEST(test_conflict_is_a_skip) {
 }
 END_TEST
 
+/* A delete that fails after a tag went: the tag is put back, and the failure says the delete's error, not
+ * the tag call's. */
+START_TEST(test_failure_message_survives_retag) {
+        struct world w;
+        world_start(&w, &(struct world_opts){
+                                .config = "disk = { high_watermark = \"50%\"; low_watermark = \"10%\"; };",
+                                .b_tags = "[\"old:1\", \"old:2\"]",
+                                .b_extra = ", \"refuse\": \"500\"",
+                        });
+        struct seen s = {};
+        struct cleanup_result res = run(&w, &s);
+        ck_assert_uint_ge(res.n_failed, 1);
+        ck_assert_str_eq(s.failure, "fake: the storage driver failed to delete bbbbbbbbbbbb");
+        ck_assert(object_left(&w, "image", IMAGE_B));
+        _cleanup_free_ char *log = fake_log(&w.fake);
+        ck_assert_msg(dctest_count(log, "POST /v1.41/images/" IMAGE_B "/tag?repo=old&tag=") >= 1, "log: %s", log);
+        world_stop(&w);
+}
+END_TEST
+
 /* Two containers bring usage below the low watermark: one round, the images stay. */
 START_TEST(test_targets_met_in_round_one) {
         struct world w;
@@ -326,6 +349,7 @@ int main(void) {
         tcase_add_test(tc, test_cancel_mid_round);
         tcase_add_test(tc, test_listing_fails_in_round_two);
         tcase_add_test(tc, test_conflict_is_a_skip);
+        tcase_add_test(tc, test_failure_message_survives_retag);
         tcase_add_test(tc, test_targets_met_in_round_one);
         tcase_add_test(tc, test_dry_run_plans_once);
         suite_add_tcase(s, tc);

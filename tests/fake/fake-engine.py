@@ -116,7 +116,7 @@ class World:
         {"containers": [{"Id", "Name", "ImageID", "State", "Created" (unix s), "FinishedAt" (unix s),
                          "bytes"}],
          "images": [{"Id", "RepoTags", "Created" (unix s), "bytes", "ParentId", "refuse": true = a DELETE
-                     that would remove it (not merely untag it) answers 409}],
+                     that would remove it (not merely untag it) answers 409, "refuse": "500" answers 500}],
          "fail": {"ENDPOINT": [N, ...]}}   the Nth request (from 1) to ENDPOINT, e.g. "/containers/json",
                                           answers 500 {"message": "fake: ... failed"}
     Each object's bytes are a file DATA/<kind>-<id> written at start and removed with the object."""
@@ -245,6 +245,8 @@ class World:
         if tag and len(tags) > 1:
             tags.remove(tag)
             server.send_json(conn, 200, [{"Untagged": tag}])
+        elif i.get("refuse") == "500":
+            server.send_json(conn, 500, {"message": "fake: the storage driver failed to delete %s" % i["Id"][7:19]})
         elif i.get("refuse"):
             server.send_json(conn, 409, {"message": "conflict: unable to delete %s (fake refusal)" % i["Id"][7:19]})
         elif users:
