@@ -54,6 +54,18 @@ void engine_info_done(struct engine_info *i) {
         *i = (struct engine_info) {};
 }
 
+/* DriverStatus: [[key, value], ...]; anything of another shape says nothing about the store. */
+static bool driver_status_has(const json_t *status, const char *key, const char *value) {
+        size_t i;
+        json_t *pair;
+        json_array_foreach(status, i, pair) {
+                const char *k = json_string_value(json_array_get(pair, 0)), *v = json_string_value(json_array_get(pair, 1));
+                if (k && v && streq(k, key) && streq(v, value))
+                        return true;
+        }
+        return false;
+}
+
 int engine_decode_info(const char *buf, size_t len, struct engine_info *ret, struct engine_error *err) {
         struct json_read_cursor d = { err, "/info", -1 };
         _cleanup_json_ json_t *root = NULL;
@@ -70,6 +82,9 @@ int engine_decode_info(const char *buf, size_t len, struct engine_info *ret, str
             (r = json_read_int(&d, root, "ContainersStopped", 0, &info.containers_stopped)) < 0 ||
             (r = json_read_int(&d, root, "Images", 0, &info.images)) < 0)
                 return r;
+        json_t *status = json_read_member(root, "DriverStatus");
+        info.containerd_store = json_is_array(status) &&
+                                driver_status_has(status, "driver-type", "io.containerd.snapshotter.v1");
         *ret = TAKE_STRUCT(info);
         return 0;
 }

@@ -110,6 +110,9 @@ struct engine_info {
         char *driver;
         char *server_version;
         int64_t containers, containers_running, containers_paused, containers_stopped, images;
+        /* DriverStatus has ["driver-type", "io.containerd.snapshotter.v1"]: the containerd image store, whose
+         * images and container layers live under containerd's root, not DockerRootDir. */
+        bool containerd_store;
 };
 int engine_info(struct engine *e, struct engine_info *ret) _must_check_;
 void engine_info_done(struct engine_info *i);

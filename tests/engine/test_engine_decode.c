@@ -447,6 +447,23 @@ START_TEST(test_decode_event_version_info) {
         ck_assert_str_eq(info.docker_root_dir, "/var/lib/docker");
         ck_assert_str_eq(info.driver, "");
         ck_assert_int_eq(info.images, 3);
+        ck_assert(!info.containerd_store);
+        engine_info_done(&info);
+        /* The containerd image store, as dockerd 26 reports it; other DriverStatus shapes say nothing. */
+        ck_assert_int_eq(engine_decode_info(S("{\"DockerRootDir\":\"/d\",\"Driver\":\"overlayfs\",\"DriverStatus\":"
+                                              "[[\"driver-type\",\"io.containerd.snapshotter.v1\"]]}"),
+                                            &info, NULL),
+                         0);
+        ck_assert(info.containerd_store);
+        engine_info_done(&info);
+        ck_assert_int_eq(engine_decode_info(S("{\"DockerRootDir\":\"/d\",\"DriverStatus\":[[\"Backing Filesystem\",\"extfs\"],"
+                                              "[\"Supports d_type\",\"true\"],[\"x\"],5,null]}"),
+                                            &info, NULL),
+                         0);
+        ck_assert(!info.containerd_store);
+        engine_info_done(&info);
+        ck_assert_int_eq(engine_decode_info(S("{\"DockerRootDir\":\"/d\",\"DriverStatus\":\"x\"}"), &info, NULL), 0);
+        ck_assert(!info.containerd_store);
         engine_info_done(&info);
         ck_assert_str_eq(engine_container_state_to_string(ENGINE_CONTAINER_DEAD), "dead");
         ck_assert_str_eq(engine_container_state_to_string((enum engine_container_state) 42), "unknown");
