@@ -6,6 +6,7 @@
 #include "config-internal.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <inttypes.h>
 #include <libconfig.h>
 #include <limits.h>
@@ -351,6 +352,23 @@ static int parse_inode_low_watermark(struct config_parser *p, const config_setti
         return get_percent(p, s, &c->disk.inode_low_watermark);
 }
 
+/* Paths of filesystems that hold engine data: absolute, existing, at most CONFIG_DISK_PATHS_MAX. */
+static int check_disk_path(struct config_parser *p, const config_setting_t *e) {
+        const char *v = config_setting_get_string(e);
+        struct stat st;
+        if (v[0] != '/')
+                return config_fail(p, e, -EINVAL, "the path must be absolute");
+        if (stat(v, &st) < 0)
+                return config_fail(p, e, -EINVAL, "%s: %s", v, strerror(errno));
+        if (config_setting_index(e) >= CONFIG_DISK_PATHS_MAX)
+                return config_fail(p, e, -EINVAL, "at most %d paths", CONFIG_DISK_PATHS_MAX);
+        return 0;
+}
+
+static int parse_disk_paths(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        return get_string_list(p, s, check_disk_path, &c->disk.paths);
+}
+
 static const struct config_key disk_keys[] = {
         { "high_watermark", parse_high_watermark },
         { "low_watermark", parse_low_watermark },
@@ -358,6 +376,7 @@ static const struct config_key disk_keys[] = {
         { "target_free", parse_target_free },
         { "inode_high_watermark", parse_inode_high_watermark },
         { "inode_low_watermark", parse_inode_low_watermark },
+        { "paths", parse_disk_paths },
 };
 static const struct config_key_table disk_table = { "disk", disk_keys, ELEMENTSOF(disk_keys) };
 

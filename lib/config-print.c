@@ -94,6 +94,7 @@ int config_print(const struct config *c, FILE *f) {
         fprintf(f, "  target_free = \"%s\";\n", config_format_size(c->disk.target_free, a));
         fprintf(f, "  inode_high_watermark = \"%s\";\n", config_format_percent(c->disk.inode_high_watermark, a));
         fprintf(f, "  inode_low_watermark = \"%s\";\n", config_format_percent(c->disk.inode_low_watermark, a));
+        print_string_list(f, "paths", c->disk.paths);
         fputs("};\n", f);
 
         fputs("tiers = (", f);
@@ -135,7 +136,7 @@ bool config_equal(const struct config *a, const struct config *b) {
         if (a->disk.high_watermark != b->disk.high_watermark || a->disk.low_watermark != b->disk.low_watermark ||
             a->disk.min_free != b->disk.min_free || a->disk.target_free != b->disk.target_free ||
             a->disk.inode_high_watermark != b->disk.inode_high_watermark ||
-            a->disk.inode_low_watermark != b->disk.inode_low_watermark)
+            a->disk.inode_low_watermark != b->disk.inode_low_watermark || !strv_equal(a->disk.paths, b->disk.paths))
                 return false;
         if (a->n_tiers != b->n_tiers)
                 return false;

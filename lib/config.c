@@ -31,6 +31,7 @@ void config_done(struct config *c) {
         free(c->state_dir);
         strv_freep(&c->protect_labels);
         strv_freep(&c->protect_images);
+        strv_freep(&c->disk.paths);
         free(c->metrics_file);
         *c = (struct config) {};
 }

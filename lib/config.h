@@ -35,7 +35,13 @@ struct config_disk {
         uint64_t target_free;        /* bytes; 0 = off */
         double inode_high_watermark;
         double inode_low_watermark;
+        char **paths;                /* NULL-terminated: more filesystems that hold engine data (measured
+                                      * besides DockerRootDir; with the containerd image store they replace
+                                      * the default /var/lib/containerd); NULL or empty = none */
 };
+
+/* DockerRootDir plus disk.paths: at most this many filesystems are measured. */
+#define CONFIG_DISK_PATHS_MAX 7
 
 struct config {
         char *engine_socket;         /* as written: a path, "unix://PATH" or "tcp://HOST:PORT"; NULL = not set

@@ -331,6 +331,11 @@ static const struct config_case cases[] = {
         { "protect = { labels = \"keep\"; };", "t.conf:1: protect.labels: expected a list of strings, like [ \"a\", \"b\" ]" },
         { "protect = { images = [ \"a b\" ]; };", "t.conf:1: protect.images.[0]: image references contain no spaces" },
         { "protect = { labels = [ \"a\\nb\" ]; };", "t.conf:1: protect.labels.[0]: contains a control character" },
+        { "disk = { paths = [ \"var/lib/containerd\" ]; };", "t.conf:1: disk.paths.[0]: the path must be absolute" },
+        { "disk = { paths = [ \"/\",\n  \"/no/such/dockerclean/path\" ]; };",
+          "t.conf:2: disk.paths.[1]: /no/such/dockerclean/path: No such file or directory" },
+        { "disk = { paths = [ \"/\", \"/\", \"/\", \"/\", \"/\", \"/\", \"/\", \"/tmp\" ]; };", "t.conf:1: disk.paths.[7]: at most 7 paths" },
+        { "disk = { paths = \"/var/lib/containerd\"; };", "t.conf:1: disk.paths: expected a list of strings, like [ \"a\", \"b\" ]" },
 };
 
 START_TEST(test_table) {
@@ -715,6 +720,7 @@ START_TEST(test_round_trip_non_default) {
                 "          { type = \"stopped-containers\"; min_age = \"365d\"; } );\n"
                 "protect = { labels = [ ]; images = [ \"a/*\", \"b:[0-9]*\" ]; };\n"
                 "max_removals = 1; metrics_file = \"/run/dockerclean.prom\";\n",
+                "disk = { paths = [ \"/tmp\", \"/\" ]; };",
                 "tiers = ( );",
                 "disk = { min_free = 1; target_free = 18446744073709551615; };",
                 /* Strings that need escaping, and UTF-8. */
@@ -724,8 +730,8 @@ START_TEST(test_round_trip_non_default) {
                 struct config c;
                 struct config_error e;
                 int r = config_parse_string(texts[i], "rt.conf", &c, &e);
-                /* the third wants a value libconfig cannot hold: that one must be refused */
-                if (i == 2) {
+                /* the fourth wants a value libconfig cannot hold: that one must be refused */
+                if (i == 3) {
                         ck_assert_int_eq(r, -EINVAL);
                         ck_assert_str_eq(e.text, "rt.conf:1: disk.target_free: 18446744073709551615 is out of libconfig's 32-bit integer range; "
                                                  "write it as a string (\"18446744073709551615\") or with an L suffix");
