@@ -34,7 +34,7 @@ static void on_plan(const struct policy_plan *plan, const struct usage *u, void 
         if (!x->d->config.dry_run)
                 return;
         if (x->print_plan) {
-                daemon_print_plan(x->d, plan, u);
+                daemon_print_plan(x->d, x->d->last_usage_path, plan, u);
                 if (!log_to_journal())
                         return; /* the plan on stdout says it all; not each line again on stderr */
         }
@@ -62,25 +62,41 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                         return r;
                 }
         }
-        struct usage u;
-        r = usage_measure(d->root_dir, &u);
-        if (r < 0) {
-                snprintf(why, why_size, "cannot measure %s: %s", d->root_dir, strerror(-r));
-                return r;
+        for (size_t i = 0; i < d->fs.n; i++) {
+                r = usage_measure(d->fs.fs[i].path, &d->fs.fs[i].usage);
+                if (r < 0) {
+                        snprintf(why, why_size, "cannot measure %s: %s", d->fs.fs[i].path, strerror(-r));
+                        return r;
+                }
         }
-        d->last_usage = u;
+        if (d->fs.n == 0) {
+                snprintf(why, why_size, "cannot measure %s", d->root_dir);
+                return -ENOENT;
+        }
         d->have_usage = true;
-        bool triggered = policy_triggered(&d->config, &u);
-        record_measurement(&d->config, d->root_dir, &u, triggered);
+        bool triggered = false;
+        for (size_t i = 0; i < d->fs.n; i++) {
+                bool t = policy_triggered(&d->config, &d->fs.fs[i].usage);
+                record_measurement(&d->config, d->fs.fs[i].path, &d->fs.fs[i].usage, t);
+                triggered = triggered || t;
+        }
+        size_t k = policy_neediest(&d->config, &d->fs);
+        struct usage u = d->fs.fs[k].usage;
+        const char *path = d->fs.fs[k].path;
+        d->last_usage = u;
+        d->last_usage_path = path;
         if (!triggered) {
                 episode_end(&d->episode);
                 /* --once below every trigger: say so plainly (the plan's place on stdout with --dry-run). */
-                if (print_plan)
-                        printf("Filesystem %s: %.1f%% used; below the high watermark (%s): nothing to do.\n",
-                               d->root_dir, u.used_percent, DAEMON_PERCENT(d->config.disk.high_watermark));
-                else if (d->once)
-                        log_notice("%s: %.1f%% used, below the high watermark (%s) and every other trigger: nothing to do",
-                                   d->root_dir, u.used_percent, DAEMON_PERCENT(d->config.disk.high_watermark));
+                for (size_t i = 0; i < d->fs.n; i++) {
+                        const struct usage_fs *f = &d->fs.fs[i];
+                        if (print_plan)
+                                printf("Filesystem %s: %.1f%% used; below the high watermark (%s): nothing to do.\n", f->path,
+                                       f->usage.used_percent, DAEMON_PERCENT(d->config.disk.high_watermark));
+                        else if (d->once)
+                                log_notice("%s: %.1f%% used, below the high watermark (%s) and every other trigger: nothing to do",
+                                           f->path, f->usage.used_percent, DAEMON_PERCENT(d->config.disk.high_watermark));
+                }
                 if (!print_plan)
                         daemon_history_save(d);
                 daemon_write_metrics(d);
@@ -97,10 +113,9 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                 log_info("Planning again while every tier was exhausted: %s", episode_replan_to_string(due));
         }
 
-        record_cleanup_started(&d->config, &u);
+        record_cleanup_started(&d->config, path, &u);
         struct check_ctx x = { d, print_plan };
         struct cleanup_run_options o = {
-                .root_dir = d->root_dir,
                 .history = d->history,
                 .cancel = d->stop,
                 .on_plan = on_plan,
@@ -108,7 +123,7 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                 .userdata = &x,
         };
         struct cleanup_result total;
-        r = cleanup_run(d->engine, &d->config, &u, &o, &total);
+        r = cleanup_run(d->engine, &d->config, &d->fs, &o, &total);
         if (r < 0)
                 return r;
         r = total.error;
@@ -119,19 +134,22 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                 /* The executor's statvfs failing is ours; everything else in a cleanup is the engine's. */
                 *engine_fault = total.error_stage != CLEANUP_STAGE_MEASURE;
         }
-        d->last_usage = total.after;
+        d->fs = total.after_set;
+        k = policy_neediest(&d->config, &d->fs);
+        d->last_usage = d->fs.fs[k].usage;
+        d->last_usage_path = d->fs.fs[k].path;
 
         if (!d->config.dry_run || why[0])
-                record_cleanup_finished(&total, why[0] ? why : NULL);
+                record_cleanup_finished(&total, d->last_usage_path, why[0] ? why : NULL);
         if (!d->config.dry_run) {
                 d->stats.cleanups++;
                 d->stats.last_cleanup_unix = now_realtime_ns() / NSEC_PER_SEC;
                 d->stats.last_reclaimed_bytes = total.reclaimed_bytes;
-                if (r >= 0 && !total.cancelled && !total.targets_met && policy_triggered(&d->config, &total.after)) {
+                if (r >= 0 && !total.cancelled && !total.targets_met && policy_triggered_any(&d->config, &total.after_set)) {
                         /* Said once per episode; within one, the next plan waits for a change. */
                         if (episode_exhausted(&d->episode, &total.after, now_realtime_ns(), total.kept.next_eligible_ns,
                                               d->config.interval_sec))
-                                record_exhausted(&d->config, &total, d->once ? NULL : &d->episode);
+                                record_exhausted(&d->config, &total, d->last_usage_path, d->once ? NULL : &d->episode);
                         else
                                 log_info("Every tier is still exhausted; the next plan waits for a change, %s at the latest",
                                          DAEMON_DURATION(d->episode.backoff_sec));

@@ -45,7 +45,11 @@ struct daemon {
         bool check_failed_in_engine;   /* the last check failed because of the engine (--once exits 69) */
 
         struct history *history;
-        struct usage last_usage;
+        char **fs_paths;               /* what to measure: DockerRootDir, then containerd's root or disk.paths */
+        struct usage_set fs;           /* those filesystems (paths borrowed from fs_paths), last measured */
+        bool containerd_store;         /* the engine uses the containerd image store (from /info) */
+        struct usage last_usage;       /* of the filesystem that needs the most (policy_neediest()) */
+        const char *last_usage_path;   /* ... and its path */
         bool have_usage;
         struct daemon_stats stats;
         struct episode episode;        /* every tier exhausted while a trigger holds: plan only when due */
@@ -73,6 +77,8 @@ int daemon_engine_refresh(struct daemon *d);
 /* What failed in the engine call that returned r, in one line: the request, the HTTP status and the
  * engine's own message, or the decoder's reason and where in the body. */
 void daemon_engine_describe(const struct daemon *d, int r, char *buf, size_t n);
+/* The filesystems to measure, from DockerRootDir, the store and disk.paths; logs what cannot be measured. */
+void daemon_filesystems_setup(struct daemon *d);
 /* Notes the result r of an engine request: a change between reachable and unreachable is logged once,
  * and engine_error says why it is unreachable. */
 void daemon_engine_note(struct daemon *d, int r);
@@ -95,7 +101,7 @@ void daemon_done(struct daemon *d);
 /* --report: a docker-system-df-like table plus the filesystem figures and the thresholds. */
 int daemon_report(struct daemon *d);
 /* The plan on stdout, as --once --dry-run shows it. */
-void daemon_print_plan(const struct daemon *d, const struct policy_plan *plan, const struct usage *u);
+void daemon_print_plan(const struct daemon *d, const char *path, const struct policy_plan *plan, const struct usage *u);
 
 /* format.c */
 /* A threshold as the configuration spells it ("85%", "0.5%"), valid to the end of the statement. */

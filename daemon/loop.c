@@ -20,6 +20,7 @@
 #include "history.h"
 #include "log.h"
 #include "records.h"
+#include "strv.h"
 #include "macro.h"
 #include "time-util.h"
 
@@ -105,19 +106,30 @@ static void timer_ack(int fd) {
 }
 
 static void notify_status(const struct daemon *d) {
-        char status[1200];
-        if (!d->engine_up)
+        char status[2048], on[300] = "", last[96] = "", freed[32];
+        if (!d->engine_up) {
                 snprintf(status, sizeof status, "STATUS=engine unreachable: %s", d->engine_error);
-        else if (!d->have_usage)
-                snprintf(status, sizeof status, "STATUS=starting");
-        else if (d->stats.cleanups == 0)
-                snprintf(status, sizeof status, "STATUS=%.1f%% used (clean at %.0f%%, down to %.0f%%); no cleanup yet",
-                         d->last_usage.used_percent, d->config.disk.high_watermark, d->config.disk.low_watermark);
-        else
-                snprintf(status, sizeof status,
-                         "STATUS=%.1f%% used (clean at %.0f%%, down to %.0f%%); %llu cleanups, last freed %llu bytes",
-                         d->last_usage.used_percent, d->config.disk.high_watermark, d->config.disk.low_watermark,
-                         (unsigned long long) d->stats.cleanups, (unsigned long long) d->stats.last_reclaimed_bytes);
+                sd_notify(0, status);
+                return;
+        }
+        if (!d->have_usage) {
+                sd_notify(0, d->check_error[0] ? "STATUS=starting; the first check failed" : "STATUS=starting");
+                return;
+        }
+        /* With several filesystems, the one that needs the most is named. */
+        if (d->fs.n > 1 && d->last_usage_path)
+                snprintf(on, sizeof on, " on %s", d->last_usage_path);
+        if (d->stats.cleanups == 0)
+                snprintf(last, sizeof last, "no cleanup yet");
+        else {
+                daemon_format_bytes(d->stats.last_reclaimed_bytes, false, freed, sizeof freed);
+                snprintf(last, sizeof last, "%llu cleanups, last freed %s", (unsigned long long) d->stats.cleanups, freed);
+        }
+        snprintf(status, sizeof status, "STATUS=%.1f%% used%s (clean at %s, down to %s); %s%s%s%s",
+                 d->last_usage.used_percent, on, DAEMON_PERCENT(d->config.disk.high_watermark),
+                 DAEMON_PERCENT(d->config.disk.low_watermark), last,
+                 d->episode.active ? "; every tier exhausted" : "", d->check_error[0] ? "; check failing: " : "",
+                 d->check_error);
         sd_notify(0, status);
 }
 
@@ -151,9 +163,12 @@ static void loop_reload(struct loop *l) {
         if (d->force_dry_run)
                 c.dry_run = true;
         bool engine_changed = engine_settings_changed(&d->config, &c);
+        bool paths_changed = !strv_equal(d->config.disk.paths, c.disk.paths);
         config_done(&d->config);
         d->config = c;
         log_set_max_priority(d->log_level_override >= 0 ? d->log_level_override : d->config.log_level);
+        if (!engine_changed && paths_changed)
+                daemon_filesystems_setup(d); /* the paths it measured belonged to the old configuration */
         if (engine_changed) {
                 events_stop(l->events);
                 daemon_engine_setup(d);

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "macro.h"
 #include "records.h"
+#include "strv.h"
 
 int daemon_engine_setup(struct daemon *d) {
         struct engine_options o = {
@@ -80,10 +81,53 @@ int daemon_engine_refresh(struct daemon *d) {
                 log_error("The engine did not say where its data is (DockerRootDir)");
                 return -EBADMSG;
         }
+        bool changed = !d->root_dir || !streq(d->root_dir, info.docker_root_dir) || d->containerd_store != info.containerd_store;
         free(d->root_dir);
         d->root_dir = TAKE_PTR(info.docker_root_dir);
+        d->containerd_store = info.containerd_store;
         engine_info_done(&info);
+        if (changed || d->fs.n == 0)
+                daemon_filesystems_setup(d);
         return 0;
+}
+
+/* With the containerd image store, images and container layers live under containerd's root. */
+#define CONTAINERD_ROOT_DEFAULT "/var/lib/containerd"
+
+void daemon_filesystems_setup(struct daemon *d) {
+        strv_freep(&d->fs_paths);
+        d->fs = (struct usage_set){};
+        d->have_usage = false;
+        if (!d->root_dir)
+                return;
+        char *const *extra = d->config.disk.paths;
+        static char *const containerd_default[] = { (char *) CONTAINERD_ROOT_DEFAULT, NULL };
+        if (strv_isempty(extra) && d->containerd_store)
+                extra = containerd_default;
+        _cleanup_strv_free_ char **paths = calloc(strv_length(extra) + 2, sizeof(char *));
+        if (!paths || !(paths[0] = strdup(d->root_dir))) {
+                log_error("Out of memory");
+                return;
+        }
+        for (size_t i = 0; extra && extra[i]; i++)
+                if (!(paths[i + 1] = strdup(extra[i]))) {
+                        log_error("Out of memory");
+                        return;
+                }
+        for (size_t i = 0; paths[i]; i++) {
+                int r = usage_set_add(&d->fs, paths[i]);
+                if (r < 0 && extra == containerd_default)
+                        log_warning("The engine keeps images in the containerd image store, but %s cannot be measured (%s); "
+                                    "list containerd's root in disk.paths",
+                                    paths[i], strerror(-r));
+                else if (r < 0)
+                        log_warning("Cannot measure %s (%s); it is left out", paths[i], strerror(-r));
+                else if (r > 0 && i > 0)
+                        log_info("Measuring %s too (%s)", paths[i],
+                                 extra == containerd_default ? "containerd's root: the engine uses the containerd image store"
+                                                             : "disk.paths");
+        }
+        d->fs_paths = TAKE_PTR(paths);
 }
 
 void daemon_engine_describe(const struct daemon *d, int r, char *buf, size_t n) {

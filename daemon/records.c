@@ -29,6 +29,7 @@ void record_measurement(const struct config *c, const char *path, const struct u
         daemon_format_bytes(u->free_bytes, false, fb, sizeof fb);
         daemon_format_bytes(u->total_bytes, false, total, sizeof total);
         struct log_field f[] = {
+                { "DOCKERCLEAN_PATH", path },
                 { "DOCKERCLEAN_USED_PERCENT", used },
                 { "DOCKERCLEAN_FREE_BYTES", free_b },
         };
@@ -38,14 +39,18 @@ void record_measurement(const struct config *c, const char *path, const struct u
                        DAEMON_PERCENT(c->disk.low_watermark), triggered ? ": cleaning" : "");
 }
 
-void record_cleanup_started(const struct config *c, const struct usage *u) {
+void record_cleanup_started(const struct config *c, const char *path, const struct usage *u) {
         char used[32], free_b[32], fb[32];
         usage_fields(u, used, free_b);
         daemon_format_bytes(u->free_bytes, false, fb, sizeof fb);
-        struct log_field f[] = { { "DOCKERCLEAN_USED_PERCENT", used }, { "DOCKERCLEAN_FREE_BYTES", free_b } };
+        struct log_field f[] = {
+                { "DOCKERCLEAN_PATH", path },
+                { "DOCKERCLEAN_USED_PERCENT", used },
+                { "DOCKERCLEAN_FREE_BYTES", free_b },
+        };
         log_structured(LOG_NOTICE, RECORD_MID_CLEANUP_START, f, ELEMENTSOF(f),
-                       "Cleanup started%s: %.1f%% used, %s free (clean at %s, down to below %s)",
-                       c->dry_run ? " (dry run)" : "", u->used_percent, fb, DAEMON_PERCENT(c->disk.high_watermark),
+                       "Cleanup started%s: %s %.1f%% used, %s free (clean at %s, down to below %s)",
+                       c->dry_run ? " (dry run)" : "", path, u->used_percent, fb, DAEMON_PERCENT(c->disk.high_watermark),
                        DAEMON_PERCENT(c->disk.low_watermark));
 }
 
@@ -103,42 +108,44 @@ void record_plan(const struct policy_plan *plan) {
 /* The fields of cleanup finished and of every tier exhausted. */
 struct total_fields {
         char reclaimed[32], used[32], free_b[32];
-        struct log_field f[3];
+        struct log_field f[4];
 };
 
-static void total_fields(const struct cleanup_result *t, struct total_fields *ret) {
+static void total_fields(const struct cleanup_result *t, const char *path, struct total_fields *ret) {
         snprintf(ret->reclaimed, sizeof ret->reclaimed, "%" PRIu64, t->reclaimed_bytes);
         usage_fields(&t->after, ret->used, ret->free_b);
         ret->f[0] = (struct log_field){ "DOCKERCLEAN_RECLAIMED_BYTES", ret->reclaimed };
         ret->f[1] = (struct log_field){ "DOCKERCLEAN_USED_PERCENT", ret->used };
         ret->f[2] = (struct log_field){ "DOCKERCLEAN_FREE_BYTES", ret->free_b };
+        ret->f[3] = (struct log_field){ "DOCKERCLEAN_PATH", path };
 }
 
-void record_cleanup_finished(const struct cleanup_result *t, const char *why) {
+void record_cleanup_finished(const struct cleanup_result *t, const char *path, const char *why) {
         struct total_fields g;
         char fb[32];
-        total_fields(t, &g);
+        total_fields(t, path, &g);
         daemon_format_bytes(t->reclaimed_bytes, false, fb, sizeof fb);
         if (why && t->n_removed + t->n_skipped + t->n_failed == 0) {
-                struct log_field f[] = { g.f[0], g.f[1], g.f[2], { "DOCKERCLEAN_ERROR", why } };
+                struct log_field f[] = { g.f[0], g.f[1], g.f[2], g.f[3], { "DOCKERCLEAN_ERROR", why } };
                 log_structured(LOG_NOTICE, RECORD_MID_CLEANUP_DONE, f, ELEMENTSOF(f),
                                "Cleanup could not run: %s; nothing was removed", why);
         } else if (why) {
-                struct log_field f[] = { g.f[0], g.f[1], g.f[2], { "DOCKERCLEAN_ERROR", why } };
+                struct log_field f[] = { g.f[0], g.f[1], g.f[2], g.f[3], { "DOCKERCLEAN_ERROR", why } };
                 log_structured(LOG_NOTICE, RECORD_MID_CLEANUP_DONE, f, ELEMENTSOF(f),
-                               "Cleanup stopped early: %zu removed, %zu skipped, %zu failed; %s reclaimed; now %.1f%% used; %s",
-                               t->n_removed, t->n_skipped, t->n_failed, fb, t->after.used_percent, why);
+                               "Cleanup stopped early: %zu removed, %zu skipped, %zu failed; %s reclaimed; now %.1f%% used on %s; %s",
+                               t->n_removed, t->n_skipped, t->n_failed, fb, t->after.used_percent, path, why);
         } else
                 log_structured(LOG_NOTICE, RECORD_MID_CLEANUP_DONE, g.f, ELEMENTSOF(g.f),
-                               "Cleanup finished: %zu removed, %zu skipped, %zu failed; %s reclaimed; now %.1f%% used%s",
-                               t->n_removed, t->n_skipped, t->n_failed, fb, t->after.used_percent,
+                               "Cleanup finished: %zu removed, %zu skipped, %zu failed; %s reclaimed; now %.1f%% used on %s%s",
+                               t->n_removed, t->n_skipped, t->n_failed, fb, t->after.used_percent, path,
                                t->cancelled ? " (interrupted)" : "");
 }
 
-void record_exhausted(const struct config *c, const struct cleanup_result *t, const struct episode *episode) {
+void record_exhausted(const struct config *c, const struct cleanup_result *t, const char *path,
+                      const struct episode *episode) {
         struct total_fields g;
         char fb[32], min_free[32], eligible[64] = "", next[160];
-        total_fields(t, &g);
+        total_fields(t, path, &g);
         daemon_format_bytes(t->after.free_bytes, false, fb, sizeof fb);
         daemon_format_bytes(c->disk.min_free, false, min_free, sizeof min_free);
         const struct policy_kept *k = &t->kept;
@@ -161,7 +168,7 @@ void record_exhausted(const struct config *c, const struct cleanup_result *t, co
         snprintf(budget, sizeof budget, "%zu", k->over_budget);
         snprintf(refused, sizeof refused, "%zu", t->n_refused);
         struct log_field f[] = {
-                g.f[0], g.f[1], g.f[2],
+                g.f[0], g.f[1], g.f[2], g.f[3],
                 { "DOCKERCLEAN_KEPT_IN_USE", in_use },
                 { "DOCKERCLEAN_KEPT_PROTECTED", protected_ },
                 { "DOCKERCLEAN_KEPT_TOO_YOUNG", young },
@@ -169,10 +176,10 @@ void record_exhausted(const struct config *c, const struct cleanup_result *t, co
                 { "DOCKERCLEAN_KEPT_REFUSED", refused },
         };
         log_structured(LOG_WARNING, RECORD_MID_EXHAUSTED, f, ELEMENTSOF(f),
-                       "Every tier is exhausted and usage is still %.1f%% (%s free; high watermark %s, min_free %s); "
+                       "Every tier is exhausted and %s is still %.1f%% used (%s free; high watermark %s, min_free %s); "
                        "kept: %zu in use or running, %zu protected, %zu younger than min_age%s, %zu over max_removals, "
                        "%zu refused by the engine; %s",
-                       t->after.used_percent, fb, DAEMON_PERCENT(c->disk.high_watermark), min_free, k->in_use,
+                       path, t->after.used_percent, fb, DAEMON_PERCENT(c->disk.high_watermark), min_free, k->in_use,
                        k->protected_, k->too_young, eligible, k->over_budget, t->n_refused, next);
 }
 

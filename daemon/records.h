@@ -28,10 +28,11 @@ struct config_error;
 
 /* started (info): version, engine, interval and thresholds. */
 void record_started(const struct config *c, const char *engine_host);
-/* measurement (debug, notice when a trigger holds): DOCKERCLEAN_USED_PERCENT, DOCKERCLEAN_FREE_BYTES. */
+/* measurement of one filesystem (debug, notice when a trigger holds): DOCKERCLEAN_PATH, _USED_PERCENT,
+ * _FREE_BYTES. */
 void record_measurement(const struct config *c, const char *path, const struct usage *u, bool triggered);
-/* cleanup started (notice): DOCKERCLEAN_USED_PERCENT, DOCKERCLEAN_FREE_BYTES. */
-void record_cleanup_started(const struct config *c, const struct usage *u);
+/* cleanup started (notice): DOCKERCLEAN_PATH (the filesystem that needs the most), _USED_PERCENT, _FREE_BYTES. */
+void record_cleanup_started(const struct config *c, const char *path, const struct usage *u);
 /* object removed (info): DOCKERCLEAN_TIER, _OBJECT, _NAME, _BYTES, _USED_PERCENT, _FREE_BYTES; skips at
  * debug; a failed removal (warning) with the engine's message. */
 void record_step(const struct cleanup_step *s);
@@ -39,12 +40,13 @@ void record_step(const struct cleanup_step *s);
 void record_plan(const struct policy_plan *plan);
 /* cleanup finished (notice): DOCKERCLEAN_RECLAIMED_BYTES, _USED_PERCENT, _FREE_BYTES; when it ended on an
  * error (why != NULL), "could not run" or "stopped early" with why, and DOCKERCLEAN_ERROR. */
-void record_cleanup_finished(const struct cleanup_result *total, const char *why);
+void record_cleanup_finished(const struct cleanup_result *total, const char *path, const char *why);
 /* still above a trigger, every tier exhausted (warning, once per episode): as cleanup finished, plus
  * DOCKERCLEAN_KEPT_IN_USE, _PROTECTED, _TOO_YOUNG, _OVER_BUDGET, _REFUSED; with the episode (NULL for
  * --once), when the daemon plans again. */
 struct episode;
-void record_exhausted(const struct config *c, const struct cleanup_result *total, const struct episode *episode);
+void record_exhausted(const struct config *c, const struct cleanup_result *total, const char *path,
+                      const struct episode *episode);
 /* engine unreachable (warning) / back (notice): DOCKERCLEAN_ENGINE. */
 void record_engine_down(const char *host, const char *why);
 void record_engine_up(const char *host);

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "macro.h"
 #include "policy.h"
+#include "strv.h"
 
 static void human(uint64_t b, char *buf, size_t n) {
         daemon_format_bytes(b, true, buf, n);
@@ -38,8 +39,7 @@ int daemon_report(struct daemon *d) {
                 log_error("Cannot get the engine's disk usage: %s", engine_last_error(d->engine)->message);
                 return r;
         }
-        struct usage u;
-        int m = usage_measure(d->root_dir, &u);
+        int m = usage_set_measure(&d->fs);
 
         size_t active = 0;
         uint64_t reclaim = 0, size = 0;
@@ -88,16 +88,21 @@ int daemon_report(struct daemon *d) {
         engine_df_done(&df);
 
         printf("\n");
-        if (m >= 0) {
+        for (size_t i = 0; i < d->fs.n; i++) {
+                const struct usage *u = &d->fs.fs[i].usage;
                 char fr[32], tot[32];
-                human(u.free_bytes, fr, sizeof fr);
-                human(u.total_bytes, tot, sizeof tot);
-                printf("Filesystem:  %s\n", d->root_dir);
-                printf("  used       %.1f%% (%s free of %s)\n", u.used_percent, fr, tot);
-                if (u.total_inodes)
-                        printf("  inodes     %.1f%% used (%" PRIu64 " free)\n", u.inodes_used_percent, u.free_inodes);
-        } else
-                printf("Filesystem:  %s (cannot measure: %s)\n", d->root_dir, strerror(-m));
+                if (m < 0) {
+                        printf("Filesystem:  %s (cannot measure: %s)\n", d->fs.fs[i].path, strerror(-m));
+                        continue;
+                }
+                human(u->free_bytes, fr, sizeof fr);
+                human(u->total_bytes, tot, sizeof tot);
+                printf("Filesystem:  %s%s\n", d->fs.fs[i].path,
+                       i == 0 ? "" : d->containerd_store && strv_isempty(d->config.disk.paths) ? " (containerd's root)" : " (disk.paths)");
+                printf("  used       %.1f%% (%s free of %s)\n", u->used_percent, fr, tot);
+                if (u->total_inodes)
+                        printf("  inodes     %.1f%% used (%" PRIu64 " free)\n", u->inodes_used_percent, u->free_inodes);
+        }
         const struct config_disk *k = &d->config.disk;
         printf("Thresholds:  clean at %s used, down to below %s; inodes %s down to %s", DAEMON_PERCENT(k->high_watermark),
                DAEMON_PERCENT(k->low_watermark), DAEMON_PERCENT(k->inode_high_watermark), DAEMON_PERCENT(k->inode_low_watermark));
@@ -105,17 +110,17 @@ int daemon_report(struct daemon *d) {
                 printf("; free below %" PRIu64 " bytes, up to %" PRIu64, k->min_free, k->target_free ? k->target_free : k->min_free);
         printf("\n");
         if (m >= 0)
-                printf("State:       %s\n", policy_triggered(&d->config, &u) ? "above a trigger: a cleanup would run now"
-                                                                              : "below every trigger: nothing to do");
+                printf("State:       %s\n", policy_triggered_any(&d->config, &d->fs) ? "above a trigger: a cleanup would run now"
+                                                                                      : "below every trigger: nothing to do");
         return 0;
 }
 
 /* --once --dry-run: the plan on stdout. */
-void daemon_print_plan(const struct daemon *d, const struct policy_plan *plan, const struct usage *u) {
+void daemon_print_plan(const struct daemon *d, const char *path, const struct policy_plan *plan, const struct usage *u) {
         char buf[32], need[32], fb[32];
         daemon_format_bytes(plan->bytes_needed == UINT64_MAX ? 0 : plan->bytes_needed, false, need, sizeof need);
         daemon_format_bytes(u->free_bytes, false, fb, sizeof fb);
-        printf("Filesystem %s: %.1f%% used, %s free, inodes %.1f%% used\n", d->root_dir, u->used_percent, fb,
+        printf("Filesystem %s: %.1f%% used, %s free, inodes %.1f%% used\n", path, u->used_percent, fb,
                u->inodes_used_percent);
         printf("Thresholds: clean at %s used down to below %s", DAEMON_PERCENT(d->config.disk.high_watermark),
                DAEMON_PERCENT(d->config.disk.low_watermark));

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "records.h"
+#include "strv.h"
 
 int daemon_load_config(const char *path, bool explicit_path, struct config *ret, bool reload) {
         struct config c = {};
@@ -62,13 +63,7 @@ void daemon_write_metrics(struct daemon *d) {
         if (!d->config.metrics_file || !*d->config.metrics_file)
                 return;
         struct metrics_sample m = {
-                .have_usage = d->have_usage,
-                .used_ratio = d->last_usage.used_percent / 100.0,
-                .free_bytes = d->last_usage.free_bytes,
-                .size_bytes = d->last_usage.total_bytes,
-                .free_inodes_ratio = d->last_usage.total_inodes
-                                             ? (double) d->last_usage.free_inodes / (double) d->last_usage.total_inodes
-                                             : 1.0,
+                .filesystems = d->have_usage ? &d->fs : NULL,
                 .disk = &d->config.disk,
                 .cleanups_total = d->stats.cleanups,
                 .last_cleanup_unix = d->stats.last_cleanup_unix,
@@ -94,5 +89,6 @@ void daemon_done(struct daemon *d) {
         d->engine = NULL;
         free(d->root_dir);
         d->root_dir = NULL;
+        strv_freep(&d->fs_paths);
         config_done(&d->config);
 }

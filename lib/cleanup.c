@@ -112,23 +112,24 @@ static int do_action(struct engine *e, const struct config *c, const struct usag
         }
 }
 
-int cleanup_execute(struct engine *e, const struct config *c, const char *root_dir, const struct policy_plan *plan,
-                    const volatile sig_atomic_t *cancel, cleanup_step_cb cb, void *userdata,
-                    struct cleanup_result *ret_result) {
+int cleanup_execute(struct engine *e, const struct config *c, const struct usage_set *filesystems,
+                    const struct policy_plan *plan, const volatile sig_atomic_t *cancel, cleanup_step_cb cb,
+                    void *userdata, struct cleanup_result *ret_result) {
         struct cleanup_result res = {};
         int r;
 
-        if (!e || !c || !root_dir || !plan || !ret_result)
+        if (!e || !c || !filesystems || filesystems->n == 0 || !plan || !ret_result)
                 return -EINVAL;
         if (c->dry_run)
                 return -EPERM;
-        r = usage_measure(root_dir, &res.before);
+        struct usage_set now = *filesystems;
+        r = usage_set_measure(&now);
         if (r < 0)
                 return r;
-        struct usage now = res.before;
+        res.before_set = now;
 
         for (size_t i = 0; i < plan->n_actions && i < c->max_removals; i++) {
-                if (policy_targets_met(c, &now))
+                if (policy_targets_met_all(c, &now))
                         break;
                 if (cancel && *cancel) {
                         res.cancelled = true;
@@ -137,7 +138,8 @@ int cleanup_execute(struct engine *e, const struct config *c, const char *root_d
                 const struct policy_action *a = &plan->actions[i];
                 struct cleanup_step step = { .action = a };
                 char message[sizeof engine_last_error(e)->message] = "";
-                r = do_action(e, c, &now, a, message, sizeof message, &step.engine_reclaimed);
+                const struct usage *neediest = &now.fs[policy_neediest(c, &now)].usage;
+                r = do_action(e, c, neediest, a, message, sizeof message, &step.engine_reclaimed);
                 step.result = r;
                 if (r < 0 && r != -ENOENT && r != -EBUSY) {
                         if (!message[0])
@@ -145,15 +147,15 @@ int cleanup_execute(struct engine *e, const struct config *c, const char *root_d
                         step.message = message;
                 }
 
-                struct usage after;
-                int m = usage_measure(root_dir, &after);
+                struct usage_set after = now;
+                int m = usage_set_measure(&after);
                 if (m < 0) {
                         res.error = m;
                         res.error_stage = CLEANUP_STAGE_MEASURE;
                         break;
                 }
-                step.after = after;
-                step.reclaimed_bytes = after.free_bytes > now.free_bytes ? after.free_bytes - now.free_bytes : 0;
+                step.after = after.fs[policy_neediest(c, &after)].usage;
+                step.reclaimed_bytes = usage_set_freed(&now, &after);
                 now = after;
 
                 if (r == 0) {
@@ -177,15 +179,18 @@ int cleanup_execute(struct engine *e, const struct config *c, const char *root_d
                         break;
                 }
         }
-        res.after = now;
-        res.reclaimed_bytes = now.free_bytes > res.before.free_bytes ? now.free_bytes - res.before.free_bytes : 0;
-        res.targets_met = policy_targets_met(c, &now);
+        res.after_set = now;
+        res.before = res.before_set.fs[policy_neediest(c, &res.before_set)].usage;
+        res.after = now.fs[policy_neediest(c, &now)].usage;
+        res.reclaimed_bytes = usage_set_freed(&res.before_set, &now);
+        res.targets_met = policy_targets_met_all(c, &now);
         *ret_result = res;
         return 0;
 }
 
 static void result_add(struct cleanup_result *total, const struct cleanup_result *round) {
         total->after = round->after;
+        total->after_set = round->after_set;
         total->kept = round->kept;
         total->n_refused += round->n_refused;
         total->n_removed += round->n_removed;
@@ -201,8 +206,9 @@ static void result_add(struct cleanup_result *total, const struct cleanup_result
 
 /* One round: snapshot, plan, and (unless a dry run) carry it out with at most removals_left removals. */
 static int run_round(struct engine *e, const struct config *c, unsigned removals_left,
-                     const struct cleanup_run_options *o, const struct usage *u, struct cleanup_result *ret,
+                     const struct cleanup_run_options *o, const struct usage_set *fs, struct cleanup_result *ret,
                      enum cleanup_stage *ret_stage) {
+        const struct usage *u = &fs->fs[policy_neediest(c, fs)].usage;
         _cleanup_(cleanup_snapshot_done) struct cleanup_snapshot snap = {};
         *ret_stage = CLEANUP_STAGE_SNAPSHOT;
         int r = cleanup_snapshot_take(e, c, o->history, now_realtime_ns(), &snap);
@@ -219,27 +225,29 @@ static int run_round(struct engine *e, const struct config *c, unsigned removals
         if (o->on_plan)
                 o->on_plan(&plan, u, o->userdata);
         if (c->dry_run) {
-                *ret = (struct cleanup_result){ .before = *u, .after = *u, .kept = plan.kept };
+                *ret = (struct cleanup_result){ .before = *u, .after = *u, .before_set = *fs, .after_set = *fs,
+                                                .kept = plan.kept };
                 return 0;
         }
         *ret_stage = CLEANUP_STAGE_MEASURE; /* what fails before the first removal */
-        r = cleanup_execute(e, &rc, o->root_dir, &plan, o->cancel, o->on_step, o->userdata, ret);
+        r = cleanup_execute(e, &rc, fs, &plan, o->cancel, o->on_step, o->userdata, ret);
         if (r >= 0)
                 ret->kept = plan.kept;
         return r;
 }
 
-int cleanup_run(struct engine *e, const struct config *c, const struct usage *before,
+int cleanup_run(struct engine *e, const struct config *c, const struct usage_set *before,
                 const struct cleanup_run_options *o, struct cleanup_result *ret_result) {
-        if (!e || !c || !before || !o || !o->root_dir || !ret_result)
+        if (!e || !c || !before || before->n == 0 || !o || !ret_result)
                 return -EINVAL;
-        struct cleanup_result total = { .before = *before, .after = *before };
+        const struct usage *neediest = &before->fs[policy_neediest(c, before)].usage;
+        struct cleanup_result total = { .before = *neediest, .after = *neediest, .before_set = *before, .after_set = *before };
         unsigned removals_left = c->max_removals;
         total.stop = CLEANUP_STOP_ROUNDS;
         while (total.n_rounds < CLEANUP_ROUNDS_MAX) {
                 struct cleanup_result res = {};
                 enum cleanup_stage stage;
-                int r = run_round(e, c, removals_left, o, &total.after, &res, &stage);
+                int r = run_round(e, c, removals_left, o, &total.after_set, &res, &stage);
                 total.n_rounds++;
                 if (r < 0) {
                         total.error = r;
@@ -281,8 +289,7 @@ int cleanup_run(struct engine *e, const struct config *c, const struct usage *be
                 }
                 removals_left -= (unsigned) res.n_removed;
         }
-        total.reclaimed_bytes =
-                total.after.free_bytes > before->free_bytes ? total.after.free_bytes - before->free_bytes : 0;
+        total.reclaimed_bytes = usage_set_freed(before, &total.after_set);
         *ret_result = total;
         return 0;
 }

@@ -81,17 +81,18 @@ struct cleanup_step {
         int result;                    /* 0 removed; -ENOENT already gone; -EBUSY now in use (skipped);
                                         * other -errno: the engine failed (message says why) */
         const char *message;           /* the engine's message for failures and skips, else NULL */
-        uint64_t reclaimed_bytes;      /* free bytes gained, measured (0 when it shrank meanwhile) */
+        uint64_t reclaimed_bytes;      /* free bytes gained over every filesystem (0 when they shrank meanwhile) */
         uint64_t engine_reclaimed;     /* what the engine says it reclaimed (prunes), else 0 */
-        struct usage after;            /* measured right after */
+        struct usage after;            /* measured right after, of the filesystem that needs the most */
 };
 typedef void (*cleanup_step_cb)(const struct cleanup_step *step, void *userdata);
 
 struct cleanup_result {
-        struct usage before, after;
+        struct usage before, after;    /* the filesystem that needed the most (policy_neediest()) */
+        struct usage_set before_set, after_set; /* every filesystem */
         size_t n_removed, n_skipped, n_failed;
         size_t n_refused;              /* of n_skipped: the engine said it is in use now (409) */
-        uint64_t reclaimed_bytes;      /* after.free_bytes - before.free_bytes (0 if negative) */
+        uint64_t reclaimed_bytes;      /* free bytes gained, summed over the filesystems */
         uint64_t tier_reclaimed[_CONFIG_TIER_MAX];
         size_t tier_removed[_CONFIG_TIER_MAX];
         bool targets_met;
@@ -104,21 +105,21 @@ struct cleanup_result {
         struct policy_kept kept;       /* what the last round's plan left, and why */
 };
 
-/* Runs plan->actions in order, measuring root_dir after each; stops when policy_targets_met() holds, when
+/* Runs plan->actions in order, measuring every filesystem after each; stops when the targets hold on all
+ * of them (policy_targets_met_all()), when
  * *cancel is raised (then result.cancelled), or at the end of the plan. Refuses to run (-EPERM) with
  * c->dry_run: a dry run never sends a request that removes anything. Errors of single actions are
  * reported through cb and do not stop the run. Returns 0 with *ret_result filled whenever it started
  * (result.error says why it stopped early: engine unreachable, statvfs failed); -EPERM, -EINVAL or the
  * first measurement's error when it did nothing. */
-int cleanup_execute(struct engine *e, const struct config *c, const char *root_dir, const struct policy_plan *plan,
-                    const volatile sig_atomic_t *cancel, cleanup_step_cb cb, void *userdata,
-                    struct cleanup_result *ret_result) _must_check_;
+int cleanup_execute(struct engine *e, const struct config *c, const struct usage_set *filesystems,
+                    const struct policy_plan *plan, const volatile sig_atomic_t *cancel, cleanup_step_cb cb,
+                    void *userdata, struct cleanup_result *ret_result) _must_check_;
 
 /* Called with every round's plan before it is carried out (in a dry run, the only round's). */
 typedef void (*cleanup_plan_cb)(const struct policy_plan *plan, const struct usage *planned_at, void *userdata);
 
 struct cleanup_run_options {
-        const char *root_dir;                  /* the filesystem measured after every removal */
         struct history *history;               /* may be NULL (then last use is the image's Created time) */
         const volatile sig_atomic_t *cancel;   /* may be NULL */
         cleanup_plan_cb on_plan;               /* may be NULL */
@@ -126,11 +127,12 @@ struct cleanup_run_options {
         void *userdata;                        /* for both callbacks */
 };
 
-/* One whole cleanup, starting from the usage measured in *before: rounds of snapshot, plan and
- * execution as described at the top. With c->dry_run one round is planned and nothing removed.
+/* One whole cleanup, starting from the filesystems measured in *before (each is measured again after every
+ * removal; the plan is made for the one that needs the most): rounds of snapshot, plan and execution as
+ * described at the top. With c->dry_run one round is planned and nothing removed.
  * Returns 0 with *ret_result filled (totals over every round; result.error and result.stop say why it
  * ended, a failed snapshot or listing in any round included), or -EINVAL for missing arguments. */
-int cleanup_run(struct engine *e, const struct config *c, const struct usage *before,
+int cleanup_run(struct engine *e, const struct config *c, const struct usage_set *before,
                 const struct cleanup_run_options *o, struct cleanup_result *ret_result) _must_check_;
 
 /* "targets met", "cancelled", ...; NULL if out of range. */

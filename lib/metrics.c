@@ -13,18 +13,59 @@ static void gauge(FILE *f, const char *name, const char *help, double v) {
         fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n", name, help, name, name, v);
 }
 
+enum fs_figure { FS_USED_RATIO, FS_FREE_BYTES, FS_SIZE_BYTES, FS_FREE_INODES_RATIO };
+
+static double fs_figure(const struct usage *u, enum fs_figure what) {
+        switch (what) {
+        case FS_USED_RATIO:
+                return u->used_percent / 100.0;
+        case FS_FREE_BYTES:
+                return (double) u->free_bytes;
+        case FS_SIZE_BYTES:
+                return (double) u->total_bytes;
+        case FS_FREE_INODES_RATIO: /* 1 where the filesystem has no inode figures (btrfs) */
+                return u->total_inodes ? (double) u->free_inodes / (double) u->total_inodes : 1.0;
+        }
+        return 0;
+}
+
+/* A label value as the exposition format wants it: backslash, quote and newline escaped. */
+static void label_value(FILE *f, const char *v) {
+        for (; *v; v++) {
+                if (*v == '\\' || *v == '"')
+                        fputc('\\', f), fputc(*v, f);
+                else if (*v == '\n')
+                        fputs("\\n", f);
+                else
+                        fputc(*v, f);
+        }
+}
+
+/* One series per filesystem; nothing at all before the first measurement. */
+static void fs_gauges(FILE *f, const char *name, const char *help, const struct usage_set *s, size_t n,
+                      enum fs_figure what) {
+        if (n == 0)
+                return;
+        fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+        for (size_t i = 0; i < n; i++) {
+                fprintf(f, "%s{path=\"", name);
+                label_value(f, s->fs[i].path);
+                fprintf(f, "\"} %.17g\n", fs_figure(&s->fs[i].usage, what));
+        }
+}
+
 int metrics_format(const struct metrics_sample *m, FILE *f) {
         if (!m || !f || !m->disk)
                 return -EINVAL;
-        if (m->have_usage) {
-                gauge(f, "dockerclean_filesystem_used_ratio", "Share of the Docker data filesystem in use, as df computes it.",
-                      m->used_ratio);
-                gauge(f, "dockerclean_filesystem_free_bytes", "Bytes available to unprivileged users on the Docker data filesystem.",
-                      (double) m->free_bytes);
-                gauge(f, "dockerclean_filesystem_size_bytes", "Size of the Docker data filesystem.", (double) m->size_bytes);
-                gauge(f, "dockerclean_filesystem_free_inodes_ratio", "Share of inodes still free on the Docker data filesystem.",
-                      m->free_inodes_ratio);
-        }
+        size_t n = m->filesystems ? m->filesystems->n : 0;
+        fs_gauges(f, "dockerclean_filesystem_used_ratio", "Share of a filesystem that holds engine data in use, as df computes it.",
+                  m->filesystems, n, FS_USED_RATIO);
+        fs_gauges(f, "dockerclean_filesystem_free_bytes", "Bytes available to unprivileged users on a filesystem that holds engine data.",
+                  m->filesystems, n, FS_FREE_BYTES);
+        fs_gauges(f, "dockerclean_filesystem_size_bytes", "Size of a filesystem that holds engine data.", m->filesystems, n,
+                  FS_SIZE_BYTES);
+        fs_gauges(f, "dockerclean_filesystem_free_inodes_ratio", "Share of inodes still free on a filesystem that holds engine data.",
+                  m->filesystems, n, FS_FREE_INODES_RATIO);
         gauge(f, "dockerclean_high_watermark_ratio", "Used share at or above which a cleanup starts.", m->disk->high_watermark / 100.0);
         gauge(f, "dockerclean_low_watermark_ratio", "Used share a cleanup brings usage below.", m->disk->low_watermark / 100.0);
         gauge(f, "dockerclean_min_free_bytes", "Free bytes below which a cleanup starts (0 = off).", (double) m->disk->min_free);

@@ -6,14 +6,12 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "usage.h"
 #include "macro.h"
 
 struct metrics_sample {
-        bool have_usage;
-        double used_ratio;                     /* 0..1 */
-        uint64_t free_bytes;
-        uint64_t size_bytes;
-        double free_inodes_ratio;              /* 0..1; NaN-free: 1 when the fs has no inode figures */
+        const struct usage_set *filesystems;   /* NULL (or none) before the first measurement; one series each,
+                                                * labelled path */
         const struct config_disk *disk;        /* thresholds */
         uint64_t cleanups_total;
         uint64_t reclaimed_bytes_total[_CONFIG_TIER_MAX];

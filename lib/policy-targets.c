@@ -70,3 +70,35 @@ uint64_t policy_build_cache_keep_storage(const struct config *c, const struct us
         uint64_t needed = policy_bytes_needed(c, u);
         return needed >= total_build_cache ? 0 : total_build_cache - needed;
 }
+
+bool policy_triggered_any(const struct config *c, const struct usage_set *s) {
+        for (size_t i = 0; i < s->n; i++)
+                if (policy_triggered(c, &s->fs[i].usage))
+                        return true;
+        return false;
+}
+
+bool policy_targets_met_all(const struct config *c, const struct usage_set *s) {
+        for (size_t i = 0; i < s->n; i++)
+                if (!policy_targets_met(c, &s->fs[i].usage))
+                        return false;
+        return true;
+}
+
+size_t policy_neediest(const struct config *c, const struct usage_set *s) {
+        size_t best = 0;
+        uint64_t best_need = 0;
+        bool found = false;
+        for (size_t i = 0; i < s->n; i++) {
+                const struct usage *u = &s->fs[i].usage;
+                if (policy_targets_met(c, u))
+                        continue;
+                uint64_t need = policy_inode_target_unmet(c, u) ? UINT64_MAX : policy_bytes_needed(c, u);
+                if (!found || need > best_need) {
+                        best = i;
+                        best_need = need;
+                        found = true;
+                }
+        }
+        return best;
+}

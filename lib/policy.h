@@ -64,6 +64,13 @@ uint64_t policy_bytes_needed(const struct config *c, const struct usage *u);
  * The executor should call this again with the *measured* usage just before running the prune. */
 uint64_t policy_build_cache_keep_storage(const struct config *c, const struct usage *u, uint64_t total_build_cache);
 
+/* Over a set of filesystems: a trigger on any starts a cleanup; the targets hold when they hold on all. */
+bool policy_triggered_any(const struct config *c, const struct usage_set *s);
+bool policy_targets_met_all(const struct config *c, const struct usage_set *s);
+/* The filesystem the plan is made for: of those whose targets are unmet, the one that needs the most
+ * bytes (an unmet inode target counts as needing the most); 0 when every target holds or s is empty. */
+size_t policy_neediest(const struct config *c, const struct usage_set *s);
+
 /* ---- Protection --------------------------------------------------------------------------------- */
 
 /* config.protect_labels entries are "key" (protects when the label is present, whatever its value) or

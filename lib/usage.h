@@ -1,7 +1,9 @@
 /* usage.h: how full the filesystem holding Docker's data is (statvfs; microseconds, no engine call). */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "macro.h"
 
@@ -22,3 +24,24 @@ void usage_from_counts(uint64_t frsize, uint64_t blocks, uint64_t bfree, uint64_
                        uint64_t ffree, uint64_t favail, struct usage *ret);
 /* The usage after `freed` more bytes are available (inodes unchanged): the planner's estimate. */
 void usage_after_freeing(const struct usage *u, uint64_t freed, struct usage *ret);
+
+/* The filesystems that hold engine data (DockerRootDir, containerd's root, what disk.paths lists), each
+ * measured once: paths on the same filesystem are one entry, named by the first. Paths are borrowed. */
+#define USAGE_SET_MAX 8
+struct usage_fs {
+        const char *path;
+        dev_t dev;
+        struct usage usage;
+};
+struct usage_set {
+        struct usage_fs fs[USAGE_SET_MAX];
+        size_t n;
+};
+
+/* Adds the filesystem holding path (stat) unless one already in s holds it: returns 1 when added, 0 when
+ * it was there, -E2BIG when s is full, -errno from stat. */
+int usage_set_add(struct usage_set *s, const char *path);
+/* Measures every filesystem of s; the first failure stops it and is returned (that entry's usage stays). */
+int usage_set_measure(struct usage_set *s);
+/* Bytes that became free between two measurements of the same set, summed over its filesystems. */
+uint64_t usage_set_freed(const struct usage_set *before, const struct usage_set *after);

@@ -32,7 +32,7 @@ fx_check "STATUS= tells usage and thresholds" wait_for 5 grep -qE 'STATUS=[0-9.]
 fx_check "WATCHDOG=1 every half WATCHDOG_USEC" wait_for 5 notified_at_least 'WATCHDOG=1' 3
 fx_check "metrics file written" wait_for 5 test -s "$scratch/metrics.prom"
 fx_check "metrics: engine up" grep -qx 'dockerclean_engine_up 1' "$scratch/metrics.prom"
-fx_check "metrics: used ratio" grep -qE '^dockerclean_filesystem_used_ratio 0\.[0-9]+' "$scratch/metrics.prom"
+fx_check "metrics: used ratio, by filesystem" grep -qE "^dockerclean_filesystem_used_ratio\{path=\"$DOCKERCLEAN_TEST_DATA_ROOT\"\} 0\.[0-9]+" "$scratch/metrics.prom"
 
 # SIGHUP with a good file: RELOADING=1 then READY=1, and a journal record.
 sed -i 's/interval = "1m"/interval = "50s"/' "$scratch/dc.conf"

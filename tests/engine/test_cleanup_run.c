@@ -33,6 +33,7 @@
 struct world {
         char dir[64];
         char data[96];
+        char images[96];               /* "" or a second tmpfs that holds the images (the containerd store) */
         struct fake fake;
         struct engine *engine;
         struct config config;
@@ -56,6 +57,7 @@ struct world_opts {
         const char *fail;              /* ", \"fail\": {...}" (see World in fake-engine.py) */
         const char *b_tags;            /* B's RepoTags, default [\"old:1\"] */
         const char *b_extra;           /* more of B's fields, ", \"refuse\": true" */
+        bool image_fs;                 /* images on a filesystem of their own (as with the containerd store) */
 };
 
 static void world_start(struct world *w, const struct world_opts *opts) {
@@ -69,6 +71,11 @@ static void world_start(struct world *w, const struct world_opts *opts) {
         snprintf(w->data, sizeof w->data, "%s/data", w->dir);
         ck_assert_int_eq(mkdir(w->data, 0700), 0);
         ck_assert_int_eq(mount("tmpfs", w->data, "tmpfs", 0, "size=16m"), 0);
+        if (opts->image_fs) {
+                snprintf(w->images, sizeof w->images, "%s/images", w->dir);
+                ck_assert_int_eq(mkdir(w->images, 0700), 0);
+                ck_assert_int_eq(mount("tmpfs", w->images, "tmpfs", 0, "size=8m"), 0);
+        }
 
         long long now = (long long) time(NULL);
         _cleanup_free_ char *json = NULL, *path = NULL;
@@ -82,7 +89,8 @@ static void world_start(struct world *w, const struct world_opts *opts) {
         fputs(json, f);
         fclose(f);
 
-        const char *const extra[] = { "--world", path, "--data", w->data, NULL };
+        const char *const extra[] = { "--world", path, "--data", w->data, opts->image_fs ? "--image-data" : NULL,
+                                      w->images, NULL };
         fake_start_args(&w->fake, "world", extra);
         _cleanup_free_ char *host = NULL;
         ck_assert_int_ge(asprintf(&host, "unix://%s", w->fake.sock), 0);
@@ -104,13 +112,15 @@ static void world_stop(struct world *w) {
         config_done(&w->config);
         fake_stop(&w->fake);
         umount(w->data);
+        if (w->images[0])
+                umount(w->images);
         dctest_sh("rm -rf %s", w->dir);
 }
 
 static bool object_left(const struct world *w, const char *kind, const char *id) {
         char path[256];
         const char *hex = strncmp(id, "sha256:", 7) == 0 ? id + 7 : id;
-        snprintf(path, sizeof path, "%s/%s-%s", w->data, kind, hex);
+        snprintf(path, sizeof path, "%s/%s-%s", w->images[0] && strcmp(kind, "image") == 0 ? w->images : w->data, kind, hex);
         return access(path, F_OK) == 0;
 }
 
@@ -140,17 +150,19 @@ static void on_step(const struct cleanup_step *step, void *userdata) {
 }
 
 static struct cleanup_result run(struct world *w, struct seen *s) {
-        struct usage u;
-        ck_assert_int_eq(usage_measure(w->data, &u), 0);
+        struct usage_set fs = {};
+        ck_assert_int_eq(usage_set_add(&fs, w->data), 1);
+        if (w->images[0])
+                ck_assert_int_eq(usage_set_add(&fs, w->images), 1);
+        ck_assert_int_eq(usage_set_measure(&fs), 0);
         struct cleanup_run_options o = {
-                .root_dir = w->data,
                 .cancel = &s->cancel,
                 .on_plan = on_plan,
                 .on_step = on_step,
                 .userdata = s,
         };
         struct cleanup_result res;
-        ck_assert_int_eq(cleanup_run(w->engine, &w->config, &u, &o, &res), 0);
+        ck_assert_int_eq(cleanup_run(w->engine, &w->config, &fs, &o, &res), 0);
         return res;
 }
 
@@ -321,6 +333,32 @@ START_TEST(test_targets_met_in_round_one) {
 }
 END_TEST
 
+/* Images on a filesystem of their own (6 of 8 MiB: 75%), the containers' one at 25%: the trigger on the
+ * image filesystem starts the cleanup, which goes on until the targets hold on both. */
+START_TEST(test_two_filesystems) {
+        struct world w;
+        world_start(&w, &(struct world_opts){
+                                .config = "disk = { high_watermark = \"50%\"; low_watermark = \"40%\"; };",
+                                .image_fs = true,
+                        });
+        struct seen s = {};
+        struct cleanup_result res = run(&w, &s);
+        ck_assert_int_eq(res.error, 0);
+        ck_assert_int_eq(res.stop, CLEANUP_STOP_TARGETS_MET);
+        ck_assert_uint_eq(res.after_set.n, 2);
+        ck_assert(res.before_set.fs[1].usage.used_percent > 70.0);
+        ck_assert_msg(res.after_set.fs[1].usage.used_percent < 40.0, "%.1f%%", res.after_set.fs[1].usage.used_percent);
+        ck_assert(res.after_set.fs[0].usage.used_percent < 40.0);
+        /* The plan was for the image filesystem: its usage is what the result reports. */
+        ck_assert_str_eq(res.after_set.fs[1].path, w.images);
+        ck_assert(res.before.used_percent > 70.0);
+        ck_assert_uint_ge(res.reclaimed_bytes, 4 * MIB);
+        /* Round 2 removed A once round 1 had unpinned it: both images went, B alone did not suffice. */
+        ck_assert(!object_left(&w, "image", IMAGE_A));
+        world_stop(&w);
+}
+END_TEST
+
 /* A dry run plans once and sends nothing that removes anything. */
 START_TEST(test_dry_run_plans_once) {
         struct world w;
@@ -351,6 +389,7 @@ int main(void) {
         tcase_add_test(tc, test_conflict_is_a_skip);
         tcase_add_test(tc, test_failure_message_survives_retag);
         tcase_add_test(tc, test_targets_met_in_round_one);
+        tcase_add_test(tc, test_two_filesystems);
         tcase_add_test(tc, test_dry_run_plans_once);
         suite_add_tcase(s, tc);
         return dctest_run(s) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;

@@ -121,15 +121,17 @@ class World:
                                           answers 500 {"message": "fake: ... failed"}
     Each object's bytes are a file DATA/<kind>-<id> written at start and removed with the object."""
 
-    def __init__(self, path, data):
+    def __init__(self, path, data, image_data=None):
         with open(path) as f:
             w = json.load(f)
         self.data = data
+        self.image_data = image_data or data
         self.containers = {c["Id"]: c for c in w.get("containers", [])}
         self.images = {i["Id"]: i for i in w.get("images", [])}
         self.fail = w.get("fail", {})
         self.calls = {}
         os.makedirs(data, exist_ok=True)
+        os.makedirs(self.image_data, exist_ok=True)
         for kind, objs in (("container", self.containers), ("image", self.images)):
             for o in objs.values():
                 with open(self.file(kind, o["Id"]), "wb") as f:
@@ -138,7 +140,8 @@ class World:
                     os.fsync(f.fileno())
 
     def file(self, kind, oid):
-        return os.path.join(self.data, "%s-%s" % (kind, oid.replace("sha256:", "")))
+        where = self.image_data if kind == "image" else self.data
+        return os.path.join(where, "%s-%s" % (kind, oid.replace("sha256:", "")))
 
     def drop(self, kind, oid):
         try:
@@ -269,7 +272,7 @@ class Server:
         self.lock = threading.Lock()
         self.log = open(args.log, "a", buffering=1)
         self.events_connections = 0
-        self.world = World(args.world, args.data) if args.scenario == "world" else None
+        self.world = World(args.world, args.data, args.image_data) if args.scenario == "world" else None
 
     def note(self, line):
         with self.lock:
@@ -556,6 +559,7 @@ def main():
     p.add_argument("--root", help="the DockerRootDir /info names (default /fake/docker)")
     p.add_argument("--world", help="the world scenario's objects (JSON)")
     p.add_argument("--data", help="the world scenario's DockerRootDir: one file per object")
+    p.add_argument("--image-data", help="where the world's images keep their files instead (containerd's root)")
     p.add_argument("scenario")
     args = p.parse_args()
     server = Server(args)

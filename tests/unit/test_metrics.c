@@ -63,16 +63,30 @@ static void check_exposition(const char *text) {
         free(copy);
 }
 
+/* One filesystem at `used` of 1000 bytes with 123 free and a quarter of its inodes free. */
+static struct usage_set one_fs(const char *path, double used) {
+        struct usage_set s = { .n = 1 };
+        s.fs[0] = (struct usage_fs){ .path = path,
+                                     .usage = { .used_percent = used * 100.0, .free_bytes = 123, .total_bytes = 1000,
+                                                .total_inodes = 4, .free_inodes = 1 } };
+        return s;
+}
+
 START_TEST(test_format) {
-        struct metrics_sample m = { .have_usage = true, .used_ratio = 0.5, .free_bytes = 123, .size_bytes = 1000,
-                                    .free_inodes_ratio = 0.25, .disk = &disk, .cleanups_total = 3,
+        struct usage_set fs = one_fs("/var/lib/docker", 0.5);
+        fs.fs[fs.n++] = (struct usage_fs){ .path = "/srv/odd \"path\"\\x", .usage = { .used_percent = 25.0 } };
+        struct metrics_sample m = { .filesystems = &fs, .disk = &disk, .cleanups_total = 3,
                                     .last_cleanup_unix = 1700000000, .engine_up = true };
         m.reclaimed_bytes_total[CONFIG_TIER_UNUSED_IMAGES] = 4096;
         m.removed_objects_total[CONFIG_TIER_STOPPED_CONTAINERS] = 7;
         char *t = format(&m);
         check_exposition(t);
-        ck_assert_ptr_nonnull(strstr(t, "\ndockerclean_filesystem_used_ratio 0.5\n"));
-        ck_assert_ptr_nonnull(strstr(t, "\ndockerclean_filesystem_free_bytes 123\n"));
+        ck_assert_ptr_nonnull(strstr(t, "\ndockerclean_filesystem_used_ratio{path=\"/var/lib/docker\"} 0.5\n"));
+        ck_assert_ptr_nonnull(strstr(t, "\ndockerclean_filesystem_used_ratio{path=\"/srv/odd \\\"path\\\"\\\\x\"} 0.25\n"));
+        ck_assert_ptr_nonnull(strstr(t, "\ndockerclean_filesystem_free_bytes{path=\"/var/lib/docker\"} 123\n"));
+        ck_assert_ptr_nonnull(strstr(t, "\ndockerclean_filesystem_free_inodes_ratio{path=\"/var/lib/docker\"} 0.25\n"));
+        ck_assert_ptr_nonnull(strstr(t, "\ndockerclean_filesystem_free_inodes_ratio{path=\"/srv/odd \\\"path\\\"\\\\x\"} 1\n"));
+        ck_assert_int_eq(dctest_count(t, "# TYPE dockerclean_filesystem_used_ratio gauge"), 1);
         ck_assert_ptr_nonnull(strstr(t, "\ndockerclean_high_watermark_ratio 0.84999999999999998\n"));
         ck_assert_ptr_nonnull(strstr(t, "dockerclean_reclaimed_bytes_total{tier=\"unused-images\"} 4096\n"));
         ck_assert_ptr_nonnull(strstr(t, "dockerclean_removed_objects_total{tier=\"stopped-containers\"} 7\n"));
@@ -96,9 +110,10 @@ START_TEST(test_write_atomic) {
         ck_assert_ptr_nonnull(mkdtemp(dir));
         char path[256];
         snprintf(path, sizeof path, "%s/dockerclean.prom", dir);
-        struct metrics_sample m = { .have_usage = true, .used_ratio = 0.1, .disk = &disk };
+        struct usage_set fs = one_fs("/d", 0.1);
+        struct metrics_sample m = { .filesystems = &fs, .disk = &disk };
         ck_assert_int_eq(metrics_write_file(path, &m), 0);
-        m.used_ratio = 0.2;
+        fs.fs[0].usage.used_percent = 20.0;
         ck_assert_int_eq(metrics_write_file(path, &m), 0);
         FILE *f = fopen(path, "r");
         ck_assert_ptr_nonnull(f);
@@ -106,7 +121,7 @@ START_TEST(test_write_atomic) {
         size_t n = fread(buf, 1, sizeof buf - 1, f);
         buf[n] = 0;
         fclose(f);
-        ck_assert_ptr_nonnull(strstr(buf, "\ndockerclean_filesystem_used_ratio 0.20000000000000001\n"));
+        ck_assert_ptr_nonnull(strstr(buf, "\ndockerclean_filesystem_used_ratio{path=\"/d\"} 0.20000000000000001\n"));
         char tmp[300];
         snprintf(tmp, sizeof tmp, "%s.tmp", path);
         ck_assert_int_eq(access(tmp, F_OK), -1); /* no temp file left behind */
