@@ -10,12 +10,16 @@ check() { local what=$1; shift; if "$@"; then echo "ok: $what"; else echo "FAIL:
 
 command -v systemd-analyze >/dev/null || { echo "FAIL: systemd-analyze missing (install systemd)" >&2; exit 1; }
 
-# The unit as installed, with ExecStart pointing at the binary just built (verify checks that it exists)
-# and the man pages it names reachable (verify runs `man` on Documentation=).
-sed "s|/usr/sbin/dockercleand|$bin|" "$src/systemd/dockerclean.service" >"$tmp/dockerclean.service"
+# The unit as this build installs it (generated from systemd/dockerclean.service.in for the build's
+# prefix), with ExecStart pointing at the binary just built (verify checks that it exists) and the man
+# pages it names reachable (verify runs `man` on Documentation=).
+gen=${DOCKERCLEAN_TEST_BIN_DIR:?}/../generated
+unit=$gen/dockerclean.service
+test -f "$unit" || { echo "FAIL: $unit missing (cmake generates it)" >&2; exit 1; }
+sed "s|/[^ ']*/sbin/dockercleand|$bin|g" "$unit" >"$tmp/dockerclean.service"
 mkdir -p "$tmp/man/man5" "$tmp/man/man8"
-cp "$src/man/dockercleand.8" "$tmp/man/man8/" 2>/dev/null
-cp "$src/man/dockerclean.conf.5" "$tmp/man/man5/" 2>/dev/null
+cp "$gen/dockercleand.8.gz" "$tmp/man/man8/"
+cp "$gen/dockerclean.conf.5.gz" "$tmp/man/man5/"
 out=$(cd "$tmp" && MANPATH="$tmp/man" systemd-analyze verify "$tmp/dockerclean.service" 2>&1)
 rc=$?
 [ -n "$out" ] && printf '%s\n' "$out"
@@ -25,12 +29,16 @@ sec=$(systemd-analyze security --offline=true --no-pager "$tmp/dockerclean.servi
 score=$(printf '%s\n' "$sec" | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p')
 echo "exposure: ${score:-?}"
 check "exposure level is at most 2.0 (got ${score:-none})" awk -v s="${score:-99}" 'BEGIN { exit !(s <= 2.0) }'
-for k in Type=notify 'ExecReload=/bin/kill -HUP $MAINPID' Restart=on-failure StateDirectory=dockerclean \
+for k in Type=notify Restart=on-failure StateDirectory=dockerclean \
         CapabilityBoundingSet= NoNewPrivileges=yes ProtectSystem=strict RestrictAddressFamilies=AF_UNIX \
         SystemCallFilter=@system-service MemoryDenyWriteExecute=yes After=docker.service Wants=docker.service; do
-        check "unit has $k" grep -qxF -- "$k" "$src/systemd/dockerclean.service"
+        check "unit has $k" grep -qxF -- "$k" "$unit"
 done
-check "unit has WatchdogSec" grep -q '^WatchdogSec=' "$src/systemd/dockerclean.service"
+check "unit has WatchdogSec" grep -q '^WatchdogSec=' "$unit"
+# A reload checks the file before signalling, and needs no /bin/kill (procps is not a dependency).
+check "ExecReload checks the configuration, then signals" \
+        grep -qxF -- "ExecReload=/bin/sh -c '$(sed -n 's|^ExecStart=\(.*\)$|\1|p' "$unit") --check-config >/dev/null && kill -HUP \${MAINPID}'" "$unit"
+check "no unit line runs /bin/kill or /usr/bin/kill" bash -c "! grep -Eq '^Exec.*(/usr)?/bin/kill' '$unit'"
 
 # Every MESSAGE_ID in daemon/records.h has a catalog entry, and journalctl accepts the catalog.
 mkdir -p "$tmp/root/usr/lib/systemd/catalog"
