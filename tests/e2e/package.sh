@@ -33,15 +33,8 @@ DESTDIR="$scratch/di" cmake --install "$build" >/dev/null
 fx_check "cmake --install keeps an existing /etc/dockerclean.conf" grep -q 'the operator edited this' "$scratch/di/etc/dockerclean.conf"
 
 # --- the .deb, built as Debian builds: Debian's flags, no sanitizers, no tests ----------------------
-export DEB_BUILD_MAINT_OPTIONS=hardening=+all
-rel=$scratch/rel
-fx_check "a release tree configures with dpkg-buildflags" quiet env \
-        CFLAGS="$(dpkg-buildflags --get CFLAGS) $(dpkg-buildflags --get CPPFLAGS)" LDFLAGS="$(dpkg-buildflags --get LDFLAGS)" \
-        cmake -S "$src" -B "$rel" -DCMAKE_BUILD_TYPE=None -DDOCKERCLEAN_TESTS=OFF -DCMAKE_INSTALL_PREFIX=/usr -Wno-dev
-fx_check "the release tree builds" quiet cmake --build "$rel" -j2
-(cd "$scratch" && cpack -G DEB -B "$scratch/pkg" --config "$rel/CPackConfig.cmake" >/dev/null 2>&1)
-deb=$(ls "$scratch"/pkg/*.deb 2>/dev/null | head -1)
-fx_check "cpack builds a .deb" test -n "$deb"
+deb=$("$src/tests/system/build-deb.sh" "$src" "$scratch/rel")
+fx_check "a release tree with dpkg-buildflags builds, cpack packs it" test -n "$deb" -a -f "$deb"
 [ -n "$deb" ] || fx_done
 
 command -v lintian >/dev/null || fx_check "lintian is installed (scripts/install-deps)" false

@@ -37,7 +37,7 @@ done
 check "unit has WatchdogSec" grep -q '^WatchdogSec=' "$unit"
 # A reload checks the file before signalling, and needs no /bin/kill (procps is not a dependency).
 check "ExecReload checks the configuration, then signals" \
-        grep -qxF -- "ExecReload=/bin/sh -c '$(sed -n 's|^ExecStart=\(.*\)$|\1|p' "$unit") --check-config >/dev/null && kill -HUP \${MAINPID}'" "$unit"
+        grep -qxF -- "ExecReload=/bin/sh -c '$(sed -n 's|^ExecStart=\(.*\)$|\1|p' "$unit") --check-config --log-target console >/dev/null && kill -HUP \${MAINPID}'" "$unit"
 check "no unit line runs /bin/kill or /usr/bin/kill" bash -c "! grep -Eq '^Exec.*(/usr)?/bin/kill' '$unit'"
 
 # Every MESSAGE_ID in daemon/records.h has a catalog entry, and journalctl accepts the catalog.

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Makes (once) and prints the path of a minimal Debian root for booting with systemd-nspawn:
+#
+#   tests/system/debian-root.sh [SUITE]     (SUITE: bookworm, the default, or trixie)
+#
+# debootstrap --variant=minbase from the Debian mirror this machine's apt uses, plus systemd, Debian's
+# docker.io, node_exporter and the runtime libraries of the .deb (the container has no network, so
+# `apt install ./dockerclean.deb` must find its dependencies installed). The root is cached outside
+# the git tree, in ${DOCKERCLEAN_ROOT_CACHE:-/var/cache/dockerclean-test/roots}/SUITE, and reused
+# while its stamp (the package list) matches; it is built in SUITE.new and renamed when complete, so
+# an interrupted build is never used. Callers boot it through an overlay and never change it.
+set -euo pipefail
+suite=${1:-bookworm}
+cache=${DOCKERCLEAN_ROOT_CACHE:-/var/cache/dockerclean-test/roots}
+root=$cache/$suite
+packages=systemd,systemd-sysv,dbus,docker.io,prometheus-node-exporter,libcurl4,libjansson4,libconfig9,libsystemd0
+stamp="debootstrap --variant=minbase --include=$packages $suite"
+
+if [ -f "$root/.dockerclean-root" ] && [ "$(cat "$root/.dockerclean-root")" = "$stamp" ]; then
+        echo "$root"
+        exit 0
+fi
+command -v debootstrap >/dev/null || { echo "debian-root: debootstrap missing (scripts/install-deps installs it)" >&2; exit 1; }
+
+# The mirror apt uses here: the first URIs:/deb line for Debian's main archive.
+mirror=$(sed -n 's/^URIs: *\(http[^ ]*\/debian\)\/\{0,1\}$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1)
+[ -n "$mirror" ] || mirror=$(sed -n 's/^deb \(\[[^]]*\] \)\{0,1\}\(http[^ ]*\/debian\)\/\{0,1\} .*/\2/p' \
+        /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -1)
+[ -n "$mirror" ] || { echo "debian-root: no Debian mirror found in /etc/apt/sources.list(.d)" >&2; exit 1; }
+
+mkdir -p "$cache"
+rm -rf "$root.new"
+echo "debian-root: building $root from $mirror (once; cached afterwards)" >&2
+if ! debootstrap --variant=minbase --include="$packages" "$suite" "$root.new" "$mirror" >"$cache/$suite.log" 2>&1; then
+        tail -20 "$cache/$suite.log" >&2
+        echo "debian-root: debootstrap failed; full log in $cache/$suite.log" >&2
+        rm -rf "$root.new"
+        exit 1
+fi
+# What every boot needs and the package does not configure: a machine id, no getty on the console,
+# apt's download cache emptied (it only grows the root).
+: >"$root.new/etc/machine-id"
+rm -f "$root.new"/var/cache/apt/archives/*.deb
+echo "$stamp" >"$root.new/.dockerclean-root"
+rm -rf "$root"
+mv "$root.new" "$root"
+echo "$root"
