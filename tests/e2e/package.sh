@@ -54,7 +54,8 @@ files=$(dpkg-deb -c "$deb" | awk '{print $6}')
 for f in ./usr/sbin/dockercleand ./etc/dockerclean.conf ./lib/systemd/system/dockerclean.service \
         ./usr/lib/systemd/catalog/dockerclean.catalog ./usr/share/man/man8/dockercleand.8.gz \
         ./usr/share/man/man5/dockerclean.conf.5.gz ./usr/share/doc/dockerclean/copyright \
-        ./usr/share/doc/dockerclean/changelog.gz; do
+        ./usr/share/doc/dockerclean/changelog.gz ./usr/share/doc/dockerclean/examples/monitoring/prometheus/dockerclean.rules.yml \
+        ./usr/share/doc/dockerclean/examples/monitoring/grafana/dockerclean.json; do
         fx_check "the .deb ships $f" grep -qx -- "$f" <<<"$files"
 done
 fx_check "the configuration is a conffile" grep -qx /etc/dockerclean.conf <<<"$(dpkg-deb -I "$deb" conffiles)"
