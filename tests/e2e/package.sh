@@ -58,6 +58,8 @@ for f in ./usr/sbin/dockercleand ./etc/dockerclean.conf ./lib/systemd/system/doc
         ./usr/share/doc/dockerclean/examples/monitoring/grafana/dockerclean.json; do
         fx_check "the .deb ships $f" grep -qx -- "$f" <<<"$files"
 done
+fx_check "no Type=notify-reload drop-in for systemd $(pkg-config --modversion libsystemd) (it needs 253)" \
+        bash -c "[ $(pkg-config --modversion libsystemd) -ge 253 ] || ! grep -q 'notify-reload' <<<'$files'"
 fx_check "the configuration is a conffile" grep -qx /etc/dockerclean.conf <<<"$(dpkg-deb -I "$deb" conffiles)"
 mkdir -p "$scratch/x"
 dpkg-deb -x "$deb" "$scratch/x"

@@ -5,18 +5,34 @@
 #
 # debootstrap --variant=minbase from the Debian mirror this machine's apt uses, plus systemd, Debian's
 # docker.io, node_exporter and the runtime libraries of the .deb (the container has no network, so
-# `apt install ./dockerclean.deb` must find its dependencies installed). The root is cached outside
-# the git tree, in ${DOCKERCLEAN_ROOT_CACHE:-/var/cache/dockerclean-test/roots}/SUITE, and reused
-# while its stamp (the package list) matches; it is built in SUITE.new and renamed when complete, so
-# an interrupted build is never used. Callers boot it through an overlay and never change it.
+# `apt install ./dockerclean.deb` must find its dependencies installed); for trixie, the build
+# dependencies instead (the package is built inside). The root is cached outside
+# the git tree, in ${DOCKERCLEAN_ROOT_CACHE:-/var/cache/dockerclean-test/roots}/flow-SUITE, and
+# reused while its stamp (the package list) matches; it is built in flow-SUITE.new under a lock and
+# renamed when complete, so an interrupted build is never used and two runs never build it at once.
+# Callers boot it through an overlay and never change it.
 set -euo pipefail
 suite=${1:-bookworm}
 cache=${DOCKERCLEAN_ROOT_CACHE:-/var/cache/dockerclean-test/roots}
-root=$cache/$suite
-packages=systemd,systemd-sysv,dbus,docker.io,prometheus-node-exporter,libcurl4,libjansson4,libconfig9,libsystemd0
+# "flow-": other tests may keep roots of their own in the same cache.
+root=$cache/flow-$suite
+case "$suite" in
+bookworm) packages=systemd,systemd-sysv,dbus,docker.io,prometheus-node-exporter,libcurl4,libjansson4,libconfig9,libsystemd0 ;;
+# The Debian 12 package cannot install on 13 (libconfig9): its root has what building it there needs.
+trixie) packages=systemd,systemd-sysv,dbus,docker.io,docker-cli,prometheus-node-exporter,gcc,make,libc6-dev,cmake,pkg-config,dpkg-dev,libcurl4-openssl-dev,libjansson-dev,libconfig-dev,libsystemd-dev,systemd-dev,file ;;
+*) echo "debian-root: unknown suite $suite (bookworm or trixie)" >&2; exit 64 ;;
+esac
 stamp="debootstrap --variant=minbase --include=$packages $suite"
 
-if [ -f "$root/.dockerclean-root" ] && [ "$(cat "$root/.dockerclean-root")" = "$stamp" ]; then
+fresh() { [ -f "$root/.dockerclean-root" ] && [ "$(cat "$root/.dockerclean-root")" = "$stamp" ]; }
+if fresh; then
+        echo "$root"
+        exit 0
+fi
+mkdir -p "$cache"
+exec 9>"$root.lock"
+flock 9
+if fresh; then # built by another run while this one waited
         echo "$root"
         exit 0
 fi
@@ -28,17 +44,16 @@ mirror=$(sed -n 's/^URIs: *\(http[^ ]*\/debian\)\/\{0,1\}$/\1/p' /etc/apt/source
         /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -1)
 [ -n "$mirror" ] || { echo "debian-root: no Debian mirror found in /etc/apt/sources.list(.d)" >&2; exit 1; }
 
-mkdir -p "$cache"
 rm -rf "$root.new"
 echo "debian-root: building $root from $mirror (once; cached afterwards)" >&2
-if ! debootstrap --variant=minbase --include="$packages" "$suite" "$root.new" "$mirror" >"$cache/$suite.log" 2>&1; then
-        tail -20 "$cache/$suite.log" >&2
-        echo "debian-root: debootstrap failed; full log in $cache/$suite.log" >&2
+if ! debootstrap --variant=minbase --include="$packages" "$suite" "$root.new" "$mirror" >"$root.log" 2>&1; then
+        tail -20 "$root.log" >&2
+        echo "debian-root: debootstrap failed; full log in $root.log" >&2
         rm -rf "$root.new"
         exit 1
 fi
-# What every boot needs and the package does not configure: a machine id, no getty on the console,
-# apt's download cache emptied (it only grows the root).
+# An empty machine id (each boot of an overlay makes its own), apt's download cache emptied (it only
+# grows the root).
 : >"$root.new/etc/machine-id"
 rm -f "$root.new"/var/cache/apt/archives/*.deb
 echo "$stamp" >"$root.new/.dockerclean-root"
