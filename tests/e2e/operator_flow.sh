@@ -5,7 +5,9 @@
 # (lower watermarks, a tier that can take the images, the shipped metrics_file example), `systemctl
 # reload`: the daemon cleans and node_exporter serves its metrics; a broken edit: reload fails, the
 # daemon keeps running; `journalctl -u` has the structured fields, `journalctl -x` the catalog text;
-# a restart keeps the usage history; `apt remove` stops the service, `apt purge` removes the state.
+# a restart keeps the usage history; an upgrade keeps the edited conffile and restarts with it; `apt
+# remove` stops the service, `apt purge` removes the state. The steps are in
+# tests/system/operator-flow.bash (shared with tests/e2e/operator_flow_trixie.sh, Debian 13).
 #
 # Needs root, debootstrap and systemd-nspawn (scripts/install-deps installs them) and the Debian
 # mirror for the first build of the root. Outside CI a missing prerequisite skips (77); with CI=true

@@ -232,6 +232,13 @@ fx_check "... and still has every entry it had, with its time (not seeded again)
 sed "s/^/history: /" "$scratch/history.after"
 echo "history: $(grep -c '^sha256:' "$scratch/history.before") image entries before the restart, $(grep -c '^sha256:' "$scratch/history.after") after"
 
+# --- an upgrade (the same package again) keeps the edited conffile and restarts with it ------------------
+fx_check "apt reinstalls the package (an upgrade's maintainer scripts)" \
+        ct apt-get install -y -q --reinstall --no-install-recommends /root/dockerclean.deb
+fx_check "... the edited /etc/dockerclean.conf is kept" ct grep -q "^  high_watermark = \"$high%\";" /etc/dockerclean.conf
+fx_check "... the daemon was restarted" test "$(ct systemctl show -P MainPID dockerclean)" != "$newpid" -a "$(ct systemctl is-active dockerclean)" = active
+fx_check "... and runs with the edited file" grep -q "clean at $high%" <<<"$(ct systemctl show -P StatusText dockerclean)"
+
 # --- apt remove stops it; apt purge removes the state ---------------------------------------------------
 fx_check "apt remove dockerclean" ct apt-get remove -y -q dockerclean
 fx_check "... stops the service" test "$(ct systemctl is-active dockerclean)" != active
