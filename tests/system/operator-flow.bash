@@ -174,7 +174,7 @@ fx_check "the daemon cleaned below the low watermark" test "$after" -lt "$low"
 fx_check "the image a container uses is kept" quiet ct docker image inspect flow/a:1
 status=$(ct systemctl show -P StatusText dockerclean)
 echo "status: $status"
-fx_check "StatusText names the last cleanup" grep -q 'last freed [1-9][0-9]* bytes' <<<"$status"
+fx_check "StatusText names the last cleanup" grep -qE 'last freed [1-9][0-9.]* (B|KiB|MiB|GiB)' <<<"$status"
 
 # The journal: the unit's records with their structured fields, the catalog with -x.
 removed=$(ct journalctl -u dockerclean -o json --no-pager MESSAGE_ID=c7b9ea3d18b34a68bee697813b22146c)
