@@ -59,6 +59,8 @@ void cleanup_snapshot_done(struct cleanup_snapshot *s) {
                 return;
         engine_container_list_done(&s->containers);
         engine_image_list_done(&s->images);
+        if (s->have_all_images)
+                engine_image_list_done(&s->all_images);
         if (s->have_df)
                 engine_df_done(&s->df);
         if (s->have_networks)
@@ -144,6 +146,75 @@ static int fill_last_tag_time(struct engine *e, const struct config *c, struct h
         return 0;
 }
 
+/* Docker 26 and Podman 5 report SharedSize == Size for an image the legacy builder made whose last
+ * step adds no layer (CMD, LABEL, ENV...): its layers count as shared with its own untagged parents,
+ * which go with it. Such a figure, or an unknown one, is not what removing the image frees. */
+static bool shared_size_trusted(int64_t size, int64_t shared) {
+        return shared >= 0 && !(size > 0 && shared >= size);
+}
+
+static int cmp_image_ptr(const void *a, const void *b) {
+        return strcmp((*(struct engine_image *const *) a)->id, (*(struct engine_image *const *) b)->id);
+}
+static int cmp_id_image_ptr(const void *key, const void *elem) {
+        return strcmp(key, (*(struct engine_image *const *) elem)->id);
+}
+
+/* The build chain, from ?all=1: which image each id is and how many children it has. */
+struct image_chain {
+        struct engine_image **by_id;
+        size_t *children;              /* per by_id entry */
+        size_t n;
+};
+
+static void image_chain_done(struct image_chain *c) {
+        free(c->by_id);
+        free(c->children);
+}
+
+static size_t image_chain_find(const struct image_chain *c, const char *id) {
+        struct engine_image **f = id && *id ? bsearch(id, c->by_id, c->n, sizeof *c->by_id, cmp_id_image_ptr) : NULL;
+        return f ? (size_t) (f - c->by_id) : SIZE_MAX;
+}
+
+static int image_chain_build(const struct engine_image_list *all, struct image_chain *ret) {
+        struct image_chain c = { .n = all->n };
+        c.by_id = calloc_at_least_one(all->n, sizeof *c.by_id);
+        c.children = calloc_at_least_one(all->n, sizeof *c.children);
+        if (!c.by_id || !c.children) {
+                image_chain_done(&c);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < all->n; i++)
+                c.by_id[i] = &all->items[i];
+        qsort(c.by_id, c.n, sizeof *c.by_id, cmp_image_ptr);
+        for (size_t i = 0; i < c.n; i++) {
+                size_t p = image_chain_find(&c, c.by_id[i]->parent_id);
+                if (p != SIZE_MAX)
+                        c.children[p]++;
+        }
+        *ret = c;
+        return 0;
+}
+
+/* What removing an image whose SharedSize cannot be trusted frees: its Size less that of the nearest
+ * ancestor that stays, a listed image or a branch point with another child (shared with another
+ * build). Without a known ancestor, its whole Size. */
+static uint64_t chain_estimate(const struct image_chain *chain, const struct engine_image_list *listed,
+                               struct engine_image **listed_by_id, const struct engine_image *im, int64_t size) {
+        const char *parent = im->parent_id;
+        for (size_t steps = 0; chain && parent && *parent && steps < chain->n; steps++) {
+                size_t p = image_chain_find(chain, parent);
+                if (p == SIZE_MAX)
+                        break;
+                const struct engine_image *a = chain->by_id[p];
+                if (chain->children[p] > 1 || bsearch(a->id, listed_by_id, listed->n, sizeof *listed_by_id, cmp_id_image_ptr))
+                        return size > a->size ? (uint64_t) (size - a->size) : 0;
+                parent = a->parent_id;
+        }
+        return clamp_size(size);
+}
+
 static int build_policy_arrays(const struct config *c, struct history *h, int64_t now_ns, struct cleanup_snapshot *s) {
         size_t n_dfi = s->have_df ? s->df.n_images : 0, n_dfc = s->have_df ? s->df.n_containers : 0;
         _cleanup_free_ struct engine_df_image **dfi = calloc_at_least_one(n_dfi, sizeof *dfi);
@@ -178,17 +249,32 @@ static int build_policy_arrays(const struct config *c, struct history *h, int64_
                         .networks = ct->networks,
                 };
         }
+        _cleanup_(image_chain_done) struct image_chain chain = {};
+        _cleanup_free_ struct engine_image **listed = calloc_at_least_one(s->images.n, sizeof *listed);
+        if (!listed)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->images.n; i++)
+                listed[i] = &s->images.items[i];
+        qsort(listed, s->images.n, sizeof *listed, cmp_image_ptr);
+        if (s->have_all_images) {
+                int r = image_chain_build(&s->all_images, &chain);
+                if (r < 0)
+                        return r;
+        }
         for (size_t i = 0; i < s->images.n; i++) {
                 const struct engine_image *im = &s->images.items[i];
                 const struct engine_df_image *d = n_dfi ? find_df_image(dfi, n_dfi, im->id) : NULL;
                 int64_t size = d ? d->size : im->size, shared = d ? d->shared_size : im->shared_size;
+                uint64_t unique = shared_size_trusted(size, shared)
+                                          ? clamp_size(shared > 0 ? size - shared : size)
+                                          : chain_estimate(s->have_all_images ? &chain : NULL, &s->images, listed, im, size);
                 s->pimages[i] = (struct policy_image){
                         .id = im->id,
                         .tags = im->repo_tags,
                         .digests = im->repo_digests,
                         .last_tag_time_ns = s->last_tag_time_ns ? s->last_tag_time_ns[i] : 0,
                         .created_ns = im->created * NSEC_PER_SEC,
-                        .size = clamp_size(shared > 0 && shared <= size ? size - shared : size),
+                        .size = unique,
                         .labels = im->labels,
                         .parent_id = im->parent_id,
                 };
@@ -231,10 +317,15 @@ static int build_policy_arrays(const struct config *c, struct history *h, int64_
         struct policy_build_cache bc = {};
         if (s->have_df && s->df.build_cache_supported) {
                 bc.supported = true;
+                /* What the prune can take: records not in use, not shared with another record (freeing
+                 * them frees nothing), and unused for the tier's min_age (the prune's until filter). */
+                int64_t until_ns = (int64_t) tier_min_age(c, CONFIG_TIER_BUILD_CACHE) * NSEC_PER_SEC;
                 for (size_t i = 0; i < s->df.n_build_cache; i++) {
-                        uint64_t sz = clamp_size(s->df.build_cache[i].size);
+                        const struct engine_df_build_cache *b = &s->df.build_cache[i];
+                        uint64_t sz = clamp_size(b->size);
+                        int64_t used = b->last_used_ns > 0 ? b->last_used_ns : b->created_ns;
                         bc.total += sz;
-                        if (!s->df.build_cache[i].in_use)
+                        if (!b->in_use && !b->shared && (until_ns == 0 || (used > 0 && now_ns - used >= until_ns)))
                                 bc.reclaimable += sz;
                 }
         }
@@ -260,6 +351,34 @@ static int build_policy_arrays(const struct config *c, struct history *h, int64_
         return 0;
 }
 
+/* The build chain (?all=1) only when an image's SharedSize cannot be trusted and it has a parent to
+ * estimate against: one more listing, never on engines whose figures are right. */
+static int fill_all_images(struct engine *e, struct cleanup_snapshot *s) {
+        size_t n_dfi = s->have_df ? s->df.n_images : 0;
+        _cleanup_free_ struct engine_df_image **dfi = calloc_at_least_one(n_dfi, sizeof *dfi);
+        if (!dfi)
+                return -ENOMEM;
+        for (size_t i = 0; i < n_dfi; i++)
+                dfi[i] = &s->df.images[i];
+        qsort(dfi, n_dfi, sizeof *dfi, cmp_df_image);
+        bool needed = false;
+        for (size_t i = 0; i < s->images.n && !needed; i++) {
+                const struct engine_image *im = &s->images.items[i];
+                const struct engine_df_image *d = n_dfi ? find_df_image(dfi, n_dfi, im->id) : NULL;
+                int64_t size = d ? d->size : im->size, shared = d ? d->shared_size : im->shared_size;
+                needed = !shared_size_trusted(size, shared) && im->parent_id && *im->parent_id;
+        }
+        if (!needed)
+                return 0;
+        int r = engine_list_images(e, true, &s->all_images);
+        if (r == -EREMOTEIO || r == -EBADMSG)
+                return 0; /* rougher estimates, not a failed cleanup */
+        if (r < 0)
+                return r;
+        s->have_all_images = true;
+        return 0;
+}
+
 int cleanup_snapshot_take(struct engine *e, const struct config *c, struct history *h, int64_t now_ns,
                           struct cleanup_snapshot *ret) {
         _cleanup_(cleanup_snapshot_done) struct cleanup_snapshot s = {};
@@ -279,6 +398,9 @@ int cleanup_snapshot_take(struct engine *e, const struct config *c, struct histo
         if (r >= 0)
                 s.have_df = true;
         else if (r != -EREMOTEIO && r != -EBADMSG)
+                return r;
+        r = fill_all_images(e, &s);
+        if (r < 0)
                 return r;
         if (tier_configured(c, CONFIG_TIER_UNUSED_NETWORKS)) {
                 r = engine_list_networks(e, &s.networks);

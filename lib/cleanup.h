@@ -32,6 +32,8 @@ struct history;
 struct cleanup_snapshot {
         struct engine_container_list containers;
         struct engine_image_list images;
+        struct engine_image_list all_images;   /* ?all=1, only when a SharedSize cannot be trusted */
+        bool have_all_images;
         struct engine_df df;
         bool have_df;
         struct engine_network_list networks;
