@@ -78,7 +78,9 @@ int daemon_report(struct daemon *d) {
         active = 0, reclaim = 0, size = 0;
         for (size_t i = 0; i < df.n_build_cache; i++) {
                 const struct engine_df_build_cache *b = &df.build_cache[i];
-                size += pos(b->size);
+                /* As docker system df: a shared record's bytes are counted where they are shared from. */
+                if (!b->shared)
+                        size += pos(b->size);
                 if (b->in_use)
                         active++;
                 else if (!b->shared)

@@ -197,7 +197,8 @@ static int decode_df_build_cache(struct json_read_cursor *d, const json_t *o, si
             (r = json_read_int(d, o, "Size", 0, &b->size)) < 0 ||
             (r = json_read_bool(d, o, "InUse", &b->in_use)) < 0 ||
             (r = json_read_bool(d, o, "Shared", &b->shared)) < 0 ||
-            (r = json_read_time(d, o, "LastUsedAt", &b->last_used_ns)) < 0)
+            (r = json_read_time(d, o, "LastUsedAt", &b->last_used_ns)) < 0 ||
+            (r = json_read_time(d, o, "CreatedAt", &b->created_ns)) < 0)
                 return r;
         b->size = clamp0(b->size);
         return 0;

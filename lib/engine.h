@@ -286,7 +286,8 @@ struct engine_df_build_cache {
         char *type;
         int64_t size;
         bool in_use, shared;
-        int64_t last_used_ns;
+        int64_t last_used_ns;          /* 0 = never used */
+        int64_t created_ns;
 };
 struct engine_df {
         int64_t layers_size;
