@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "engine-internal.h"
+#include "time-util.h"
 #include "json-read.h"
 
 static void image_free(struct engine_image *im) {
@@ -87,6 +88,9 @@ int engine_decode_image_detail(const char *buf, size_t len, struct engine_image_
                 return r;
         if (metadata && (r = json_read_time(&d, metadata, "LastTagTime", &im.last_tag_time_ns)) < 0)
                 return r;
+        /* Never tagged: overlay2 says year 1 (0 already), the containerd store 1970-01-01; both are unknown. */
+        if (im.last_tag_time_ns <= NSEC_PER_SEC)
+                im.last_tag_time_ns = 0;
         *ret = TAKE_STRUCT(im);
         return 0;
 }

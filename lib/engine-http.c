@@ -297,6 +297,19 @@ int engine_http_error(struct engine *e, const struct engine_transfer *t) {
         return -EREMOTEIO;
 }
 
+/* GET /version (unversioned: it always answers). */
+static int get_version(struct engine *e, struct engine_version *ret) {
+        struct engine_response resp = { .max = 1024 * 1024 };
+        struct engine_transfer t = { "GET", "/version", ENGINE_TIMEOUT_SHORT, &resp, NULL, NULL };
+        int r = engine_perform(e, &t);
+        if (r >= 0 && resp.status >= 400)
+                r = engine_http_error(e, &t);
+        if (r >= 0)
+                r = engine_decode_version(resp.data, resp.len, ret, &e->error);
+        engine_response_done(&resp);
+        return r;
+}
+
 int engine_negotiate(struct engine *e) {
         struct engine_response resp = { .max = 64 * 1024 };
         struct engine_transfer t = { "GET", "/_ping", ENGINE_TIMEOUT_SHORT, &resp, NULL, NULL };
@@ -315,17 +328,10 @@ int engine_negotiate(struct engine *e) {
         snprintf(version, sizeof version, "%s", resp.api_version);
         e->podman = resp.libpod;
         engine_response_done(&resp);
+        _cleanup_(engine_version_done) struct engine_version v = {};
         if (!version[0]) {
                 /* No Api-Version header (a proxy in between, an old engine): ask /version. */
-                _cleanup_(engine_version_done) struct engine_version v = {};
-                struct engine_transfer tv = { "GET", "/version", ENGINE_TIMEOUT_SHORT, &resp, NULL, NULL };
-                resp = (struct engine_response) { .max = 1024 * 1024 };
-                r = engine_perform(e, &tv);
-                if (r >= 0 && resp.status >= 400)
-                        r = engine_http_error(e, &tv);
-                if (r >= 0)
-                        r = engine_decode_version(resp.data, resp.len, &v, &e->error);
-                engine_response_done(&resp);
+                r = get_version(e, &v);
                 if (r < 0)
                         return r;
                 snprintf(version, sizeof version, "%s", v.api_version);
@@ -338,6 +344,17 @@ int engine_negotiate(struct engine *e) {
                 return engine_error_set(&e->error, -EPROTONOSUPPORT,
                                         "the engine at %s speaks Engine API %s; dockerclean needs at least "
                                         ENGINE_API_MIN, e->host, version);
+        if (engine_version_compare(version, ENGINE_API_MAX) > 0) {
+                /* A newer engine may have raised its minimum above what we speak (Docker 29.0-29.2: 1.44; an
+                 * operator's min-api-version): say so rather than send requests it refuses one by one. */
+                if (!v.api_version && get_version(e, &v) >= 0 && v.min_api_version && *v.min_api_version &&
+                    engine_version_compare(v.min_api_version, ENGINE_API_MAX) > 0)
+                        return engine_error_set(&e->error, -EPROTONOSUPPORT,
+                                                "the engine at %s accepts Engine API %s to %s; dockerclean speaks "
+                                                ENGINE_API_MIN " to " ENGINE_API_MAX ": no version in common",
+                                                e->host, v.min_api_version, version);
+                engine_reset_error(e);
+        }
         snprintf(e->api_version, sizeof e->api_version, "%s",
                  engine_version_compare(version, ENGINE_API_MAX) > 0 ? ENGINE_API_MAX : version);
         return 0;

@@ -201,7 +201,8 @@ int history_note_use(struct history *h, const char *image, int64_t time_ns) {
 int history_note_event(struct history *h, const char *type, const char *action, const char *actor_id,
                        const char *image, int64_t time_ns) {
         static char *const container_uses[] = { "create", "start", "die", "commit", NULL };
-        static char *const image_uses[] = { "pull", "tag", "load", "import", "build", "commit", NULL };
+        /* "create": API 1.46+ sends one for every image a build makes. */
+        static char *const image_uses[] = { "pull", "tag", "load", "import", "build", "commit", "create", NULL };
         const char *name = NULL;
 
         if (!h)

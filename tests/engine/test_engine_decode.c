@@ -274,6 +274,15 @@ START_TEST(test_decode_inspect) {
         ck_assert_int_eq(im.last_tag_time_ns, 0);
         ck_assert_ptr_null(im.repo_tags[0]);
         engine_image_detail_done(&im);
+        /* The containerd store's "never": the epoch (and nothing before it) is unknown too. */
+        static const char *const never[] = { "1970-01-01T00:00:00Z", "1970-01-01T00:00:00.000000001Z", "1969-12-31T23:59:59Z" };
+        for (size_t i = 0; i < ELEMENTSOF(never); i++) {
+                char body[160];
+                snprintf(body, sizeof body, "{\"Id\":\"sha256:bb\",\"Metadata\":{\"LastTagTime\":\"%s\"}}", never[i]);
+                ck_assert_int_eq(engine_decode_image_detail(body, strlen(body), &im, NULL), 0);
+                ck_assert_msg(im.last_tag_time_ns == 0, "%s", never[i]);
+                engine_image_detail_done(&im);
+        }
 }
 END_TEST
 

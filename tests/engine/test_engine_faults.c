@@ -210,6 +210,32 @@ START_TEST(test_api_too_old) {
 }
 END_TEST
 
+/* A newer engine's raised minimum: 1.44 (Docker 29.0-29.2) still leaves 1.51; 1.52 leaves nothing, said
+ * once, plainly, and nothing versioned is sent. */
+START_TEST(test_api_minimum_raised) {
+        struct fake f;
+        struct engine_container_list l;
+        fake_start(&f, "min-raised");
+        struct engine *e = engine_at(f.sock, 0, 0, NULL);
+        ck_assert_int_eq(engine_list_containers(e, true, &l), 0);
+        ck_assert_str_eq(engine_api_version(e), ENGINE_API_MAX);
+        engine_container_list_done(&l);
+        engine_free(e);
+        fake_stop(&f);
+
+        fake_start(&f, "min-above");
+        e = engine_at(f.sock, 0, 0, NULL);
+        ck_assert_int_eq(engine_list_containers(e, true, &l), -EPROTONOSUPPORT);
+        ck_assert_msg(strstr(engine_last_error(e)->message, "accepts Engine API 1.52 to 1.57; dockerclean speaks 1.25 to 1.51: "
+                                                            "no version in common"),
+                      "%s", engine_last_error(e)->message);
+        _cleanup_free_ char *log = fake_log(&f);
+        ck_assert_msg(!strstr(log, "/v1."), "log: %s", log);
+        engine_free(e);
+        fake_stop(&f);
+}
+END_TEST
+
 START_TEST(test_api_capped_and_versioned) {
         struct fake f;
         struct engine_container_list l;
@@ -820,6 +846,7 @@ int main(void) {
         tcase_add_test(tc, test_host_parsing);
         tcase_add_test(tc, test_api_too_old);
         tcase_add_test(tc, test_api_capped_and_versioned);
+        tcase_add_test(tc, test_api_minimum_raised);
         tcase_add_test(tc, test_connection_reuse);
         tcase_add_test(tc, test_http_500);
         tcase_add_test(tc, test_http_409_and_404);

@@ -122,6 +122,7 @@ START_TEST(test_note_event_table) {
                 { "image", "import", HEX_A, NULL, ID_A },
                 { "image", "build", "podman-built", NULL, "podman-built" },
                 { "image", "commit", "committed", NULL, "committed" },
+                { "image", "create", ID_C, NULL, ID_C },         /* API 1.46+: every image a build makes */
                 { "image", "push", "pushed:1", NULL, NULL },
                 { "image", "untag", ID_B, NULL, NULL },
                 { "image", "delete", ID_B, NULL, NULL },
