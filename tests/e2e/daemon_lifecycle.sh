@@ -75,7 +75,16 @@ order=$(grep -oE 'READY=1|RELOADING=1|STOPPING=1' "$notify_log" | uniq | tr '\n'
 echo "notify order: $order"
 fx_check "READY, RELOADING, READY, ..., STOPPING in order" grep -qE '^READY=1 RELOADING=1 READY=1 .*STOPPING=1 $' <<<"$order"
 
-journal=$(e2e_journal "$pid")
+# journald takes datagrams asynchronously: read once the daemon's last record ("Stopping") is there.
+for _ in $(seq 1 100); do
+        journal=$(e2e_journal "$pid")
+        grep -q '"MESSAGE":"Stopping"' <<<"$journal" && break
+        sleep 0.1
+done
+engine_records() { grep -E '"MESSAGE_ID":"(57aafb9fb9c24ce980554d9e40282cd8|50cd910f80224bc48b7ea86a7f27afc8)"' <<<"$journal" |
+        python3 -c 'import sys, json
+for l in sys.stdin: print(json.loads(l)["MESSAGE"])'; }
+echo "engine records:"; engine_records
 fx_check "journal: started record" grep -q '"MESSAGE_ID":"3733a79fbf944965a1a810026bb34244"' <<<"$journal"
 fx_check "journal: configuration reloaded" grep -q '"MESSAGE_ID":"ad877b508a53466888d63380f14b4bf0"' <<<"$journal"
 rejected_names_line() { grep '"MESSAGE_ID":"990224cd017a41eb9afdb07b4a0ff789"' <<<"$journal" | grep -qE 'dc.conf:1: disk.low_watermark'; }

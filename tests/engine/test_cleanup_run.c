@@ -54,10 +54,11 @@ struct world {
 /* What a case changes in the default world, and its configuration. */
 struct world_opts {
         const char *config;            /* appended to the tiers */
-        const char *fail;              /* ", \"fail\": {...}" (see World in fake-engine.py) */
+        const char *fail;              /* more of the world: ", \"fail\": {...}", ", \"build_cache\": [...]" */
         const char *b_tags;            /* B's RepoTags, default [\"old:1\"] */
         const char *b_extra;           /* more of B's fields, ", \"refuse\": true" */
         bool image_fs;                 /* images on a filesystem of their own (as with the containerd store) */
+        const char *tiers;             /* instead of stopped-containers and unused-images, both 1h */
 };
 
 static void world_start(struct world *w, const struct world_opts *opts) {
@@ -98,9 +99,10 @@ static void world_start(struct world *w, const struct world_opts *opts) {
         ck_assert_int_eq(engine_new(&o, &w->engine), 0);
 
         _cleanup_free_ char *text = NULL;
-        ck_assert_int_ge(asprintf(&text,
-                                  "tiers = ( { type = \"stopped-containers\"; min_age = \"1h\"; },"
-                                  "          { type = \"unused-images\"; min_age = \"1h\"; } );\n%s\n",
+        ck_assert_int_ge(asprintf(&text, "tiers = ( %s );\n%s\n",
+                                  opts->tiers ? opts->tiers
+                                              : "{ type = \"stopped-containers\"; min_age = \"1h\"; },"
+                                                "{ type = \"unused-images\"; min_age = \"1h\"; }",
                                   opts->config ? opts->config : ""),
                          0);
         struct config_error err = {};
@@ -108,6 +110,9 @@ static void world_start(struct world *w, const struct world_opts *opts) {
 }
 
 static void world_stop(struct world *w) {
+        /* Never the image prune: on the containerd store it deletes the leases of pulls in flight. */
+        _cleanup_free_ char *log = fake_log(&w->fake);
+        ck_assert_msg(!strstr(log, "/images/prune"), "log: %s", log);
         engine_free(w->engine);
         config_done(&w->config);
         fake_stop(&w->fake);
@@ -127,6 +132,8 @@ static bool object_left(const struct world *w, const char *kind, const char *id)
 /* What the callbacks saw. */
 struct seen {
         unsigned plans;
+        uint64_t build_cache_estimate; /* the first plan's build-cache prune */
+        uint64_t estimate_b;           /* the first plan's estimate for image B */
         unsigned steps;
         char failure[512];             /* the message of the last failed step */
         size_t first_plan_actions;
@@ -136,8 +143,14 @@ struct seen {
 
 static void on_plan(const struct policy_plan *plan, const struct usage *u, void *userdata) {
         struct seen *s = userdata;
-        if (s->plans++ == 0)
+        if (s->plans++ == 0) {
                 s->first_plan_actions = plan->n_actions;
+                for (size_t i = 0; i < plan->n_actions; i++)
+                        if (plan->actions[i].id && streq(plan->actions[i].id, IMAGE_B))
+                                s->estimate_b = plan->actions[i].estimated_bytes;
+                        else if (plan->actions[i].kind == POLICY_ACTION_PRUNE_BUILD_CACHE)
+                                s->build_cache_estimate = plan->actions[i].estimated_bytes;
+        }
 }
 
 static void on_step(const struct cleanup_step *step, void *userdata) {
@@ -359,6 +372,92 @@ START_TEST(test_two_filesystems) {
 }
 END_TEST
 
+/* SharedSize == Size (Docker 26 and Podman 5, for a legacy build whose last step adds no layer) is not
+ * "nothing to free": the estimate comes from the build chain, asked with ?all=1. */
+START_TEST(test_estimate_when_shared_size_lies) {
+        struct world w;
+        char extra[512];
+        /* B: 2 MiB, all of it "shared", built on an untagged intermediate (listed with all=1 only) that has
+         * no parent: the intermediate goes with B, so B frees its whole Size. */
+        snprintf(extra, sizeof extra,
+                 ", \"SharedSize\": %d, \"ParentId\": \"sha256:%064d\"}, "
+                 "{\"Id\": \"sha256:%064d\", \"RepoTags\": [], \"Created\": 1700000000, \"bytes\": 0, "
+                 "\"Size\": %d, \"intermediate\": true",
+                 2 * MIB, 7, 7, 3 * MIB / 2);
+        world_start(&w, &(struct world_opts){
+                                .config = "dry_run = true; disk = { high_watermark = \"50%\"; low_watermark = \"10%\"; };",
+                                .b_extra = extra,
+                        });
+        struct seen s = {};
+        struct cleanup_result res = run(&w, &s);
+        ck_assert_int_eq(res.error, 0);
+        ck_assert_uint_eq(s.estimate_b, 2 * MIB);
+        _cleanup_free_ char *log = fake_log(&w.fake);
+        ck_assert_msg(dctest_has_line(log, "GET /v1.41/images/json?all=1"), "log: %s", log);
+        world_stop(&w);
+
+        /* A SharedSize that can be right (smaller than Size): no chain is asked for. */
+        snprintf(extra, sizeof extra, ", \"SharedSize\": %d", MIB / 2);
+        world_start(&w, &(struct world_opts){
+                                .config = "dry_run = true; disk = { high_watermark = \"50%\"; low_watermark = \"10%\"; };",
+                                .b_extra = extra,
+                        });
+        s = (struct seen){};
+        res = run(&w, &s);
+        ck_assert_uint_eq(s.estimate_b, 2 * MIB - MIB / 2);
+        _cleanup_free_ char *log2 = fake_log(&w.fake);
+        ck_assert_msg(!strstr(log2, "images/json?all=1"), "log: %s", log2);
+        world_stop(&w);
+}
+END_TEST
+
+/* B built on A (B's parent, listed): all of B's layers really are A's too, so B frees nothing beyond its
+ * own 1 MiB: Size(B) - Size(A). */
+START_TEST(test_estimate_from_a_listed_parent) {
+        struct world w;
+        char extra[256];
+        snprintf(extra, sizeof extra, ", \"Size\": %d, \"SharedSize\": %d, \"ParentId\": \"" IMAGE_A "\"", 5 * MIB, 5 * MIB);
+        world_start(&w, &(struct world_opts){
+                                .config = "dry_run = true; disk = { high_watermark = \"50%\"; low_watermark = \"10%\"; };",
+                                .b_extra = extra,
+                        });
+        struct seen s = {};
+        struct cleanup_result res = run(&w, &s);
+        ck_assert_int_eq(res.error, 0);
+        ck_assert_uint_eq(s.estimate_b, 1 * MIB);
+        world_stop(&w);
+}
+END_TEST
+
+/* The build-cache estimate counts only what the prune can take: not in use, not shared, unused for the
+ * tier's min_age (the prune's until). */
+START_TEST(test_build_cache_estimate) {
+        struct world w;
+        char cache[1024];
+        long long now = (long long) time(NULL);
+        char old[32], young[32];
+        strftime(old, sizeof old, "%Y-%m-%dT%H:%M:%SZ", gmtime(&(time_t){ (time_t) (now - 2 * 86400) }));
+        strftime(young, sizeof young, "%Y-%m-%dT%H:%M:%SZ", gmtime(&(time_t){ (time_t) (now - 600) }));
+        snprintf(cache, sizeof cache,
+                 ", \"build_cache\": ["
+                 "{\"ID\": \"old\", \"Size\": %d, \"InUse\": false, \"Shared\": false, \"LastUsedAt\": \"%s\"},"
+                 "{\"ID\": \"never-used\", \"Size\": %d, \"InUse\": false, \"Shared\": false, \"CreatedAt\": \"%s\"},"
+                 "{\"ID\": \"young\", \"Size\": %d, \"InUse\": false, \"Shared\": false, \"LastUsedAt\": \"%s\"},"
+                 "{\"ID\": \"shared\", \"Size\": %d, \"InUse\": false, \"Shared\": true, \"LastUsedAt\": \"%s\"},"
+                 "{\"ID\": \"busy\", \"Size\": %d, \"InUse\": true, \"Shared\": false, \"LastUsedAt\": \"%s\"}]",
+                 3 * MIB, old, MIB, old, 5 * MIB, young, 7 * MIB, old, 11 * MIB, old);
+        world_start(&w, &(struct world_opts){
+                                .config = "dry_run = true; disk = { high_watermark = \"50%\"; low_watermark = \"10%\"; };",
+                                .tiers = "{ type = \"build-cache\"; min_age = \"24h\"; }",
+                                .fail = cache,
+                        });
+        struct seen s = {};
+        ck_assert_int_eq(run(&w, &s).error, 0);
+        ck_assert_uint_eq(s.build_cache_estimate, 4 * MIB); /* old + never-used */
+        world_stop(&w);
+}
+END_TEST
+
 /* A dry run plans once and sends nothing that removes anything. */
 START_TEST(test_dry_run_plans_once) {
         struct world w;
@@ -390,6 +489,9 @@ int main(void) {
         tcase_add_test(tc, test_failure_message_survives_retag);
         tcase_add_test(tc, test_targets_met_in_round_one);
         tcase_add_test(tc, test_two_filesystems);
+        tcase_add_test(tc, test_estimate_when_shared_size_lies);
+        tcase_add_test(tc, test_estimate_from_a_listed_parent);
+        tcase_add_test(tc, test_build_cache_estimate);
         tcase_add_test(tc, test_dry_run_plans_once);
         suite_add_tcase(s, tc);
         return dctest_run(s) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;

@@ -15,6 +15,8 @@ Scenarios (the answer to everything not listed is a small healthy engine speakin
     ok                  the healthy engine
     old-api             /_ping says Api-Version 1.24
     new-api             /_ping says Api-Version 1.52 (the client must cap at 1.51)
+    min-raised          /_ping 1.57, /version MinAPIVersion 1.44 (Docker 29.0-29.2): 1.51 is fine
+    min-above           /_ping 1.57, /version MinAPIVersion 1.52: no version in common
     no-api-header       /_ping has no Api-Version; /version says 1.43
     error-500-json      /containers/json: 500 {"message": ...}
     error-500-empty     /containers/json: 500 with an empty body
@@ -115,8 +117,11 @@ class World:
     """The "world" scenario's engine state, read from a JSON file:
         {"containers": [{"Id", "Name", "ImageID", "State", "Created" (unix s), "FinishedAt" (unix s),
                          "bytes"}],
-         "images": [{"Id", "RepoTags", "Created" (unix s), "bytes", "ParentId", "refuse": true = a DELETE
+         "images": [{"Id", "RepoTags", "Created" (unix s), "bytes", "ParentId", "Size" and "SharedSize" as
+                     listed (default: bytes and 0), "intermediate": true = listed with all=1 only,
+                     "refuse": true = a DELETE
                      that would remove it (not merely untag it) answers 409, "refuse": "500" answers 500}],
+         "build_cache": [records as /system/df lists them],
          "fail": {"ENDPOINT": [N, ...]}}   the Nth request (from 1) to ENDPOINT, e.g. "/containers/json",
                                           answers 500 {"message": "fake: ... failed"}
     Each object's bytes are a file DATA/<kind>-<id> written at start and removed with the object."""
@@ -129,6 +134,7 @@ class World:
         self.containers = {c["Id"]: c for c in w.get("containers", [])}
         self.images = {i["Id"]: i for i in w.get("images", [])}
         self.fail = w.get("fail", {})
+        self.build_cache = w.get("build_cache", [])
         self.calls = {}
         os.makedirs(data, exist_ok=True)
         os.makedirs(self.image_data, exist_ok=True)
@@ -171,8 +177,8 @@ class World:
 
     def image_summary(self, i):
         return {"Id": i["Id"], "ParentId": i.get("ParentId", ""), "RepoTags": i.get("RepoTags", []),
-                "RepoDigests": [], "Created": i["Created"], "Size": i.get("bytes", 0), "SharedSize": 0,
-                "Labels": {}, "Containers": len(self.users(i["Id"]))}
+                "RepoDigests": [], "Created": i["Created"], "Size": i.get("Size", i.get("bytes", 0)),
+                "SharedSize": i.get("SharedSize", 0), "Labels": {}, "Containers": len(self.users(i["Id"]))}
 
     def handle(self, server, conn, method, endpoint, query):
         """Answers what the world knows; None for what the default engine should answer."""
@@ -188,15 +194,17 @@ class World:
             server.send_json(conn, 200, [self.container_summary(c) for c in self.containers.values()])
             return True
         if method == "GET" and endpoint == "/images/json":
-            server.send_json(conn, 200, [self.image_summary(i) for i in self.images.values()])
+            every = q.get("all", ["0"])[0] in ("1", "true")
+            server.send_json(conn, 200, [self.image_summary(i) for i in self.images.values()
+                                         if every or not i.get("intermediate")])
             return True
         if method == "GET" and endpoint == "/system/df":
             server.send_json(conn, 200, {
                 "LayersSize": sum(i.get("bytes", 0) for i in self.images.values()),
-                "Images": [self.image_summary(i) for i in self.images.values()],
+                "Images": [self.image_summary(i) for i in self.images.values() if not i.get("intermediate")],
                 "Containers": [{"Id": c["Id"], "ImageID": c.get("ImageID", ""), "State": c["State"],
                                 "SizeRw": c.get("bytes", 0), "SizeRootFs": 0} for c in self.containers.values()],
-                "Volumes": [], "BuildCache": []})
+                "Volumes": [], "BuildCache": self.build_cache})
             return True
         m = re.match(r"^/containers/([^/]+)(/json)?$", endpoint)
         if m:
@@ -318,7 +326,7 @@ class Server:
         s = self.scenario
 
         if endpoint == "/_ping":
-            version = {"old-api": "1.24", "new-api": "1.52"}.get(s, API)
+            version = {"old-api": "1.24", "new-api": "1.52", "min-above": "1.57", "min-raised": "1.57"}.get(s, API)
             headers = [] if s == "no-api-header" else ["Api-Version: " + version]
             if s.startswith("podman-"):
                 headers.append("Libpod-Api-Version: 4.3.1")
@@ -327,8 +335,11 @@ class Server:
                           % ("".join(h + "\r\n" for h in headers), len(body))).encode() + body)
             return True
         if endpoint == "/version":
-            self.send_json(conn, 200, {"Version": "99.0.0-fake", "ApiVersion": "1.43" if s == "no-api-header" else API,
-                                       "MinAPIVersion": "1.12", "Os": "linux", "Arch": "amd64",
+            self.send_json(conn, 200, {"Version": "99.0.0-fake",
+                                       "ApiVersion": {"no-api-header": "1.43", "min-above": "1.57",
+                                                      "min-raised": "1.57"}.get(s, API),
+                                       "MinAPIVersion": {"min-above": "1.52", "min-raised": "1.44"}.get(s, "1.12"),
+                                       "Os": "linux", "Arch": "amd64",
                                        "Components": [{"Name": "Engine", "Version": "99.0.0-fake"}]})
             return True
         if endpoint == "/events":
