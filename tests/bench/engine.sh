@@ -6,7 +6,8 @@
 #                        origin (docker-ce) when one is installed; run as a second, private instance
 #   docker26             Debian 13's dockerd 26 (overlay2), run with chroot in the cached trixie root
 #   docker26-containerd  the same with the containerd image store: Debian 13's containerd with its root
-#                        on a loop filesystem of its own (CONTAINERD_SIZE), DockerRootDir on another
+#                        on a loop filesystem of its own (CONTAINERD_SIZE, default the data-root's size
+#                        and inode count), DockerRootDir on another
 #   podman5              Debian 13's Podman 5 service (runtime runc, cgroupfs) in the same root
 # Every engine gets its own socket, exec-root (or runroot), pidfile and a data-root on a loop-mounted
 # ext4 image. The chroot engines run in a mount namespace of their own: the root bind-mounted onto
@@ -123,8 +124,8 @@ bench_engine_start() {
         bench_fs "$dir" mnt "$size" "$inodes"
         echo "$size" >"$dir/size"
         if [ "$kind" = docker26-containerd ]; then
-                bench_fs "$dir" ctrd "${CONTAINERD_SIZE:-1G}"
-                echo "${CONTAINERD_SIZE:-1G}" >"$dir/ctrd-size"
+                bench_fs "$dir" ctrd "${CONTAINERD_SIZE:-$size}" "$inodes"
+                echo "${CONTAINERD_SIZE:-$size}" >"$dir/ctrd-size"
         fi
         bench_engine_config "$dir" "$kind"
         bench_dockerd_start "$dir"
@@ -135,8 +136,11 @@ bench_engine_config() {
         local dir=$1 kind=$2 root
         mkdir -p "$dir/bin"
         if [ "$kind" = docker20 ]; then
-                # The CLI that came with the host's dockerd.
-                ln -sf "$(command -v docker)" "$dir/bin/docker"
+                # The CLI that came with the host's dockerd (docker.io's or docker-ce-cli's), not one
+                # of another version earlier on PATH.
+                local cli=/usr/bin/docker
+                [ -x "$cli" ] || cli=$(command -v docker) || { bench_log "no docker CLI (install docker.io)"; return 1; }
+                ln -sf "$cli" "$dir/bin/docker"
                 return 0
         fi
         root=$(cat "$dir/root")

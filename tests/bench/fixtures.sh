@@ -13,8 +13,13 @@ fx_require_engine() {
 }
 fx_require_engine
 
-# The 20.10 CLI that comes with docker.io: its version matches the engine.
-if [ -x /usr/bin/docker ]; then DOCKER=/usr/bin/docker; else DOCKER=docker; fi
+# The CLI that matches the engine (with-engine.sh says which: the host's with its dockerd, Debian 13's
+# for the engines from the trixie root), so the objects are made at the engine's own API version.
+if [ -n "${DOCKERCLEAN_TEST_DOCKER:-}" ]; then DOCKER=$DOCKERCLEAN_TEST_DOCKER
+elif [ -x /usr/bin/docker ]; then DOCKER=/usr/bin/docker; else DOCKER=docker; fi
+# The filesystem the fixtures fill (image content and container layers): DockerRootDir's, or
+# containerd's root with the containerd image store.
+: "${DOCKERCLEAN_TEST_STORE_ROOT:=${DOCKERCLEAN_TEST_DATA_ROOT:-}}"
 export DOCKER_HOST="unix://$DOCKERCLEAN_TEST_SOCKET"
 case "$DOCKER_HOST" in unix:///var/run/docker.sock|unix:///run/docker.sock)
         echo "fixtures: refusing to touch the host's engine" >&2; exit 1 ;; esac
@@ -74,22 +79,28 @@ fx_running() { local name=$1 image=$2; shift 2; dk run -d --network none --name 
 # fx_volume NAME: a named volume with a little data in it.
 fx_volume() { dk volume create "$1" >/dev/null; }
 
-# fx_used_percent: the data-root filesystem's use as df computes it (used / (used + avail)), two decimals.
+# fx_used_percent: the use of the filesystem that holds the images and layers (DOCKERCLEAN_TEST_STORE_ROOT)
+# as df computes it (used / (used + avail)), two decimals.
 fx_used_percent() {
-        df -P -B1 "$DOCKERCLEAN_TEST_DATA_ROOT" | awk 'NR==2 { printf "%.2f\n", 100 * $3 / ($3 + $4) }'
+        df -P -B1 "$DOCKERCLEAN_TEST_STORE_ROOT" | awk 'NR==2 { printf "%.2f\n", 100 * $3 / ($3 + $4) }'
 }
 fx_inodes_used_percent() {
-        df -P -i "$DOCKERCLEAN_TEST_DATA_ROOT" | awk 'NR==2 { printf "%.2f\n", 100 * $3 / $2 }'
+        df -P -i "$DOCKERCLEAN_TEST_STORE_ROOT" | awk 'NR==2 { printf "%.2f\n", 100 * $3 / $2 }'
 }
+# fx_store_mount: the mount point of that filesystem.
+fx_store_mount() { df -P "$DOCKERCLEAN_TEST_STORE_ROOT" | awk 'NR==2 { print $6 }'; }
 
 # fx_reset: an empty engine (tests share one bench engine and run one after another).
 fx_reset() {
         local ids
         ids=$(dk ps -aq); [ -z "$ids" ] || dk rm -f $ids >/dev/null
         ids=$(dk images -aq); [ -z "$ids" ] || dk rmi -f $ids >/dev/null 2>&1 || true
-        dk volume prune -f >/dev/null 2>&1 || true
+        # Every volume, named ones too (from API 1.42 a volume prune takes only anonymous ones).
+        ids=$(dk volume ls -q); [ -z "$ids" ] || dk volume rm -f $ids >/dev/null 2>&1 || true
+        dk network prune -f >/dev/null 2>&1 || true
+        # No build cache on Podman (its /build/prune answers 404).
         dk builder prune -af >/dev/null 2>&1 || true
-        rm -f "$DOCKERCLEAN_TEST_DATA_ROOT/../ballast"
+        rm -f "$(fx_store_mount)/ballast"
 }
 
 # Assertions: print what failed and count it; tests end with fx_done.
@@ -108,6 +119,6 @@ fx_done() {
 }
 
 
-# fx_ballast MB: a file outside Docker's objects on the same filesystem (logs, caches: what a real
+# fx_ballast MB: a file outside Docker's objects on the filesystem the fixtures fill (logs, caches: what a real
 # host also has), so that small tests can sit above a watermark. fx_reset removes it.
-fx_ballast() { fallocate -l "${1}M" "$DOCKERCLEAN_TEST_DATA_ROOT/../ballast"; }
+fx_ballast() { fallocate -l "${1}M" "$(fx_store_mount)/ballast"; }

@@ -36,12 +36,13 @@ e2e_journal() {
 }
 
 # e2e_low_for_bytes BYTES: the low watermark (a whole percent, rounded down) that needs at least BYTES
-# freed from the current usage; e2e_high_now: a high watermark just below the current usage.
+# freed from the current usage; e2e_high_now: a high watermark just below the current usage. Both of
+# the filesystem that holds the images and layers (DOCKERCLEAN_TEST_STORE_ROOT, see fixtures.sh).
 e2e_low_for_bytes() {
-        df -P -B1 "$DOCKERCLEAN_TEST_DATA_ROOT" | awk -v need="$1" 'NR==2 { printf "%d\n", 100 * ($3 - need) / ($3 + $4) }'
+        df -P -B1 "$DOCKERCLEAN_TEST_STORE_ROOT" | awk -v need="$1" 'NR==2 { printf "%d\n", 100 * ($3 - need) / ($3 + $4) }'
 }
 e2e_high_now() {
-        df -P -B1 "$DOCKERCLEAN_TEST_DATA_ROOT" | awk 'NR==2 { printf "%d\n", 100 * $3 / ($3 + $4) - 1 }'
+        df -P -B1 "$DOCKERCLEAN_TEST_STORE_ROOT" | awk 'NR==2 { printf "%d\n", 100 * $3 / ($3 + $4) - 1 }'
 }
 e2e_run_once() { # e2e_run_once CONFIG [more options]: runs --once, logging to the journal; sets $pid, $rc
         "$DOCKERCLEAND" --config "$@" --once --log-target journal &

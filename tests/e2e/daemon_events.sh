@@ -9,7 +9,7 @@ src=${DOCKERCLEAN_SOURCE_DIR:?}
 fx_image ev/base:1 0
 for i in 1 2 3 4 5 6; do fx_stopped "ev$i" ev/base:1 20; done
 # Just above the current usage: the next build crosses it.
-high=$(df -P -B1 "$DOCKERCLEAN_TEST_DATA_ROOT" | awk 'NR==2 { printf "%d\n", 100 * $3 / ($3 + $4) + 2 }')
+high=$(df -P -B1 "$DOCKERCLEAN_TEST_STORE_ROOT" | awk 'NR==2 { printf "%d\n", 100 * $3 / ($3 + $4) + 2 }')
 low=$((high - 4))
 e2e_config "$scratch/dc.conf" "$high" "$low" '{ type = "stopped-containers"; min_age = "0s"; }' 'interval = "1m";'
 "$DOCKERCLEAND" --config "$scratch/dc.conf" --log-target console >"$scratch/log" 2>&1 &
