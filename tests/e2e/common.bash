@@ -58,3 +58,20 @@ for l in sys.stdin:
     l = l.strip()
     if l: print(json.loads(l).get("DOCKERCLEAN_NAME", ""))'
 }
+
+# e2e_events_open METRICS_FILE: returns once the running daemon demonstrably follows the engine's
+# events, instead of sleeping and hoping its stream is open (it replays nothing from before): a tag of
+# a probe image (an event that makes the daemon check within seconds) is followed by a rewritten
+# metrics file, long before the interval. The daemon's configuration names METRICS_FILE and an interval
+# of a minute or more. Build the probe first (e2e_events_probe), before measuring usage. Up to 60 s.
+e2e_events_probe() { fx_image e2e/events-probe:1 0; }
+e2e_events_open() {
+        local metrics=$1 i j
+        for i in $(seq 1 300); do [ -s "$metrics" ] && break; sleep 0.1; done   # the first check
+        for i in $(seq 1 30); do
+                rm -f "$metrics"
+                dk tag e2e/events-probe:1 "e2e/events-probe:t$i" >/dev/null || return 1
+                for j in $(seq 1 20); do [ -s "$metrics" ] && return 0; sleep 0.1; done
+        done
+        return 1
+}

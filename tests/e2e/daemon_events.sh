@@ -7,15 +7,16 @@ fx_reset
 src=${DOCKERCLEAN_SOURCE_DIR:?}
 
 fx_image ev/base:1 0
+e2e_events_probe
 for i in 1 2 3 4 5 6; do fx_stopped "ev$i" ev/base:1 20; done
 # Just above the current usage: the next build crosses it.
 high=$(df -P -B1 "$DOCKERCLEAN_TEST_STORE_ROOT" | awk 'NR==2 { printf "%d\n", 100 * $3 / ($3 + $4) + 2 }')
 low=$((high - 4))
-e2e_config "$scratch/dc.conf" "$high" "$low" '{ type = "stopped-containers"; min_age = "0s"; }' 'interval = "1m";'
+e2e_config "$scratch/dc.conf" "$high" "$low" '{ type = "stopped-containers"; min_age = "0s"; }' \
+        "interval = \"1m\"; metrics_file = \"$scratch/metrics.prom\";"
 "$DOCKERCLEAND" --config "$scratch/dc.conf" --log-target console >"$scratch/log" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do grep -q 'started' "$scratch/log" && break; sleep 0.1; done
-sleep 1   # the event stream is open
+fx_check "the daemon follows the engine's events" e2e_events_open "$scratch/metrics.prom"
 fx_check "no cleanup yet ($(fx_used_percent)% < $high%)" eval '! grep -q "Cleanup started" "$scratch/log"'
 fx_image ev/big:1 60
 t_event=$(date +%s.%N)

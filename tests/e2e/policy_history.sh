@@ -10,11 +10,13 @@ sleep 1.1
 fx_image hist/middle:1 40
 sleep 1.1
 fx_image hist/newest:1 40
-e2e_config "$scratch/dc.conf" 99 98 '{ type = "unused-images"; min_age = "0s"; }' 'interval = "1m";'
+e2e_events_probe
+e2e_config "$scratch/dc.conf" 99 98 '{ type = "unused-images"; min_age = "0s"; }' \
+        "interval = \"1m\"; metrics_file = \"$scratch/metrics.prom\";"
 
 "$DOCKERCLEAND" --config "$scratch/dc.conf" --log-target journal &
 daemon=$!
-sleep 2   # the event stream is open
+fx_check "the daemon follows the engine's events" e2e_events_open "$scratch/metrics.prom"
 dk create --network none --name user hist/oldest:1 >/dev/null
 dk rm user >/dev/null
 sleep 1.5
