@@ -59,34 +59,35 @@ bench_mirror() {
 }
 
 # bench_root_ensure: the trixie root (debootstrapped once from the machine's mirror, kept in
-# $BENCH_CACHE/roots/trixie); prints its path. Reused when complete (the marker lists the same
-# packages), rebuilt when not. Concurrent benches wait for one build (flock).
+# $BENCH_CACHE/roots/engines-trixie: a name of its own, other tools keep other roots there); prints
+# its path. Reused when complete (the marker lists the same packages), rebuilt when not. Concurrent
+# benches wait for one build (flock).
 bench_root_ensure() {
         local roots=$BENCH_CACHE/roots root marker
-        root=$roots/trixie
-        marker=$root/.dockerclean-root
+        root=$roots/engines-trixie
+        marker=$root/.dockerclean-engines
         mkdir -p "$roots"
         (
                 flock -w 1800 9 || { bench_log "timed out waiting for another build of $root"; exit 1; }
                 if [ -f "$marker" ] && [ "$(cat "$marker")" = "$BENCH_TRIXIE_PACKAGES" ]; then exit 0; fi
                 command -v debootstrap >/dev/null || { bench_log "debootstrap not found (install debootstrap)"; exit 1; }
-                local mirror t0 new=$roots/trixie.new
+                local mirror t0 new=$roots/engines-trixie.new
                 mirror=$(bench_mirror) || exit 1
                 t0=$SECONDS
                 bench_log "building the Debian 13 root $root from $mirror (once; kept for later runs)"
                 rm -rf "$new" "$root"
                 if ! debootstrap --variant=minbase --include="$BENCH_TRIXIE_PACKAGES" trixie "$new" "$mirror" \
-                        >"$roots/trixie.debootstrap.log" 2>&1; then
-                        bench_log "debootstrap failed; the end of $roots/trixie.debootstrap.log:"
-                        tail -n 20 "$roots/trixie.debootstrap.log" >&2
+                        >"$roots/engines-trixie.log" 2>&1; then
+                        bench_log "debootstrap failed; the end of $roots/engines-trixie.log:"
+                        tail -n 20 "$roots/engines-trixie.log" >&2
                         rm -rf "$new"
                         exit 1
                 fi
                 rm -f "$new"/var/cache/apt/archives/*.deb
-                echo "$BENCH_TRIXIE_PACKAGES" >"$new/.dockerclean-root"
+                echo "$BENCH_TRIXIE_PACKAGES" >"$new/.dockerclean-engines"
                 mv "$new" "$root"
                 bench_log "root built in $((SECONDS - t0)) s"
-        ) 9>"$roots/trixie.lock" || return 1
+        ) 9>"$roots/engines-trixie.lock" || return 1
         echo "$root"
 }
 

@@ -26,6 +26,12 @@ case "$DOCKER_HOST" in unix:///var/run/docker.sock|unix:///run/docker.sock)
 
 dk() { "$DOCKER" "$@"; }
 
+# fx_podman: the engine is Podman's compatible service (it qualifies short names: "x" is
+# "docker.io/library/x:latest", and has neither build cache, LastTagTime nor the host and none networks).
+fx_podman() { case "${DOCKERCLEAN_TEST_ENGINE:-}" in podman*) return 0 ;; esac; return 1; }
+# fx_skip WHY: this test does not apply to the engine; says why and exits 77 (ctest: skipped).
+fx_skip() { echo "SKIP (engine ${DOCKERCLEAN_TEST_ENGINE:-docker20}): $*" >&2; exit 77; }
+
 fx_busybox() {
         local b
         for b in /bin/busybox /usr/bin/busybox; do
@@ -55,9 +61,11 @@ fx_image() {
         } >"$ctx/Dockerfile"
         local labels=() a
         for a in "$@"; do labels+=(--label "${a#--label=}"); done
-        DOCKER_BUILDKIT=0 dk build -q -t "$ref" "${labels[@]}" "$ctx" >/dev/null
+        # The legacy builder (Docker 23+ says it is deprecated on stderr: shown only when the build fails).
+        DOCKER_BUILDKIT=0 dk build -q -t "$ref" "${labels[@]}" "$ctx" >/dev/null 2>"$ctx.err"
         local rc=$?
-        rm -rf "$ctx"
+        [ $rc = 0 ] || cat "$ctx.err" >&2
+        rm -rf "$ctx" "$ctx.err"
         return $rc
 }
 
@@ -106,14 +114,17 @@ fx_reset() {
 # Assertions: print what failed and count it; tests end with fx_done.
 fx_failures=0
 fx_ok() { printf 'ok: %s\n' "$*"; }
-fx_fail() { printf 'FAIL: %s\n' "$*" >&2; fx_failures=$((fx_failures + 1)); }
+fx_fail() { printf 'FAIL%s: %s\n' "${DOCKERCLEAN_TEST_ENGINE:+ (engine $DOCKERCLEAN_TEST_ENGINE)}" "$*" >&2; fx_failures=$((fx_failures + 1)); }
 fx_check() { local what=$1; shift; if "$@"; then fx_ok "$what"; else fx_fail "$what"; return 1; fi; }
 fx_lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 fx_ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 fx_exists() { dk inspect "$1" >/dev/null 2>&1; }
 fx_gone() { ! dk inspect "$1" >/dev/null 2>&1; }
 fx_done() {
-        if [ "$fx_failures" -gt 0 ]; then echo "$fx_failures check(s) failed" >&2; exit 1; fi
+        if [ "$fx_failures" -gt 0 ]; then
+                echo "$fx_failures check(s) failed${DOCKERCLEAN_TEST_ENGINE:+ on engine $DOCKERCLEAN_TEST_ENGINE}" >&2
+                exit 1
+        fi
         echo "all checks passed"
         exit 0
 }

@@ -6,12 +6,21 @@ set -u
 . "$(dirname "$0")/common.bash"
 fx_reset
 
-for x in a b c d e f; do
+# Podman qualifies the names (docker.io/lru/b:1), and records no LastTagTime: a cold start cannot know
+# that an image was tagged again, so lru/a's case (the re-tag counts as a use) is not made there.
+p=
+images="a b c d e f"
+if fx_podman; then
+        p=docker.io/
+        images="b c d e f"
+        echo "engine ${DOCKERCLEAN_TEST_ENGINE}: lru/a's case is skipped: Podman records no LastTagTime, so a cold start cannot see a re-tag"
+fi
+for x in $images; do
         fx_image "lru/$x:1" 40 || fx_fail "build lru/$x"
         sleep 1.1
 done
 # a is the oldest build but was tagged again just now: used recently.
-dk tag lru/a:1 lru/a:again
+fx_podman || dk tag lru/a:1 lru/a:again
 fx_running keeper lru/f:1
 
 mib=$((1024 * 1024))
@@ -25,8 +34,8 @@ printf '%s\n' "$plan"
 planned=$(printf '%s\n' "$plan" | awk '$1 == "remove-image" { print $2 }' | tr '\n' ' ')
 echo "planned: $planned"
 fx_check "dry run removed nothing" fx_exists lru/b:1
-fx_check "the plan starts with the least recently used (b, then c)" grep -q '^lru/b:1 lru/c:1 ' <<<"$planned"
-fx_check "the plan never names the recently tagged image" eval '! grep -q "lru/a:" <<<"$planned"'
+fx_check "the plan starts with the least recently used (b, then c)" grep -q "^${p}lru/b:1 ${p}lru/c:1 " <<<"$planned"
+fx_podman || fx_check "the plan never names the recently tagged image" eval '! grep -q "lru/a:" <<<"$planned"'
 fx_check "the plan never names the image a running container uses" eval '! grep -q "lru/f:1" <<<"$planned"'
 
 e2e_run_once "$scratch/dc.conf"
@@ -39,7 +48,7 @@ fx_check "least recently used went: b" fx_gone lru/b:1
 fx_check "least recently used went: c" fx_gone lru/c:1
 fx_check "and no further: d stays" fx_exists lru/d:1
 fx_check "e stays" fx_exists lru/e:1
-fx_check "the recently tagged image stays, both tags" eval 'fx_exists lru/a:1 && fx_exists lru/a:again'
+fx_podman || fx_check "the recently tagged image stays, both tags" eval 'fx_exists lru/a:1 && fx_exists lru/a:again'
 fx_check "the running container's image stays" fx_exists lru/f:1
 dk rm -f keeper >/dev/null
 fx_done

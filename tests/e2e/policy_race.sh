@@ -35,7 +35,8 @@ fx_check "dry run sent no DELETE" eval '! grep -q "^DELETE " "$scratch/dry.log"'
 fx_check "dry run sent no prune" eval '! grep -qE "^POST [^ ]*/prune" "$scratch/dry.log"'
 
 # The race.
-start_proxy "$scratch/real.log" --before '^DELETE /v[0-9.]+/images/race(/|%2F)img' \
+# Podman names the image docker.io/race/img.
+start_proxy "$scratch/real.log" --before '^DELETE /v[0-9.]+/images/(docker\.io(/|%2F))?race(/|%2F)img' \
         "$DOCKER create --network none --name latecomer race/img:1 >/dev/null"
 e2e_run_once "$scratch/dc.conf"
 kill "$proxy"; wait "$proxy" 2>/dev/null

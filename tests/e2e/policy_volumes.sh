@@ -11,7 +11,7 @@ dk run --network none --name anon-maker -v /data vol/base:1 dd if=/dev/zero of=/
 anon=$(dk inspect -f '{{range .Mounts}}{{.Name}}{{end}}' anon-maker)
 dk rm anon-maker >/dev/null        # without -v: the anonymous volume stays behind, unused
 fx_created vol-user vol/base:1 -v named-in-use:/data --label dockerclean.keep=1
-fx_check "an anonymous volume was left behind" fx_exists "$anon"
+fx_check "an anonymous volume was left behind" dk volume inspect "$anon"
 no_volumes='{ type = "stopped-containers"; min_age = "0s"; }, { type = "dangling-images"; min_age = "0s"; }, { type = "unused-images"; min_age = "0s"; }'
 
 e2e_config "$scratch/a.conf" 1 0 "$no_volumes"
