@@ -47,9 +47,13 @@ bool policy_image_protected(const struct config *c, char *const *tags, const str
                 return true;
         if (!c->protect_images || !tags)
                 return false;
-        for (char *const *t = tags; *t; t++)
+        for (char *const *t = tags; *t; t++) {
+                /* Podman lists qualified names (docker.io/library/nginx:1.25); globs are written familiar. */
+                char familiar[512];
+                docker_ref_familiar(*t, familiar, sizeof familiar);
                 for (char **g = c->protect_images; *g; g++)
-                        if (tag_matches_glob(*g, *t))
+                        if (tag_matches_glob(*g, *t) || (!streq(familiar, *t) && tag_matches_glob(*g, familiar)))
                                 return true;
+        }
         return false;
 }

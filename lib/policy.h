@@ -80,7 +80,7 @@ bool policy_labels_protected(const struct config *c, const struct engine_labels 
  * fnmatch(3) with flags 0, so a star also matches slashes (the glob x/<star> matches "x/y:tag"),
  * against the full tag "repo:tag" AND against the repo part alone (the tag minus its ":tag" suffix): "nginx" protects
  * "nginx:1.25", "registry:5000/app" protects "registry:5000/app:v1". Tags are compared as the engine
- * lists them in RepoTags (familiar form: "nginx:1.25", not "docker.io/library/nginx:1.25"). tags may be
+ * lists them in RepoTags and in their familiar form ("nginx:1.25" for Podman's "docker.io/library/nginx:1.25"). tags may be
  * NULL (dangling image). */
 bool policy_image_protected(const struct config *c, char *const *tags, const struct engine_labels *labels);
 

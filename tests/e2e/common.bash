@@ -8,7 +8,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 scratch=$(mktemp -d /tmp/dce2e.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
 
-# e2e_config FILE HIGH LOW [TIERS] [EXTRA]: a configuration for the bench engine.
+# e2e_config FILE HIGH LOW [TIERS] [EXTRA]: a configuration for the bench engine (with the containerd
+# image store, containerd's root, where images and layers are, is in disk.paths: it is not at the default
+# /var/lib/containerd in the bench).
 e2e_config() {
         local file=$1 high=$2 low=$3
         local tiers=${4:-'{ type = "stopped-containers"; min_age = "0s"; }'}
@@ -16,7 +18,8 @@ e2e_config() {
         cat >"$file" <<EOC
 engine = { socket = "$DOCKERCLEAN_TEST_SOCKET"; };
 state_dir = "$scratch/state";
-disk = { high_watermark = "$high%"; low_watermark = "$low%"; inode_high_watermark = "99%"; inode_low_watermark = "98%"; };
+disk = { high_watermark = "$high%"; low_watermark = "$low%"; inode_high_watermark = "99%"; inode_low_watermark = "98%";
+         paths = [ ${DOCKERCLEAN_TEST_STORE_ROOT:+"$DOCKERCLEAN_TEST_STORE_ROOT"} ]; };
 tiers = ( $tiers );
 $extra
 EOC

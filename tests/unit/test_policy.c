@@ -258,6 +258,11 @@ START_TEST(test_image_protected_table) {
                 { "ngin", "nginx:1", false },
                 { "*", "anything:1", true },
                 { "gitlab/gitlab-runner:*", "gitlab/gitlab-runner:alpine-v16", true },
+                /* Podman lists qualified names; the familiar form is matched too. */
+                { "keep/*", "docker.io/keep/by-glob:1", true },
+                { "nginx", "docker.io/library/nginx:1.25", true },
+                { "docker.io/library/nginx", "docker.io/library/nginx:1.25", true },
+                { "keep/*", "quay.io/keep/x:1", false },
         };
         for (size_t i = 0; i < ELEMENTSOF(table); i++) {
                 struct config c = base_config();
