@@ -6,6 +6,7 @@
 
 #include "daemon.h"
 #include "engine.h"
+#include "history.h"
 #include "log.h"
 #include "macro.h"
 #include "records.h"
@@ -70,6 +71,29 @@ void daemon_engine_note(struct daemon *d, int r) {
         d->engine_state_known = true;
 }
 
+/* Image ids differ between the graph driver's store and containerd's: a history kept under the other one
+ * names images that are not these, so it is rebuilt from the seed rules, and that is said once. */
+static void note_store(struct daemon *d) {
+        const char *store = d->containerd_store ? "containerd" : "graphdriver";
+        if (!d->history)
+                return;
+        const char *old = history_store(d->history);
+        if (*old && !streq(old, store)) {
+                log_notice("The engine's image store changed from %s to %s, and image ids with it: the usage history "
+                           "is rebuilt from image metadata",
+                           old, store);
+                struct history *h;
+                int r = history_new(d->config.state_dir, &h);
+                if (r < 0) {
+                        log_warning("Cannot start a new usage history: %s", strerror(-r));
+                        return;
+                }
+                history_free(d->history);
+                d->history = h;
+        }
+        (void) !history_set_store(d->history, store); /* -EINVAL only for a malformed name, and these are not */
+}
+
 int daemon_engine_refresh(struct daemon *d) {
         struct engine_info info;
         int r = engine_info(d->engine, &info);
@@ -88,6 +112,7 @@ int daemon_engine_refresh(struct daemon *d) {
         engine_info_done(&info);
         if (changed || d->fs.n == 0)
                 daemon_filesystems_setup(d);
+        note_store(d);
         return 0;
 }
 

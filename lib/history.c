@@ -37,6 +37,7 @@ struct history {
         char **present;                /* NULL-terminated, sorted image ids of the last history_seed(); NULL = never seeded */
         size_t n_present;
         int64_t present_ns;
+        char store[16];                /* the image store the ids belong to; "" = not recorded */
         bool dirty;
 };
 
@@ -384,6 +385,14 @@ static int parse_file(FILE *f, struct history *h, unsigned *ret_line_no) {
                                 return -EBADMSG;
                         continue;
                 }
+                /* "store NAME" on line 2 (absent in files written before it was kept). */
+                if (line_no == 2 && startswith(line, HISTORY_STORE_PREFIX)) {
+                        const char *name = line + strlen(HISTORY_STORE_PREFIX);
+                        if (!*name || strlen(name) >= sizeof h->store || !key_valid(name))
+                                return -EBADMSG;
+                        snprintf(h->store, sizeof h->store, "%s", name);
+                        continue;
+                }
                 r = parse_entry(h, line);
                 if (r < 0)
                         return r;
@@ -461,7 +470,9 @@ static int write_table(FILE *f, const struct table *t) {
 
 static int write_content(FILE *f, const void *userdata) {
         const struct history *h = userdata;
-        if (fprintf(f, "%s\n", HISTORY_HEADER) < 0 || write_table(f, &h->ids) < 0 || write_table(f, &h->names) < 0)
+        if (fprintf(f, "%s\n", HISTORY_HEADER) < 0 ||
+            (h->store[0] && fprintf(f, HISTORY_STORE_PREFIX "%s\n", h->store) < 0) || write_table(f, &h->ids) < 0 ||
+            write_table(f, &h->names) < 0)
                 return -EIO;
         return 0;
 }
@@ -487,4 +498,18 @@ int history_save(struct history *h) {
                 return r;
         h->dirty = false;
         return 0;
+}
+
+const char *history_store(const struct history *h) {
+        return h ? h->store : "";
+}
+
+int history_set_store(struct history *h, const char *store) {
+        if (!h || !store || !*store || strlen(store) >= sizeof h->store || !key_valid(store))
+                return -EINVAL;
+        if (streq(h->store, store))
+                return 0;
+        snprintf(h->store, sizeof h->store, "%s", store);
+        h->dirty = true;
+        return 1;
 }

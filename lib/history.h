@@ -23,6 +23,7 @@
 
 #define HISTORY_FILE_NAME "image-history"
 #define HISTORY_HEADER "dockerclean-history 1"
+#define HISTORY_STORE_PREFIX "store "
 
 struct history;
 
@@ -81,5 +82,11 @@ void history_fill_snapshot(const struct history *h, struct policy_image *images,
  * stays intact). */
 int history_save(struct history *h) _must_check_;
 
-size_t history_size(const struct history *h);  /* entries (ids and unresolved names) */
+size_t history_size(const struct history *h);
+
+/* The image store ("graphdriver", "containerd") the ids were recorded under: image ids differ between
+ * stores, so a history of another store is not to be trusted. "" when not recorded (older files). */
+const char *history_store(const struct history *h);
+/* Records the store; returns 1 when it changed (the file is rewritten at the next save), 0 when not. */
+int history_set_store(struct history *h, const char *store) _must_check_;  /* entries (ids and unresolved names) */
 bool history_dirty(const struct history *h);   /* changed since loaded/saved */

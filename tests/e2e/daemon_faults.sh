@@ -107,6 +107,18 @@ fx_check "below: exit 0" test "$rc" = 0
 fx_check "below: one line says nothing was needed" grep -q "^$scratch/root: .* used, below the high watermark (99.99%) and every other trigger: nothing to do$" "$scratch/below.err"
 fx_check "empty tiers: a warning" grep -q '^warning: .*tiers is empty: cleaning is off' "$scratch/below.err"
 
+# The image store changed (graph driver to containerd): image ids with it, so the usage history is
+# rebuilt, said once; the file then records the new store.
+mkdir -p "$scratch/state"
+printf 'dockerclean-history 1\nstore graphdriver\nsha256:%s 1700000000000000000\n' "$(printf 'e%.0s' $(seq 64))" \
+        >"$scratch/state/image-history"
+start_fake ok --containerd-store
+"$DOCKERCLEAND" --config "$scratch/below.conf" --once --log-target console 2>"$scratch/store.err"
+stop_fake
+fx_check "store change: said once" test "$(grep -c "image store changed from graphdriver to containerd" "$scratch/store.err")" = 1
+fx_check "store change: the history records the new store" grep -qx 'store containerd' "$scratch/state/image-history"
+fx_check "store change: the old store's ids are gone" eval '! grep -q "^sha256:eee" "$scratch/state/image-history"'
+
 # A stuck host: above the watermark, and nothing may go (a running container and its image, a protected
 # image, one the engine refuses to delete). The warning is said once per episode with the reasons; the
 # next plans wait for a change or a back-off doubling from the interval, not every interval.

@@ -423,7 +423,10 @@ class Server:
             if s == "info-wrong-types":
                 self.send_json(conn, 200, {"DockerRootDir": 42, "Driver": None})
                 return True
-            self.send_json(conn, 200, dict(INFO, DockerRootDir=self.args.root) if self.args.root else INFO)
+            info = dict(INFO, DockerRootDir=self.args.root) if self.args.root else dict(INFO)
+            if self.args.containerd_store:
+                info["DriverStatus"] = [["driver-type", "io.containerd.snapshotter.v1"]]
+            self.send_json(conn, 200, info)
             return True
 
         if endpoint == "/system/df":
@@ -568,6 +571,7 @@ def main():
     p.add_argument("--lifetime", type=float, default=300)
     p.add_argument("--cleanup-dir", help="a directory to remove on exit (the test's private one)")
     p.add_argument("--root", help="the DockerRootDir /info names (default /fake/docker)")
+    p.add_argument("--containerd-store", action="store_true", help="/info names the containerd image store")
     p.add_argument("--world", help="the world scenario's objects (JSON)")
     p.add_argument("--data", help="the world scenario's DockerRootDir: one file per object")
     p.add_argument("--image-data", help="where the world's images keep their files instead (containerd's root)")

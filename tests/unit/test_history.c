@@ -1,6 +1,7 @@
 /* test_history.c: the image usage history (lib/history.c): uses, events, name resolution, seeding,
  * pruning, and the state file (round trip, atomic replace, corrupt files). */
 #include <check.h>
+#include <inttypes.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -451,6 +452,8 @@ START_TEST(test_corrupt_files) {
                 { HISTORY_HEADER "\na\001b 5\n", 0, 2 },
                 { HISTORY_HEADER "\nkey 5\r\n", 0, 2 },
                 { HISTORY_HEADER "\nk 1\nk 2\nk 3\nk 4\nk 5\nk 6\n7\n", 0, 8 },
+                { HISTORY_HEADER "\nstore \n", 0, 2 },                    /* a store without a name */
+                { HISTORY_HEADER "\n" ID_A " 5\nstore containerd\n", 0, 3 }, /* only on line 2 */
                 { nul_file, sizeof(nul_file) - 1, 2 },
         };
         for (size_t i = 0; i < ELEMENTSOF(table) + 1; i++) {
@@ -530,6 +533,32 @@ START_TEST(test_save_edge_cases) {
 }
 END_TEST
 
+/* The image store the ids belong to survives a save and a load; older files have none. */
+START_TEST(test_store) {
+        struct history *h = new_history(scratch);
+        ck_assert_str_eq(history_store(h), "");
+        ck_assert_int_eq(history_set_store(h, "containerd"), 1);
+        ck_assert_int_eq(history_set_store(h, "containerd"), 0);
+        ck_assert_int_eq(history_set_store(h, ""), -EINVAL);
+        ck_assert_int_eq(history_set_store(h, "a b"), -EINVAL);
+        ck_assert_int_eq(history_note_use(h, ID_A, T0), 1);
+        ck_assert_int_eq(history_save(h), 0);
+        history_free(h);
+        char expected[256];
+        snprintf(expected, sizeof expected, HISTORY_HEADER "\nstore containerd\n%s %" PRIi64 "\n", ID_A, T0);
+        ck_assert_str_eq(read_text(state_path(HISTORY_FILE_NAME)), expected);
+        struct history *l = NULL;
+        ck_assert_int_eq(history_load(scratch, &l), 0);
+        ck_assert_str_eq(history_store(l), "containerd");
+        ck_assert_uint_eq(history_size(l), 1);
+        history_free(l);
+        write_text(state_path(HISTORY_FILE_NAME), HISTORY_HEADER "\n", strlen(HISTORY_HEADER) + 1);
+        ck_assert_int_eq(history_load(scratch, &l), 0);
+        ck_assert_str_eq(history_store(l), "");
+        history_free(l);
+}
+END_TEST
+
 static Suite *history_suite(void) {
         Suite *s = suite_create("history");
         TCase *tc = tcase_create("memory");
@@ -547,9 +576,11 @@ static Suite *history_suite(void) {
         tcase_add_test(files, test_atomic_replace);
         tcase_add_test(files, test_corrupt_files);
         tcase_add_test(files, test_save_edge_cases);
+        tcase_add_test(files, test_store);
         suite_add_tcase(s, files);
         return s;
 }
+
 
 int main(void) {
         int failed = dctest_run(history_suite());
