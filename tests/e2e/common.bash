@@ -14,12 +14,13 @@ trap 'rm -rf "$scratch"' EXIT
 e2e_config() {
         local file=$1 high=$2 low=$3
         local tiers=${4:-'{ type = "stopped-containers"; min_age = "0s"; }'}
-        local extra=${5:-}
+        local extra=${5:-} paths=""
+        [ -n "${DOCKERCLEAN_TEST_STORE_ROOT:-}" ] && paths="\"$DOCKERCLEAN_TEST_STORE_ROOT\""
         cat >"$file" <<EOC
 engine = { socket = "$DOCKERCLEAN_TEST_SOCKET"; };
 state_dir = "$scratch/state";
 disk = { high_watermark = "$high%"; low_watermark = "$low%"; inode_high_watermark = "99%"; inode_low_watermark = "98%";
-         paths = [ ${DOCKERCLEAN_TEST_STORE_ROOT:+"$DOCKERCLEAN_TEST_STORE_ROOT"} ]; };
+         paths = [ $paths ]; };
 tiers = ( $tiers );
 $extra
 EOC
