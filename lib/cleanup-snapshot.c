@@ -59,6 +59,7 @@ void cleanup_snapshot_done(struct cleanup_snapshot *s) {
                 return;
         engine_container_list_done(&s->containers);
         engine_image_list_done(&s->images);
+        free(s->df_images_by_id);
         if (s->have_all_images)
                 engine_image_list_done(&s->all_images);
         if (s->have_df)
@@ -146,6 +147,27 @@ static int fill_last_tag_time(struct engine *e, const struct config *c, struct h
         return 0;
 }
 
+/* df.images sorted by id: the sizes are looked up there for every image. */
+static int index_df_images(struct cleanup_snapshot *s) {
+        size_t n = s->have_df ? s->df.n_images : 0;
+        s->df_images_by_id = calloc_at_least_one(n, sizeof *s->df_images_by_id);
+        if (!s->df_images_by_id)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                s->df_images_by_id[i] = &s->df.images[i];
+        qsort(s->df_images_by_id, n, sizeof *s->df_images_by_id, cmp_df_image);
+        return 0;
+}
+
+/* Size and SharedSize: /system/df's where it has the image, else the listing's. */
+static void image_sizes(const struct cleanup_snapshot *s, const struct engine_image *im, int64_t *ret_size,
+                        int64_t *ret_shared) {
+        size_t n = s->have_df ? s->df.n_images : 0;
+        const struct engine_df_image *d = n ? find_df_image(s->df_images_by_id, n, im->id) : NULL;
+        *ret_size = d ? d->size : im->size;
+        *ret_shared = d ? d->shared_size : im->shared_size;
+}
+
 /* Docker 26 and Podman 5 report SharedSize == Size for an image the legacy builder made whose last
  * step adds no layer (CMD, LABEL, ENV...): its layers count as shared with its own untagged parents,
  * which go with it. Such a figure, or an unknown one, is not what removing the image frees. */
@@ -216,16 +238,12 @@ static uint64_t chain_estimate(const struct image_chain *chain, const struct eng
 }
 
 static int build_policy_arrays(const struct config *c, struct history *h, int64_t now_ns, struct cleanup_snapshot *s) {
-        size_t n_dfi = s->have_df ? s->df.n_images : 0, n_dfc = s->have_df ? s->df.n_containers : 0;
-        _cleanup_free_ struct engine_df_image **dfi = calloc_at_least_one(n_dfi, sizeof *dfi);
+        size_t n_dfc = s->have_df ? s->df.n_containers : 0;
         _cleanup_free_ struct engine_df_container **dfc = calloc_at_least_one(n_dfc, sizeof *dfc);
-        if (!dfi || !dfc)
+        if (!dfc)
                 return -ENOMEM;
-        for (size_t i = 0; i < n_dfi; i++)
-                dfi[i] = &s->df.images[i];
         for (size_t i = 0; i < n_dfc; i++)
                 dfc[i] = &s->df.containers[i];
-        qsort(dfi, n_dfi, sizeof *dfi, cmp_df_image);
         qsort(dfc, n_dfc, sizeof *dfc, cmp_df_container);
 
         s->pcontainers = calloc_at_least_one(s->containers.n, sizeof *s->pcontainers);
@@ -263,8 +281,8 @@ static int build_policy_arrays(const struct config *c, struct history *h, int64_
         }
         for (size_t i = 0; i < s->images.n; i++) {
                 const struct engine_image *im = &s->images.items[i];
-                const struct engine_df_image *d = n_dfi ? find_df_image(dfi, n_dfi, im->id) : NULL;
-                int64_t size = d ? d->size : im->size, shared = d ? d->shared_size : im->shared_size;
+                int64_t size, shared;
+                image_sizes(s, im, &size, &shared);
                 uint64_t unique = shared_size_trusted(size, shared)
                                           ? clamp_size(shared > 0 ? size - shared : size)
                                           : chain_estimate(s->have_all_images ? &chain : NULL, &s->images, listed, im, size);
@@ -354,18 +372,11 @@ static int build_policy_arrays(const struct config *c, struct history *h, int64_
 /* The build chain (?all=1) only when an image's SharedSize cannot be trusted and it has a parent to
  * estimate against: one more listing, never on engines whose figures are right. */
 static int fill_all_images(struct engine *e, struct cleanup_snapshot *s) {
-        size_t n_dfi = s->have_df ? s->df.n_images : 0;
-        _cleanup_free_ struct engine_df_image **dfi = calloc_at_least_one(n_dfi, sizeof *dfi);
-        if (!dfi)
-                return -ENOMEM;
-        for (size_t i = 0; i < n_dfi; i++)
-                dfi[i] = &s->df.images[i];
-        qsort(dfi, n_dfi, sizeof *dfi, cmp_df_image);
         bool needed = false;
         for (size_t i = 0; i < s->images.n && !needed; i++) {
                 const struct engine_image *im = &s->images.items[i];
-                const struct engine_df_image *d = n_dfi ? find_df_image(dfi, n_dfi, im->id) : NULL;
-                int64_t size = d ? d->size : im->size, shared = d ? d->shared_size : im->shared_size;
+                int64_t size, shared;
+                image_sizes(s, im, &size, &shared);
                 needed = !shared_size_trusted(size, shared) && im->parent_id && *im->parent_id;
         }
         if (!needed)
@@ -398,6 +409,9 @@ int cleanup_snapshot_take(struct engine *e, const struct config *c, struct histo
         if (r >= 0)
                 s.have_df = true;
         else if (r != -EREMOTEIO && r != -EBADMSG)
+                return r;
+        r = index_df_images(&s);
+        if (r < 0)
                 return r;
         r = fill_all_images(e, &s);
         if (r < 0)
