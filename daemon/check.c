@@ -62,12 +62,11 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                         return r;
                 }
         }
-        for (size_t i = 0; i < d->fs.n; i++) {
-                r = usage_measure(d->fs.fs[i].path, &d->fs.fs[i].usage);
-                if (r < 0) {
-                        snprintf(why, why_size, "cannot measure %s: %s", d->fs.fs[i].path, strerror(-r));
-                        return r;
-                }
+        size_t failed;
+        r = usage_set_measure(&d->fs, &failed);
+        if (r < 0) {
+                snprintf(why, why_size, "cannot measure %s: %s", d->fs.fs[failed].path, strerror(-r));
+                return r;
         }
         if (d->fs.n == 0) {
                 snprintf(why, why_size, "cannot measure %s", d->root_dir);

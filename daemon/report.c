@@ -39,7 +39,8 @@ int daemon_report(struct daemon *d) {
                 log_error("Cannot get the engine's disk usage: %s", engine_last_error(d->engine)->message);
                 return r;
         }
-        int m = usage_set_measure(&d->fs);
+        size_t failed = SIZE_MAX;
+        int m = usage_set_measure(&d->fs, &failed);
 
         size_t active = 0;
         uint64_t reclaim = 0, size = 0;
@@ -93,8 +94,9 @@ int daemon_report(struct daemon *d) {
         for (size_t i = 0; i < d->fs.n; i++) {
                 const struct usage *u = &d->fs.fs[i].usage;
                 char fr[32], tot[32];
-                if (m < 0) {
-                        printf("Filesystem:  %s (cannot measure: %s)\n", d->fs.fs[i].path, strerror(-m));
+                if (m < 0 && i >= failed) { /* measuring stops at the first failure */
+                        printf("Filesystem:  %s (cannot measure%s%s)\n", d->fs.fs[i].path, i == failed ? ": " : "",
+                               i == failed ? strerror(-m) : "");
                         continue;
                 }
                 human(u->free_bytes, fr, sizeof fr);

@@ -123,7 +123,7 @@ int cleanup_execute(struct engine *e, const struct config *c, const struct usage
         if (c->dry_run)
                 return -EPERM;
         struct usage_set now = *filesystems;
-        r = usage_set_measure(&now);
+        r = usage_set_measure(&now, NULL);
         if (r < 0)
                 return r;
         res.before_set = now;
@@ -148,7 +148,7 @@ int cleanup_execute(struct engine *e, const struct config *c, const struct usage
                 }
 
                 struct usage_set after = now;
-                int m = usage_set_measure(&after);
+                int m = usage_set_measure(&after, NULL);
                 if (m < 0) {
                         res.error = m;
                         res.error_stage = CLEANUP_STAGE_MEASURE;

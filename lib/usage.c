@@ -57,11 +57,14 @@ int usage_set_add(struct usage_set *s, const char *path) {
         return 1;
 }
 
-int usage_set_measure(struct usage_set *s) {
+int usage_set_measure(struct usage_set *s, size_t *ret_failed) {
         for (size_t i = 0; i < s->n; i++) {
                 int r = usage_measure(s->fs[i].path, &s->fs[i].usage);
-                if (r < 0)
+                if (r < 0) {
+                        if (ret_failed)
+                                *ret_failed = i;
                         return r;
+                }
         }
         return 0;
 }

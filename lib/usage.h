@@ -41,7 +41,8 @@ struct usage_set {
 /* Adds the filesystem holding path (stat) unless one already in s holds it: returns 1 when added, 0 when
  * it was there, -E2BIG when s is full, -errno from stat. */
 int usage_set_add(struct usage_set *s, const char *path);
-/* Measures every filesystem of s; the first failure stops it and is returned (that entry's usage stays). */
-int usage_set_measure(struct usage_set *s);
+/* Measures every filesystem of s; the first failure stops it and is returned (that entry's usage stays),
+ * with its index in *ret_failed (may be NULL; set only on failure). */
+int usage_set_measure(struct usage_set *s, size_t *ret_failed);
 /* Bytes that became free between two measurements of the same set, summed over its filesystems. */
 uint64_t usage_set_freed(const struct usage_set *before, const struct usage_set *after);
