@@ -108,8 +108,8 @@ void daemon_print_plan(const struct daemon *d, const char *path, const struct po
 #define DAEMON_PERCENT(p) config_format_percent((p), (char[CONFIG_VALUE_STRING_MAX]){ 0 })
 /* A duration likewise ("1h30m"). */
 #define DAEMON_DURATION(sec) config_format_duration((sec), (char[CONFIG_VALUE_STRING_MAX]){ 0 })
-/* "1.5 GiB" (binary, for logs) or "1.611GB" (decimal, as docker system df prints). */
-void daemon_format_bytes(uint64_t b, bool decimal, char *buf, size_t n);
+/* "1.5 GiB": binary units, in logs, the plan and --report alike. */
+void daemon_format_bytes(uint64_t b, char *buf, size_t n);
 /* "container", "image", "build cache", "volume", "network". */
 const char *daemon_action_noun(enum policy_action_kind k);
 /* What to call an action's object: its name or first tag; a dangling image "<untagged SHORTID>". */

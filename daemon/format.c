@@ -7,20 +7,18 @@
 #include "docker-ref.h"
 #include "macro.h"
 
-void daemon_format_bytes(uint64_t b, bool decimal, char *buf, size_t n) {
-        static const char *const binary[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-        static const char *const si[] = { "B", "kB", "MB", "GB", "TB", "PB" }; /* as docker system df */
-        const char *const *units = decimal ? si : binary;
-        double step = decimal ? 1000.0 : 1024.0, v = (double) b;
+void daemon_format_bytes(uint64_t b, char *buf, size_t n) {
+        static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+        double v = (double) b;
         size_t u = 0;
-        while (v >= step && u + 1 < ELEMENTSOF(binary)) {
-                v /= step;
+        while (v >= 1024.0 && u + 1 < ELEMENTSOF(units)) {
+                v /= 1024.0;
                 u++;
         }
         if (u == 0)
-                snprintf(buf, n, decimal ? "%" PRIu64 "B" : "%" PRIu64 " B", b);
+                snprintf(buf, n, "%" PRIu64 " B", b);
         else
-                snprintf(buf, n, decimal ? "%.4g%s" : "%.1f %s", v, units[u]);
+                snprintf(buf, n, "%.1f %s", v, units[u]);
 }
 
 const char *daemon_action_noun(enum policy_action_kind k) {

@@ -122,7 +122,7 @@ static void notify_status(const struct daemon *d) {
         if (d->stats.cleanups == 0)
                 snprintf(last, sizeof last, "no cleanup yet");
         else {
-                daemon_format_bytes(d->stats.last_reclaimed_bytes, false, freed, sizeof freed);
+                daemon_format_bytes(d->stats.last_reclaimed_bytes, freed, sizeof freed);
                 snprintf(last, sizeof last, "%llu cleanups, last freed %s", (unsigned long long) d->stats.cleanups, freed);
         }
         snprintf(status, sizeof status, "STATUS=%.1f%% used%s (clean at %s, down to %s); %s%s%s%s",

@@ -26,8 +26,8 @@ void record_started(const struct config *c, const char *engine_host) {
 void record_measurement(const struct config *c, const char *path, const struct usage *u, bool triggered) {
         char used[32], free_b[32], fb[32], total[32];
         usage_fields(u, used, free_b);
-        daemon_format_bytes(u->free_bytes, false, fb, sizeof fb);
-        daemon_format_bytes(u->total_bytes, false, total, sizeof total);
+        daemon_format_bytes(u->free_bytes, fb, sizeof fb);
+        daemon_format_bytes(u->total_bytes, total, sizeof total);
         struct log_field f[] = {
                 { "DOCKERCLEAN_PATH", path },
                 { "DOCKERCLEAN_USED_PERCENT", used },
@@ -42,7 +42,7 @@ void record_measurement(const struct config *c, const char *path, const struct u
 void record_cleanup_started(const struct config *c, const char *path, const struct usage *u) {
         char used[32], free_b[32], fb[32];
         usage_fields(u, used, free_b);
-        daemon_format_bytes(u->free_bytes, false, fb, sizeof fb);
+        daemon_format_bytes(u->free_bytes, fb, sizeof fb);
         struct log_field f[] = {
                 { "DOCKERCLEAN_PATH", path },
                 { "DOCKERCLEAN_USED_PERCENT", used },
@@ -68,7 +68,7 @@ void record_step(const struct cleanup_step *s) {
                 { "DOCKERCLEAN_FREE_BYTES", free_b },
         };
         const char *noun = daemon_action_noun(a->kind), *name = daemon_action_name(a, nbuf);
-        daemon_format_bytes(s->reclaimed_bytes, false, fb, sizeof fb);
+        daemon_format_bytes(s->reclaimed_bytes, fb, sizeof fb);
         if (s->result == 0)
                 log_structured(LOG_INFO, RECORD_MID_REMOVED, f, ELEMENTSOF(f), "Removed %s %s (%s freed, now %.1f%% used)",
                                noun, name, fb, s->after.used_percent);
@@ -95,12 +95,12 @@ void record_plan(const struct policy_plan *plan) {
                         { "DOCKERCLEAN_BYTES", bytes },
                         { "DOCKERCLEAN_DRY_RUN", "1" },
                 };
-                daemon_format_bytes(a->estimated_bytes, false, est, sizeof est);
+                daemon_format_bytes(a->estimated_bytes, est, sizeof est);
                 log_structured(LOG_INFO, RECORD_MID_PLAN, f, ELEMENTSOF(f), "Would remove %s %s (%s, tier %s)",
                                daemon_action_noun(a->kind), daemon_action_name(a, nbuf), est,
                                config_tier_type_to_string(a->tier));
         }
-        daemon_format_bytes(plan->estimated_total, false, est, sizeof est);
+        daemon_format_bytes(plan->estimated_total, est, sizeof est);
         log_info("Dry run: %zu %s planned up to the target, %s estimated in all candidates", shown,
                  shown == 1 ? "removal" : "removals", est);
 }
@@ -124,7 +124,7 @@ void record_cleanup_finished(const struct cleanup_result *t, const char *path, c
         struct total_fields g;
         char fb[32];
         total_fields(t, path, &g);
-        daemon_format_bytes(t->reclaimed_bytes, false, fb, sizeof fb);
+        daemon_format_bytes(t->reclaimed_bytes, fb, sizeof fb);
         if (why && t->n_removed + t->n_skipped + t->n_failed == 0) {
                 struct log_field f[] = { g.f[0], g.f[1], g.f[2], g.f[3], { "DOCKERCLEAN_ERROR", why } };
                 log_structured(LOG_NOTICE, RECORD_MID_CLEANUP_DONE, f, ELEMENTSOF(f),
@@ -146,8 +146,8 @@ void record_exhausted(const struct config *c, const struct cleanup_result *t, co
         struct total_fields g;
         char fb[32], min_free[32], eligible[64] = "", next[160];
         total_fields(t, path, &g);
-        daemon_format_bytes(t->after.free_bytes, false, fb, sizeof fb);
-        daemon_format_bytes(c->disk.min_free, false, min_free, sizeof min_free);
+        daemon_format_bytes(t->after.free_bytes, fb, sizeof fb);
+        daemon_format_bytes(c->disk.min_free, min_free, sizeof min_free);
         const struct policy_kept *k = &t->kept;
         if (k->too_young > 0 && k->next_eligible_ns > 0) {
                 time_t at = (time_t) (k->next_eligible_ns / 1000000000LL);

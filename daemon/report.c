@@ -12,18 +12,14 @@
 #include "policy.h"
 #include "strv.h"
 
-static void human(uint64_t b, char *buf, size_t n) {
-        daemon_format_bytes(b, true, buf, n);
-}
-
 static uint64_t pos(int64_t v) {
         return v > 0 ? (uint64_t) v : 0;
 }
 
 static void row(const char *type, size_t total, size_t active, uint64_t size, uint64_t reclaimable) {
         char s[32], rc[32], pct[16] = "";
-        human(size, s, sizeof s);
-        human(reclaimable, rc, sizeof rc);
+        daemon_format_bytes(size, s, sizeof s);
+        daemon_format_bytes(reclaimable, rc, sizeof rc);
         if (size > 0)
                 snprintf(pct, sizeof pct, " (%.0f%%)", 100.0 * (double) reclaimable / (double) size);
         printf("%-15s %-9zu %-9zu %-11s %s%s\n", type, total, active, s, rc, pct);
@@ -99,8 +95,8 @@ int daemon_report(struct daemon *d) {
                                i == failed ? strerror(-m) : "");
                         continue;
                 }
-                human(u->free_bytes, fr, sizeof fr);
-                human(u->total_bytes, tot, sizeof tot);
+                daemon_format_bytes(u->free_bytes, fr, sizeof fr);
+                daemon_format_bytes(u->total_bytes, tot, sizeof tot);
                 printf("Filesystem:  %s%s\n", d->fs.fs[i].path,
                        i == 0 ? "" : d->containerd_store && strv_isempty(d->config.disk.paths) ? " (containerd's root)" : " (disk.paths)");
                 printf("  used       %.1f%% (%s free of %s)\n", u->used_percent, fr, tot);
@@ -122,17 +118,17 @@ int daemon_report(struct daemon *d) {
 /* --once --dry-run: the plan on stdout. */
 void daemon_print_plan(const struct daemon *d, const char *path, const struct policy_plan *plan, const struct usage *u) {
         char buf[32], need[32], fb[32];
-        daemon_format_bytes(plan->bytes_needed == UINT64_MAX ? 0 : plan->bytes_needed, false, need, sizeof need);
-        daemon_format_bytes(u->free_bytes, false, fb, sizeof fb);
+        daemon_format_bytes(plan->bytes_needed == UINT64_MAX ? 0 : plan->bytes_needed, need, sizeof need);
+        daemon_format_bytes(u->free_bytes, fb, sizeof fb);
         printf("Filesystem %s: %.1f%% used, %s free, inodes %.1f%% used\n", path, u->used_percent, fb,
                u->inodes_used_percent);
         printf("Thresholds: clean at %s used down to below %s", DAEMON_PERCENT(d->config.disk.high_watermark),
                DAEMON_PERCENT(d->config.disk.low_watermark));
         if (d->config.disk.min_free) {
                 char min_free[32], target[32];
-                daemon_format_bytes(d->config.disk.min_free, false, min_free, sizeof min_free);
+                daemon_format_bytes(d->config.disk.min_free, min_free, sizeof min_free);
                 daemon_format_bytes(d->config.disk.target_free ? d->config.disk.target_free : d->config.disk.min_free,
-                                    false, target, sizeof target);
+                                    target, sizeof target);
                 printf(", or below %s free up to %s", min_free, target);
         }
         printf("; inodes %s down to %s\n", DAEMON_PERCENT(d->config.disk.inode_high_watermark), DAEMON_PERCENT(d->config.disk.inode_low_watermark));
@@ -151,10 +147,10 @@ void daemon_print_plan(const struct daemon *d, const char *path, const struct po
                         tier = a->tier;
                         printf("  tier %s:\n", config_tier_type_to_string(tier));
                 }
-                daemon_format_bytes(a->estimated_bytes, false, buf, sizeof buf);
+                daemon_format_bytes(a->estimated_bytes, buf, sizeof buf);
                 if (a->kind == POLICY_ACTION_PRUNE_BUILD_CACHE) {
                         char keep[32];
-                        daemon_format_bytes(a->keep_storage, false, keep, sizeof keep);
+                        daemon_format_bytes(a->keep_storage, keep, sizeof keep);
                         printf("    %-18s %-40s %10s (keep %s, unused for %s)\n", policy_action_kind_to_string(a->kind),
                                "build cache", buf, keep, DAEMON_DURATION(a->until_sec));
                 } else
@@ -162,7 +158,7 @@ void daemon_print_plan(const struct daemon *d, const char *path, const struct po
                                daemon_action_name(a, nbuf), buf);
                 total += a->estimated_bytes;
         }
-        daemon_format_bytes(total, false, buf, sizeof buf);
+        daemon_format_bytes(total, buf, sizeof buf);
         printf("Estimated total: %s in %zu %s%s\n", buf, shown, shown == 1 ? "removal" : "removals",
                plan->reachable ? "" : "; the targets are not reachable with the configured tiers");
         if (shown < plan->n_actions)

@@ -22,6 +22,13 @@ for type in Images Containers "Local Volumes" "Build Cache"; do
         got=$(grep "^$type " <<<"$out" | sed "s/^$type *//" | awk '{print $1, $2}')
         fx_check "$type: TOTAL and ACTIVE as docker system df ($got = $want)" test "$got" = "$want"
 done
+# Sizes in binary units, as in the logs: the Images row is the engine's LayersSize.
+layers=$(curl -s --unix-socket "$DOCKERCLEAN_TEST_SOCKET" http://engine/system/df |
+         python3 -c 'import sys, json; print(json.load(sys.stdin)["LayersSize"])')
+want=$(awk -v b="$layers" 'BEGIN { split("B KiB MiB GiB TiB", u, " "); i = 1; while (b >= 1024 && i < 5) { b /= 1024; i++ }
+                                 if (i == 1) printf "%d B\n", b; else printf "%.1f %s\n", b, u[i] }')
+got=$(grep '^Images ' <<<"$out" | awk '{print $4, $5}')
+fx_check "Images SIZE is LayersSize in binary units ($got = $want)" test "$got" = "$want"
 fx_check "filesystem figures" grep -qE "^Filesystem: +$DOCKERCLEAN_TEST_DATA_ROOT" <<<"$out"
 fx_check "used percent" grep -qE '^  used +[0-9.]+% \(' <<<"$out"
 fx_check "thresholds" grep -qE '^Thresholds: +clean at 85% used, down to below 75%' <<<"$out"
