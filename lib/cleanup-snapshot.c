@@ -60,6 +60,7 @@ void cleanup_snapshot_done(struct cleanup_snapshot *s) {
         engine_container_list_done(&s->containers);
         engine_image_list_done(&s->images);
         free(s->df_images_by_id);
+        free(s->images_by_id);
         if (s->have_all_images)
                 engine_image_list_done(&s->all_images);
         if (s->have_df)
@@ -147,25 +148,45 @@ static int fill_last_tag_time(struct engine *e, const struct config *c, struct h
         return 0;
 }
 
-/* df.images sorted by id: the sizes are looked up there for every image. */
-static int index_df_images(struct cleanup_snapshot *s) {
+static int cmp_image_ptr(const void *a, const void *b) {
+        return strcmp((*(struct engine_image *const *) a)->id, (*(struct engine_image *const *) b)->id);
+}
+static int cmp_id_image_ptr(const void *key, const void *elem) {
+        return strcmp(key, (*(struct engine_image *const *) elem)->id);
+}
+
+/* df.images and the listed images sorted by id: the sizes are looked up there for every image. */
+static int index_images(struct cleanup_snapshot *s) {
         size_t n = s->have_df ? s->df.n_images : 0;
         s->df_images_by_id = calloc_at_least_one(n, sizeof *s->df_images_by_id);
-        if (!s->df_images_by_id)
+        s->images_by_id = calloc_at_least_one(s->images.n, sizeof *s->images_by_id);
+        if (!s->df_images_by_id || !s->images_by_id)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
                 s->df_images_by_id[i] = &s->df.images[i];
         qsort(s->df_images_by_id, n, sizeof *s->df_images_by_id, cmp_df_image);
+        for (size_t i = 0; i < s->images.n; i++)
+                s->images_by_id[i] = &s->images.items[i];
+        qsort(s->images_by_id, s->images.n, sizeof *s->images_by_id, cmp_image_ptr);
         return 0;
 }
 
-/* Size and SharedSize: /system/df's where it has the image, else the listing's. */
+static bool image_listed(const struct cleanup_snapshot *s, const char *id) {
+        return bsearch(id, s->images_by_id, s->images.n, sizeof *s->images_by_id, cmp_id_image_ptr);
+}
+
+/* Size and SharedSize: /system/df's where it has the image, else the listing's. Podman's /system/df
+ * also lists intermediate images (a legacy build's untagged parents), and its SharedSize then counts the
+ * layers an image shares with its own parent, which goes with it: unknown (-1) in that case. */
 static void image_sizes(const struct cleanup_snapshot *s, const struct engine_image *im, int64_t *ret_size,
                         int64_t *ret_shared) {
         size_t n = s->have_df ? s->df.n_images : 0;
         const struct engine_df_image *d = n ? find_df_image(s->df_images_by_id, n, im->id) : NULL;
         *ret_size = d ? d->size : im->size;
         *ret_shared = d ? d->shared_size : im->shared_size;
+        if (d && im->parent_id && *im->parent_id && !image_listed(s, im->parent_id) &&
+            find_df_image(s->df_images_by_id, n, im->parent_id))
+                *ret_shared = -1;
 }
 
 /* Docker 26 and Podman 5 report SharedSize == Size for an image the legacy builder made whose last
@@ -173,13 +194,6 @@ static void image_sizes(const struct cleanup_snapshot *s, const struct engine_im
  * which go with it. Such a figure, or an unknown one, is not what removing the image frees. */
 static bool shared_size_trusted(int64_t size, int64_t shared) {
         return shared >= 0 && !(size > 0 && shared >= size);
-}
-
-static int cmp_image_ptr(const void *a, const void *b) {
-        return strcmp((*(struct engine_image *const *) a)->id, (*(struct engine_image *const *) b)->id);
-}
-static int cmp_id_image_ptr(const void *key, const void *elem) {
-        return strcmp(key, (*(struct engine_image *const *) elem)->id);
 }
 
 /* The build chain, from ?all=1: which image each id is and how many children it has. */
@@ -222,15 +236,15 @@ static int image_chain_build(const struct engine_image_list *all, struct image_c
 /* What removing an image whose SharedSize cannot be trusted frees: its Size less that of the nearest
  * ancestor that stays, a listed image or a branch point with another child (shared with another
  * build). Without a known ancestor, its whole Size. */
-static uint64_t chain_estimate(const struct image_chain *chain, const struct engine_image_list *listed,
-                               struct engine_image **listed_by_id, const struct engine_image *im, int64_t size) {
+static uint64_t chain_estimate(const struct cleanup_snapshot *s, const struct image_chain *chain,
+                               const struct engine_image *im, int64_t size) {
         const char *parent = im->parent_id;
         for (size_t steps = 0; chain && parent && *parent && steps < chain->n; steps++) {
                 size_t p = image_chain_find(chain, parent);
                 if (p == SIZE_MAX)
                         break;
                 const struct engine_image *a = chain->by_id[p];
-                if (chain->children[p] > 1 || bsearch(a->id, listed_by_id, listed->n, sizeof *listed_by_id, cmp_id_image_ptr))
+                if (chain->children[p] > 1 || image_listed(s, a->id))
                         return size > a->size ? (uint64_t) (size - a->size) : 0;
                 parent = a->parent_id;
         }
@@ -268,12 +282,6 @@ static int build_policy_arrays(const struct config *c, struct history *h, int64_
                 };
         }
         _cleanup_(image_chain_done) struct image_chain chain = {};
-        _cleanup_free_ struct engine_image **listed = calloc_at_least_one(s->images.n, sizeof *listed);
-        if (!listed)
-                return -ENOMEM;
-        for (size_t i = 0; i < s->images.n; i++)
-                listed[i] = &s->images.items[i];
-        qsort(listed, s->images.n, sizeof *listed, cmp_image_ptr);
         if (s->have_all_images) {
                 int r = image_chain_build(&s->all_images, &chain);
                 if (r < 0)
@@ -285,7 +293,7 @@ static int build_policy_arrays(const struct config *c, struct history *h, int64_
                 image_sizes(s, im, &size, &shared);
                 uint64_t unique = shared_size_trusted(size, shared)
                                           ? clamp_size(shared > 0 ? size - shared : size)
-                                          : chain_estimate(s->have_all_images ? &chain : NULL, &s->images, listed, im, size);
+                                          : chain_estimate(s, s->have_all_images ? &chain : NULL, im, size);
                 s->pimages[i] = (struct policy_image){
                         .id = im->id,
                         .tags = im->repo_tags,
@@ -410,7 +418,7 @@ int cleanup_snapshot_take(struct engine *e, const struct config *c, struct histo
                 s.have_df = true;
         else if (r != -EREMOTEIO && r != -EBADMSG)
                 return r;
-        r = index_df_images(&s);
+        r = index_images(&s);
         if (r < 0)
                 return r;
         r = fill_all_images(e, &s);

@@ -23,11 +23,48 @@ static int classify(struct engine *e, int r) {
         return r;
 }
 
+/* How far up an image's chain of untagged parents the executor follows (a legacy build has one per step). */
+#define CLEANUP_PARENT_DEPTH_MAX 64
+
+static int deleted_add(char ***deleted, const struct engine_image_delete_result *res) {
+        for (size_t k = 0; k < res->n; k++)
+                if (res->items[k].deleted && strv_push_dup(deleted, res->items[k].deleted) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+/* What DELETE without noprune promises, where the engine did not do it: the containerd image store (dockerd
+ * 26) can leave a removed image's untagged parents behind, each now a leaf holding the image's own layers.
+ * Each is inspected first and removed by id, never with force, only while it has no tag; a parent that is
+ * gone, tagged, or refused (another child, a container) ends the walk: it is not this image's alone.
+ * Best effort: what the walk could not remove is not a failure of the removal. */
+static void remove_untagged_parents(struct engine *e, const char *parent_id, char ***deleted) {
+        _cleanup_free_ char *next = parent_id ? strdup(parent_id) : NULL;
+
+        for (unsigned depth = 0; next && *next && depth < CLEANUP_PARENT_DEPTH_MAX; depth++) {
+                if (strv_contains(*deleted, next))
+                        return;
+                _cleanup_(engine_image_detail_done) struct engine_image_detail d = {};
+                if (engine_inspect_image(e, next, &d) < 0 || !strv_isempty(d.repo_tags))
+                        return;
+                struct engine_image_delete_result res = {};
+                if (engine_delete_image(e, next, false, &res) < 0)
+                        return;
+                int r = deleted_add(deleted, &res);
+                engine_image_delete_result_done(&res);
+                if (r < 0)
+                        return;
+                free(next);
+                next = TAKE_PTR(d.parent_id);
+        }
+}
+
 /* Each tag first, then the id, never with force: an image that a container started using a moment ago
  * makes the engine refuse, and then the tags already removed are put back: a skip, not a loss. */
 static int remove_image(struct engine *e, const struct policy_action *a, char *ret_message, size_t message_size) {
         size_t n_tags = strv_length(a->tags);
         bool deleted = false, deleted_self = false;
+        _cleanup_strv_free_ char **deleted_ids = NULL;
         size_t untagged = 0;
         int r = 0;
 
@@ -35,6 +72,10 @@ static int remove_image(struct engine *e, const struct policy_action *a, char *r
                 struct engine_image_delete_result res = {};
                 r = classify(e, engine_delete_image(e, a->tags[i], false, &res));
                 if (r == 0) {
+                        if (deleted_add(&deleted_ids, &res) < 0) {
+                                engine_image_delete_result_done(&res);
+                                return -ENOMEM;
+                        }
                         for (size_t k = 0; k < res.n; k++)
                                 if (res.items[k].deleted) {
                                         deleted = true;
@@ -52,15 +93,22 @@ static int remove_image(struct engine *e, const struct policy_action *a, char *r
                 }
                 break;
         }
-        if (deleted_self && r == 0)
+        if (deleted_self && r == 0) {
+                remove_untagged_parents(e, a->untagged_parent_id, &deleted_ids);
                 return 0;
+        }
         if (r == 0 || r == -ENOENT) {
                 struct engine_image_delete_result res = {};
                 r = classify(e, engine_delete_image(e, a->id, false, &res));
-                if (r == 0)
+                if (r == 0) {
+                        r = deleted_add(&deleted_ids, &res);
                         engine_image_delete_result_done(&res);
-                else if (r == -ENOENT && deleted)
+                        if (r < 0)
+                                return r;
+                } else if (r == -ENOENT && deleted)
                         r = 0; /* the last tag took the image with it */
+                if (r == 0)
+                        remove_untagged_parents(e, a->untagged_parent_id, &deleted_ids);
         }
         if (r == -EBUSY || (r < 0 && r != -ENOENT && !engine_error_is_unreachable(r))) {
                 /* The delete's error is what to report; the tag calls below replace the engine's. */

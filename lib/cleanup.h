@@ -37,6 +37,7 @@ struct cleanup_snapshot {
         struct engine_df df;
         bool have_df;
         struct engine_df_image **df_images_by_id; /* df.images sorted by id, for lookups */
+        struct engine_image **images_by_id;       /* images sorted by id, likewise */
         struct engine_network_list networks;
         bool have_networks;
         int64_t *finished_at_ns;       /* per container, from inspect (stopped ones only) */

@@ -38,7 +38,9 @@ static int decode_image(struct json_read_cursor *d, const json_t *o, size_t i, v
             (r = json_read_int(d, o, "SharedSize", -1, &im->shared_size)) < 0 ||
             (r = json_read_int(d, o, "Containers", -1, &im->containers)) < 0 ||
             (r = json_read_labels(d, o, "Labels", &im->labels)) < 0 ||
-            (r = json_read_str(d, o, "ParentId", false, &im->parent_id)) < 0)
+            (r = json_read_str(d, o, "ParentId", false, &im->parent_id)) < 0 ||
+            /* Podman says the parent by bare hex, though the image itself as "sha256:...". */
+            (r = engine_image_id_normalize(&im->parent_id)) < 0)
                 return r;
         return 0;
 }
@@ -65,6 +67,7 @@ void engine_image_detail_done(struct engine_image_detail *im) {
         free(im->id);
         strv_freep(&im->repo_tags);
         json_read_labels_free(&im->labels);
+        free(im->parent_id);
         *im = (struct engine_image_detail) {};
 }
 
@@ -81,6 +84,8 @@ int engine_decode_image_detail(const char *buf, size_t len, struct engine_image_
             (r = json_read_strv(&d, root, "RepoTags", "<none>:<none>", &im.repo_tags)) < 0 ||
             (r = json_read_time(&d, root, "Created", &im.created_ns)) < 0 ||
             (r = json_read_int(&d, root, "Size", 0, &im.size)) < 0 ||
+            (r = json_read_str(&d, root, "Parent", false, &im.parent_id)) < 0 ||
+            (r = engine_image_id_normalize(&im.parent_id)) < 0 ||
             (r = json_read_object(&d, root, "Config", &config)) < 0 ||
             (r = json_read_object(&d, root, "Metadata", &metadata)) < 0)
                 return r;

@@ -205,6 +205,7 @@ struct engine_image_detail {
         int64_t last_tag_time_ns;      /* Metadata.LastTagTime; 0 when never tagged */
         int64_t size;
         struct engine_labels labels;
+        char *parent_id;               /* "Parent"; NULL or "" when none or not said (API >= 1.52 drops it) */
 };
 int engine_inspect_image(struct engine *e, const char *name, struct engine_image_detail *ret) _must_check_;
 void engine_image_detail_done(struct engine_image_detail *d);

@@ -87,17 +87,18 @@ bool policy_targets_met_all(const struct config *c, const struct usage_set *s) {
 
 size_t policy_neediest(const struct config *c, const struct usage_set *s) {
         size_t best = 0;
+        bool best_unmet = false;
         uint64_t best_need = 0;
-        bool found = false;
         for (size_t i = 0; i < s->n; i++) {
                 const struct usage *u = &s->fs[i].usage;
-                if (policy_targets_met(c, u))
-                        continue;
-                uint64_t need = policy_inode_target_unmet(c, u) ? UINT64_MAX : policy_bytes_needed(c, u);
-                if (!found || need > best_need) {
+                bool unmet = !policy_targets_met(c, u);
+                uint64_t need = !unmet ? 0 : policy_inode_target_unmet(c, u) ? UINT64_MAX : policy_bytes_needed(c, u);
+                const struct usage *b = &s->fs[best].usage;
+                if (i == 0 || unmet > best_unmet || (unmet == best_unmet && need > best_need) ||
+                    (unmet == best_unmet && need == best_need && u->used_percent > b->used_percent)) {
                         best = i;
+                        best_unmet = unmet;
                         best_need = need;
-                        found = true;
                 }
         }
         return best;

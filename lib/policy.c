@@ -145,6 +145,7 @@ static void action_done(struct policy_action *a) {
         free(a->id);
         free(a->name);
         strv_freep(&a->tags);
+        free(a->untagged_parent_id);
         *a = (struct policy_action) {};
 }
 
@@ -303,11 +304,16 @@ static int plan_images(struct planner *p, const struct config_tier *t) {
 
                 size_t i = items[j].index;
                 const struct policy_image *img = &s->images[i];
+                struct policy_action *a;
                 r = planner_add(p, POLICY_ACTION_REMOVE_IMAGE, t->type, img->id,
                                 strv_isempty(img->tags) ? NULL : img->tags[0], img->tags, img->size, items[j].key1,
-                                NULL);
+                                &a);
                 if (r < 0)
                         return r;
+                size_t parent = p->image_parent[i];
+                if (!str_empty(img->parent_id) && (parent == SIZE_MAX || strv_isempty(s->images[parent].tags)) &&
+                    !(a->untagged_parent_id = strdup(img->parent_id)))
+                        return -ENOMEM;
                 done[j] = true;
                 p->image_planned[i] = true;
                 if (p->image_parent[i] != SIZE_MAX)

@@ -67,8 +67,10 @@ uint64_t policy_build_cache_keep_storage(const struct config *c, const struct us
 /* Over a set of filesystems: a trigger on any starts a cleanup; the targets hold when they hold on all. */
 bool policy_triggered_any(const struct config *c, const struct usage_set *s);
 bool policy_targets_met_all(const struct config *c, const struct usage_set *s);
-/* The filesystem the plan is made for: of those whose targets are unmet, the one that needs the most
- * bytes (an unmet inode target counts as needing the most); 0 when every target holds or s is empty. */
+/* The filesystem the plan is made for and the logs name: of those whose targets are unmet, the one that
+ * needs the most bytes (an unmet inode target counts as needing the most), the fuller one (percent used)
+ * on a tie; when every target holds, the fullest, so that a cleanup ends on the filesystem it began
+ * with; 0 when s is empty. */
 size_t policy_neediest(const struct config *c, const struct usage_set *s);
 
 /* ---- Protection --------------------------------------------------------------------------------- */
@@ -169,6 +171,8 @@ struct policy_action {
         char *id;                        /* container id, image id, volume name, network id; NULL for build cache */
         char *name;                      /* container name, volume name, network name, first tag; else NULL */
         char **tags;                     /* images: NULL-terminated copy of every tag (empty for dangling); else NULL */
+        char *untagged_parent_id;        /* images: the parent, when it is not a tagged image of the snapshot (an
+                                          * intermediate the engine should take along); else NULL */
         uint64_t estimated_bytes;        /* what removing it should free (0 for networks) */
         int64_t reference_ns;            /* the time it was ordered by: FinishedAt/Created, last use, Created */
         /* POLICY_ACTION_PRUNE_BUILD_CACHE only: */

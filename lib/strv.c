@@ -66,3 +66,17 @@ int strv_copy(char *const *l, char ***ret) {
         *ret = TAKE_PTR(copy);
         return 0;
 }
+
+int strv_push_dup(char ***l, const char *s) {
+        size_t n = strv_length(*l);
+        _cleanup_free_ char *copy = strdup(s);
+        if (!copy)
+                return -ENOMEM;
+        char **grown = realloc(*l, (n + 2) * sizeof(char *));
+        if (!grown)
+                return -ENOMEM;
+        grown[n] = TAKE_PTR(copy);
+        grown[n + 1] = NULL;
+        *l = grown;
+        return 0;
+}

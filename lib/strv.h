@@ -27,3 +27,5 @@ bool strv_equal(char *const *a, char *const *b);
 int strv_compare_entries(const void *a, const void *b);
 /* A deep copy (of NULL: an empty array); -ENOMEM. *ret is set only on success. */
 int strv_copy(char *const *l, char ***ret) _must_check_;
+/* Appends a copy of s to *l (NULL: a new array); -ENOMEM leaves *l as it was. Linear: for short lists. */
+int strv_push_dup(char ***l, const char *s) _must_check_;

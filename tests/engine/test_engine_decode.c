@@ -16,6 +16,9 @@
 
 /* ---- time ---- */
 
+#define HEX64_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define HEX64_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
 START_TEST(test_parse_time) {
         int64_t ns = -1;
 
@@ -224,6 +227,12 @@ START_TEST(test_decode_truncations) {
         ck_assert_int_eq(l.items[0].containers, 3);
         ck_assert_str_eq(l.items[0].parent_id, "");
         engine_image_list_done(&l);
+
+        /* Podman names the parent by bare hex: it gets the "sha256:" form the image ids have. */
+        const char *podman = "[{\"Id\":\"sha256:" HEX64_A "\",\"ParentId\":\"" HEX64_B "\"}]";
+        ck_assert_int_eq(engine_decode_images(podman, strlen(podman), &l, NULL), 0);
+        ck_assert_str_eq(l.items[0].parent_id, "sha256:" HEX64_B);
+        engine_image_list_done(&l);
 }
 END_TEST
 
@@ -266,6 +275,10 @@ START_TEST(test_decode_inspect) {
         ck_assert_int_eq(im.last_tag_time_ns, INT64_C(1704153600000000000));
         ck_assert_int_eq(im.size, 10);
         ck_assert_str_eq(im.repo_tags[0], "x:1");
+        ck_assert(!im.parent_id || !*im.parent_id); /* API >= 1.52 says no "Parent" */
+        engine_image_detail_done(&im);
+        ck_assert_int_eq(engine_decode_image_detail(S("{\"Id\":\"sha256:bb\",\"Parent\":\"" HEX64_B "\"}"), &im, NULL), 0);
+        ck_assert_str_eq(im.parent_id, "sha256:" HEX64_B);
         engine_image_detail_done(&im);
         ck_assert_int_eq(engine_decode_image_detail(S("{\"Id\":\"sha256:bb\",\"Metadata\":{\"LastTagTime\":"
                                                       "\"0001-01-01T00:00:00Z\"}}"),

@@ -185,6 +185,36 @@ START_TEST(test_bytes_needed) {
 }
 END_TEST
 
+START_TEST(test_neediest_table) {
+        /* base_config(): clean at 90 %, down to below 80 %. Each row: up to three filesystems by percent used
+         * (0 = absent), and the index policy_neediest() names. */
+        static const struct {
+                unsigned pct[3];
+                bool unreachable; /* clean at 1 % down to below 0 %: no filesystem can meet it */
+                size_t expected;
+        } table[] = {
+                { { 95, 0, 0 }, false, 0 },
+                { { 50, 95, 0 }, false, 1 },      /* the one whose targets are unmet */
+                { { 95, 85, 0 }, false, 0 },      /* both unmet: the one that needs more */
+                { { 85, 97, 92 }, false, 1 },
+                { { 50, 70, 60 }, false, 1 },     /* every target holds: the fullest (a cleanup ends where it began) */
+                { { 1, 43, 0 }, true, 1 },   /* both unmet and out of reach (UINT64_MAX each): the fuller */
+                { { 43, 1, 0 }, true, 0 },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                struct config c = base_config();
+                if (table[i].unreachable) {
+                        c.disk.high_watermark = 1;
+                        c.disk.low_watermark = 0;
+                }
+                struct usage_set s = {};
+                for (size_t k = 0; k < 3 && table[i].pct[k]; k++)
+                        s.fs[s.n++].usage = usage_percent(table[i].pct[k]);
+                ck_assert_msg(policy_neediest(&c, &s) == table[i].expected, "row %zu: %zu", i, policy_neediest(&c, &s));
+        }
+}
+END_TEST
+
 START_TEST(test_build_cache_keep_storage) {
         struct config c = base_config();
         c.disk.target_free = 30 * GiB; /* from 5 GiB free: 25 GiB needed */
@@ -520,6 +550,11 @@ START_TEST(test_images_children_before_parents) {
         struct policy_plan p = {};
         PLAN(&c, &u, &s, &p);
         ck_assert_str_eq(plan_ids(&p), "sha256:other,sha256:leaf,sha256:mid,sha256:base");
+        /* A parent the listing does not show (an intermediate) is one for the executor to take along; a
+         * tagged one never is. */
+        ck_assert_str_eq(p.actions[0].untagged_parent_id, "sha256:not-listed");
+        for (size_t i = 1; i < p.n_actions; i++)
+                ck_assert_msg(!p.actions[i].untagged_parent_id, "action %zu", i);
         policy_plan_done(&p);
 
         /* A kept child (protected by glob) keeps its whole ancestry. */
@@ -573,6 +608,7 @@ START_TEST(test_images_dangling_parent_of_tagged_child) {
         PLAN(&c, &u, &s, &p);
         ck_assert_str_eq(plan_ids(&p), "sha256:child,sha256:parent");
         ck_assert_int_eq(p.actions[1].tier, CONFIG_TIER_DANGLING_IMAGES);
+        ck_assert_str_eq(p.actions[0].untagged_parent_id, "sha256:parent"); /* listed, without a tag */
         policy_plan_done(&p);
 }
 END_TEST
@@ -1047,6 +1083,7 @@ static Suite *policy_suite(void) {
         tcase_add_test(tc, test_triggered_table);
         tcase_add_test(tc, test_targets_table);
         tcase_add_test(tc, test_bytes_needed);
+        tcase_add_test(tc, test_neediest_table);
         tcase_add_test(tc, test_build_cache_keep_storage);
         tcase_add_test(tc, test_labels_protected_table);
         tcase_add_test(tc, test_image_protected_table);
