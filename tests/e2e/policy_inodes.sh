@@ -18,10 +18,13 @@ iu=$(fx_inodes_used_percent)
 echo "inodes used: $iu%, bytes used: $(fx_used_percent)%"
 ihigh=$(awk -v u="$iu" 'BEGIN { printf "%d", u - 5 }')
 ilow=$(awk -v u="$iu" 'BEGIN { printf "%d", u - 30 }')
+paths=""   # with the containerd image store, containerd's root holds the containers' files
+[ -n "${DOCKERCLEAN_TEST_STORE_ROOT:-}" ] && paths="\"$DOCKERCLEAN_TEST_STORE_ROOT\""
 cat >"$scratch/dc.conf" <<EOC
 engine = { socket = "$DOCKERCLEAN_TEST_SOCKET"; };
 state_dir = "$scratch/state";
-disk = { high_watermark = "99%"; low_watermark = "98%"; inode_high_watermark = "$ihigh%"; inode_low_watermark = "$ilow%"; };
+disk = { high_watermark = "99%"; low_watermark = "98%"; inode_high_watermark = "$ihigh%"; inode_low_watermark = "$ilow%";
+         paths = [ $paths ]; };
 tiers = ( { type = "stopped-containers"; min_age = "0s"; } );
 EOC
 fx_check "bytes alone would not trigger ($(fx_used_percent)% < 99%)" fx_lt "$(fx_used_percent)" 99
