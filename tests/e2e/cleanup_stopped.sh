@@ -52,6 +52,18 @@ fx_check "journal has the measurement" grep -q '"DOCKERCLEAN_USED_PERCENT"' <<<"
 fx_check "journal has the cleanup-finished record with the reclaimed total" \
         grep -q '"MESSAGE_ID":"0df3a46d76df44c1a3c984f92c4e4c45".*DOCKERCLEAN_RECLAIMED_BYTES\|DOCKERCLEAN_RECLAIMED_BYTES.*"MESSAGE_ID":"0df3a46d76df44c1a3c984f92c4e4c45"' <<<"$journal"
 fx_check "removal records name the tier" grep -q '"DOCKERCLEAN_TIER":"stopped-containers"' <<<"$journal"
+# The record names the filesystem that filled: with the containerd image store containerd's root, while
+# DockerRootDir (on a filesystem of its own in the bench) stayed low.
+finished_path() {
+        grep '"MESSAGE_ID":"0df3a46d76df44c1a3c984f92c4e4c45"' <<<"$journal" |
+                python3 -c 'import sys, json; print(json.loads(sys.stdin.readline()).get("DOCKERCLEAN_PATH", ""))'
+}
+fx_check "the cleanup-finished record names the filled filesystem ($(finished_path))" \
+        test "$(df -P "$(finished_path)" | awk 'NR==2 { print $6 }')" = "$(fx_store_mount)"
+if [ "$DOCKERCLEAN_TEST_STORE_ROOT" != "$DOCKERCLEAN_TEST_DATA_ROOT" ]; then
+        root_used=$(df -P -B1 "$DOCKERCLEAN_TEST_DATA_ROOT" | awk 'NR==2 { printf "%.2f\n", 100 * $3 / ($3 + $4) }')
+        fx_check "DockerRootDir's filesystem stayed low ($root_used% < $low%)" fx_lt "$root_used" "$low"
+fi
 
 dk rm -f keeper >/dev/null
 fx_done
