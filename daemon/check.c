@@ -147,9 +147,10 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                 if (r >= 0 && !total.cancelled && !total.targets_met && policy_triggered_any(&d->config, &total.after_set)) {
                         /* Said once per episode; within one, the next plan waits for a change. */
                         if (episode_exhausted(&d->episode, &total.after, now_realtime_ns(), total.kept.next_eligible_ns,
-                                              d->config.interval_sec))
+                                              d->config.interval_sec)) {
                                 record_exhausted(&d->config, &total, d->last_usage_path, d->once ? NULL : &d->episode);
-                        else
+                                daemon_command_start(d, total.reclaimed_bytes); /* the last resort, once per episode */
+                        } else
                                 log_info("Every tier is still exhausted; the next plan waits for a change, %s at the latest",
                                          DAEMON_DURATION(d->episode.backoff_sec));
                 } else if (r >= 0 && !total.cancelled)

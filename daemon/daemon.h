@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "episode.h"
+#include "lastresort.h"
 #include "policy.h"
 #include "usage.h"
 
@@ -25,6 +26,17 @@ struct daemon_stats {
         uint64_t removed_objects[_CONFIG_TIER_MAX];
         int64_t last_cleanup_unix;
         uint64_t last_reclaimed_bytes;
+};
+
+/* A running exhausted_command (daemon/lastresort.c); pid 0 = none, and then no field is meaningful. */
+struct daemon_command {
+        pid_t pid;                     /* also its process group and session */
+        int pidfd, out_fd, timer_fd;   /* its exit, its stdout and stderr, its timeout; -1 once closed */
+        char *argv0;
+        uint64_t started_usec;         /* CLOCK_MONOTONIC */
+        uint64_t timeout_sec;
+        bool timed_out;                /* killed at the timeout */
+        struct lastresort_output output;
 };
 
 struct daemon {
@@ -53,6 +65,7 @@ struct daemon {
         bool have_usage;
         struct daemon_stats stats;
         struct episode episode;        /* every tier exhausted while a trigger holds: plan only when due */
+        struct daemon_command command; /* exhausted_command, while it runs */
 
         volatile sig_atomic_t *stop;   /* raised by SIGTERM/SIGINT; aborts engine requests in flight */
         uint64_t watchdog_usec;        /* WATCHDOG_USEC, 0 = off */
@@ -68,6 +81,21 @@ void daemon_watchdog_ping(void *userdata);
  * per change of state (an unreachable engine by the reachability records, anything else here). */
 int daemon_check_and_clean(struct daemon *d, bool print_plan);
 
+
+/* lastresort.c */
+/* An exhausted episode started: runs exhausted_command (when set, and not a dry run) with the figures of
+ * d->last_usage and d->last_usage_path, unless one still runs. Never waits for it; says what happens. */
+void daemon_command_start(struct daemon *d, uint64_t reclaimed_bytes);
+bool daemon_command_running(const struct daemon *d);
+/* What to poll (POLLIN) while it runs, else -1 each: its exit, its output, its timeout. */
+void daemon_command_fds(const struct daemon *d, int *ret_exit_fd, int *ret_output_fd, int *ret_timer_fd);
+/* Handles what poll() said about those three: reads output, kills it at the timeout (its whole session),
+ * reaps it and logs how it ended. */
+void daemon_command_dispatch(struct daemon *d, short exit_revents, short output_revents, short timer_revents);
+/* --once: waits until it ended or *d->stop (then it is killed). */
+void daemon_command_wait(struct daemon *d);
+/* The daemon stops: kills it (its session), waits for it a moment, says so. */
+void daemon_command_stop(struct daemon *d);
 
 /* reachability.c */
 /* (Re)creates the engine client from the configuration. */

@@ -56,6 +56,9 @@ enum {
         SLOT_SOON,      /* a check shortly after events that grow disk use */
         SLOT_WATCHDOG,  /* time for WATCHDOG=1 */
         SLOT_EVENTS,    /* the event follower has something */
+        SLOT_COMMAND_EXIT,    /* exhausted_command ended (its pidfd) */
+        SLOT_COMMAND_OUTPUT,  /* ... wrote something */
+        SLOT_COMMAND_TIMEOUT, /* ... ran out of time */
         _SLOT_MAX,
 };
 
@@ -300,6 +303,8 @@ static bool loop_dispatch(struct loop *l, const struct pollfd *p) {
                 check |= loop_on_soon(l);
         if (p[SLOT_EVENTS].revents & POLLIN)
                 loop_on_events(l);
+        daemon_command_dispatch(l->d, p[SLOT_COMMAND_EXIT].revents, p[SLOT_COMMAND_OUTPUT].revents,
+                                p[SLOT_COMMAND_TIMEOUT].revents);
         return check;
 }
 
@@ -323,6 +328,7 @@ static void loop_stop(struct loop *l) {
         struct daemon *d = l->d;
         sd_notify(0, "STOPPING=1");
         log_info("Stopping");
+        daemon_command_stop(d);
         events_free(TAKE_PTR(l->events));
         daemon_history_save(d);
 }
@@ -350,7 +356,11 @@ int loop_run(struct daemon *d) {
                         [SLOT_SOON] = { .fd = l.soon_fd, .events = POLLIN },
                         [SLOT_WATCHDOG] = { .fd = l.watchdog_fd, .events = POLLIN },
                         [SLOT_EVENTS] = { .fd = events_fd(l.events), .events = POLLIN },
+                        [SLOT_COMMAND_EXIT] = { .events = POLLIN },
+                        [SLOT_COMMAND_OUTPUT] = { .events = POLLIN },
+                        [SLOT_COMMAND_TIMEOUT] = { .events = POLLIN },
                 };
+                daemon_command_fds(d, &p[SLOT_COMMAND_EXIT].fd, &p[SLOT_COMMAND_OUTPUT].fd, &p[SLOT_COMMAND_TIMEOUT].fd);
                 if (poll(p, _SLOT_MAX, -1) < 0) {
                         if (errno == EINTR)
                                 continue;

@@ -182,6 +182,7 @@ int main(int argc, char **argv) {
         if (a.once) {
                 d.once = true;
                 r = daemon_check_and_clean(&d, /* print_plan= */ d.config.dry_run);
+                daemon_command_wait(&d);
                 if (r >= 0 || r == -ECANCELED)
                         return EXIT_SUCCESS;
                 return d.check_failed_in_engine ? EXIT_UNAVAILABLE : EXIT_FAILURE;

@@ -4,10 +4,12 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "daemon.h"
 #include "episode.h"
+#include "lastresort.h"
 #include "log.h"
 #include "macro.h"
 
@@ -181,6 +183,80 @@ void record_exhausted(const struct config *c, const struct cleanup_result *t, co
                        "%zu refused by the engine; %s",
                        path, t->after.used_percent, fb, DAEMON_PERCENT(c->disk.high_watermark), min_free, k->in_use,
                        k->protected_, k->too_young, eligible, k->over_budget, t->n_refused, next);
+}
+
+void record_command_started(const char *cmd, int pid, uint64_t timeout_sec, const struct lastresort_facts *f, bool path_passed) {
+        char fb[32];
+        daemon_format_bytes(f->free_bytes, fb, sizeof fb);
+        struct log_field fields[] = { { "DOCKERCLEAN_COMMAND", cmd } };
+        log_structured(LOG_NOTICE, NULL, fields, ELEMENTSOF(fields),
+                       "Running exhausted_command %s (pid %d, timeout %s): %s %.1f%% used, %s free%s", cmd, pid,
+                       DAEMON_DURATION(timeout_sec), path_passed ? f->path : "(path not passed)", f->used_percent, fb,
+                       path_passed ? "" : " (DOCKERCLEAN_PATH not set)");
+}
+
+static const char *signal_name(int sig, char buf[static 16]) {
+        const char *abbrev = sigabbrev_np(sig);
+        if (abbrev)
+                snprintf(buf, 16, "SIG%s", abbrev);
+        else
+                snprintf(buf, 16, "%d", sig);
+        return buf;
+}
+
+void record_command_finished(const char *cmd, int how, int status, bool timed_out, uint64_t timeout_sec, uint64_t usec,
+                             const struct lastresort_output *o) {
+        char code[16] = "", sig[16] = "", sigbuf[16], took[32], line[LASTRESORT_OUTPUT_MAX + 256], lines[LASTRESORT_OUTPUT_MAX + 1];
+        char what[96], output[LASTRESORT_OUTPUT_MAX + 300] = "";
+        bool exited = how == CLD_EXITED;
+        if (exited)
+                snprintf(code, sizeof code, "%d", status);
+        else
+                snprintf(sig, sizeof sig, "%d", status);
+        snprintf(took, sizeof took, "%.1fs", (double) usec / 1e6);
+        if (timed_out)
+                snprintf(what, sizeof what, "did not end within its timeout (%s) and was killed", DAEMON_DURATION(timeout_sec));
+        else if (exited && status == 0)
+                snprintf(what, sizeof what, "exited with status 0 after %s", took);
+        else if (exited)
+                snprintf(what, sizeof what, "failed with exit status %d after %s", status, took);
+        else
+                snprintf(what, sizeof what, "was killed by signal %s after %s", signal_name(status, sigbuf), took);
+        lastresort_output_oneline(o, line, sizeof line);
+        if (line[0])
+                snprintf(output, sizeof output, "; output: %s%s", line, o->truncated ? " (more not shown)" : "");
+        else
+                snprintf(output, sizeof output, "; no output");
+        struct log_field f[] = {
+                { "DOCKERCLEAN_COMMAND", cmd },
+                { "DOCKERCLEAN_EXIT_STATUS", code[0] ? code : NULL },
+                { "DOCKERCLEAN_SIGNAL", sig[0] ? sig : NULL },
+                { "DOCKERCLEAN_TIMED_OUT", timed_out ? "1" : NULL },
+                { "DOCKERCLEAN_OUTPUT", o->len ? lastresort_output_lines(o, lines, sizeof lines) : NULL },
+        };
+        log_structured(exited && status == 0 && !timed_out ? LOG_NOTICE : LOG_WARNING, RECORD_MID_COMMAND, f, ELEMENTSOF(f),
+                       "exhausted_command %s %s%s", cmd, what, output);
+}
+
+void record_command_failed_to_start(const char *cmd, int r) {
+        struct log_field f[] = { { "DOCKERCLEAN_COMMAND", cmd }, { "DOCKERCLEAN_ERROR", strerror(-r) } };
+        log_structured(LOG_WARNING, RECORD_MID_COMMAND, f, ELEMENTSOF(f), "exhausted_command %s could not be started: %s", cmd,
+                       strerror(-r));
+}
+
+void record_command_refused(const char *cmd, const char *why) {
+        struct log_field f[] = { { "DOCKERCLEAN_COMMAND", cmd }, { "DOCKERCLEAN_ERROR", why } };
+        log_structured(LOG_WARNING, RECORD_MID_COMMAND, f, ELEMENTSOF(f),
+                       "exhausted_command %s not run: %s; only root may be able to change a command run as root", cmd, why);
+}
+
+void record_command_stopped(const char *cmd, uint64_t usec, const struct lastresort_output *o) {
+        char line[LASTRESORT_OUTPUT_MAX + 256];
+        struct log_field f[] = { { "DOCKERCLEAN_COMMAND", cmd }, { "DOCKERCLEAN_ERROR", "dockercleand is stopping" } };
+        lastresort_output_oneline(o, line, sizeof line);
+        log_structured(LOG_WARNING, RECORD_MID_COMMAND, f, ELEMENTSOF(f),
+                       "exhausted_command %s killed after %.1fs: dockercleand is stopping%s%s", cmd, (double) usec / 1e6,
+                       line[0] ? "; output: " : "", line);
 }
 
 void record_engine_down(const char *host, const char *why) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "cleanup.h"
 #include "config.h"
@@ -15,6 +16,7 @@
 #define RECORD_MID_REMOVED         "c7b9ea3d18b34a68bee697813b22146c"
 #define RECORD_MID_CLEANUP_DONE    "0df3a46d76df44c1a3c984f92c4e4c45"
 #define RECORD_MID_EXHAUSTED       "01989c3678f34ed3b299ffb37c236af5"
+#define RECORD_MID_COMMAND         "5c1be13e602d4e998a69cb61e3781fde"
 #define RECORD_MID_ENGINE_DOWN     "57aafb9fb9c24ce980554d9e40282cd8"
 #define RECORD_MID_ENGINE_UP       "50cd910f80224bc48b7ea86a7f27afc8"
 #define RECORD_MID_CONFIG_RELOADED "ad877b508a53466888d63380f14b4bf0"
@@ -47,6 +49,19 @@ void record_cleanup_finished(const struct cleanup_result *total, const char *pat
 struct episode;
 void record_exhausted(const struct config *c, const struct cleanup_result *total, const char *path,
                       const struct episode *episode);
+/* exhausted_command started (notice, no MESSAGE_ID of its own): DOCKERCLEAN_COMMAND and the figures it
+ * gets. How it ended, one MESSAGE_ID: exited with status 0 (notice); failed, killed at the timeout or by
+ * a signal, could not be started, refused (someone else than root can change it), killed because the
+ * daemon stops (warning). DOCKERCLEAN_COMMAND, _EXIT_STATUS, _SIGNAL, _TIMED_OUT=1, _OUTPUT (its first
+ * lines), _ERROR. */
+struct lastresort_facts;
+struct lastresort_output;
+void record_command_started(const char *cmd, int pid, uint64_t timeout_sec, const struct lastresort_facts *f, bool path_passed);
+void record_command_finished(const char *cmd, int how, int status, bool timed_out, uint64_t timeout_sec, uint64_t usec,
+                             const struct lastresort_output *o);
+void record_command_failed_to_start(const char *cmd, int r);
+void record_command_refused(const char *cmd, const char *why);
+void record_command_stopped(const char *cmd, uint64_t usec, const struct lastresort_output *o);
 /* engine unreachable (warning) / back (notice): DOCKERCLEAN_ENGINE. */
 void record_engine_down(const char *host, const char *why);
 void record_engine_up(const char *host);

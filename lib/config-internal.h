@@ -52,6 +52,7 @@ unsigned config_scan_find_include(const char *text);
  * cross-key rules' keys were set. */
 struct config_parser {
         const char *name;                      /* FILE in error messages */
+        bool is_file;                          /* name is the path the text was read from */
         const char *text;
         char *text_copy;                       /* owned; text with a final newline added */
         struct config_error error;

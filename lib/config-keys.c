@@ -14,6 +14,7 @@
 #include <sys/un.h>
 
 #include "macro.h"
+#include "safe-path.h"
 
 #define SEC_PER_DAY UINT64_C(86400)
 #define MAX_REMOVALS_MAX 1000000u
@@ -509,6 +510,41 @@ static int parse_tiers(struct config_parser *p, const config_setting_t *s, struc
         return 0;
 }
 
+/* The last resort: exhausted_command = [ ... ]; exhausted_command_timeout = "60s"; */
+
+static int check_command_arg(struct config_parser *p, const config_setting_t *e) {
+        if (config_setting_index(e) == 0 && config_setting_get_string(e)[0] != '/')
+                return config_fail(p, e, -EINVAL, "the command must be an absolute path (it runs without a shell and without $PATH)");
+        return 0;
+}
+
+static int parse_exhausted_command(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        char why[200];
+        int r;
+
+        r = get_string_list(p, s, check_command_arg, &c->exhausted_command);
+        if (r < 0 || strv_isempty(c->exhausted_command))
+                return r;
+        /* It runs as root: like sshd's StrictModes, neither the command nor the file that names it may be
+         * changeable by anyone but root. */
+        r = safe_path_check(c->exhausted_command[0], SAFE_PATH_EXECUTABLE, why, sizeof why);
+        if (r < 0)
+                return config_fail(p, config_setting_get_elem(s, 0), -EINVAL,
+                                   "%s; refused: the command runs as root, so only root may be able to change it", why);
+        if (p->is_file) {
+                r = safe_path_check(p->name, 0, why, sizeof why);
+                if (r < 0)
+                        return config_fail(p, s, -EINVAL,
+                                           "%s; refused: this file names a command run as root, so only root may be able to change it",
+                                           why);
+        }
+        return 0;
+}
+
+static int parse_exhausted_command_timeout(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        return get_duration(p, s, 1, 3600, &c->exhausted_command_timeout_sec);
+}
+
 static const struct config_key root_keys[] = {
         { "engine", parse_engine },
         { "interval", parse_interval },
@@ -520,6 +556,8 @@ static const struct config_key root_keys[] = {
         { "protect", parse_protect },
         { "max_removals", parse_max_removals },
         { "metrics_file", parse_metrics_file },
+        { "exhausted_command", parse_exhausted_command },
+        { "exhausted_command_timeout", parse_exhausted_command_timeout },
 };
 const struct config_key_table config_root_table = { "", root_keys, ELEMENTSOF(root_keys) };
 const struct config_key_table *const config_key_groups[] = {

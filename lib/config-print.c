@@ -116,6 +116,13 @@ int config_print(const struct config *c, FILE *f) {
         fputs("metrics_file = ", f);
         print_string(f, c->metrics_file ?: "");
         fputs(";\n", f);
+        fputs("exhausted_command = [", f);
+        for (size_t i = 0; c->exhausted_command && c->exhausted_command[i]; i++) {
+                fputs(i > 0 ? ", " : " ", f);
+                print_string(f, c->exhausted_command[i]);
+        }
+        fputs(" ];\n", f);
+        fprintf(f, "exhausted_command_timeout = \"%s\";\n", config_format_duration(c->exhausted_command_timeout_sec, a));
 
         return ferror(f) ? -EIO : 0;
 }
@@ -146,7 +153,8 @@ bool config_equal(const struct config *a, const struct config *b) {
                         return false;
         /* NULL and empty mean the same: no protection, no metrics file. */
         return strv_equal(a->protect_labels, b->protect_labels) && strv_equal(a->protect_images, b->protect_images) &&
-               a->max_removals == b->max_removals &&
+               a->max_removals == b->max_removals && strv_equal(a->exhausted_command, b->exhausted_command) &&
+               a->exhausted_command_timeout_sec == b->exhausted_command_timeout_sec &&
                str_equal(a->metrics_file && *a->metrics_file ? a->metrics_file : NULL,
                          b->metrics_file && *b->metrics_file ? b->metrics_file : NULL);
 }

@@ -33,6 +33,7 @@ void config_done(struct config *c) {
         strv_freep(&c->protect_images);
         strv_freep(&c->disk.paths);
         free(c->metrics_file);
+        strv_freep(&c->exhausted_command);
         *c = (struct config) {};
 }
 
@@ -51,6 +52,7 @@ int config_init_defaults(struct config *c) {
                         .inode_low_watermark = 90.0,
                 },
                 .max_removals = 1000,
+                .exhausted_command_timeout_sec = 60,
         };
         static const enum config_tier_type default_tiers[] = {
                 CONFIG_TIER_STOPPED_CONTAINERS,
@@ -299,9 +301,10 @@ static int parse_text(struct config_parser *p, struct config *c) {
         return config_check_rules(p, c);
 }
 
-int config_parse_string(const char *text, const char *name, struct config *ret, struct config_error *ret_error) {
+static int parse_named(const char *text, const char *name, bool is_file, struct config *ret, struct config_error *ret_error) {
         _cleanup_(parser_done) struct config_parser p = {
                 .name = name ?: "<string>",
+                .is_file = is_file,
                 .text = text,
         };
         _cleanup_(config_done) struct config c = {};
@@ -320,6 +323,10 @@ int config_parse_string(const char *text, const char *name, struct config *ret, 
         *ret = c;
         c = (struct config) {};
         return 0;
+}
+
+int config_parse_string(const char *text, const char *name, struct config *ret, struct config_error *ret_error) {
+        return parse_named(text, name, false, ret, ret_error);
 }
 
 static int file_error(struct config_error *ret_error, const char *path, int r, const char *what) {
@@ -380,5 +387,5 @@ int config_parse_file(const char *path, struct config *ret, struct config_error 
                 return -EINVAL;
         }
         /* Some editors start UTF-8 files with a byte order mark, which libconfig takes for garbage. */
-        return config_parse_string(startswith(text, "\xef\xbb\xbf") ? text + 3 : text, path, ret, ret_error);
+        return parse_named(startswith(text, "\xef\xbb\xbf") ? text + 3 : text, path, true, ret, ret_error);
 }

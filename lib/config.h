@@ -58,6 +58,10 @@ struct config {
         char **protect_images;       /* NULL-terminated; fnmatch globs over references */
         unsigned max_removals;
         char *metrics_file;          /* NULL or "" = off */
+
+        /* The last resort, run once per exhausted episode (daemon/lastresort.c). */
+        char **exhausted_command;    /* NULL-terminated argv, argv[0] absolute; NULL or empty = off */
+        uint64_t exhausted_command_timeout_sec;
 };
 
 struct config_error {

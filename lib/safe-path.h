@@ -1,0 +1,18 @@
+/* safe-path.h: whether a file may be trusted to decide what runs as root, like sshd's StrictModes: the
+ * file and every directory above it (after resolving symbolic links) belong to root (or to the calling
+ * user) and are writable by nobody else. A group- or world-writable directory is accepted only when it
+ * has the sticky bit (as /tmp) and the entry below it is trusted: then nobody else can rename or remove
+ * that entry. Reads the filesystem (lstat/stat), never writes; no logging. */
+#pragma once
+
+#include <stddef.h>
+
+#include "macro.h"
+
+/* The file must be a regular file (always) and executable by its owner (with this flag). */
+#define SAFE_PATH_EXECUTABLE 1u
+
+/* 0 when path (relative ones from the working directory) can be trusted; otherwise -EPERM (someone else
+ * can change it) or what resolving it failed with (-ENOENT, ...), and why says which component and why, e.g.
+ * "/srv/bin is writable by its group (mode 0775)". why is always a NUL-terminated string. */
+int safe_path_check(const char *path, unsigned flags, char *why, size_t why_size) _must_check_;
