@@ -96,7 +96,7 @@ void daemon_command_start(struct daemon *d, uint64_t reclaimed_bytes) {
         };
         _cleanup_strv_free_ char **env = NULL;
         bool path_passed;
-        r = lastresort_env(&f, environ, &env, &path_passed);
+        r = lastresort_env(&f, (const char *const *) environ, &env, &path_passed);
         if (r < 0) {
                 record_command_failed_to_start(argv[0], r);
                 return;

@@ -34,8 +34,10 @@ static bool env_dropped(const char *entry) {
         return !strchr(entry, '=');
 }
 
-int lastresort_env(const struct lastresort_facts *f, char *const *parent, char ***ret_env, bool *ret_path_passed) {
-        size_t n = strv_length(parent), k = 0;
+int lastresort_env(const struct lastresort_facts *f, const char *const *parent, char ***ret_env, bool *ret_path_passed) {
+        size_t n = 0, k = 0;
+        while (parent && parent[n])
+                n++;
         _cleanup_strv_free_ char **env = calloc(n + 5, sizeof(char *));
         if (!env)
                 return -ENOMEM;

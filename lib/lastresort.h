@@ -27,7 +27,7 @@ bool lastresort_path_is_plain(const char *path);
  * DOCKERCLEAN_RECLAIMED_BYTES and DOCKERCLEAN_PATH (left out when the path is not plain). On success
  * *ret_env is a NULL-terminated array (strv_free()) and *ret_path_passed (may be NULL) says whether
  * DOCKERCLEAN_PATH is in it. */
-int lastresort_env(const struct lastresort_facts *f, char *const *parent, char ***ret_env, bool *ret_path_passed) _must_check_;
+int lastresort_env(const struct lastresort_facts *f, const char *const *parent, char ***ret_env, bool *ret_path_passed) _must_check_;
 
 /* The first lines the command writes (stdout and stderr together). */
 #define LASTRESORT_OUTPUT_LINES 10

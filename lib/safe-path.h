@@ -1,6 +1,6 @@
 /* safe-path.h: whether a file may be trusted to decide what runs as root, like sshd's StrictModes: the
- * file and every directory above it (after resolving symbolic links) belong to root (or to the calling
- * user) and are writable by nobody else. A group- or world-writable directory is accepted only when it
+ * file, every directory on the way to it and every symbolic link met (each where it lies) belong to root
+ * (or to the calling user), and the file and the directories are writable by nobody else. A group- or world-writable directory is accepted only when it
  * has the sticky bit (as /tmp) and the entry below it is trusted: then nobody else can rename or remove
  * that entry. Reads the filesystem (lstat/stat), never writes; no logging. */
 #pragma once

@@ -1,0 +1,212 @@
+/* test_config_lastresort.c: the keys of the operator's last resort and of the engine's own budget
+ * (lib/config-keys.c): values, every error message, the StrictModes-like refusal of a command or a
+ * configuration file others can change, print/parse round trips, the shipped file. Apart from
+ * test_config.c so that each group of keys keeps its own table. */
+#include <check.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "dctest.h"
+#include "macro.h"
+#include "strv.h"
+
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void) {
+        return "leak:libconfig.so\n";
+}
+
+/* What the keys of this file set, "" when all are at their defaults. */
+static void describe(const struct config *c, char *buf, size_t size) {
+        struct config d;
+        size_t n = 0;
+        ck_assert_int_eq(config_init_defaults(&d), 0);
+        buf[0] = 0;
+        if (!strv_equal(c->exhausted_command, d.exhausted_command)) {
+                n += (size_t) snprintf(buf + n, size - n, "%scommand=", n ? " " : "");
+                for (size_t i = 0; c->exhausted_command && c->exhausted_command[i]; i++)
+                        n += (size_t) snprintf(buf + n, size - n, "%s%s", i ? "|" : "", c->exhausted_command[i]);
+        }
+        if (c->exhausted_command_timeout_sec != d.exhausted_command_timeout_sec)
+                n += (size_t) snprintf(buf + n, size - n, "%stimeout=%" PRIu64, n ? " " : "", c->exhausted_command_timeout_sec);
+        config_done(&d);
+}
+
+static const struct {
+        const char *text;
+        const char *want; /* "=" and describe(), or the error text */
+} cases[] = {
+        { "", "=" },
+        { "exhausted_command = [ \"/bin/true\", \"--reason\", \"disk\" ];", "=command=/bin/true|--reason|disk" },
+        { "exhausted_command = ( \"/bin/true\" );", "=command=/bin/true" },
+        { "exhausted_command = [ ];", "=" },
+        /* A link in trusted directories to a trusted file (Debian's /bin is a link to usr/bin). */
+        { "exhausted_command = [ \"/bin/sh\", \"-c\", \"echo $DOCKERCLEAN_PATH\" ];", "=command=/bin/sh|-c|echo $DOCKERCLEAN_PATH" },
+        { "exhausted_command_timeout = \"5m\";", "=timeout=300" },
+        { "exhausted_command_timeout = \"1h\";", "=timeout=3600" },
+        { "exhausted_command_timeout = \"1s\";", "=timeout=1" },
+        { "exhausted_command = [ \"true\" ];",
+          "t.conf:1: exhausted_command.[0]: the command must be an absolute path (it runs without a shell and without $PATH)" },
+        { "exhausted_command = \"/bin/true\";", "t.conf:1: exhausted_command: expected a list of strings, like [ \"a\", \"b\" ]" },
+        { "exhausted_command = [ \"/bin/true\", \"\" ];", "t.conf:1: exhausted_command.[1]: empty string" },
+        { "exhausted_command = [ \"/bin/true\", \"a\\nb\" ];", "t.conf:1: exhausted_command.[1]: contains a control character" },
+        { "\nexhausted_command = [ \"/no/such/dockerclean-command\" ];",
+          "t.conf:2: exhausted_command.[0]: /no: No such file or directory; refused: the command runs as root, so only root may be able to change it" },
+        { "exhausted_command = [ \"/etc/passwd\" ];",
+          "t.conf:1: exhausted_command.[0]: /etc/passwd is not executable (mode 0644); refused: the command runs as root, so only root may be able to change it" },
+        { "exhausted_command = [ \"/usr/bin\" ];",
+          "t.conf:1: exhausted_command.[0]: /usr/bin is not a regular file; refused: the command runs as root, so only root may be able to change it" },
+        { "exhausted_command_timeout = \"0s\";", "t.conf:1: exhausted_command_timeout: \"0s\" is out of range; must be between 1s and 1h" },
+        { "exhausted_command_timeout = \"2h\";", "t.conf:1: exhausted_command_timeout: \"2h\" is out of range; must be between 1s and 1h" },
+        { "exhausted_command_timeout = 60;",
+          "t.conf:1: exhausted_command_timeout: expected a duration string with a unit, like \"30s\", \"15m\" or \"1h30m\"" },
+        { "exhausted_comand = [ ];", "t.conf:1: exhausted_comand: unknown key; did you mean 'exhausted_command'?" },
+};
+
+START_TEST(test_table) {
+        struct config c;
+        struct config_error e;
+        char got[1024];
+        int r = config_parse_string(cases[_i].text, "t.conf", &c, &e);
+        if (r == 0) {
+                got[0] = '=';
+                describe(&c, got + 1, sizeof got - 1);
+                config_done(&c);
+        } else
+                snprintf(got, sizeof got, "%s", e.text);
+        ck_assert_msg(streq(got, cases[_i].want), "input: %s\n got: %s\nwant: %s", cases[_i].text, got, cases[_i].want);
+}
+END_TEST
+
+START_TEST(test_round_trip) {
+        struct config c, again;
+        struct config_error e;
+        ck_assert_msg(config_parse_string("exhausted_command = [ \"/bin/true\", \"--reason\", \"a \\\"quoted\\\" word\" ];\n"
+                                          "exhausted_command_timeout = \"90s\";",
+                                          "t.conf", &c, &e) == 0,
+                      "%s", e.text);
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        ck_assert_int_eq(config_print(&c, f), 0);
+        fclose(f);
+        ck_assert_ptr_nonnull(strstr(buf, "\nexhausted_command = [ \"/bin/true\", \"--reason\", \"a \\\"quoted\\\" word\" ];\n"));
+        ck_assert_ptr_nonnull(strstr(buf, "\nexhausted_command_timeout = \"1m30s\";\n"));
+        ck_assert_msg(config_parse_string(buf, "printed.conf", &again, &e) == 0, "%s", e.text);
+        ck_assert(config_equal(&c, &again));
+        /* config_equal sees the command and its timeout. */
+        again.exhausted_command_timeout_sec++;
+        ck_assert(!config_equal(&c, &again));
+        again.exhausted_command_timeout_sec--;
+        free(again.exhausted_command[2]);
+        again.exhausted_command[2] = strdup("other");
+        ck_assert(!config_equal(&c, &again));
+        free(buf);
+        config_done(&c);
+        config_done(&again);
+}
+END_TEST
+
+/* ---- files: the configuration that names a command must be root's alone ------------------------- */
+
+static const struct {
+        const char *what;
+        const char *setup;   /* sh in a fresh 0700 directory D under /tmp; the file is D/dc.conf, the command D/cmd */
+        const char *text;    /* the file; @ is D */
+        const char *error;   /* "" = accepted; else the error text, @ is D */
+} file_cases[] = {
+        { "root's file naming root's command", "", "exhausted_command = [ \"@/cmd\" ];", "" },
+        { "a world-writable file", "chmod 0666 dc.conf", "exhausted_command = [ \"@/cmd\" ];",
+          "@/dc.conf:1: exhausted_command: @/dc.conf is writable by anyone (mode 0666); refused: this file names a command run as root, so only root may be able to change it" },
+        { "a group-writable file", "chmod 0664 dc.conf", "\n\nexhausted_command = [ \"@/cmd\" ];",
+          "@/dc.conf:3: exhausted_command: @/dc.conf is writable by its group (mode 0664); refused: this file names a command run as root, so only root may be able to change it" },
+        { "a file of another user", "chown 65534 dc.conf", "exhausted_command = [ \"@/cmd\" ];",
+          "@/dc.conf:1: exhausted_command: @/dc.conf is owned by uid 65534, not root; refused: this file names a command run as root, so only root may be able to change it" },
+        { "in a directory anyone may write to", "chmod 0777 .", "exhausted_command = [ \"@/cmd\" ];",
+          "@/dc.conf:1: exhausted_command.[0]: @ is writable by anyone (mode 0777); refused: the command runs as root, so only root may be able to change it" },
+        { "a world-writable command", "chmod 0777 cmd", "exhausted_command = [ \"@/cmd\" ];",
+          "@/dc.conf:1: exhausted_command.[0]: @/cmd is writable by anyone (mode 0777); refused: the command runs as root, so only root may be able to change it" },
+        { "another user's command", "chown 65534 cmd", "exhausted_command = [ \"@/cmd\" ];",
+          "@/dc.conf:1: exhausted_command.[0]: @/cmd is owned by uid 65534, not root; refused: the command runs as root, so only root may be able to change it" },
+        /* Without a command, nothing runs as root on the file's word: its mode is not dockerclean's business. */
+        { "a world-writable file without a command", "chmod 0666 dc.conf", "exhausted_command = [ ];", "" },
+        { "a world-writable file, other keys", "chmod 0666 dc.conf", "interval = \"5m\";", "" },
+};
+
+static char *replace_at(const char *s, const char *dir) {
+        size_t n = 0;
+        for (const char *p = s; *p; p++)
+                n += *p == '@' ? strlen(dir) : 1;
+        char *out = malloc(n + 1), *o = out;
+        ck_assert_ptr_nonnull(out);
+        for (const char *p = s; *p; p++)
+                o = *p == '@' ? stpcpy(o, dir) : (*o = *p, o + 1);
+        *o = 0;
+        return out;
+}
+
+START_TEST(test_files) {
+        dctest_require(geteuid() == 0, "the owners of the cases need root (chown)");
+        _cleanup_free_ char *dir = strdup("/tmp/test_config_lastresort.XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        _cleanup_free_ char *text = replace_at(file_cases[_i].text, dir);
+        _cleanup_free_ char *want = replace_at(file_cases[_i].error, dir);
+        _cleanup_free_ char *path = NULL;
+        ck_assert_int_ge(asprintf(&path, "%s/dc.conf", dir), 0);
+        FILE *f = fopen(path, "we");
+        ck_assert_ptr_nonnull(f);
+        fputs(text, f);
+        fclose(f);
+        ck_assert_int_eq(dctest_sh("cd '%s' && chmod 0644 dc.conf && printf '#!/bin/sh\\n' >cmd && chmod 0755 cmd && { %s\ntrue; }", dir,
+                                   file_cases[_i].setup),
+                         0);
+        struct config c;
+        struct config_error e;
+        int r = config_parse_file(path, &c, &e);
+        if (!want[0]) {
+                ck_assert_msg(r == 0, "%s: %s", file_cases[_i].what, e.text);
+                config_done(&c);
+        } else {
+                ck_assert_msg(r == -EINVAL, "%s: accepted", file_cases[_i].what);
+                ck_assert_msg(streq(e.text, want), "%s:\n got: %s\nwant: %s", file_cases[_i].what, e.text, want);
+        }
+        ck_assert_int_eq(dctest_sh("rm -rf '%s'", dir), 0);
+}
+END_TEST
+
+/* ---- the shipped file documents each key, commented out, with its default ----------------------- */
+
+START_TEST(test_shipped) {
+        const char *src = getenv("DOCKERCLEAN_SOURCE_DIR");
+        dctest_require(src && *src, "DOCKERCLEAN_SOURCE_DIR is not set (run through ctest)");
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        ck_assert_int_ge(asprintf(&path, "%s/conf/dockerclean.conf", src), 0);
+        FILE *f = fopen(path, "re");
+        ck_assert_ptr_nonnull(f);
+        size_t len = 0;
+        ck_assert_int_ne(getdelim(&text, &len, 0, f), -1);
+        fclose(f);
+        static const char *const lines[] = {
+                "\n#exhausted_command = [ ];\n",
+                "\n#exhausted_command_timeout = \"1m\";\n",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(lines); i++)
+                ck_assert_msg(strstr(text, lines[i]), "conf/dockerclean.conf lacks %s", lines[i]);
+}
+END_TEST
+
+int main(void) {
+        Suite *s = suite_create("config_lastresort");
+        TCase *tc = tcase_create("config_lastresort");
+        tcase_add_loop_test(tc, test_table, 0, ELEMENTSOF(cases));
+        tcase_add_test(tc, test_round_trip);
+        tcase_add_loop_test(tc, test_files, 0, ELEMENTSOF(file_cases));
+        tcase_add_test(tc, test_shipped);
+        suite_add_tcase(s, tc);
+        return dctest_run(s) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
