@@ -301,7 +301,23 @@ struct engine_df {
         struct engine_df_build_cache *build_cache;
         size_t n_build_cache;
         bool build_cache_supported;    /* the answer carries a BuildCache array (Docker; not Podman) */
+        unsigned types;                /* the parts the engine was asked for (enum engine_df_type): the
+                                        * others' arrays are empty because they were not computed */
 };
+/* The parts of /system/df; from API 1.42 the engine computes only those asked for (type=...). The
+ * container part walks every writable layer: minutes on a busy host. */
+enum engine_df_type {
+        ENGINE_DF_IMAGES = 1u << 0,
+        ENGINE_DF_CONTAINERS = 1u << 1,
+        ENGINE_DF_VOLUMES = 1u << 2,
+        ENGINE_DF_BUILD_CACHE = 1u << 3,
+        ENGINE_DF_ALL = (1u << 4) - 1,
+};
+/* GET /system/df?type=... for the parts in types (a non-empty set of enum engine_df_type) on API >= 1.42;
+ * below 1.42 (20.10, Podman) the plain call, which computes every part; so does types == ENGINE_DF_ALL.
+ * ret->types says what was asked: every part after a plain call. */
+int engine_system_df_types(struct engine *e, unsigned types, struct engine_df *ret) _must_check_;
+/* engine_system_df_types(e, ENGINE_DF_ALL, ret). */
 int engine_system_df(struct engine *e, struct engine_df *ret) _must_check_;
 void engine_df_done(struct engine_df *d);
 

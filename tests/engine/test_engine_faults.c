@@ -718,6 +718,61 @@ START_TEST(test_events_cancel_and_retry) {
 }
 END_TEST
 
+/* ---- /system/df?type= ---- */
+
+/* From API 1.42 df computes only the parts asked for (type=, repeated); below, the plain call, whose
+ * answer covers every part. The query is read from the fake's request log. */
+START_TEST(test_system_df_types) {
+        struct fake f;
+        struct engine_df df;
+
+        fake_start(&f, "new-api"); /* 1.52, capped at 1.51 */
+        struct engine *e = engine_at(f.sock, 0, 0, NULL);
+        ck_assert_int_eq(engine_system_df_types(e, ENGINE_DF_IMAGES | ENGINE_DF_BUILD_CACHE, &df), 0);
+        ck_assert_uint_eq(df.types, ENGINE_DF_IMAGES | ENGINE_DF_BUILD_CACHE);
+        ck_assert_int_eq(df.n_images, 1);
+        ck_assert_int_eq(df.n_containers, 0); /* null: not computed */
+        ck_assert(df.build_cache_supported);
+        engine_df_done(&df);
+        ck_assert_int_eq(engine_system_df_types(e, ENGINE_DF_IMAGES | ENGINE_DF_VOLUMES | ENGINE_DF_BUILD_CACHE, &df), 0);
+        engine_df_done(&df);
+        ck_assert_int_eq(engine_system_df_types(e, ENGINE_DF_CONTAINERS, &df), 0);
+        ck_assert_int_eq(df.n_images, 0);
+        ck_assert_int_eq(df.n_containers, 1);
+        engine_df_done(&df);
+        /* Every part: the plain call. */
+        ck_assert_int_eq(engine_system_df(e, &df), 0);
+        ck_assert_uint_eq(df.types, ENGINE_DF_ALL);
+        ck_assert_int_eq(df.n_images, 1);
+        ck_assert_int_eq(df.n_containers, 1);
+        engine_df_done(&df);
+        ck_assert_int_eq(engine_system_df_types(e, 0, &df), -EINVAL);
+        ck_assert_int_eq(engine_system_df_types(e, ENGINE_DF_ALL + 1, &df), -EINVAL);
+        engine_free(e);
+        _cleanup_free_ char *log = fake_log(&f);
+        ck_assert_msg(dctest_has_line(log, "GET /v1.51/system/df?type=image&type=build-cache"), "log: %s", log);
+        ck_assert_msg(dctest_has_line(log, "GET /v1.51/system/df?type=image&type=volume&type=build-cache"), "log: %s", log);
+        ck_assert_msg(dctest_has_line(log, "GET /v1.51/system/df?type=container"), "log: %s", log);
+        ck_assert_msg(dctest_has_line(log, "GET /v1.51/system/df"), "log: %s", log);
+        ck_assert_ptr_null(strstr(log, "system/df?type=container&"));
+        fake_stop(&f);
+
+        /* 1.41 (20.10, Podman): no type=, every part computed and said so. */
+        fake_start(&f, "ok");
+        e = engine_at(f.sock, 0, 0, NULL);
+        ck_assert_int_eq(engine_system_df_types(e, ENGINE_DF_IMAGES, &df), 0);
+        ck_assert_uint_eq(df.types, ENGINE_DF_ALL);
+        ck_assert_int_eq(df.n_images, 1);
+        ck_assert_int_eq(df.n_containers, 1);
+        engine_df_done(&df);
+        engine_free(e);
+        _cleanup_free_ char *log_old = fake_log(&f);
+        ck_assert_msg(dctest_has_line(log_old, "GET /v1.41/system/df"), "log: %s", log_old);
+        ck_assert_ptr_null(strstr(log_old, "type="));
+        fake_stop(&f);
+}
+END_TEST
+
 /* ---- Podman's df ---- */
 
 START_TEST(test_podman_df) {
@@ -860,6 +915,7 @@ int main(void) {
         tcase_add_test(tc, test_events_reconnect_before_any_event);
         tcase_add_test(tc, test_events_errors);
         tcase_add_test(tc, test_events_cancel_and_retry);
+        tcase_add_test(tc, test_system_df_types);
         tcase_add_test(tc, test_podman_df);
         tcase_add_test(tc, test_tcp_and_tls);
         suite_add_tcase(s, tc);

@@ -37,6 +37,7 @@ Scenarios (the answer to everything not listed is a small healthy engine speakin
     hang                /containers/json and /system/df: never answer
     hang-body           /containers/json: headers and a partial body, then nothing
     slow-df             /system/df answers after 1.5 s
+    (/system/df, here and in world, answers type=... as 1.42+ does: the parts not asked for are null)
     gone                /containers/json: close the connection without answering
     podman-df           /system/df as Podman sends it (negative sizes, an empty BuildCache)
     (every podman-* scenario's /_ping carries Libpod-Api-Version, as Podman's does)
@@ -107,6 +108,21 @@ PODMAN_DF = {
                  "CreatedAt": "2024-01-02T03:04:05.5+01:00"}],
     "BuildCache": [], "BuilderSize": 0,
 }
+
+
+def df_parts(query, df):
+    """/system/df as 1.42+ answers type=...: the parts not asked for are null (not computed)."""
+    asked = urllib.parse.parse_qs(query).get("type")
+    if not asked:
+        return df
+    parts = {"container": "Containers", "image": "Images", "volume": "Volumes", "build-cache": "BuildCache"}
+    out = dict(df)
+    for t, key in parts.items():
+        if t not in asked:
+            out[key] = None
+    if "image" not in asked:
+        out["LayersSize"] = 0
+    return out
 
 
 def rfc3339(unix):
@@ -199,12 +215,12 @@ class World:
                                          if every or not i.get("intermediate")])
             return True
         if method == "GET" and endpoint == "/system/df":
-            server.send_json(conn, 200, {
+            server.send_json(conn, 200, df_parts(query, {
                 "LayersSize": sum(i.get("bytes", 0) for i in self.images.values()),
                 "Images": [self.image_summary(i) for i in self.images.values() if not i.get("intermediate")],
                 "Containers": [{"Id": c["Id"], "ImageID": c.get("ImageID", ""), "State": c["State"],
                                 "SizeRw": c.get("bytes", 0), "SizeRootFs": 0} for c in self.containers.values()],
-                "Volumes": [], "BuildCache": self.build_cache})
+                "Volumes": [], "BuildCache": self.build_cache}))
             return True
         m = re.match(r"^/containers/([^/]+)(/json)?$", endpoint)
         if m:
@@ -437,8 +453,12 @@ class Server:
             if s == "podman-df":
                 self.send_json(conn, 200, PODMAN_DF)
                 return True
-            self.send_json(conn, 200, {"LayersSize": 1, "Images": [], "Containers": [], "Volumes": [],
-                                       "BuildCache": None})
+            self.send_json(conn, 200, df_parts(query, {
+                "LayersSize": 1, "Images": [{"Id": IMAGES[0]["Id"], "Size": 1000, "SharedSize": 0, "Containers": 1,
+                                             "Created": 1700000000, "RepoTags": ["img:1"]}],
+                "Containers": [{"Id": CONTAINERS[0]["Id"], "ImageID": IMAGES[0]["Id"], "State": "exited",
+                                "SizeRw": 10, "SizeRootFs": 1010}],
+                "Volumes": [], "BuildCache": []}))
             return True
 
         if method == "POST" and endpoint == "/containers/prune":
