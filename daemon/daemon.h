@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "budget.h"
 #include "config.h"
 #include "episode.h"
 #include "lastresort.h"
@@ -66,6 +67,8 @@ struct daemon {
         struct daemon_stats stats;
         struct episode episode;        /* every tier exhausted while a trigger holds: plan only when due */
         struct daemon_command command; /* exhausted_command, while it runs */
+        struct budget budget;          /* disk.max_engine_bytes: the engine's own bytes */
+        bool budget_failing;           /* the last /system/df for it failed (said once) */
 
         volatile sig_atomic_t *stop;   /* raised by SIGTERM/SIGINT; aborts engine requests in flight */
         uint64_t watchdog_usec;        /* WATCHDOG_USEC, 0 = off */
@@ -96,6 +99,15 @@ void daemon_command_dispatch(struct daemon *d, short exit_revents, short output_
 void daemon_command_wait(struct daemon *d);
 /* The daemon stops: kills it (its session), waits for it a moment, says so. */
 void daemon_command_stop(struct daemon *d);
+
+/* budget.c */
+/* disk.max_engine_bytes: takes the configuration, asks /system/df when due (a failure is said once and
+ * keeps the last figures), logs the figures; returns whether the engine's own bytes reached the budget. */
+bool daemon_budget_check(struct daemon *d);
+/* After a cleanup: what the engine's own bytes are now by the subtracted figures (info). */
+void daemon_budget_after_cleanup(struct daemon *d);
+/* For STATUS=: "; engine uses 41.2 GiB (clean at 50 GiB)", or "" when off or not measured yet. */
+void daemon_budget_status(const struct daemon *d, char *buf, size_t n);
 
 /* reachability.c */
 /* (Re)creates the engine client from the configuration. */

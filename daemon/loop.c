@@ -109,7 +109,7 @@ static void timer_ack(int fd) {
 }
 
 static void notify_status(const struct daemon *d) {
-        char status[2048], on[300] = "", last[96] = "", freed[32];
+        char status[2048], on[300] = "", last[96] = "", freed[32], engine[96];
         if (!d->engine_up) {
                 snprintf(status, sizeof status, "STATUS=engine unreachable: %s", d->engine_error);
                 sd_notify(0, status);
@@ -128,9 +128,10 @@ static void notify_status(const struct daemon *d) {
                 daemon_format_bytes(d->stats.last_reclaimed_bytes, freed, sizeof freed);
                 snprintf(last, sizeof last, "%llu cleanups, last freed %s", (unsigned long long) d->stats.cleanups, freed);
         }
-        snprintf(status, sizeof status, "STATUS=%.1f%% used%s (clean at %s, down to %s); %s%s%s%s",
+        daemon_budget_status(d, engine, sizeof engine);
+        snprintf(status, sizeof status, "STATUS=%.1f%% used%s (clean at %s, down to %s)%s; %s%s%s%s",
                  d->last_usage.used_percent, on, DAEMON_PERCENT(d->config.disk.high_watermark),
-                 DAEMON_PERCENT(d->config.disk.low_watermark), last,
+                 DAEMON_PERCENT(d->config.disk.low_watermark), engine, last,
                  d->episode.active ? "; every tier exhausted" : "", d->check_error[0] ? "; check failing: " : "",
                  d->check_error);
         sd_notify(0, status);
@@ -269,6 +270,8 @@ static void loop_on_events(struct loop *l) {
         unsigned effect = events_drain(l->events, d->history, &dropped);
         if (effect & EVENTS_FREED)
                 episode_note_freed(&d->episode);
+        if (effect & EVENTS_GREW)
+                budget_note_grew(&d->budget);
         /* Growth, or something freed while every tier was exhausted: check soon rather than next interval. */
         if (((effect & EVENTS_GREW) || ((effect & EVENTS_FREED) && d->episode.active)) && !l->soon_armed) {
                 timer_arm(l->soon_fd, EVENT_CHECK_DELAY_USEC, false);

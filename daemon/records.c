@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "budget.h"
 #include "daemon.h"
 #include "episode.h"
 #include "lastresort.h"
@@ -39,6 +40,35 @@ void record_measurement(const struct config *c, const char *path, const struct u
                        "%s: %.1f%% used, %s free of %s, inodes %.1f%% used; cleaning starts at %s and ends below %s%s",
                        path, u->used_percent, fb, total, u->inodes_used_percent, DAEMON_PERCENT(c->disk.high_watermark),
                        DAEMON_PERCENT(c->disk.low_watermark), triggered ? ": cleaning" : "");
+}
+
+void record_budget(const struct budget *b, bool over) {
+        char used[32], max[32], target[32], parts[4][32], h[5][32];
+        snprintf(used, sizeof used, "%" PRIu64, budget_used(b));
+        snprintf(max, sizeof max, "%" PRIu64, b->max_bytes);
+        snprintf(target, sizeof target, "%" PRIu64, b->target_bytes);
+        const uint64_t v[4] = { b->parts.images, b->parts.containers, b->parts.volumes, b->parts.build_cache };
+        for (size_t i = 0; i < 4; i++) {
+                snprintf(parts[i], sizeof parts[i], "%" PRIu64, v[i]);
+                daemon_format_bytes(v[i], h[i], sizeof h[i]);
+        }
+        daemon_format_bytes(budget_used(b), h[4], sizeof h[4]);
+        char hmax[32], htarget[32];
+        daemon_format_bytes(b->max_bytes, hmax, sizeof hmax);
+        daemon_format_bytes(b->target_bytes, htarget, sizeof htarget);
+        struct log_field f[] = {
+                { "DOCKERCLEAN_ENGINE_BYTES", used },
+                { "DOCKERCLEAN_ENGINE_MAX_BYTES", max },
+                { "DOCKERCLEAN_ENGINE_TARGET_BYTES", target },
+                { "DOCKERCLEAN_ENGINE_IMAGES_BYTES", parts[0] },
+                { "DOCKERCLEAN_ENGINE_CONTAINERS_BYTES", parts[1] },
+                { "DOCKERCLEAN_ENGINE_VOLUMES_BYTES", parts[2] },
+                { "DOCKERCLEAN_ENGINE_BUILD_CACHE_BYTES", parts[3] },
+        };
+        log_structured(over ? LOG_NOTICE : LOG_DEBUG, NULL, f, ELEMENTSOF(f),
+                       "The engine itself uses %s (images %s, containers %s, volumes %s, build cache %s); cleaning starts at "
+                       "max_engine_bytes %s and ends below %s%s",
+                       h[4], h[0], h[1], h[2], h[3], hmax, htarget, over ? ": cleaning" : "");
 }
 
 void record_cleanup_started(const struct config *c, const char *path, const struct usage *u) {

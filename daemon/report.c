@@ -9,6 +9,7 @@
 #include "engine.h"
 #include "log.h"
 #include "macro.h"
+#include "budget.h"
 #include "policy.h"
 #include "strv.h"
 
@@ -84,6 +85,8 @@ int daemon_report(struct daemon *d) {
                         reclaim += pos(b->size);
         }
         row("Build Cache", df.n_build_cache, active, size, reclaim);
+        struct budget_parts eng;
+        budget_parts_from_df(&df, &eng);
         engine_df_done(&df);
 
         printf("\n");
@@ -109,9 +112,27 @@ int daemon_report(struct daemon *d) {
         if (k->min_free)
                 printf("; free below %" PRIu64 " bytes, up to %" PRIu64, k->min_free, k->target_free ? k->target_free : k->min_free);
         printf("\n");
+        /* disk.max_engine_bytes: what the engine itself uses, as the budget counts it. */
+        uint64_t eng_used = eng.images + eng.containers + eng.volumes + eng.build_cache;
+        char eb[5][32];
+        daemon_format_bytes(eng_used, eb[0], sizeof eb[0]);
+        daemon_format_bytes(eng.images, eb[1], sizeof eb[1]);
+        daemon_format_bytes(eng.containers, eb[2], sizeof eb[2]);
+        daemon_format_bytes(eng.volumes, eb[3], sizeof eb[3]);
+        daemon_format_bytes(eng.build_cache, eb[4], sizeof eb[4]);
+        printf("Engine:      %s used by the engine itself (images %s, containers %s, volumes %s, build cache %s)", eb[0], eb[1],
+               eb[2], eb[3], eb[4]);
+        bool eng_over = k->max_engine_bytes > 0 && eng_used >= k->max_engine_bytes;
+        if (k->max_engine_bytes) {
+                char mx[32], tg[32];
+                daemon_format_bytes(k->max_engine_bytes, mx, sizeof mx);
+                daemon_format_bytes(k->target_engine_bytes, tg, sizeof tg);
+                printf("; clean at max_engine_bytes %s, down to below %s", mx, tg);
+        }
+        printf("\n");
         if (m >= 0)
-                printf("State:       %s\n", policy_triggered_any(&d->config, &d->fs) ? "above a trigger: a cleanup would run now"
-                                                                                      : "below every trigger: nothing to do");
+                printf("State:       %s\n", policy_triggered_any(&d->config, &d->fs) || eng_over ? "above a trigger: a cleanup would run now"
+                                                                                                  : "below every trigger: nothing to do");
         return 0;
 }
 

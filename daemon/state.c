@@ -68,6 +68,7 @@ void daemon_write_metrics(struct daemon *d) {
                 .cleanups_total = d->stats.cleanups,
                 .last_cleanup_unix = d->stats.last_cleanup_unix,
                 .engine_up = d->engine_up,
+                .budget = &d->budget,
         };
         memcpy(m.reclaimed_bytes_total, d->stats.reclaimed_bytes, sizeof m.reclaimed_bytes_total);
         memcpy(m.removed_objects_total, d->stats.removed_objects, sizeof m.removed_objects_total);

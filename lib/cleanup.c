@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "history.h"
 #include "macro.h"
 #include "strv.h"
@@ -121,11 +122,13 @@ static int remove_image(struct engine *e, const struct policy_action *a, char *r
 }
 
 static int prune_build_cache(struct engine *e, const struct config *c, const struct usage *now,
-                             const struct policy_action *a, uint64_t *ret_reclaimed) {
+                             const struct budget *budget, const struct policy_action *a, uint64_t *ret_reclaimed) {
         char until[32];
         snprintf(until, sizeof until, "%llus", (unsigned long long) a->until_sec);
         struct engine_filter filters[] = { { "until", until } };
         uint64_t keep = policy_build_cache_keep_storage(c, now, a->build_cache_total);
+        /* The engine's budget may need more of it than the filesystem does. */
+        keep = MIN(keep, a->build_cache_total - MIN(a->build_cache_total, budget_needed(budget)));
         struct engine_build_prune_options o = {};
         if (engine_api_compare(e, "1.48") >= 0)
                 o.reserved_space = keep;
@@ -141,8 +144,8 @@ static int prune_build_cache(struct engine *e, const struct config *c, const str
 }
 
 /* On failure *ret_message says why: the engine's message (copied, since later calls replace it). */
-static int do_action(struct engine *e, const struct config *c, const struct usage *now, const struct policy_action *a,
-                     char *ret_message, size_t message_size,
+static int do_action(struct engine *e, const struct config *c, const struct usage *now, const struct budget *budget,
+                     const struct policy_action *a, char *ret_message, size_t message_size,
                      uint64_t *ret_engine_reclaimed) {
         switch (a->kind) {
         case POLICY_ACTION_REMOVE_CONTAINER:
@@ -150,7 +153,7 @@ static int do_action(struct engine *e, const struct config *c, const struct usag
         case POLICY_ACTION_REMOVE_IMAGE:
                 return remove_image(e, a, ret_message, message_size);
         case POLICY_ACTION_PRUNE_BUILD_CACHE:
-                return prune_build_cache(e, c, now, a, ret_engine_reclaimed);
+                return prune_build_cache(e, c, now, budget, a, ret_engine_reclaimed);
         case POLICY_ACTION_REMOVE_VOLUME:
                 return classify(e, engine_delete_volume(e, a->id));
         case POLICY_ACTION_REMOVE_NETWORK:
@@ -161,8 +164,8 @@ static int do_action(struct engine *e, const struct config *c, const struct usag
 }
 
 int cleanup_execute(struct engine *e, const struct config *c, const struct usage_set *filesystems,
-                    const struct policy_plan *plan, const volatile sig_atomic_t *cancel, cleanup_step_cb cb,
-                    void *userdata, struct cleanup_result *ret_result) {
+                    const struct policy_plan *plan, struct budget *budget, const volatile sig_atomic_t *cancel,
+                    cleanup_step_cb cb, void *userdata, struct cleanup_result *ret_result) {
         struct cleanup_result res = {};
         int r;
 
@@ -177,7 +180,7 @@ int cleanup_execute(struct engine *e, const struct config *c, const struct usage
         res.before_set = now;
 
         for (size_t i = 0; i < plan->n_actions && i < c->max_removals; i++) {
-                if (policy_targets_met_all(c, &now))
+                if (policy_targets_met_all(c, &now) && budget_met(budget))
                         break;
                 if (cancel && *cancel) {
                         res.cancelled = true;
@@ -187,7 +190,7 @@ int cleanup_execute(struct engine *e, const struct config *c, const struct usage
                 struct cleanup_step step = { .action = a };
                 char message[sizeof engine_last_error(e)->message] = "";
                 const struct usage *neediest = &now.fs[policy_neediest(c, &now)].usage;
-                r = do_action(e, c, neediest, a, message, sizeof message, &step.engine_reclaimed);
+                r = do_action(e, c, neediest, budget, a, message, sizeof message, &step.engine_reclaimed);
                 step.result = r;
                 if (r < 0 && r != -ENOENT && r != -EBUSY) {
                         if (!message[0])
@@ -207,6 +210,9 @@ int cleanup_execute(struct engine *e, const struct config *c, const struct usage
                 now = after;
 
                 if (r == 0) {
+                        /* Not measured again: the engine's own figure, else the plan's estimate. */
+                        if (budget)
+                                budget_freed(budget, a->kind, step.engine_reclaimed ? step.engine_reclaimed : a->estimated_bytes);
                         res.n_removed++;
                         res.tier_removed[a->tier]++;
                         res.tier_reclaimed[a->tier] += step.reclaimed_bytes;
@@ -231,7 +237,7 @@ int cleanup_execute(struct engine *e, const struct config *c, const struct usage
         res.before = res.before_set.fs[policy_neediest(c, &res.before_set)].usage;
         res.after = now.fs[policy_neediest(c, &now)].usage;
         res.reclaimed_bytes = usage_set_freed(&res.before_set, &now);
-        res.targets_met = policy_targets_met_all(c, &now);
+        res.targets_met = policy_targets_met_all(c, &now) && budget_met(budget);
         *ret_result = res;
         return 0;
 }
@@ -262,6 +268,9 @@ static int run_round(struct engine *e, const struct config *c, unsigned removals
         int r = cleanup_snapshot_take(e, c, o->history, now_realtime_ns(), &snap);
         if (r < 0)
                 return r;
+        /* The snapshot's /system/df is a fresh measurement of the engine's own bytes, for free. */
+        if (budget_enabled(o->budget) && snap.have_df)
+                budget_measured(o->budget, &snap.df, now_monotonic_usec());
         /* The safety valve counts over the whole cleanup, not per round. */
         struct config rc = *c;
         rc.max_removals = removals_left;
@@ -270,6 +279,7 @@ static int run_round(struct engine *e, const struct config *c, unsigned removals
         r = policy_plan(&rc, u, &snap.snapshot, &plan);
         if (r < 0)
                 return r;
+        budget_adjust_plan(o->budget, &plan);
         if (o->on_plan)
                 o->on_plan(&plan, u, o->userdata);
         if (c->dry_run) {
@@ -278,7 +288,7 @@ static int run_round(struct engine *e, const struct config *c, unsigned removals
                 return 0;
         }
         *ret_stage = CLEANUP_STAGE_MEASURE; /* what fails before the first removal */
-        r = cleanup_execute(e, &rc, fs, &plan, o->cancel, o->on_step, o->userdata, ret);
+        r = cleanup_execute(e, &rc, fs, &plan, o->budget, o->cancel, o->on_step, o->userdata, ret);
         if (r >= 0)
                 ret->kept = plan.kept;
         return r;

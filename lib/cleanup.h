@@ -26,6 +26,7 @@
 #include "policy.h"
 #include "usage.h"
 
+struct budget;
 struct history;
 
 /* Owns the engine's listings and the policy arrays that borrow from them. */
@@ -110,15 +111,16 @@ struct cleanup_result {
 };
 
 /* Runs plan->actions in order, measuring every filesystem after each; stops when the targets hold on all
- * of them (policy_targets_met_all()), when
+ * of them (policy_targets_met_all()) and the engine's budget is met (budget_met(); budget may be NULL:
+ * off; each removal's bytes are subtracted from it, see budget.h), when
  * *cancel is raised (then result.cancelled), or at the end of the plan. Refuses to run (-EPERM) with
  * c->dry_run: a dry run never sends a request that removes anything. Errors of single actions are
  * reported through cb and do not stop the run. Returns 0 with *ret_result filled whenever it started
  * (result.error says why it stopped early: engine unreachable, statvfs failed); -EPERM, -EINVAL or the
  * first measurement's error when it did nothing. */
 int cleanup_execute(struct engine *e, const struct config *c, const struct usage_set *filesystems,
-                    const struct policy_plan *plan, const volatile sig_atomic_t *cancel, cleanup_step_cb cb,
-                    void *userdata, struct cleanup_result *ret_result) _must_check_;
+                    const struct policy_plan *plan, struct budget *budget, const volatile sig_atomic_t *cancel,
+                    cleanup_step_cb cb, void *userdata, struct cleanup_result *ret_result) _must_check_;
 
 /* Called with every round's plan before it is carried out (in a dry run, the only round's). */
 typedef void (*cleanup_plan_cb)(const struct policy_plan *plan, const struct usage *planned_at, void *userdata);
@@ -129,6 +131,9 @@ struct cleanup_run_options {
         cleanup_plan_cb on_plan;               /* may be NULL */
         cleanup_step_cb on_step;               /* may be NULL; every action, as it happens */
         void *userdata;                        /* for both callbacks */
+        struct budget *budget;                 /* may be NULL; disk.max_engine_bytes: each round's snapshot
+                                                * measures it, each removal subtracts from it, and the
+                                                * targets hold only once it is met (budget.h) */
 };
 
 /* One whole cleanup, starting from the filesystems measured in *before (each is measured again after every

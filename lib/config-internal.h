@@ -61,6 +61,7 @@ struct config_parser {
         struct config_int_literal *literals;  /* owned; settings' hooks point into it */
         /* Where the cross-key rules' keys were set; NULL when left at their defaults. */
         const config_setting_t *high, *low, *inode_high, *inode_low, *min_free, *target_free;
+        const config_setting_t *max_engine, *target_engine;
 };
 
 /* Fills p->error for setting s, "FILE:LINE: KEY: message" with KEY its dotted path in libconfig's own

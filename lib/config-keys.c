@@ -343,6 +343,40 @@ static int parse_target_free(struct config_parser *p, const config_setting_t *s,
         return get_size(p, s, &c->disk.target_free);
 }
 
+/* The engine's own bytes: disk.max_engine_bytes, disk.target_engine_bytes, disk.engine_usage_interval */
+
+static int parse_max_engine_bytes(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        p->max_engine = s;
+        return get_size(p, s, &c->disk.max_engine_bytes);
+}
+
+static int parse_target_engine_bytes(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        p->target_engine = s;
+        return get_size(p, s, &c->disk.target_engine_bytes);
+}
+
+static int parse_engine_usage_interval(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        return get_duration(p, s, 1, SEC_PER_DAY, &c->disk.engine_usage_interval_sec);
+}
+
+/* target_engine_bytes below max_engine_bytes, and only with it; left at 0 it is 90 % of it. */
+static int check_engine_bytes(struct config_parser *p, struct config *c) {
+        char v[CONFIG_VALUE_STRING_MAX];
+        struct config_disk *d = &c->disk;
+
+        if (d->max_engine_bytes == 0) {
+                if (d->target_engine_bytes > 0)
+                        return config_fail(p, p->target_engine, -EINVAL, "needs max_engine_bytes, which is off");
+                return 0;
+        }
+        if (d->target_engine_bytes == 0)
+                d->target_engine_bytes = d->max_engine_bytes / 10 * 9 + d->max_engine_bytes % 10 * 9 / 10;
+        else if (d->target_engine_bytes >= d->max_engine_bytes)
+                return config_fail(p, p->target_engine, -EINVAL, "must be below max_engine_bytes (%s)",
+                                   config_format_size(d->max_engine_bytes, v));
+        return 0;
+}
+
 static int parse_inode_high_watermark(struct config_parser *p, const config_setting_t *s, struct config *c) {
         p->inode_high = s;
         return get_percent(p, s, &c->disk.inode_high_watermark);
@@ -375,6 +409,9 @@ static const struct config_key disk_keys[] = {
         { "low_watermark", parse_low_watermark },
         { "min_free", parse_min_free },
         { "target_free", parse_target_free },
+        { "max_engine_bytes", parse_max_engine_bytes },
+        { "target_engine_bytes", parse_target_engine_bytes },
+        { "engine_usage_interval", parse_engine_usage_interval },
         { "inode_high_watermark", parse_inode_high_watermark },
         { "inode_low_watermark", parse_inode_low_watermark },
         { "paths", parse_disk_paths },
@@ -597,5 +634,5 @@ int config_check_rules(struct config_parser *p, struct config *c) {
         else if (c->disk.min_free > c->disk.target_free)
                 return config_fail(p, p->target_free ?: p->min_free, -EINVAL, "must be at least min_free (%s)",
                                    config_format_size(c->disk.min_free, v));
-        return 0;
+        return check_engine_bytes(p, c);
 }

@@ -92,6 +92,9 @@ int config_print(const struct config *c, FILE *f) {
         fprintf(f, "  low_watermark = \"%s\";\n", config_format_percent(c->disk.low_watermark, a));
         fprintf(f, "  min_free = \"%s\";\n", config_format_size(c->disk.min_free, a));
         fprintf(f, "  target_free = \"%s\";\n", config_format_size(c->disk.target_free, a));
+        fprintf(f, "  max_engine_bytes = \"%s\";\n", config_format_size(c->disk.max_engine_bytes, a));
+        fprintf(f, "  target_engine_bytes = \"%s\";\n", config_format_size(c->disk.target_engine_bytes, a));
+        fprintf(f, "  engine_usage_interval = \"%s\";\n", config_format_duration(c->disk.engine_usage_interval_sec, a));
         fprintf(f, "  inode_high_watermark = \"%s\";\n", config_format_percent(c->disk.inode_high_watermark, a));
         fprintf(f, "  inode_low_watermark = \"%s\";\n", config_format_percent(c->disk.inode_low_watermark, a));
         print_string_list(f, "paths", c->disk.paths);
@@ -142,6 +145,8 @@ bool config_equal(const struct config *a, const struct config *b) {
                 return false;
         if (a->disk.high_watermark != b->disk.high_watermark || a->disk.low_watermark != b->disk.low_watermark ||
             a->disk.min_free != b->disk.min_free || a->disk.target_free != b->disk.target_free ||
+            a->disk.max_engine_bytes != b->disk.max_engine_bytes || a->disk.target_engine_bytes != b->disk.target_engine_bytes ||
+            a->disk.engine_usage_interval_sec != b->disk.engine_usage_interval_sec ||
             a->disk.inode_high_watermark != b->disk.inode_high_watermark ||
             a->disk.inode_low_watermark != b->disk.inode_low_watermark || !strv_equal(a->disk.paths, b->disk.paths))
                 return false;

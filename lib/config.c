@@ -48,6 +48,7 @@ int config_init_defaults(struct config *c) {
                         .low_watermark = 75.0,
                         .min_free = 0,
                         .target_free = 0,
+                        .engine_usage_interval_sec = 600,
                         .inode_high_watermark = 95.0,
                         .inode_low_watermark = 90.0,
                 },

@@ -33,6 +33,9 @@ struct config_disk {
         double low_watermark;        /* ... and the percent it cleans below */
         uint64_t min_free;           /* bytes; 0 = off */
         uint64_t target_free;        /* bytes; 0 = off */
+        uint64_t max_engine_bytes;   /* the engine's own bytes (/system/df) that start a cleanup; 0 = off */
+        uint64_t target_engine_bytes; /* ... and that it cleans below (90 % of max_engine_bytes unless set) */
+        uint64_t engine_usage_interval_sec; /* /system/df at most this often for max_engine_bytes */
         double inode_high_watermark;
         double inode_low_watermark;
         char **paths;                /* NULL-terminated: more filesystems that hold engine data (measured

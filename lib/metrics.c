@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "fileio.h"
 #include "macro.h"
 
@@ -91,6 +92,27 @@ int metrics_format(const struct metrics_sample *m, FILE *f) {
         gauge(f, "dockerclean_last_cleanup_timestamp_seconds", "Unix time of the last cleanup (0 = none yet).",
               (double) m->last_cleanup_unix);
         gauge(f, "dockerclean_engine_up", "Whether the Docker engine answered the last request.", m->engine_up ? 1 : 0);
+        if (budget_enabled(m->budget)) {
+                const struct budget *b = m->budget;
+                gauge(f, "dockerclean_engine_max_bytes", "The engine's own bytes at which a cleanup starts (max_engine_bytes).",
+                      (double) b->max_bytes);
+                gauge(f, "dockerclean_engine_target_bytes", "The engine's own bytes a cleanup brings usage below.", (double) b->target_bytes);
+                if (b->known) {
+                        const struct {
+                                const char *part;
+                                uint64_t bytes;
+                        } parts[] = {
+                                { "images", b->parts.images },
+                                { "containers", b->parts.containers },
+                                { "volumes", b->parts.volumes },
+                                { "build-cache", b->parts.build_cache },
+                        };
+                        fprintf(f, "# HELP dockerclean_engine_bytes What the engine itself uses, by part (/system/df, less what "
+                                   "removals freed since).\n# TYPE dockerclean_engine_bytes gauge\n");
+                        for (size_t i = 0; i < ELEMENTSOF(parts); i++)
+                                fprintf(f, "dockerclean_engine_bytes{part=\"%s\"} %" PRIu64 "\n", parts[i].part, parts[i].bytes);
+                }
+        }
         return ferror(f) ? -EIO : 0;
 }
 

@@ -9,6 +9,8 @@
 #include "usage.h"
 #include "macro.h"
 
+struct budget;
+
 struct metrics_sample {
         const struct usage_set *filesystems;   /* NULL (or none) before the first measurement; one series each,
                                                 * labelled path */
@@ -18,6 +20,7 @@ struct metrics_sample {
         uint64_t removed_objects_total[_CONFIG_TIER_MAX];
         int64_t last_cleanup_unix;             /* 0 = never */
         bool engine_up;
+        const struct budget *budget;           /* disk.max_engine_bytes; NULL or off: no engine byte series */
 };
 
 /* Writes the text exposition format. */

@@ -1,0 +1,64 @@
+/* budget.h: disk.max_engine_bytes, a budget for what the engine itself uses (images, containers' writable
+ * layers, volumes, build cache, as /system/df reports them), beside the filesystem's thresholds.
+ *
+ * /system/df is expensive (on 20.10 it walks every writable layer), so it is asked only when due: every
+ * part at most every disk.engine_usage_interval, and, shortly after growth events, the parts events can
+ * report growth in (images, build cache, volumes: a container's writable layer grows without any event,
+ * so containers wait for the interval), at most once per check interval. A cleanup's own snapshot brings every part anyway; between
+ * measurements, each removal's bytes (the engine's own figure, else the plan's estimate) are subtracted
+ * from its part, never measured again after every removal. Pure: no I/O, no clock; times are passed in. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "engine.h"
+#include "policy.h"
+
+struct budget_parts {
+        uint64_t images;               /* LayersSize */
+        uint64_t containers;           /* SizeRw, summed */
+        uint64_t volumes;              /* UsageData.Size of those the engine sized, summed */
+        uint64_t build_cache;          /* records not shared, summed (as docker system df counts them) */
+};
+
+struct budget {
+        uint64_t max_bytes, target_bytes;  /* disk.max_engine_bytes (0 = off), disk.target_engine_bytes */
+        uint64_t interval_usec;        /* disk.engine_usage_interval */
+        uint64_t event_gap_usec;       /* interval: growth events bring the cheap parts at most this often */
+        bool known;                    /* every part was measured at least once */
+        struct budget_parts parts;     /* as last measured, less what was freed since */
+        uint64_t measured_usec;        /* CLOCK_MONOTONIC of the last measurement of every part; 0 = never */
+        uint64_t refreshed_usec;       /* ... of the last one of any part */
+        bool grew;                     /* growth events since the last measurement */
+        uint64_t freed_since;          /* bytes subtracted since the last measurement */
+};
+
+/* Takes the configuration's figures (a reload keeps what was measured). */
+void budget_configure(struct budget *b, const struct config *c);
+bool budget_enabled(const struct budget *b);
+/* The parts one /system/df answer holds (df->types; an older engine's answer holds every part). */
+unsigned budget_df_types(const struct engine_df *df);
+void budget_parts_from_df(const struct engine_df *df, struct budget_parts *ret);
+/* Which parts to ask /system/df for now (a set of enum engine_df_type), 0 = none: every part when
+ * none is known yet or disk.engine_usage_interval passed since every part was; after growth events the
+ * images, build cache and volumes, at most once per event_gap_usec; nothing when the budget is off. */
+unsigned budget_due(const struct budget *b, uint64_t now_usec);
+/* A /system/df answered: its parts replace what was known (or subtracted). */
+void budget_measured(struct budget *b, const struct engine_df *df, uint64_t now_usec);
+void budget_note_grew(struct budget *b);
+/* A removal of this kind freed bytes: subtracted from its part (never below 0). */
+void budget_freed(struct budget *b, enum policy_action_kind kind, uint64_t bytes);
+
+uint64_t budget_used(const struct budget *b);
+/* At or above max_bytes: a cleanup is due. False while off or unknown. */
+bool budget_over(const struct budget *b);
+/* Below target_bytes (or off, unknown, or b NULL): the budget asks nothing more of a cleanup. */
+bool budget_met(const struct budget *b);
+/* Bytes to free to get below target_bytes; 0 when met. */
+uint64_t budget_needed(const struct budget *b);
+/* The plan as the budget sees it: n_to_target covers the budget's need too (the fewest leading actions
+ * whose estimates add up to it), and bytes_needed is the larger need; unreachable when the whole plan's
+ * estimate falls short. Nothing changes when the budget is met or b is NULL. */
+void budget_adjust_plan(const struct budget *b, struct policy_plan *plan);
