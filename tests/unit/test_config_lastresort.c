@@ -34,6 +34,12 @@ static void describe(const struct config *c, char *buf, size_t size) {
         }
         if (c->exhausted_command_timeout_sec != d.exhausted_command_timeout_sec)
                 n += (size_t) snprintf(buf + n, size - n, "%stimeout=%" PRIu64, n ? " " : "", c->exhausted_command_timeout_sec);
+        if (c->disk.max_engine_bytes != d.disk.max_engine_bytes)
+                n += (size_t) snprintf(buf + n, size - n, "%smax_engine=%" PRIu64, n ? " " : "", c->disk.max_engine_bytes);
+        if (c->disk.target_engine_bytes != d.disk.target_engine_bytes)
+                n += (size_t) snprintf(buf + n, size - n, "%starget_engine=%" PRIu64, n ? " " : "", c->disk.target_engine_bytes);
+        if (c->disk.engine_usage_interval_sec != d.disk.engine_usage_interval_sec)
+                n += (size_t) snprintf(buf + n, size - n, "%sengine_interval=%" PRIu64, n ? " " : "", c->disk.engine_usage_interval_sec);
         config_done(&d);
 }
 
@@ -66,6 +72,29 @@ static const struct {
         { "exhausted_command_timeout = 60;",
           "t.conf:1: exhausted_command_timeout: expected a duration string with a unit, like \"30s\", \"15m\" or \"1h30m\"" },
         { "exhausted_comand = [ ];", "t.conf:1: exhausted_comand: unknown key; did you mean 'exhausted_command'?" },
+
+        /* disk.max_engine_bytes and its companions. */
+        { "disk = { max_engine_bytes = \"50G\"; };", "=max_engine=53687091200 target_engine=48318382080" }, /* 90 %: 45G */
+        { "disk = { max_engine_bytes = \"50G\"; target_engine_bytes = \"40G\"; };", "=max_engine=53687091200 target_engine=42949672960" },
+        { "disk = { target_engine_bytes = \"40G\"; max_engine_bytes = \"50G\"; };", "=max_engine=53687091200 target_engine=42949672960" },
+        { "disk = { max_engine_bytes = 1001; };", "=max_engine=1001 target_engine=900" }, /* rounded down */
+        { "disk = { max_engine_bytes = 1; };", "=max_engine=1" }, /* 90 % of a byte: a cleanup down to nothing */
+        { "disk = { max_engine_bytes = \"0\"; };", "=" },
+        { "disk = { max_engine_bytes = 18446744073709551615L; };", "t.conf:1: disk.max_engine_bytes: 18446744073709551615L is out of the 64-bit integer range" },
+        { "disk = { max_engine_bytes = \"16E\"; };",
+          "t.conf:1: disk.max_engine_bytes: invalid size \"16E\": unknown unit \"E\"; use K, M, G, T (powers of 1024, also KiB...TiB) or KB, MB, GB, TB (powers of 1000)" },
+        { "disk = { engine_usage_interval = \"30s\"; };", "=engine_interval=30" },
+        { "disk = { engine_usage_interval = \"1d\"; };", "=engine_interval=86400" },
+        { "disk = { target_engine_bytes = \"40G\"; };", "t.conf:1: disk.target_engine_bytes: needs max_engine_bytes, which is off" },
+        { "disk = { max_engine_bytes = \"50G\";\n target_engine_bytes = \"50G\"; };",
+          "t.conf:2: disk.target_engine_bytes: must be below max_engine_bytes (50G)" },
+        { "disk = { max_engine_bytes = \"50G\"; target_engine_bytes = \"60G\"; };",
+          "t.conf:1: disk.target_engine_bytes: must be below max_engine_bytes (50G)" },
+        { "disk = { engine_usage_interval = \"0s\"; };", "t.conf:1: disk.engine_usage_interval: \"0s\" is out of range; must be between 1s and 24h" },
+        { "disk = { engine_usage_interval = \"2d\"; };", "t.conf:1: disk.engine_usage_interval: \"2d\" is out of range; must be between 1s and 24h" },
+        { "disk = { engine_usage_interval = 600; };",
+          "t.conf:1: disk.engine_usage_interval: expected a duration string with a unit, like \"30s\", \"15m\" or \"1h30m\"" },
+        { "max_engine_bytes = \"50G\";", "t.conf:1: max_engine_bytes: unknown key; did you mean 'disk.max_engine_bytes'?" },
 };
 
 START_TEST(test_table) {
@@ -87,7 +116,8 @@ START_TEST(test_round_trip) {
         struct config c, again;
         struct config_error e;
         ck_assert_msg(config_parse_string("exhausted_command = [ \"/bin/true\", \"--reason\", \"a \\\"quoted\\\" word\" ];\n"
-                                          "exhausted_command_timeout = \"90s\";",
+                                          "exhausted_command_timeout = \"90s\";\n"
+                                          "disk = { max_engine_bytes = \"50G\"; engine_usage_interval = \"5m\"; };",
                                           "t.conf", &c, &e) == 0,
                       "%s", e.text);
         char *buf = NULL;
@@ -97,12 +127,20 @@ START_TEST(test_round_trip) {
         fclose(f);
         ck_assert_ptr_nonnull(strstr(buf, "\nexhausted_command = [ \"/bin/true\", \"--reason\", \"a \\\"quoted\\\" word\" ];\n"));
         ck_assert_ptr_nonnull(strstr(buf, "\nexhausted_command_timeout = \"1m30s\";\n"));
+        ck_assert_ptr_nonnull(strstr(buf, "\n  max_engine_bytes = \"50G\";\n  target_engine_bytes = \"45G\";\n  engine_usage_interval = \"5m\";\n"));
         ck_assert_msg(config_parse_string(buf, "printed.conf", &again, &e) == 0, "%s", e.text);
         ck_assert(config_equal(&c, &again));
         /* config_equal sees the command and its timeout. */
         again.exhausted_command_timeout_sec++;
         ck_assert(!config_equal(&c, &again));
         again.exhausted_command_timeout_sec--;
+        again.disk.target_engine_bytes++;
+        ck_assert(!config_equal(&c, &again));
+        again.disk.target_engine_bytes--;
+        again.disk.engine_usage_interval_sec++;
+        ck_assert(!config_equal(&c, &again));
+        again.disk.engine_usage_interval_sec--;
+        ck_assert(config_equal(&c, &again));
         free(again.exhausted_command[2]);
         again.exhausted_command[2] = strdup("other");
         ck_assert(!config_equal(&c, &again));
@@ -194,6 +232,9 @@ START_TEST(test_shipped) {
         static const char *const lines[] = {
                 "\n#exhausted_command = [ ];\n",
                 "\n#exhausted_command_timeout = \"1m\";\n",
+                "\n  #max_engine_bytes = \"0\";\n",
+                "\n  #target_engine_bytes = \"0\";\n",
+                "\n  #engine_usage_interval = \"10m\";\n",
         };
         for (size_t i = 0; i < ELEMENTSOF(lines); i++)
                 ck_assert_msg(strstr(text, lines[i]), "conf/dockerclean.conf lacks %s", lines[i]);
