@@ -1,0 +1,142 @@
+# disk.max_engine_bytes on the real bench engine, through a recording proxy (tests/bench/engine-proxy.py):
+#  A: the filesystem far below its watermark, the engine's own bytes above max_engine_bytes: a cleanup
+#     removes the least recently used images until they are below target_engine_bytes and stops there,
+#     asking /system/df once for the budget and once for its plan, not after each removal; with the
+#     budget off the same host is left alone.
+#  B: the daemon asks /system/df once, not at every check; an image built under it is in the figures
+#     within seconds (growth events; on API 1.42+ only images, build cache and volumes are asked for);
+#     the figures are in the metrics, STATUS= and --report.
+set -u
+. "$(dirname "$0")/common.bash"
+src=${DOCKERCLEAN_SOURCE_DIR:?}
+fx_reset
+MIB=1048576
+
+fx_image bud/base:1 0
+fx_running bud-job bud/base:1
+fx_image bud/a:1 20
+sleep 1.1 # distinct Created times: a is the least recently used, then b, then c
+fx_image bud/b:1 20
+sleep 1.1
+fx_image bud/c:1 20
+
+# What the engine itself uses, as the budget counts it: LayersSize, the writable layers, the volumes, the
+# build cache not shared.
+engine_bytes() {
+        python3 - "$DOCKERCLEAN_TEST_SOCKET" <<'EOP'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"GET /v1.41/system/df HTTP/1.0\r\nHost: localhost\r\n\r\n")
+data = b""
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    data += d
+body = json.loads(data.split(b"\r\n\r\n", 1)[1])
+pos = lambda v: v if isinstance(v, int) and v > 0 else 0
+n = pos(body.get("LayersSize"))
+n += sum(pos(c.get("SizeRw")) for c in body.get("Containers") or [])
+n += sum(pos((v.get("UsageData") or {}).get("Size")) for v in body.get("Volumes") or [])
+n += sum(pos(b.get("Size")) for b in body.get("BuildCache") or [] if not b.get("Shared"))
+print(n)
+EOP
+}
+
+proxy=
+start_proxy() {
+        rm -f "$scratch/proxy.sock" "$scratch/proxy.log"
+        python3 "$src/tests/bench/engine-proxy.py" "$scratch/proxy.sock" "$DOCKERCLEAN_TEST_SOCKET" "$scratch/proxy.log" &
+        proxy=$!
+        for _ in $(seq 1 50); do [ -S "$scratch/proxy.sock" ] && break; sleep 0.1; done
+}
+stop_proxy() { kill "$proxy" 2>/dev/null; wait "$proxy" 2>/dev/null; }
+dfs() { grep -c 'GET /v[0-9.]*/system/df' "$scratch/proxy.log" 2>/dev/null || true; }
+# budget_conf FILE MAX TARGET [EXTRA [DISK-EXTRA]]: a filesystem watermark no test reaches, the budget as
+# given (MAX 0: off).
+budget_conf() {
+        local paths=""
+        [ -n "${DOCKERCLEAN_TEST_STORE_ROOT:-}" ] && paths="\"$DOCKERCLEAN_TEST_STORE_ROOT\""
+        local budget=""
+        [ "$2" != 0 ] && budget="max_engine_bytes = ${2}L; target_engine_bytes = ${3}L;"
+        cat >"$1" <<EOC
+engine = { socket = "$scratch/proxy.sock"; };
+state_dir = "$scratch/state";
+disk = { high_watermark = "99.9%"; low_watermark = "99%"; inode_high_watermark = "99.9%"; inode_low_watermark = "99%";
+         paths = [ $paths ]; $budget ${5:-} };
+tiers = ( { type = "stopped-containers"; min_age = "0s"; }, { type = "unused-images"; min_age = "0s"; } );
+${4:-}
+EOC
+}
+
+used=$(engine_bytes)
+echo "the engine itself uses $used bytes"
+# A: needs at least 30 MiB: a and b (20 MiB each) go, c stays.
+start_proxy
+budget_conf "$scratch/off.conf" 0 0
+"$DOCKERCLEAND" --config "$scratch/off.conf" --once --log-target console 2>"$scratch/off.err"
+fx_check "A: budget off: exit 0" test $? = 0
+fx_check "A: budget off: nothing to do" grep -q 'nothing to do' "$scratch/off.err"
+fx_check "A: budget off: bud/a stays" fx_exists bud/a:1
+: >"$scratch/proxy.log"
+
+budget_conf "$scratch/a.conf" $((used - 10 * MIB)) $((used - 30 * MIB))
+e2e_run_once "$scratch/a.conf"
+fx_check "A: exit 0 (got $rc)" test "$rc" = 0
+fx_check "A: the least recently used image went" fx_gone bud/a:1
+fx_check "A: the next one went" fx_gone bud/b:1
+fx_check "A: below the target, the newest stays" fx_exists bud/c:1
+fx_check "A: the running container and its image stay" eval 'fx_exists bud-job && fx_exists bud/base:1'
+after=$(engine_bytes)
+fx_check "A: the engine's own bytes are below target_engine_bytes ($after < $((used - 30 * MIB)))" test "$after" -lt $((used - 30 * MIB))
+removals=$(grep -c 'DELETE /v[0-9.]*/images/' "$scratch/proxy.log")
+fx_check "A: two /system/df (the budget's, the plan's) for $removals image DELETEs, none after a removal" test "$(dfs)" = 2
+journal=$(e2e_journal "$pid")
+fx_check "A: the budget's record says it starts the cleanup" grep -q '"MESSAGE":"The engine itself uses .*: cleaning"' <<<"$journal"
+fx_check "A: the record's fields" eval 'grep -q "\"DOCKERCLEAN_ENGINE_MAX_BYTES\":\"$((used - 10 * MIB))\"" <<<"$journal"'
+fx_check "A: after the cleanup, below the target by its figures" grep -q 'after the cleanup .*below target_engine_bytes' <<<"$journal"
+stop_proxy
+
+# B: the daemon, a budget it does not reach; interval 2s, engine_usage_interval 1h.
+start_proxy
+notify_log=$scratch/notify.log
+: >"$notify_log"
+python3 "$src/tests/bench/notify-listener.py" "$scratch/notify.sock" "$notify_log" --timeout 120 &
+listener=$!
+for _ in $(seq 1 50); do [ -S "$scratch/notify.sock" ] && break; sleep 0.1; done
+used=$(engine_bytes)
+budget_conf "$scratch/b.conf" $((used + 1024 * MIB)) $((used + 512 * MIB)) \
+        "interval = \"2s\"; metrics_file = \"$scratch/metrics.prom\";" 'engine_usage_interval = "1h";'
+NOTIFY_SOCKET=$scratch/notify.sock "$DOCKERCLEAND" --config "$scratch/b.conf" --log-target console 2>"$scratch/b.err" &
+pid=$!
+wait_for() { local end=$((SECONDS + $1)); shift; while [ $SECONDS -lt $end ]; do "$@" && return 0; sleep 0.1; done; "$@"; }
+fx_check "B: metrics written" wait_for 20 test -s "$scratch/metrics.prom"
+images_metric() { sed -n 's/^dockerclean_engine_bytes{part="images"} //p' "$scratch/metrics.prom" 2>/dev/null; }
+fx_check "B: metrics: the engine's bytes by part" grep -qE '^dockerclean_engine_bytes\{part="containers"\} [0-9]+$' "$scratch/metrics.prom"
+fx_check "B: metrics: the budget" grep -qx "dockerclean_engine_max_bytes $((used + 1024 * MIB))" "$scratch/metrics.prom"
+fx_check "B: STATUS= names what the engine uses" wait_for 5 grep -q 'STATUS=.*; engine uses [0-9.]* [KMG]iB (clean at ' "$notify_log"
+sleep 5 # two or three checks more
+fx_check "B: one /system/df in three checks or more (got $(dfs))" test "$(dfs)" = 1
+before=$(images_metric)
+fx_image bud/d:1 10
+fx_check "B: a new image is in the figures within seconds (growth events)" \
+        wait_for 15 eval '[ "$(images_metric)" -ge $((before + 9 * MIB)) ]'
+fx_check "B: by one more /system/df" test "$(dfs)" = 2
+case "${DOCKERCLEAN_TEST_ENGINE:-docker20}" in
+docker20 | podman*) fx_check "B: API 1.41: the plain /system/df" eval '! grep -q "system/df?type" "$scratch/proxy.log"' ;;
+*) fx_check "B: API 1.42+: only the parts events report" grep -q '/system/df?type=image&type=volume&type=build-cache ' "$scratch/proxy.log" ;;
+esac
+kill -TERM "$pid"
+wait "$pid"
+kill "$listener" 2>/dev/null
+stop_proxy
+
+# --report: beside the filesystem figures.
+e2e_config "$scratch/r.conf" 99 98
+sed -i "s|paths = |max_engine_bytes = \"50G\"; paths = |" "$scratch/r.conf"
+"$DOCKERCLEAND" --config "$scratch/r.conf" --report >"$scratch/report.out" 2>&1
+fx_check "report: the engine's own bytes and the budget" \
+        grep -qE '^Engine: +[0-9.]+ [KMG]i?B used by the engine itself \(images .*\); clean at max_engine_bytes 50.0 GiB, down to below 45.0 GiB$' "$scratch/report.out"
+grep '^Engine' "$scratch/report.out" >&2
+fx_done
