@@ -153,6 +153,13 @@ void daemon_print_plan(const struct daemon *d, const char *path, const struct po
                 printf(", or below %s free up to %s", min_free, target);
         }
         printf("; inodes %s down to %s\n", DAEMON_PERCENT(d->config.disk.inode_high_watermark), DAEMON_PERCENT(d->config.disk.inode_low_watermark));
+        if (budget_enabled(&d->budget) && d->budget.known) {
+                char used[32], mx[32], tg[32];
+                daemon_format_bytes(budget_used(&d->budget), used, sizeof used);
+                daemon_format_bytes(d->budget.max_bytes, mx, sizeof mx);
+                daemon_format_bytes(d->budget.target_bytes, tg, sizeof tg);
+                printf("The engine itself uses %s: clean at max_engine_bytes %s, down to below %s\n", used, mx, tg);
+        }
         if (plan->n_to_target == 0 && plan->bytes_needed == 0 && !plan->inode_pressure) {
                 printf("Nothing to do: every target holds.\n");
                 return;
