@@ -271,6 +271,7 @@ static int run_round(struct engine *e, const struct config *c, unsigned removals
         /* The snapshot's /system/df is a fresh measurement of the engine's own bytes, for free. */
         if (budget_enabled(o->budget) && snap.have_df)
                 budget_measured(o->budget, &snap.df, now_monotonic_usec());
+        bool budget_short = budget_enabled(o->budget) && !budget_met(o->budget);
         /* The safety valve counts over the whole cleanup, not per round. */
         struct config rc = *c;
         rc.max_removals = removals_left;
@@ -289,8 +290,10 @@ static int run_round(struct engine *e, const struct config *c, unsigned removals
         }
         *ret_stage = CLEANUP_STAGE_MEASURE; /* what fails before the first removal */
         r = cleanup_execute(e, &rc, fs, &plan, o->budget, o->cancel, o->on_step, o->userdata, ret);
-        if (r >= 0)
+        if (r >= 0) {
                 ret->kept = plan.kept;
+                ret->budget_unverified = budget_short && ret->n_removed > 0 && budget_met(o->budget);
+        }
         return r;
 }
 
@@ -324,7 +327,9 @@ int cleanup_run(struct engine *e, const struct config *c, const struct usage_set
                         total.stop = CLEANUP_STOP_DRY_RUN;
                         break;
                 }
-                if (res.targets_met) {
+                /* The estimates can be far from the engine's own figure (the containerd store's LayersSize
+                 * counts the unpacked layers, not the blobs beside them): the next round's snapshot says. */
+                if (res.targets_met && !res.budget_unverified) {
                         total.stop = CLEANUP_STOP_TARGETS_MET;
                         break;
                 }
@@ -341,7 +346,7 @@ int cleanup_run(struct engine *e, const struct config *c, const struct usage_set
                         break;
                 }
                 /* Only removed containers unpin something (images, volumes, networks) for another round. */
-                if (res.tier_removed[CONFIG_TIER_STOPPED_CONTAINERS] == 0) {
+                if (res.tier_removed[CONFIG_TIER_STOPPED_CONTAINERS] == 0 && !res.budget_unverified) {
                         total.stop = CLEANUP_STOP_NOTHING_UNPINNED;
                         break;
                 }

@@ -101,6 +101,9 @@ struct cleanup_result {
         uint64_t tier_reclaimed[_CONFIG_TIER_MAX];
         size_t tier_removed[_CONFIG_TIER_MAX];
         bool targets_met;
+        bool budget_unverified;        /* the engine's own bytes were over target_engine_bytes at the round's
+                                        * snapshot and are below it only by the estimates subtracted since
+                                        * (cleanup_run() measures them again with another round) */
         bool cancelled;
         int error;                     /* why it stopped early: -errno (unreachable engine, statvfs), else 0 */
         enum cleanup_stage error_stage;  /* where error happened */
