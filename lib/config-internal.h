@@ -62,6 +62,7 @@ struct config_parser {
         /* Where the cross-key rules' keys were set; NULL when left at their defaults. */
         const config_setting_t *high, *low, *inode_high, *inode_low, *min_free, *target_free;
         const config_setting_t *max_engine, *target_engine;
+        const config_setting_t *critical;      /* disk.critical_watermark */
 };
 
 /* Fills p->error for setting s, "FILE:LINE: KEY: message" with KEY its dotted path in libconfig's own

@@ -404,6 +404,80 @@ static int parse_disk_paths(struct config_parser *p, const config_setting_t *s, 
         return get_string_list(p, s, check_disk_path, &c->disk.paths);
 }
 
+/* The operator's levers (issue 15): the critical watermark, the newest images per repository, the
+ * tiers' maximum unused age. Their parsers and their rule across keys, in one block. */
+
+#define NEWEST_PER_REPOSITORY_MAX 10000u
+#define MAX_UNUSED_AGE_MAX (10 * 365 * SEC_PER_DAY)
+
+/* A percentage, or "0" (also 0 and "0%"): off. */
+static int parse_critical_watermark(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        p->critical = s;
+        if ((config_setting_type(s) == CONFIG_TYPE_INT || config_setting_type(s) == CONFIG_TYPE_INT64) &&
+            config_setting_get_int64(s) == 0 && !config_setting_get_hook(s)) {
+                c->disk.critical_watermark = 0;
+                return 0;
+        }
+        if (config_setting_type(s) == CONFIG_TYPE_STRING && streq(config_setting_get_string(s), "0")) {
+                c->disk.critical_watermark = 0;
+                return 0;
+        }
+        if (config_setting_type(s) != CONFIG_TYPE_STRING)
+                return config_fail(p, s, -EINVAL, "expected a percentage string, like \"95%%\", or \"0\" (off)");
+        return get_percent(p, s, &c->disk.critical_watermark);
+}
+
+static int parse_critical_min_age(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        return get_duration(p, s, 0, 365 * SEC_PER_DAY, &c->disk.critical_min_age_sec);
+}
+
+static int parse_protect_newest_per_repository(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        int64_t v;
+        int r;
+
+        if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
+                return config_fail(p, s, -EINVAL, "expected a whole number of images, like 3 (0 = off)");
+        r = get_integer(p, s, &v);
+        if (r < 0)
+                return r;
+        if (v < 0 || v > NEWEST_PER_REPOSITORY_MAX)
+                return config_fail(p, s, -EINVAL, "%" PRIi64 " is out of range; must be between 0 (off) and %u", v,
+                                   NEWEST_PER_REPOSITORY_MAX);
+        c->protect_newest_per_repository = (unsigned) v;
+        return 0;
+}
+
+/* tiers.[i].max_unused_age: only where an age of last use means something (images, build cache), and
+ * never shorter than the tier's own min_age, which would let it take what the tier still calls young. */
+static int parse_tier_max_unused_age(struct config_parser *p, const config_setting_t *s, struct config_tier *t) {
+        char v[CONFIG_VALUE_STRING_MAX];
+        int r;
+
+        if (t->type != CONFIG_TIER_UNUSED_IMAGES && t->type != CONFIG_TIER_BUILD_CACHE)
+                return config_fail(p, s, -EINVAL, "only the \"unused-images\" and \"build-cache\" tiers take max_unused_age");
+        r = get_duration(p, s, 0, MAX_UNUSED_AGE_MAX, &t->max_unused_age_sec);
+        if (r < 0)
+                return r;
+        if (t->max_unused_age_sec > 0 && t->max_unused_age_sec < t->min_age_sec)
+                return config_fail(p, s, -EINVAL, "must be at least the tier's min_age (%s), or \"0\" (off)",
+                                   config_format_duration(t->min_age_sec, v));
+        return 0;
+}
+
+/* critical_watermark must be above high_watermark. Left at its default with a high_watermark written at
+ * or above it, the critical pass is off rather than the file refused: such files predate the key. */
+static int check_critical_watermark(struct config_parser *p, struct config *c) {
+        char v[CONFIG_VALUE_STRING_MAX];
+
+        if (c->disk.critical_watermark <= 0 || c->disk.critical_watermark > c->disk.high_watermark)
+                return 0;
+        if (p->critical)
+                return config_fail(p, p->critical, -EINVAL, "must be above high_watermark (%s), or \"0\" (off)",
+                                   config_format_percent(c->disk.high_watermark, v));
+        c->disk.critical_watermark = 0;
+        return 0;
+}
+
 static const struct config_key disk_keys[] = {
         { "high_watermark", parse_high_watermark },
         { "low_watermark", parse_low_watermark },
@@ -415,6 +489,8 @@ static const struct config_key disk_keys[] = {
         { "inode_high_watermark", parse_inode_high_watermark },
         { "inode_low_watermark", parse_inode_low_watermark },
         { "paths", parse_disk_paths },
+        { "critical_watermark", parse_critical_watermark },
+        { "critical_min_age", parse_critical_min_age },
 };
 static const struct config_key_table disk_table = { "disk", disk_keys, ELEMENTSOF(disk_keys) };
 
@@ -449,6 +525,7 @@ static int parse_protect_images(struct config_parser *p, const config_setting_t 
 static const struct config_key protect_keys[] = {
         { "labels", parse_protect_labels },
         { "images", parse_protect_images },
+        { "newest_per_repository", parse_protect_newest_per_repository },
 };
 static const struct config_key_table protect_table = { "protect", protect_keys, ELEMENTSOF(protect_keys) };
 
@@ -463,11 +540,12 @@ static const struct config_key tier_keys[] = {
         { "type", NULL },
         { "min_age", NULL },
         { "include_named", NULL },
+        { "max_unused_age", NULL },
 };
 static const struct config_key_table tier_table = { NULL, tier_keys, ELEMENTSOF(tier_keys) };
 
 static int parse_tier(struct config_parser *p, const config_setting_t *s, int seen[static _CONFIG_TIER_MAX], struct config_tier *ret) {
-        const config_setting_t *type = NULL, *min_age = NULL, *named = NULL;
+        const config_setting_t *type = NULL, *min_age = NULL, *named = NULL, *max_unused_age = NULL;
         struct config_tier t = {};
         char q[CONFIG_QUOTE_MAX];
         const char *v;
@@ -485,6 +563,8 @@ static int parse_tier(struct config_parser *p, const config_setting_t *s, int se
                         min_age = e;
                 else if (streq(name, "include_named"))
                         named = e;
+                else if (streq(name, "max_unused_age"))
+                        max_unused_age = e;
                 else
                         return config_unknown_key(p, e, &tier_table);
         }
@@ -518,6 +598,11 @@ static int parse_tier(struct config_parser *p, const config_setting_t *s, int se
                 if (k != CONFIG_TIER_UNUSED_VOLUMES)
                         return config_fail(p, named, -EINVAL, "only the \"unused-volumes\" tier takes include_named");
                 r = get_bool(p, named, &t.include_named);
+                if (r < 0)
+                        return r;
+        }
+        if (max_unused_age) {
+                r = parse_tier_max_unused_age(p, max_unused_age, &t);
                 if (r < 0)
                         return r;
         }
@@ -625,6 +710,9 @@ int config_check_rules(struct config_parser *p, struct config *c) {
                 return r;
         r = check_watermarks(p, p->inode_high, p->inode_low, c->disk.inode_high_watermark, c->disk.inode_low_watermark,
                              "inode_high_watermark", "inode_low_watermark");
+        if (r < 0)
+                return r;
+        r = check_critical_watermark(p, c);
         if (r < 0)
                 return r;
 

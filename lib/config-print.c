@@ -64,6 +64,7 @@ int config_print(const struct config *c, FILE *f) {
         /* Refuse what could not be read back rather than print something else. */
         if (!percent_ok(c->disk.high_watermark) || !percent_ok(c->disk.low_watermark) ||
             !percent_ok(c->disk.inode_high_watermark) || !percent_ok(c->disk.inode_low_watermark) ||
+            !percent_ok(c->disk.critical_watermark) ||
             c->n_tiers > _CONFIG_TIER_MAX || !config_log_level_to_string(c->log_level))
                 return -EINVAL;
         for (size_t i = 0; i < c->n_tiers; i++)
@@ -98,6 +99,11 @@ int config_print(const struct config *c, FILE *f) {
         fprintf(f, "  inode_high_watermark = \"%s\";\n", config_format_percent(c->disk.inode_high_watermark, a));
         fprintf(f, "  inode_low_watermark = \"%s\";\n", config_format_percent(c->disk.inode_low_watermark, a));
         print_string_list(f, "paths", c->disk.paths);
+        if (c->disk.critical_watermark > 0)
+                fprintf(f, "  critical_watermark = \"%s\";\n", config_format_percent(c->disk.critical_watermark, a));
+        else
+                fputs("  critical_watermark = \"0\";\n", f);
+        fprintf(f, "  critical_min_age = \"%s\";\n", config_format_duration(c->disk.critical_min_age_sec, a));
         fputs("};\n", f);
 
         fputs("tiers = (", f);
@@ -107,6 +113,8 @@ int config_print(const struct config *c, FILE *f) {
                         config_format_duration(t->min_age_sec, a));
                 if (t->type == CONFIG_TIER_UNUSED_VOLUMES)
                         fprintf(f, " include_named = %s;", t->include_named ? "true" : "false");
+                if (t->max_unused_age_sec > 0)
+                        fprintf(f, " max_unused_age = \"%s\";", config_format_duration(t->max_unused_age_sec, a));
                 fputs(" }", f);
         }
         fputs(c->n_tiers > 0 ? "\n);\n" : " );\n", f);
@@ -114,6 +122,7 @@ int config_print(const struct config *c, FILE *f) {
         fputs("protect = {\n", f);
         print_string_list(f, "labels", c->protect_labels);
         print_string_list(f, "images", c->protect_images);
+        fprintf(f, "  newest_per_repository = %u;\n", c->protect_newest_per_repository);
         fputs("};\n", f);
         fprintf(f, "max_removals = %u;\n", c->max_removals);
         fputs("metrics_file = ", f);
@@ -150,11 +159,16 @@ bool config_equal(const struct config *a, const struct config *b) {
             a->disk.inode_high_watermark != b->disk.inode_high_watermark ||
             a->disk.inode_low_watermark != b->disk.inode_low_watermark || !strv_equal(a->disk.paths, b->disk.paths))
                 return false;
+        if (a->disk.critical_watermark != b->disk.critical_watermark ||
+            a->disk.critical_min_age_sec != b->disk.critical_min_age_sec ||
+            a->protect_newest_per_repository != b->protect_newest_per_repository)
+                return false;
         if (a->n_tiers != b->n_tiers)
                 return false;
         for (size_t i = 0; i < a->n_tiers && i < _CONFIG_TIER_MAX; i++)
                 if (a->tiers[i].type != b->tiers[i].type || a->tiers[i].min_age_sec != b->tiers[i].min_age_sec ||
-                    a->tiers[i].include_named != b->tiers[i].include_named)
+                    a->tiers[i].include_named != b->tiers[i].include_named ||
+                    a->tiers[i].max_unused_age_sec != b->tiers[i].max_unused_age_sec)
                         return false;
         /* NULL and empty mean the same: no protection, no metrics file. */
         return strv_equal(a->protect_labels, b->protect_labels) && strv_equal(a->protect_images, b->protect_images) &&

@@ -51,6 +51,8 @@ int config_init_defaults(struct config *c) {
                         .engine_usage_interval_sec = 600,
                         .inode_high_watermark = 95.0,
                         .inode_low_watermark = 90.0,
+                        .critical_watermark = 95.0,
+                        .critical_min_age_sec = 600,
                 },
                 .max_removals = 1000,
                 .exhausted_command_timeout_sec = 60,

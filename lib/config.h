@@ -26,6 +26,8 @@ struct config_tier {
         enum config_tier_type type;
         uint64_t min_age_sec;
         bool include_named; /* unused-volumes only */
+        uint64_t max_unused_age_sec; /* unused-images and build-cache only: removed after this long unused
+                                      * even without disk pressure; 0 = off, else >= min_age_sec */
 };
 
 struct config_disk {
@@ -38,6 +40,9 @@ struct config_disk {
         uint64_t engine_usage_interval_sec; /* /system/df at most this often for max_engine_bytes */
         double inode_high_watermark;
         double inode_low_watermark;
+        double critical_watermark;   /* percent used at which a plan goes on past the tiers' min_age with
+                                      * critical_min_age; 0 = off, else above high_watermark */
+        uint64_t critical_min_age_sec;
         char **paths;                /* NULL-terminated: more filesystems that hold engine data (measured
                                       * besides DockerRootDir; with the containerd image store they replace
                                       * the default /var/lib/containerd); NULL or empty = none */
@@ -59,6 +64,8 @@ struct config {
         size_t n_tiers;
         char **protect_labels;       /* NULL-terminated; "key" or "key=value" */
         char **protect_images;       /* NULL-terminated; fnmatch globs over references */
+        unsigned protect_newest_per_repository; /* the unused-images tier keeps the newest N images of each
+                                      * repository; 0 = off */
         unsigned max_removals;
         char *metrics_file;          /* NULL or "" = off */
 
