@@ -103,3 +103,7 @@ size_t policy_neediest(const struct config *c, const struct usage_set *s) {
         }
         return best;
 }
+
+bool policy_critical(const struct config *c, const struct usage *u) {
+        return c->disk.critical_watermark > 0 && u->used_percent >= c->disk.critical_watermark;
+}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "docker-ref.h"
 #include "macro.h"
 #include "sort-util.h"
 #include "strv.h"
@@ -23,6 +24,25 @@ const char *policy_action_kind_to_string(enum policy_action_kind k) {
         if ((unsigned) k >= ELEMENTSOF(table))
                 return NULL;
         return table[k];
+}
+
+const char *policy_rule_to_string(enum policy_rule r) {
+        static const char *const table[_POLICY_RULE_MAX] = {
+                [POLICY_RULE_MAX_AGE] = "maximum age",
+                [POLICY_RULE_TIER] = "tier",
+                [POLICY_RULE_CRITICAL] = "critical pass",
+        };
+        return (unsigned) r < ELEMENTSOF(table) ? table[r] : NULL;
+}
+
+const char *policy_kept_reason_to_string(enum policy_kept_reason r) {
+        static const char *const table[_POLICY_KEPT_REASON_MAX] = {
+                [POLICY_KEPT_IN_USE] = "in use",
+                [POLICY_KEPT_PROTECTED] = "protected",
+                [POLICY_KEPT_NEWEST] = "newest of its repository",
+                [POLICY_KEPT_TOO_YOUNG] = "too young",
+        };
+        return (unsigned) r < ELEMENTSOF(table) ? table[r] : NULL;
 }
 
 static bool str_empty(const char *s) {
@@ -50,30 +70,6 @@ static int64_t eligible_at(int64_t reference_ns, uint64_t min_age_sec) {
             reference_ns > INT64_MAX - (int64_t) min_age_sec * NSEC_PER_SEC)
                 return 0;
         return reference_ns + (int64_t) min_age_sec * NSEC_PER_SEC;
-}
-
-enum kept_reason { KEPT_IN_USE, KEPT_PROTECTED, KEPT_TOO_YOUNG, KEPT_OVER_BUDGET };
-
-static void plan_keep(struct policy_plan *plan, enum kept_reason why, int64_t reference_ns, uint64_t min_age_sec) {
-        struct policy_kept *k = &plan->kept;
-        switch (why) {
-        case KEPT_IN_USE:
-                k->in_use++;
-                break;
-        case KEPT_PROTECTED:
-                k->protected_++;
-                break;
-        case KEPT_TOO_YOUNG: {
-                k->too_young++;
-                int64_t at = eligible_at(reference_ns, min_age_sec);
-                if (at > 0 && (k->next_eligible_ns == 0 || at < k->next_eligible_ns))
-                        k->next_eligible_ns = at;
-                break;
-        }
-        case KEPT_OVER_BUDGET:
-                k->over_budget++;
-                break;
-        }
 }
 
 static int64_t container_reference_ns(const struct policy_container *k) {
@@ -121,7 +117,11 @@ struct planner {
         bool *container_planned;
         bool *volume_planned;
         bool *network_planned;
-        bool build_cache_planned;
+        bool *image_newest;           /* per image: among the newest protect.newest_per_repository of a repository */
+        bool build_cache_planned[_POLICY_RULE_MAX];
+        enum policy_rule rule;        /* of the sweep over the tiers under way */
+        size_t n_kept_allocated;
+        int error;                    /* a failure (-ENOMEM) that functions returning no status hit */
 };
 
 static void planner_done(struct planner *p) {
@@ -131,6 +131,7 @@ static void planner_done(struct planner *p) {
         free(p->container_planned);
         free(p->volume_planned);
         free(p->network_planned);
+        free(p->image_newest);
         policy_plan_done(&p->plan);
 }
 
@@ -149,10 +150,84 @@ static void action_done(struct policy_action *a) {
         *a = (struct policy_action) {};
 }
 
+/* The age an object of tier t must reach under the sweep's rule. */
+static uint64_t planner_age(const struct planner *p, const struct config_tier *t) {
+        switch (p->rule) {
+        case POLICY_RULE_MAX_AGE:
+                return MAX(t->max_unused_age_sec, t->min_age_sec);
+        case POLICY_RULE_CRITICAL:
+                return MIN(t->min_age_sec, p->config->disk.critical_min_age_sec);
+        default:
+                return t->min_age_sec;
+        }
+}
+
+static void kept_object_done(struct policy_kept_object *k) {
+        free(k->id);
+        free(k->name);
+        *k = (struct policy_kept_object) {};
+}
+
+/* Counts an object that stays, and lists it. The maximum-age sweep counts nothing: the tier sweep after it
+ * looks at the same objects. A failure to list is kept in p->error (policy_plan() returns it). */
+static void planner_keep(struct planner *p, enum policy_kept_reason why, enum policy_action_kind kind,
+                         const struct config_tier *t, const char *id, const char *name, int64_t reference_ns,
+                         uint64_t min_age_sec) {
+        struct policy_kept *k = &p->plan.kept;
+        int64_t at = 0;
+
+        if (p->rule == POLICY_RULE_MAX_AGE)
+                return;
+        switch (why) {
+        case POLICY_KEPT_IN_USE:
+                k->in_use++;
+                break;
+        case POLICY_KEPT_PROTECTED:
+                k->protected_++;
+                break;
+        case POLICY_KEPT_NEWEST:
+                k->newest++;
+                break;
+        case POLICY_KEPT_TOO_YOUNG:
+                k->too_young++;
+                at = eligible_at(reference_ns, min_age_sec);
+                if (at > 0 && (k->next_eligible_ns == 0 || at < k->next_eligible_ns))
+                        k->next_eligible_ns = at;
+                break;
+        default:
+                break;
+        }
+
+        if (p->plan.n_kept_objects == p->n_kept_allocated) {
+                size_t n = MAX(p->n_kept_allocated * 2, (size_t) 16);
+                struct policy_kept_object *o = reallocarray(p->plan.kept_objects, n, sizeof(*o));
+                if (!o) {
+                        p->error = -ENOMEM;
+                        return;
+                }
+                p->plan.kept_objects = o;
+                p->n_kept_allocated = n;
+        }
+        struct policy_kept_object o = { .kind = kind, .tier = t->type, .reason = why, .eligible_ns = at };
+        if ((id && !(o.id = strdup(id))) || (name && !(o.name = strdup(name)))) {
+                kept_object_done(&o);
+                p->error = -ENOMEM;
+                return;
+        }
+        p->plan.kept_objects[p->plan.n_kept_objects++] = o;
+}
+
+/* Past max_removals: n eligible objects left out (counted by the sweeps that count). */
+static void planner_over_budget(struct planner *p, size_t n) {
+        if (p->rule != POLICY_RULE_MAX_AGE)
+                p->plan.kept.over_budget += n;
+}
+
 /* Appends an action, copying id, name and tags. The caller checked planner_full(). */
-static int planner_add(struct planner *p, enum policy_action_kind kind, enum config_tier_type tier, const char *id,
+static int planner_add(struct planner *p, enum policy_action_kind kind, const struct config_tier *t, const char *id,
                        const char *name, char *const *tags, uint64_t bytes, int64_t reference_ns,
                        struct policy_action **ret) {
+        enum config_tier_type tier = t->type;
         if (p->plan.n_actions == p->n_allocated) {
                 size_t n = MAX(p->n_allocated * 2, (size_t) 16);
                 struct policy_action *a = reallocarray(p->plan.actions, n, sizeof(*a));
@@ -165,6 +240,8 @@ static int planner_add(struct planner *p, enum policy_action_kind kind, enum con
         struct policy_action a = {
                 .kind = kind,
                 .tier = tier,
+                .rule = p->rule,
+                .age_sec = planner_age(p, t),
                 .estimated_bytes = bytes,
                 .reference_ns = reference_ns,
         };
@@ -180,6 +257,7 @@ static int planner_add(struct planner *p, enum policy_action_kind kind, enum con
         p->plan.estimated_total = add_sat(p->plan.estimated_total, bytes);
         p->plan.tier_bytes[tier] = add_sat(p->plan.tier_bytes[tier], bytes);
         p->plan.tier_actions[tier]++;
+        p->plan.rule_actions[p->rule]++;
         if (ret)
                 *ret = slot;
         return 0;
@@ -187,6 +265,7 @@ static int planner_add(struct planner *p, enum policy_action_kind kind, enum con
 
 static int plan_stopped_containers(struct planner *p, const struct config_tier *t) {
         const struct policy_snapshot *s = p->snapshot;
+        uint64_t age = planner_age(p, t);
         _cleanup_free_ struct order_item *items = calloc_at_least_one(s->n_containers, sizeof(*items));
         size_t n = 0;
         int r;
@@ -198,11 +277,12 @@ static int plan_stopped_containers(struct planner *p, const struct config_tier *
                 if (p->container_planned[i] || str_empty(k->id))
                         continue;
                 if (!engine_container_state_is_removable(k->state))
-                        plan_keep(&p->plan, KEPT_IN_USE, 0, 0);
+                        planner_keep(p, POLICY_KEPT_IN_USE, POLICY_ACTION_REMOVE_CONTAINER, t, k->id, k->name, 0, 0);
                 else if (policy_labels_protected(p->config, &k->labels))
-                        plan_keep(&p->plan, KEPT_PROTECTED, 0, 0);
-                else if (!old_enough(container_reference_ns(k), s->now_ns, t->min_age_sec))
-                        plan_keep(&p->plan, KEPT_TOO_YOUNG, container_reference_ns(k), t->min_age_sec);
+                        planner_keep(p, POLICY_KEPT_PROTECTED, POLICY_ACTION_REMOVE_CONTAINER, t, k->id, k->name, 0, 0);
+                else if (!old_enough(container_reference_ns(k), s->now_ns, age))
+                        planner_keep(p, POLICY_KEPT_TOO_YOUNG, POLICY_ACTION_REMOVE_CONTAINER, t, k->id, k->name,
+                                     container_reference_ns(k), age);
                 else
                         items[n++] = (struct order_item) { i, container_reference_ns(k), k->created_ns, k->id };
         }
@@ -211,10 +291,10 @@ static int plan_stopped_containers(struct planner *p, const struct config_tier *
         for (size_t j = 0; j < n; j++) {
                 const struct policy_container *k = &s->containers[items[j].index];
                 if (planner_full(p)) {
-                        p->plan.kept.over_budget += n - j;
+                        planner_over_budget(p, n - j);
                         break;
                 }
-                r = planner_add(p, POLICY_ACTION_REMOVE_CONTAINER, t->type, k->id, k->name, NULL, k->size_rw,
+                r = planner_add(p, POLICY_ACTION_REMOVE_CONTAINER, t, k->id, k->name, NULL, k->size_rw,
                                 items[j].key1, NULL);
                 if (r < 0)
                         return r;
@@ -227,15 +307,20 @@ static int plan_stopped_containers(struct planner *p, const struct config_tier *
 static bool image_candidate(struct planner *p, size_t i, const struct config_tier *t) {
         const struct policy_image *img = &p->snapshot->images[i];
         bool dangling = strv_isempty(img->tags);
+        const char *name = dangling ? NULL : img->tags[0];
+        uint64_t age = planner_age(p, t);
 
         if (p->image_planned[i] || dangling != (t->type == CONFIG_TIER_DANGLING_IMAGES))
                 return false;
         if (p->image_pinned[i] || p->images_blocked)
-                plan_keep(&p->plan, KEPT_IN_USE, 0, 0);
+                planner_keep(p, POLICY_KEPT_IN_USE, POLICY_ACTION_REMOVE_IMAGE, t, img->id, name, 0, 0);
         else if (policy_image_protected(p->config, img->tags, &img->labels))
-                plan_keep(&p->plan, KEPT_PROTECTED, 0, 0);
-        else if (!old_enough(image_reference_ns(img, t->type), p->snapshot->now_ns, t->min_age_sec))
-                plan_keep(&p->plan, KEPT_TOO_YOUNG, image_reference_ns(img, t->type), t->min_age_sec);
+                planner_keep(p, POLICY_KEPT_PROTECTED, POLICY_ACTION_REMOVE_IMAGE, t, img->id, name, 0, 0);
+        else if (t->type == CONFIG_TIER_UNUSED_IMAGES && p->image_newest[i])
+                planner_keep(p, POLICY_KEPT_NEWEST, POLICY_ACTION_REMOVE_IMAGE, t, img->id, name, 0, 0);
+        else if (!old_enough(image_reference_ns(img, t->type), p->snapshot->now_ns, age))
+                planner_keep(p, POLICY_KEPT_TOO_YOUNG, POLICY_ACTION_REMOVE_IMAGE, t, img->id, name,
+                             image_reference_ns(img, t->type), age);
         else
                 return true;
         return false;
@@ -269,8 +354,10 @@ static int plan_images(struct planner *p, const struct config_tier *t) {
                 for (size_t a = p->image_parent[i], steps = 0; a != SIZE_MAX && steps < n_images;
                      a = p->image_parent[a], steps++)
                         if (cand[a]) {
+                                const struct policy_image *anc = &s->images[a];
                                 cand[a] = false;
-                                plan_keep(&p->plan, KEPT_IN_USE, 0, 0); /* a child stays */
+                                planner_keep(p, POLICY_KEPT_IN_USE, POLICY_ACTION_REMOVE_IMAGE, t, anc->id,
+                                             strv_isempty(anc->tags) ? NULL : anc->tags[0], 0, 0); /* a child stays */
                         }
         }
 
@@ -294,18 +381,19 @@ static int plan_images(struct planner *p, const struct config_tier *t) {
                 while (j < n && (done[j] || pending[items[j].index] > 0))
                         j++;
                 if (j == n) {
-                        p->plan.kept.in_use += n - emitted; /* a parent cycle (corrupt input): what is left is kept */
+                        if (p->rule != POLICY_RULE_MAX_AGE) /* a parent cycle (corrupt input): what is left is kept */
+                                p->plan.kept.in_use += n - emitted;
                         break;
                 }
                 if (planner_full(p)) {
-                        p->plan.kept.over_budget += n - emitted;
+                        planner_over_budget(p, n - emitted);
                         break;
                 }
 
                 size_t i = items[j].index;
                 const struct policy_image *img = &s->images[i];
                 struct policy_action *a;
-                r = planner_add(p, POLICY_ACTION_REMOVE_IMAGE, t->type, img->id,
+                r = planner_add(p, POLICY_ACTION_REMOVE_IMAGE, t, img->id,
                                 strv_isempty(img->tags) ? NULL : img->tags[0], img->tags, img->size, items[j].key1,
                                 &a);
                 if (r < 0)
@@ -322,28 +410,34 @@ static int plan_images(struct planner *p, const struct config_tier *t) {
         return 0;
 }
 
+/* One prune per rule. Under MAX_AGE it takes every record unused for max_unused_age (keep_storage 0,
+ * whatever the usage); under CRITICAL it goes again with the lowered age, when that is lower. The
+ * snapshot's reclaimable counts the records unused for the tier's min_age, so neither of these two is
+ * estimated (0 bytes): the estimate stays on the safe side, and the executor measures. */
 static int plan_build_cache(struct planner *p, const struct config_tier *t) {
         const struct policy_build_cache *b = &p->snapshot->build_cache;
         struct usage now;
         int r;
 
-        if (p->build_cache_planned || !b->supported || b->total == 0)
+        if (p->build_cache_planned[p->rule] || !b->supported || b->total == 0)
                 return 0;
+        if (p->rule == POLICY_RULE_CRITICAL && planner_age(p, t) >= t->min_age_sec)
+                return 0; /* the same prune as the tier's */
         if (planner_full(p))
                 return 0;
 
         usage_after_freeing(p->usage, p->cumulative, &now);
-        uint64_t keep = policy_build_cache_keep_storage(p->config, &now, b->total);
-        uint64_t bytes = MIN(b->reclaimable, b->total - keep);
+        uint64_t keep = p->rule == POLICY_RULE_MAX_AGE ? 0 : policy_build_cache_keep_storage(p->config, &now, b->total);
+        uint64_t bytes = p->rule == POLICY_RULE_TIER ? MIN(b->reclaimable, b->total - keep) : 0;
 
         struct policy_action *a;
-        r = planner_add(p, POLICY_ACTION_PRUNE_BUILD_CACHE, t->type, NULL, NULL, NULL, bytes, 0, &a);
+        r = planner_add(p, POLICY_ACTION_PRUNE_BUILD_CACHE, t, NULL, NULL, NULL, bytes, 0, &a);
         if (r < 0)
                 return r;
         a->keep_storage = keep;
-        a->until_sec = t->min_age_sec;
+        a->until_sec = planner_age(p, t);
         a->build_cache_total = b->total;
-        p->build_cache_planned = true;
+        p->build_cache_planned[p->rule] = true;
         return 0;
 }
 
@@ -358,6 +452,7 @@ static bool volume_in_use(const struct policy_snapshot *s, const struct policy_v
 
 static int plan_volumes(struct planner *p, const struct config_tier *t) {
         const struct policy_snapshot *s = p->snapshot;
+        uint64_t age = planner_age(p, t);
         _cleanup_free_ struct order_item *items = calloc_at_least_one(s->n_volumes, sizeof(*items));
         size_t n = 0;
         int r;
@@ -371,11 +466,12 @@ static int plan_volumes(struct planner *p, const struct config_tier *t) {
                 if (!v->anonymous && !t->include_named)
                         continue;
                 if (volume_in_use(s, v))
-                        plan_keep(&p->plan, KEPT_IN_USE, 0, 0);
+                        planner_keep(p, POLICY_KEPT_IN_USE, POLICY_ACTION_REMOVE_VOLUME, t, v->name, v->name, 0, 0);
                 else if (policy_labels_protected(p->config, &v->labels))
-                        plan_keep(&p->plan, KEPT_PROTECTED, 0, 0);
-                else if (!old_enough(v->created_ns, s->now_ns, t->min_age_sec))
-                        plan_keep(&p->plan, KEPT_TOO_YOUNG, v->created_ns, t->min_age_sec);
+                        planner_keep(p, POLICY_KEPT_PROTECTED, POLICY_ACTION_REMOVE_VOLUME, t, v->name, v->name, 0, 0);
+                else if (!old_enough(v->created_ns, s->now_ns, age))
+                        planner_keep(p, POLICY_KEPT_TOO_YOUNG, POLICY_ACTION_REMOVE_VOLUME, t, v->name, v->name,
+                                     v->created_ns, age);
                 else
                         items[n++] = (struct order_item) { i, v->created_ns, 0, v->name };
         }
@@ -384,10 +480,10 @@ static int plan_volumes(struct planner *p, const struct config_tier *t) {
         for (size_t j = 0; j < n; j++) {
                 const struct policy_volume *v = &s->volumes[items[j].index];
                 if (planner_full(p)) {
-                        p->plan.kept.over_budget += n - j;
+                        planner_over_budget(p, n - j);
                         break;
                 }
-                r = planner_add(p, POLICY_ACTION_REMOVE_VOLUME, t->type, v->name, v->name, NULL, v->size,
+                r = planner_add(p, POLICY_ACTION_REMOVE_VOLUME, t, v->name, v->name, NULL, v->size,
                                 v->created_ns, NULL);
                 if (r < 0)
                         return r;
@@ -408,6 +504,7 @@ static bool network_in_use(const struct policy_snapshot *s, const struct policy_
 
 static int plan_networks(struct planner *p, const struct config_tier *t) {
         const struct policy_snapshot *s = p->snapshot;
+        uint64_t age = planner_age(p, t);
         _cleanup_free_ struct order_item *items = calloc_at_least_one(s->n_networks, sizeof(*items));
         size_t n = 0;
         int r;
@@ -419,11 +516,12 @@ static int plan_networks(struct planner *p, const struct config_tier *t) {
                 if (p->network_planned[i] || w->builtin || str_empty(w->id))
                         continue;
                 if (network_in_use(s, w))
-                        plan_keep(&p->plan, KEPT_IN_USE, 0, 0);
+                        planner_keep(p, POLICY_KEPT_IN_USE, POLICY_ACTION_REMOVE_NETWORK, t, w->id, w->name, 0, 0);
                 else if (policy_labels_protected(p->config, &w->labels))
-                        plan_keep(&p->plan, KEPT_PROTECTED, 0, 0);
-                else if (!old_enough(w->created_ns, s->now_ns, t->min_age_sec))
-                        plan_keep(&p->plan, KEPT_TOO_YOUNG, w->created_ns, t->min_age_sec);
+                        planner_keep(p, POLICY_KEPT_PROTECTED, POLICY_ACTION_REMOVE_NETWORK, t, w->id, w->name, 0, 0);
+                else if (!old_enough(w->created_ns, s->now_ns, age))
+                        planner_keep(p, POLICY_KEPT_TOO_YOUNG, POLICY_ACTION_REMOVE_NETWORK, t, w->id, w->name,
+                                     w->created_ns, age);
                 else
                         items[n++] = (struct order_item) { i, w->created_ns, 0, w->name ? w->name : w->id };
         }
@@ -432,11 +530,11 @@ static int plan_networks(struct planner *p, const struct config_tier *t) {
         for (size_t j = 0; j < n; j++) {
                 const struct policy_network *w = &s->networks[items[j].index];
                 if (planner_full(p)) {
-                        p->plan.kept.over_budget += n - j;
+                        planner_over_budget(p, n - j);
                         break;
                 }
                 /* Networks hold no data worth estimating: removing them is hygiene. */
-                r = planner_add(p, POLICY_ACTION_REMOVE_NETWORK, t->type, w->id, w->name, NULL, 0, w->created_ns,
+                r = planner_add(p, POLICY_ACTION_REMOVE_NETWORK, t, w->id, w->name, NULL, 0, w->created_ns,
                                 NULL);
                 if (r < 0)
                         return r;
@@ -513,6 +611,90 @@ static int planner_index_images(struct planner *p) {
         return 0;
 }
 
+/* One tag of one image, under its repository in the familiar form ("app" for "docker.io/library/app:1"). */
+struct repo_entry {
+        char *repo;
+        int64_t newest_ns;            /* the latest of Created and LastTagTime */
+        const char *id;
+        size_t index;
+};
+
+static int repo_entry_compare(const void *a, const void *b) {
+        const struct repo_entry *x = a, *y = b;
+        int r = strcmp(x->repo, y->repo);
+        if (r != 0)
+                return r;
+        if (x->newest_ns != y->newest_ns)
+                return x->newest_ns > y->newest_ns ? -1 : 1; /* newest first */
+        r = strcmp(x->id, y->id);
+        return r != 0 ? r : (x->index < y->index ? -1 : x->index > y->index);
+}
+
+static void repo_entries_free(struct repo_entry *e, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(e[i].repo);
+        free(e);
+}
+
+/* protect.newest_per_repository: the N newest images (created or tagged) of each repository, counting every
+ * image of it, those in use too. An image with tags in several repositories is newest if it is in one. */
+static int planner_index_newest(struct planner *p) {
+        const struct policy_snapshot *s = p->snapshot;
+        unsigned keep = p->config->protect_newest_per_repository;
+
+        p->image_newest = calloc_at_least_one(s->n_images, sizeof(bool));
+        if (!p->image_newest)
+                return -ENOMEM;
+        if (keep == 0)
+                return 0;
+
+        size_t n_tags = 0;
+        for (size_t i = 0; i < s->n_images; i++)
+                n_tags += strv_length(s->images[i].tags);
+        struct repo_entry *e = calloc_at_least_one(n_tags, sizeof(*e));
+        if (!e)
+                return -ENOMEM;
+        size_t n = 0;
+        for (size_t i = 0; i < s->n_images; i++) {
+                const struct policy_image *img = &s->images[i];
+                for (char *const *t = img->tags; t && *t; t++) {
+                        char familiar[512];
+                        if (startswith(*t, "<none>"))
+                                continue;
+                        docker_ref_familiar(*t, familiar, sizeof familiar);
+                        char *at = strchr(familiar, '@');
+                        if (at)
+                                *at = 0;
+                        const char *colon = docker_ref_tag_separator(familiar);
+                        size_t len = colon ? (size_t) (colon - familiar) : strlen(familiar);
+                        e[n] = (struct repo_entry) {
+                                .repo = strndup(familiar, len),
+                                .newest_ns = MAX(img->created_ns, img->last_tag_time_ns),
+                                .id = img->id ? img->id : "",
+                                .index = i,
+                        };
+                        if (!e[n].repo) {
+                                repo_entries_free(e, n);
+                                return -ENOMEM;
+                        }
+                        n++;
+                }
+        }
+        qsort(e, n, sizeof(*e), repo_entry_compare);
+        /* Within a repository the tags of one image sort next to each other: count images, not tags. */
+        for (size_t i = 0, rank = 0; i < n; i++) {
+                bool same_repo = i > 0 && streq(e[i].repo, e[i - 1].repo);
+                if (!same_repo)
+                        rank = 0;
+                else if (e[i].index != e[i - 1].index)
+                        rank++;
+                if (rank < keep)
+                        p->image_newest[e[i].index] = true;
+        }
+        repo_entries_free(e, n);
+        return 0;
+}
+
 static void planner_finish(struct planner *p) {
         struct policy_plan *plan = &p->plan;
 
@@ -522,12 +704,13 @@ static void planner_finish(struct planner *p) {
         plan->reachable = false;
         if (plan->inode_pressure)
                 return;
+        /* The leading MAX_AGE actions run whatever the usage; the count starts after them. */
 
         uint64_t cumulative = 0;
         for (size_t k = 0;; k++) {
                 struct usage after;
                 usage_after_freeing(p->usage, cumulative, &after);
-                if (policy_byte_targets_met(p->config, &after)) {
+                if (k >= plan->n_max_age && policy_byte_targets_met(p->config, &after)) {
                         plan->n_to_target = k;
                         plan->reachable = true;
                         return;
@@ -536,6 +719,44 @@ static void planner_finish(struct planner *p) {
                         return;
                 cumulative = add_sat(cumulative, plan->actions[k].estimated_bytes);
         }
+}
+
+/* One sweep over the configured tiers in their order, under p->rule. The maximum-age sweep looks only at
+ * the tiers with a max_unused_age. */
+static int plan_tiers(struct planner *p) {
+        const struct config *c = p->config;
+        int r;
+
+        for (size_t i = 0; i < MIN(c->n_tiers, ELEMENTSOF(c->tiers)); i++) {
+                const struct config_tier *t = &c->tiers[i];
+                if (p->rule == POLICY_RULE_MAX_AGE &&
+                    (t->max_unused_age_sec == 0 ||
+                     (t->type != CONFIG_TIER_UNUSED_IMAGES && t->type != CONFIG_TIER_BUILD_CACHE)))
+                        continue;
+                switch (t->type) {
+                case CONFIG_TIER_STOPPED_CONTAINERS:
+                        r = plan_stopped_containers(p, t);
+                        break;
+                case CONFIG_TIER_DANGLING_IMAGES:
+                case CONFIG_TIER_UNUSED_IMAGES:
+                        r = plan_images(p, t);
+                        break;
+                case CONFIG_TIER_BUILD_CACHE:
+                        r = plan_build_cache(p, t);
+                        break;
+                case CONFIG_TIER_UNUSED_VOLUMES:
+                        r = plan_volumes(p, t);
+                        break;
+                case CONFIG_TIER_UNUSED_NETWORKS:
+                        r = plan_networks(p, t);
+                        break;
+                default:
+                        r = -EINVAL;
+                }
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 int policy_plan(const struct config *c, const struct usage *u, const struct policy_snapshot *s,
@@ -562,31 +783,35 @@ int policy_plan(const struct config *c, const struct usage *u, const struct poli
         if (r < 0)
                 return r;
 
-        for (size_t i = 0; i < MIN(c->n_tiers, ELEMENTSOF(c->tiers)); i++) {
-                const struct config_tier *t = &c->tiers[i];
-                switch (t->type) {
-                case CONFIG_TIER_STOPPED_CONTAINERS:
-                        r = plan_stopped_containers(&p, t);
-                        break;
-                case CONFIG_TIER_DANGLING_IMAGES:
-                case CONFIG_TIER_UNUSED_IMAGES:
-                        r = plan_images(&p, t);
-                        break;
-                case CONFIG_TIER_BUILD_CACHE:
-                        r = plan_build_cache(&p, t);
-                        break;
-                case CONFIG_TIER_UNUSED_VOLUMES:
-                        r = plan_volumes(&p, t);
-                        break;
-                case CONFIG_TIER_UNUSED_NETWORKS:
-                        r = plan_networks(&p, t);
-                        break;
-                default:
-                        r = -EINVAL;
-                }
+        r = planner_index_newest(&p);
+        if (r < 0)
+                return r;
+
+        /* Maximum age first (those run whatever the usage), then the tiers, then the critical pass. */
+        p.rule = POLICY_RULE_MAX_AGE;
+        r = plan_tiers(&p);
+        if (r < 0)
+                return r;
+        p.plan.n_max_age = p.plan.n_actions;
+        p.rule = POLICY_RULE_TIER;
+        r = plan_tiers(&p);
+        if (r < 0)
+                return r;
+        p.plan.kept_normal = p.plan.kept;
+        if (policy_critical(c, u)) {
+                /* The same objects are looked at again: what stays is counted afresh. */
+                for (size_t i = 0; i < p.plan.n_kept_objects; i++)
+                        kept_object_done(&p.plan.kept_objects[i]);
+                p.plan.n_kept_objects = 0;
+                p.plan.kept = (struct policy_kept) {};
+                p.plan.critical = true;
+                p.rule = POLICY_RULE_CRITICAL;
+                r = plan_tiers(&p);
                 if (r < 0)
                         return r;
         }
+        if (p.error < 0)
+                return p.error;
 
         planner_finish(&p);
         *ret_plan = p.plan;
@@ -600,5 +825,8 @@ void policy_plan_done(struct policy_plan *p) {
         for (size_t i = 0; i < p->n_actions; i++)
                 action_done(&p->actions[i]);
         free(p->actions);
+        for (size_t i = 0; i < p->n_kept_objects; i++)
+                kept_object_done(&p->kept_objects[i]);
+        free(p->kept_objects);
         *p = (struct policy_plan) {};
 }

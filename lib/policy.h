@@ -26,7 +26,10 @@
  *     refuses to delete a parent: "image has dependent child images"), so children come before parents and
  *     an image with a kept child is kept;
  *   - never a protected object (policy_labels_protected(), policy_image_protected());
- *   - never an object younger than its tier's min_age;
+ *   - never an object younger than its tier's min_age, except in the critical pass (policy_critical()),
+ *     where the age is min(min_age, disk.critical_min_age); max_unused_age is never below min_age;
+ *   - in the unused-images tier, never one of the protect.newest_per_repository newest images of any of
+ *     its repositories (under every rule);
  *   - at most config.max_removals actions in one plan (every action removes something; the build-cache
  *     prune counts as one; max_removals = 0 means no action at all);
  *   - config.dry_run does not change the plan.
@@ -63,6 +66,10 @@ uint64_t policy_bytes_needed(const struct config *c, const struct usage *u);
  * (free all that is old enough) while the inode target is unmet, since inode relief cannot be estimated.
  * The executor should call this again with the *measured* usage just before running the prune. */
 uint64_t policy_build_cache_keep_storage(const struct config *c, const struct usage *u, uint64_t total_build_cache);
+
+/* Whether a plan for this usage goes on past the tiers' min_age (the critical pass): critical_watermark is
+ * on (> 0) and used_percent >= critical_watermark. */
+bool policy_critical(const struct config *c, const struct usage *u);
 
 /* Over a set of filesystems: a trigger on any starts a cleanup; the targets hold when they hold on all. */
 bool policy_triggered_any(const struct config *c, const struct usage_set *s);
@@ -111,7 +118,8 @@ struct policy_image {
         uint64_t size;                   /* estimated unique bytes: Size - SharedSize (or Size if unknown) */
         struct engine_labels labels;
         const char *parent_id;           /* NULL or "" = none */
-        int64_t last_tag_time_ns;        /* Metadata.LastTagTime; only history seeding reads it */
+        int64_t last_tag_time_ns;        /* Metadata.LastTagTime; 0 = unknown. History seeding reads it, and
+                                          * protect.newest_per_repository (newest = latest of it and Created) */
         char *const *digests;            /* NULL-terminated RepoDigests ("repo@sha256:..."); only the history
                                           * reads them, to resolve uses by digest; NULL = none */
 };
@@ -156,6 +164,18 @@ struct policy_snapshot {
 
 /* ---- The plan (output; owns all its strings) ------------------------------------------------------ */
 
+/* Which rule planned an action. Plans list them in this order: every MAX_AGE action first, then the TIER
+ * actions in tier order, then (only when policy_critical() held at plan time) the CRITICAL ones. */
+enum policy_rule {
+        POLICY_RULE_MAX_AGE,             /* unused longer than the tier's max_unused_age: planned with or
+                                          * without disk pressure; the executor runs these even when the
+                                          * targets hold (the caller decides when the pass is due) */
+        POLICY_RULE_TIER,                /* the tier's own min_age, under disk pressure */
+        POLICY_RULE_CRITICAL,            /* the critical pass: what TIER left, with every tier's min_age
+                                          * lowered to disk.critical_min_age */
+        _POLICY_RULE_MAX,
+};
+
 enum policy_action_kind {
         POLICY_ACTION_REMOVE_CONTAINER,  /* DELETE /containers/{id}, v=0 (anonymous volumes stay), no force */
         POLICY_ACTION_REMOVE_IMAGE,      /* DELETE /images/{tag} for each tag, then /images/{id}; never force */
@@ -168,6 +188,9 @@ enum policy_action_kind {
 struct policy_action {
         enum policy_action_kind kind;
         enum config_tier_type tier;      /* the tier that planned it */
+        enum policy_rule rule;           /* ... and under which rule */
+        uint64_t age_sec;                /* the age its rule required: min_age, critical_min_age or
+                                          * max_unused_age */
         char *id;                        /* container id, image id, volume name, network id; NULL for build cache */
         char *name;                      /* container name, volume name, network name, first tag; else NULL */
         char **tags;                     /* images: NULL-terminated copy of every tag (empty for dangling); else NULL */
@@ -177,19 +200,39 @@ struct policy_action {
         int64_t reference_ns;            /* the time it was ordered by: FinishedAt/Created, last use, Created */
         /* POLICY_ACTION_PRUNE_BUILD_CACHE only: */
         uint64_t keep_storage;           /* at plan time; recompute with policy_build_cache_keep_storage() */
-        uint64_t until_sec;              /* the tier's min_age: only records unused for that long go */
+        uint64_t until_sec;              /* age_sec: only records unused for that long go (MAX_AGE: with
+                                          * keep_storage 0, whatever the usage) */
         uint64_t build_cache_total;      /* the snapshot's total, to recompute keep_storage */
 };
 
 /* Why the objects the configured tiers looked at and did not plan stay, each counted once under the
  * first reason that holds, in this order: */
+enum policy_kept_reason {
+        POLICY_KEPT_IN_USE,
+        POLICY_KEPT_PROTECTED,
+        POLICY_KEPT_NEWEST,
+        POLICY_KEPT_TOO_YOUNG,
+        _POLICY_KEPT_REASON_MAX,
+};
 struct policy_kept {
         size_t in_use;                   /* a running (paused, restarting...) container; an image, volume or
                                           * network a container uses; an image with a child that stays */
         size_t protected_;               /* by label or protect.images glob */
+        size_t newest;                   /* unused-images: among the protect.newest_per_repository newest
+                                          * of one of its repositories */
         size_t too_young;                /* younger than the tier's min_age */
         int64_t next_eligible_ns;        /* the earliest moment one of too_young is old enough; 0 = unknown */
         size_t over_budget;              /* eligible, but past max_removals */
+};
+
+/* One object that stays, with why (over_budget ones are only counted). */
+struct policy_kept_object {
+        enum policy_action_kind kind;    /* what removing it would have been */
+        enum config_tier_type tier;
+        enum policy_kept_reason reason;
+        char *id;                        /* owned, like the actions' */
+        char *name;                      /* owned; NULL as for actions (a dangling image) */
+        int64_t eligible_ns;             /* too_young: when it is old enough; 0 = unknown or not too young */
 };
 
 struct policy_plan {
@@ -198,7 +241,8 @@ struct policy_plan {
         /* Number of leading actions after which the cumulative estimate meets the targets: the least k
          * with policy_byte_targets_met(usage_after_freeing(u, sum of estimated_bytes[0..k))) and no
          * unmet inode target; n_actions when never (inode relief is never estimated, so while an inode
-         * target is unmet every action counts). 0 when the targets already hold. */
+         * target is unmet every action counts). Never fewer than n_max_age (those run whatever the usage):
+         * n_max_age when the targets already hold. */
         size_t n_to_target;
         bool reachable;                  /* the targets are met by estimate within the plan (inode pressure:
                                           * false, since it cannot be estimated) */
@@ -208,7 +252,13 @@ struct policy_plan {
         uint64_t estimated_total;        /* sum of estimated_bytes of all actions */
         uint64_t tier_bytes[_CONFIG_TIER_MAX];   /* estimated bytes per tier type */
         size_t tier_actions[_CONFIG_TIER_MAX];   /* actions per tier type */
-        struct policy_kept kept;         /* what the tiers left, and why */
+        struct policy_kept kept;         /* what the tiers left, and why (after the critical pass, if any) */
+        struct policy_kept kept_normal;  /* what the tiers' own min_age left, before the critical pass */
+        struct policy_kept_object *kept_objects; /* each object kept counts, in tier order */
+        size_t n_kept_objects;
+        bool critical;                   /* policy_critical() held: the CRITICAL actions follow the TIER ones */
+        size_t n_max_age;                /* the leading actions of rule MAX_AGE */
+        size_t rule_actions[_POLICY_RULE_MAX];
 };
 
 /* Builds the plan for the tiers of c in their order. Plans whatever usage says (even when not triggered;
@@ -218,6 +268,11 @@ int policy_plan(const struct config *c, const struct usage *u, const struct poli
                 struct policy_plan *ret_plan) _must_check_;
 /* Frees what the plan owns and zeroes it; safe on a zeroed or already-freed plan. */
 void policy_plan_done(struct policy_plan *p);
+
+/* "maximum age", "tier", "critical pass"; NULL if out of range. */
+const char *policy_rule_to_string(enum policy_rule r);
+/* "in use", "protected", "newest of its repository", "too young"; NULL if out of range. */
+const char *policy_kept_reason_to_string(enum policy_kept_reason r);
 
 /* "remove-container", "remove-image", "prune-build-cache", "remove-volume", "remove-network"; NULL if out
  * of range. */
