@@ -110,9 +110,12 @@ static int fill_finished_at(struct engine *e, const struct config *c, int64_t no
 /* Metadata.LastTagTime, for seeding the history, only where it can change a decision: tagged images
  * that no container uses (the unused-images tier's candidates; an image a container uses is pinned, and
  * its containers seed it) and that the history knows nothing about yet. On the first start that is one
- * inspect per such image, once; afterwards engine events keep the history current. */
+ * inspect per such image, once; afterwards engine events keep the history current.
+ * With protect.newest_per_repository, every tagged image's, at every snapshot: which images are the newest
+ * of their repository depends on when each was tagged, and the history cannot tell a tag from a use. */
 static int fill_last_tag_time(struct engine *e, const struct config *c, struct history *h, struct cleanup_snapshot *s) {
-        if (!h)
+        bool newest = c->protect_newest_per_repository > 0;
+        if (!h && !newest)
                 return 0;
         s->last_tag_time_ns = calloc_at_least_one(s->images.n, sizeof *s->last_tag_time_ns);
         if (!s->last_tag_time_ns)
@@ -132,9 +135,9 @@ static int fill_last_tag_time(struct engine *e, const struct config *c, struct h
                 const struct engine_image *im = &s->images.items[i];
                 if (strv_isempty(im->repo_tags))
                         continue;
-                if (bsearch(&im->id, used, n_used, sizeof *used, strv_compare_entries))
+                if (!newest && bsearch(&im->id, used, n_used, sizeof *used, strv_compare_entries))
                         continue;
-                if (history_last_used(h, im->id, im->repo_tags) > 0)
+                if (!newest && history_last_used(h, im->id, im->repo_tags) > 0)
                         continue;
                 struct engine_image_detail d;
                 int r = engine_inspect_image(e, im->id, &d);

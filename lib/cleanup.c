@@ -129,6 +129,9 @@ static int prune_build_cache(struct engine *e, const struct config *c, const str
         uint64_t keep = policy_build_cache_keep_storage(c, now, a->build_cache_total);
         /* The engine's budget may need more of it than the filesystem does. */
         keep = MIN(keep, a->build_cache_total - MIN(a->build_cache_total, budget_needed(budget)));
+        /* The maximum-age prune takes all that is old enough, whatever the usage. */
+        if (a->rule == POLICY_RULE_MAX_AGE)
+                keep = 0;
         struct engine_build_prune_options o = {};
         if (engine_api_compare(e, "1.48") >= 0)
                 o.reserved_space = keep;
@@ -180,7 +183,8 @@ int cleanup_execute(struct engine *e, const struct config *c, const struct usage
         res.before_set = now;
 
         for (size_t i = 0; i < plan->n_actions && i < c->max_removals; i++) {
-                if (policy_targets_met_all(c, &now) && budget_met(budget))
+                /* Maximum-age removals are not for the targets: they lead the plan and all run. */
+                if (plan->actions[i].rule != POLICY_RULE_MAX_AGE && policy_targets_met_all(c, &now) && budget_met(budget))
                         break;
                 if (cancel && *cancel) {
                         res.cancelled = true;
@@ -215,6 +219,7 @@ int cleanup_execute(struct engine *e, const struct config *c, const struct usage
                                 budget_freed(budget, a->kind, step.engine_reclaimed ? step.engine_reclaimed : a->estimated_bytes);
                         res.n_removed++;
                         res.tier_removed[a->tier]++;
+                        res.rule_removed[a->rule]++;
                         res.tier_reclaimed[a->tier] += step.reclaimed_bytes;
                 } else if (r == -ENOENT || r == -EBUSY) {
                         res.n_skipped++;
@@ -256,10 +261,15 @@ static void result_add(struct cleanup_result *total, const struct cleanup_result
                 total->tier_reclaimed[t] += round->tier_reclaimed[t];
                 total->tier_removed[t] += round->tier_removed[t];
         }
+        for (size_t k = 0; k < _POLICY_RULE_MAX; k++)
+                total->rule_removed[k] += round->rule_removed[k];
+        total->kept_normal = round->kept_normal;
 }
 
-/* One round: snapshot, plan, and (unless a dry run) carry it out with at most removals_left removals. */
-static int run_round(struct engine *e, const struct config *c, unsigned removals_left,
+/* One round: snapshot, plan, and (unless a dry run) carry it out with at most removals_left removals.
+ * pressure: a trigger held, or the engine's budget was over, when the cleanup started (later rounds go on
+ * to the targets without one). */
+static int run_round(struct engine *e, const struct config *c, unsigned removals_left, bool pressure,
                      const struct cleanup_run_options *o, const struct usage_set *fs, struct cleanup_result *ret,
                      enum cleanup_stage *ret_stage) {
         const struct usage *u = &fs->fs[policy_neediest(c, fs)].usage;
@@ -275,23 +285,39 @@ static int run_round(struct engine *e, const struct config *c, unsigned removals
         /* The safety valve counts over the whole cleanup, not per round. */
         struct config rc = *c;
         rc.max_removals = removals_left;
+        /* The maximum-age pass only when the caller says it is due (at most once per interval). */
+        if (!o->max_age)
+                for (size_t i = 0; i < ELEMENTSOF(rc.tiers); i++)
+                        rc.tiers[i].max_unused_age_sec = 0;
         _cleanup_(policy_plan_done) struct policy_plan plan = {};
         *ret_stage = CLEANUP_STAGE_PLAN;
         r = policy_plan(&rc, u, &snap.snapshot, &plan);
         if (r < 0)
                 return r;
         budget_adjust_plan(o->budget, &plan);
+        /* Below every trigger (and within the engine's budget) only the maximum-age removals may run: the
+         * rest waits for pressure. The plan is cut there (also as the caller sees it). */
+        struct policy_plan *run = &plan;
+        struct policy_plan cut;
+        if (!pressure) {
+                cut = plan;
+                cut.n_actions = cut.n_to_target = plan.n_max_age;
+                cut.truncated = false;
+                cut.critical = false;
+                run = &cut;
+        }
         if (o->on_plan)
-                o->on_plan(&plan, u, o->userdata);
+                o->on_plan(run, u, o->userdata);
         if (c->dry_run) {
                 *ret = (struct cleanup_result){ .before = *u, .after = *u, .before_set = *fs, .after_set = *fs,
-                                                .kept = plan.kept };
+                                                .kept = plan.kept, .kept_normal = plan.kept_normal };
                 return 0;
         }
         *ret_stage = CLEANUP_STAGE_MEASURE; /* what fails before the first removal */
-        r = cleanup_execute(e, &rc, fs, &plan, o->budget, o->cancel, o->on_step, o->userdata, ret);
+        r = cleanup_execute(e, &rc, fs, run, o->budget, o->cancel, o->on_step, o->userdata, ret);
         if (r >= 0) {
                 ret->kept = plan.kept;
+                ret->kept_normal = plan.kept_normal;
                 ret->budget_unverified = budget_short && ret->n_removed > 0 && budget_met(o->budget);
         }
         return r;
@@ -304,11 +330,12 @@ int cleanup_run(struct engine *e, const struct config *c, const struct usage_set
         const struct usage *neediest = &before->fs[policy_neediest(c, before)].usage;
         struct cleanup_result total = { .before = *neediest, .after = *neediest, .before_set = *before, .after_set = *before };
         unsigned removals_left = c->max_removals;
+        bool pressure = policy_triggered_any(c, before) || budget_over(o->budget);
         total.stop = CLEANUP_STOP_ROUNDS;
         while (total.n_rounds < CLEANUP_ROUNDS_MAX) {
                 struct cleanup_result res = {};
                 enum cleanup_stage stage;
-                int r = run_round(e, c, removals_left, o, &total.after_set, &res, &stage);
+                int r = run_round(e, c, removals_left, pressure, o, &total.after_set, &res, &stage);
                 total.n_rounds++;
                 if (r < 0) {
                         total.error = r;

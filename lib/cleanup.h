@@ -11,6 +11,9 @@
  *   follows; the rounds stop when the targets are met, when cancelled, when a round removed nothing,
  *   when the budget is spent, when no container was removed (nothing newly unpinned), on an error, or
  *   after CLEANUP_ROUNDS_MAX rounds.
+ * A plan made at or above disk.critical_watermark goes on, after the tiers' own min_age, with the critical
+ * pass (policy.h); maximum-age removals (cleanup_run_options.max_age) lead the plan and run even when
+ * the targets hold, and are all a cleanup below every trigger does.
  * Decisions stay in the policy (policy.h): the executor only refuses to go further than the plan, and treats an
  * engine that says no (404 gone, 409 now in use) as a skip, never as a reason to force. */
 #pragma once
@@ -100,6 +103,7 @@ struct cleanup_result {
         uint64_t reclaimed_bytes;      /* free bytes gained, summed over the filesystems */
         uint64_t tier_reclaimed[_CONFIG_TIER_MAX];
         size_t tier_removed[_CONFIG_TIER_MAX];
+        size_t rule_removed[_POLICY_RULE_MAX];  /* removed by maximum age, by the tiers, in the critical pass */
         bool targets_met;
         bool budget_unverified;        /* the engine's own bytes were over target_engine_bytes at the round's
                                         * snapshot and are below it only by the estimates subtracted since
@@ -111,6 +115,7 @@ struct cleanup_result {
         unsigned n_rounds;             /* rounds started, the failed one included */
         enum cleanup_stop stop;        /* why the rounds ended */
         struct policy_kept kept;       /* what the last round's plan left, and why */
+        struct policy_kept kept_normal; /* ... before its critical pass (= kept when there was none) */
 };
 
 /* Runs plan->actions in order, measuring every filesystem after each; stops when the targets hold on all
@@ -137,6 +142,9 @@ struct cleanup_run_options {
         struct budget *budget;                 /* may be NULL; disk.max_engine_bytes: each round's snapshot
                                                 * measures it, each removal subtracts from it, and the
                                                 * targets hold only once it is met (budget.h) */
+        bool max_age;                          /* plan the tiers' max_unused_age removals: the caller
+                                                * says when that pass is due (at most once per interval).
+                                                * Below every trigger they are all a cleanup does. */
 };
 
 /* One whole cleanup, starting from the filesystems measured in *before (each is measured again after every
