@@ -27,10 +27,15 @@ void daemon_watchdog_ping(void *userdata) {
 struct check_ctx {
         struct daemon *d;
         bool print_plan;
+        struct policy_kept kept_normal;  /* for the critical pass's record: what the plan's tier pass left */
+        struct usage usage;              /* ... and the usage right before its first removal */
+        bool critical_said;
 };
 
 static void on_plan(const struct policy_plan *plan, const struct usage *u, void *userdata) {
         struct check_ctx *x = userdata;
+        x->kept_normal = plan->kept_normal;
+        x->usage = *u;
         if (!x->d->config.dry_run)
                 return;
         if (x->print_plan) {
@@ -44,11 +49,25 @@ static void on_plan(const struct policy_plan *plan, const struct usage *u, void 
 static void on_step(const struct cleanup_step *s, void *userdata) {
         struct check_ctx *x = userdata;
         daemon_watchdog_ping(x->d);
+        if (s->action->rule == POLICY_RULE_CRITICAL && !x->critical_said) {
+                record_critical(&x->d->config, x->d->last_usage_path, &x->usage, &x->kept_normal);
+                x->critical_said = true;
+        }
+        x->usage = s->after;
         record_step(s);
         if (s->result == 0) {
                 x->d->stats.removed_objects[s->action->tier]++;
                 x->d->stats.reclaimed_bytes[s->action->tier] += s->reclaimed_bytes;
         }
+}
+
+/* The maximum-age pass runs at most once per interval (checks also follow engine events), and at every --once. */
+static bool max_age_due(const struct daemon *d) {
+        bool configured = false;
+        for (size_t i = 0; i < d->config.n_tiers; i++)
+                configured = configured || d->config.tiers[i].max_unused_age_sec > 0;
+        return configured && (d->once || d->max_age_last_usec == 0 ||
+                              now_monotonic_usec() - d->max_age_last_usec >= d->config.interval_sec * 1000000);
 }
 
 /* One check; on failure *why says what failed and *engine_fault whether the engine did. */
@@ -85,7 +104,8 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
         const char *path = d->fs.fs[k].path;
         d->last_usage = u;
         d->last_usage_path = path;
-        if (!triggered) {
+        bool max_age = max_age_due(d);
+        if (!triggered && !max_age) {
                 episode_end(&d->episode);
                 /* --once below every trigger: say so plainly (the plan's place on stdout with --dry-run). */
                 for (size_t i = 0; i < d->fs.n; i++) {
@@ -105,7 +125,7 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
 
         if (d->episode.active && !d->config.dry_run) {
                 enum episode_replan due = episode_replan_due(&d->episode, &u, now_realtime_ns());
-                if (due == EPISODE_REPLAN_NO) {
+                if (due == EPISODE_REPLAN_NO && !max_age) {
                         log_debug("Every tier is still exhausted; not planning again before something changes");
                         daemon_write_metrics(d);
                         return 0;
@@ -113,8 +133,11 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                 log_info("Planning again while every tier was exhausted: %s", episode_replan_to_string(due));
         }
 
-        record_cleanup_started(&d->config, path, &u);
-        struct check_ctx x = { d, print_plan };
+        if (triggered)
+                record_cleanup_started(&d->config, path, &u);
+        else
+                record_max_age_started(&d->config, path, &u);
+        struct check_ctx x = { .d = d, .print_plan = print_plan };
         struct cleanup_run_options o = {
                 .history = d->history,
                 .cancel = d->stop,
@@ -122,11 +145,14 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                 .on_step = on_step,
                 .userdata = &x,
                 .budget = &d->budget,
+                .max_age = max_age,
         };
         struct cleanup_result total;
         r = cleanup_run(d->engine, &d->config, &d->fs, &o, &total);
         if (r < 0)
                 return r;
+        if (max_age && total.error == 0)
+                d->max_age_last_usec = now_monotonic_usec();
         r = total.error;
         if (r < 0) {
                 daemon_engine_note(d, r);

@@ -69,6 +69,7 @@ struct daemon {
         struct daemon_command command; /* exhausted_command, while it runs */
         struct budget budget;          /* disk.max_engine_bytes: the engine's own bytes */
         bool budget_failing;           /* the last /system/df for it failed (said once) */
+        uint64_t max_age_last_usec;    /* CLOCK_MONOTONIC of the last maximum-age pass; 0 = none yet */
 
         volatile sig_atomic_t *stop;   /* raised by SIGTERM/SIGINT; aborts engine requests in flight */
         uint64_t watchdog_usec;        /* WATCHDOG_USEC, 0 = off */

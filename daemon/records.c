@@ -86,9 +86,80 @@ void record_cleanup_started(const struct config *c, const char *path, const stru
                        DAEMON_PERCENT(c->disk.low_watermark));
 }
 
+/* DOCKERCLEAN_RULE's values. */
+static const char *rule_field(enum policy_rule r) {
+        switch (r) {
+        case POLICY_RULE_MAX_AGE:
+                return "max-age";
+        case POLICY_RULE_CRITICAL:
+                return "critical";
+        default:
+                return "tier";
+        }
+}
+
+/* Why an action's rule took it, for the end of a message: "" for the tier's own rule. */
+static const char *rule_reason(const struct policy_action *a, char *buf, size_t n) {
+        if (a->rule == POLICY_RULE_MAX_AGE)
+                snprintf(buf, n, "; unused for longer than max_unused_age (%s), removed without waiting for disk pressure",
+                         DAEMON_DURATION(a->age_sec));
+        else if (a->rule == POLICY_RULE_CRITICAL)
+                snprintf(buf, n, "; critical pass, min_age lowered to %s", DAEMON_DURATION(a->age_sec));
+        else
+                buf[0] = 0;
+        return buf;
+}
+
+void record_max_age_started(const struct config *c, const char *path, const struct usage *u) {
+        char used[32], free_b[32], fb[32];
+        usage_fields(u, used, free_b);
+        daemon_format_bytes(u->free_bytes, fb, sizeof fb);
+        struct log_field f[] = {
+                { "DOCKERCLEAN_PATH", path },
+                { "DOCKERCLEAN_USED_PERCENT", used },
+                { "DOCKERCLEAN_FREE_BYTES", free_b },
+                { "DOCKERCLEAN_RULE", "max-age" },
+        };
+        log_structured(LOG_NOTICE, RECORD_MID_CLEANUP_START, f, ELEMENTSOF(f),
+                       "Cleanup started%s for what is unused for longer than max_unused_age, without disk pressure: "
+                       "%s %.1f%% used, %s free (below every trigger)",
+                       c->dry_run ? " (dry run)" : "", path, u->used_percent, fb);
+}
+
+void record_critical(const struct config *c, const char *path, const struct usage *u, const struct policy_kept *k) {
+        char used[32], free_b[32], fb[32], age[CONFIG_VALUE_STRING_MAX];
+        char in_use[24], protected_[24], newest[24], young[24], budget[24];
+        usage_fields(u, used, free_b);
+        daemon_format_bytes(u->free_bytes, fb, sizeof fb);
+        config_format_duration(c->disk.critical_min_age_sec, age);
+        snprintf(in_use, sizeof in_use, "%zu", k->in_use);
+        snprintf(protected_, sizeof protected_, "%zu", k->protected_);
+        snprintf(newest, sizeof newest, "%zu", k->newest);
+        snprintf(young, sizeof young, "%zu", k->too_young);
+        snprintf(budget, sizeof budget, "%zu", k->over_budget);
+        struct log_field f[] = {
+                { "DOCKERCLEAN_PATH", path },
+                { "DOCKERCLEAN_USED_PERCENT", used },
+                { "DOCKERCLEAN_FREE_BYTES", free_b },
+                { "DOCKERCLEAN_CRITICAL_MIN_AGE", age },
+                { "DOCKERCLEAN_KEPT_IN_USE", in_use },
+                { "DOCKERCLEAN_KEPT_PROTECTED", protected_ },
+                { "DOCKERCLEAN_KEPT_NEWEST", newest },
+                { "DOCKERCLEAN_KEPT_TOO_YOUNG", young },
+                { "DOCKERCLEAN_KEPT_OVER_BUDGET", budget },
+        };
+        log_structured(LOG_NOTICE, RECORD_MID_CRITICAL, f, ELEMENTSOF(f),
+                       "Critical pass: %s is %.1f%% used (%s free), at or above the critical watermark %s, and the tiers' "
+                       "own min_age left the targets unmet (kept: %zu in use or running, %zu protected, %zu newest of their "
+                       "repository, %zu younger than min_age, %zu over max_removals); going on with every tier's min_age "
+                       "lowered to %s (never what is in use, protected, or used within it)",
+                       path, u->used_percent, fb, DAEMON_PERCENT(c->disk.critical_watermark), k->in_use, k->protected_,
+                       k->newest, k->too_young, k->over_budget, age);
+}
+
 void record_step(const struct cleanup_step *s) {
         const struct policy_action *a = s->action;
-        char bytes[32], used[32], free_b[32], fb[32], nbuf[DAEMON_ACTION_NAME_MAX];
+        char bytes[32], used[32], free_b[32], fb[32], nbuf[DAEMON_ACTION_NAME_MAX], why[160];
         snprintf(bytes, sizeof bytes, "%" PRIu64, s->reclaimed_bytes);
         usage_fields(&s->after, used, free_b);
         struct log_field f[] = {
@@ -98,12 +169,13 @@ void record_step(const struct cleanup_step *s) {
                 { "DOCKERCLEAN_BYTES", bytes },
                 { "DOCKERCLEAN_USED_PERCENT", used },
                 { "DOCKERCLEAN_FREE_BYTES", free_b },
+                { "DOCKERCLEAN_RULE", rule_field(a->rule) },
         };
         const char *noun = daemon_action_noun(a->kind), *name = daemon_action_name(a, nbuf);
         daemon_format_bytes(s->reclaimed_bytes, fb, sizeof fb);
         if (s->result == 0)
-                log_structured(LOG_INFO, RECORD_MID_REMOVED, f, ELEMENTSOF(f), "Removed %s %s (%s freed, now %.1f%% used)",
-                               noun, name, fb, s->after.used_percent);
+                log_structured(LOG_INFO, RECORD_MID_REMOVED, f, ELEMENTSOF(f), "Removed %s %s (%s freed, now %.1f%% used%s)",
+                               noun, name, fb, s->after.used_percent, rule_reason(a, why, sizeof why));
         else if (s->result == -ENOENT)
                 log_debug("Skipped %s %s: already gone", noun, name);
         else if (s->result == -EBUSY)
@@ -115,10 +187,12 @@ void record_step(const struct cleanup_step *s) {
 
 void record_plan(const struct policy_plan *plan) {
         char est[32];
-        size_t shown = plan->n_to_target ? plan->n_to_target : plan->n_actions;
+        /* Below the targets the plan is only its maximum-age part (n_to_target, maybe 0). */
+        bool holds = plan->bytes_needed == 0 && !plan->inode_pressure;
+        size_t shown = plan->n_to_target || holds ? plan->n_to_target : plan->n_actions;
         for (size_t i = 0; i < shown; i++) {
                 const struct policy_action *a = &plan->actions[i];
-                char bytes[32], nbuf[DAEMON_ACTION_NAME_MAX];
+                char bytes[32], nbuf[DAEMON_ACTION_NAME_MAX], why[160];
                 snprintf(bytes, sizeof bytes, "%" PRIu64, a->estimated_bytes);
                 struct log_field f[] = {
                         { "DOCKERCLEAN_TIER", config_tier_type_to_string(a->tier) },
@@ -126,11 +200,12 @@ void record_plan(const struct policy_plan *plan) {
                         { "DOCKERCLEAN_NAME", a->name },
                         { "DOCKERCLEAN_BYTES", bytes },
                         { "DOCKERCLEAN_DRY_RUN", "1" },
+                        { "DOCKERCLEAN_RULE", rule_field(a->rule) },
                 };
                 daemon_format_bytes(a->estimated_bytes, est, sizeof est);
-                log_structured(LOG_INFO, RECORD_MID_PLAN, f, ELEMENTSOF(f), "Would remove %s %s (%s, tier %s)",
+                log_structured(LOG_INFO, RECORD_MID_PLAN, f, ELEMENTSOF(f), "Would remove %s %s (%s, tier %s%s)",
                                daemon_action_noun(a->kind), daemon_action_name(a, nbuf), est,
-                               config_tier_type_to_string(a->tier));
+                               config_tier_type_to_string(a->tier), rule_reason(a, why, sizeof why));
         }
         daemon_format_bytes(plan->estimated_total, est, sizeof est);
         log_info("Dry run: %zu %s planned up to the target, %s estimated in all candidates", shown,
@@ -193,8 +268,9 @@ void record_exhausted(const struct config *c, const struct cleanup_result *t, co
                          DAEMON_DURATION(episode->backoff_sec));
         else
                 snprintf(next, sizeof next, "not planning again (--once)");
-        char in_use[24], protected_[24], young[24], budget[24], refused[24];
+        char in_use[24], protected_[24], newest[24], young[24], budget[24], refused[24];
         snprintf(in_use, sizeof in_use, "%zu", k->in_use);
+        snprintf(newest, sizeof newest, "%zu", k->newest);
         snprintf(protected_, sizeof protected_, "%zu", k->protected_);
         snprintf(young, sizeof young, "%zu", k->too_young);
         snprintf(budget, sizeof budget, "%zu", k->over_budget);
@@ -203,16 +279,17 @@ void record_exhausted(const struct config *c, const struct cleanup_result *t, co
                 g.f[0], g.f[1], g.f[2], g.f[3],
                 { "DOCKERCLEAN_KEPT_IN_USE", in_use },
                 { "DOCKERCLEAN_KEPT_PROTECTED", protected_ },
+                { "DOCKERCLEAN_KEPT_NEWEST", newest },
                 { "DOCKERCLEAN_KEPT_TOO_YOUNG", young },
                 { "DOCKERCLEAN_KEPT_OVER_BUDGET", budget },
                 { "DOCKERCLEAN_KEPT_REFUSED", refused },
         };
         log_structured(LOG_WARNING, RECORD_MID_EXHAUSTED, f, ELEMENTSOF(f),
                        "Every tier is exhausted and %s is still %.1f%% used (%s free; high watermark %s, min_free %s); "
-                       "kept: %zu in use or running, %zu protected, %zu younger than min_age%s, %zu over max_removals, "
-                       "%zu refused by the engine; %s",
+                       "kept: %zu in use or running, %zu protected, %zu newest of their repository, %zu younger than "
+                       "min_age%s, %zu over max_removals, %zu refused by the engine; %s",
                        path, t->after.used_percent, fb, DAEMON_PERCENT(c->disk.high_watermark), min_free, k->in_use,
-                       k->protected_, k->too_young, eligible, k->over_budget, t->n_refused, next);
+                       k->protected_, k->newest, k->too_young, eligible, k->over_budget, t->n_refused, next);
 }
 
 void record_command_started(const char *cmd, int pid, uint64_t timeout_sec, const struct lastresort_facts *f, bool path_passed) {

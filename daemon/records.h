@@ -25,6 +25,7 @@
 #define RECORD_MID_CHECK_FAILED    "a8672f7d475e405fa7cde968a44e7794"
 #define RECORD_MID_CHECK_RECOVERED "bd06ea804beb40ce81ebaf8e676199e5"
 #define RECORD_MID_METRICS_FAILED  "2aefbadcdb24426f9ffc92179df8422e"
+#define RECORD_MID_CRITICAL        "ec71da855eda4e2b800667d16081c480"
 
 struct config_error;
 
@@ -40,9 +41,18 @@ struct budget;
 void record_budget(const struct budget *b, bool over);
 /* cleanup started (notice): DOCKERCLEAN_PATH (the filesystem that needs the most), _USED_PERCENT, _FREE_BYTES. */
 void record_cleanup_started(const struct config *c, const char *path, const struct usage *u);
-/* object removed (info): DOCKERCLEAN_TIER, _OBJECT, _NAME, _BYTES, _USED_PERCENT, _FREE_BYTES; skips at
- * debug; a failed removal (warning) with the engine's message. */
+/* object removed (info): DOCKERCLEAN_TIER, _OBJECT, _NAME, _BYTES, _USED_PERCENT, _FREE_BYTES, _RULE
+ * ("tier", "critical", "max-age"; the message says the reason for the last two); skips at debug; a failed
+ * removal (warning) with the engine's message. */
 void record_step(const struct cleanup_step *s);
+/* maximum-age cleanup started below every trigger (notice, the MESSAGE_ID of cleanup started,
+ * DOCKERCLEAN_RULE=max-age): as cleanup started. */
+void record_max_age_started(const struct config *c, const char *path, const struct usage *u);
+/* critical pass (notice), right before its first removal: the tiers' own min_age left the targets unmet
+ * above disk.critical_watermark. DOCKERCLEAN_PATH, _USED_PERCENT, _FREE_BYTES (u: before the pass),
+ * _CRITICAL_MIN_AGE, and what the normal pass left: _KEPT_IN_USE, _PROTECTED, _NEWEST, _TOO_YOUNG,
+ * _OVER_BUDGET. */
+void record_critical(const struct config *c, const char *path, const struct usage *u, const struct policy_kept *left);
 /* dry run: one "would remove" (info, DOCKERCLEAN_DRY_RUN=1) per planned action up to the target. */
 void record_plan(const struct policy_plan *plan);
 /* cleanup finished (notice): DOCKERCLEAN_RECLAIMED_BYTES, _USED_PERCENT, _FREE_BYTES; when it ended on an

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon.h"
 #include "engine.h"
@@ -136,9 +137,46 @@ int daemon_report(struct daemon *d) {
         return 0;
 }
 
+/* The header of a run of actions of one rule and tier. */
+static void print_group(const struct policy_action *a) {
+        if (a->rule == POLICY_RULE_MAX_AGE)
+                printf("  maximum age, tier %s (unused for longer than %s; no disk pressure needed):\n",
+                       config_tier_type_to_string(a->tier), DAEMON_DURATION(a->age_sec));
+        else if (a->rule == POLICY_RULE_CRITICAL)
+                printf("  critical pass, tier %s (min_age lowered to %s):\n", config_tier_type_to_string(a->tier),
+                       DAEMON_DURATION(a->age_sec));
+        else
+                printf("  tier %s:\n", config_tier_type_to_string(a->tier));
+}
+
+/* What stays, and why: one line per object, at most this many. */
+#define PLAN_KEPT_SHOWN_MAX 200
+
+static void print_kept(const struct policy_plan *plan) {
+        const struct policy_kept *k = &plan->kept;
+        printf("Kept: %zu in use, %zu protected, %zu newest of their repository, %zu too young, %zu over max_removals\n",
+               k->in_use, k->protected_, k->newest, k->too_young, k->over_budget);
+        for (size_t i = 0; i < plan->n_kept_objects && i < PLAN_KEPT_SHOWN_MAX; i++) {
+                const struct policy_kept_object *o = &plan->kept_objects[i];
+                /* The names of actions and of kept objects are said the same way. */
+                struct policy_action a = { .kind = o->kind, .id = o->id, .name = o->name };
+                char nbuf[DAEMON_ACTION_NAME_MAX], when[64] = "";
+                if (o->reason == POLICY_KEPT_TOO_YOUNG && o->eligible_ns > 0) {
+                        time_t at = (time_t) (o->eligible_ns / 1000000000LL);
+                        struct tm tm;
+                        strftime(when, sizeof when, ", old enough at %Y-%m-%d %H:%M:%S UTC", gmtime_r(&at, &tm));
+                }
+                printf("    keep %-13s %-40s %s (tier %s%s)\n", daemon_action_noun(o->kind), daemon_action_name(&a, nbuf),
+                       policy_kept_reason_to_string(o->reason), config_tier_type_to_string(o->tier), when);
+        }
+        if (plan->n_kept_objects > PLAN_KEPT_SHOWN_MAX)
+                printf("    (%zu more kept)\n", plan->n_kept_objects - PLAN_KEPT_SHOWN_MAX);
+}
+
 /* --once --dry-run: the plan on stdout. */
 void daemon_print_plan(const struct daemon *d, const char *path, const struct policy_plan *plan, const struct usage *u) {
         char buf[32], need[32], fb[32];
+        bool pressure = policy_triggered_any(&d->config, &d->fs) || budget_over(&d->budget);
         daemon_format_bytes(plan->bytes_needed == UINT64_MAX ? 0 : plan->bytes_needed, need, sizeof need);
         daemon_format_bytes(u->free_bytes, fb, sizeof fb);
         printf("Filesystem %s: %.1f%% used, %s free, inodes %.1f%% used\n", path, u->used_percent, fb,
@@ -152,7 +190,11 @@ void daemon_print_plan(const struct daemon *d, const char *path, const struct po
                                     target, sizeof target);
                 printf(", or below %s free up to %s", min_free, target);
         }
-        printf("; inodes %s down to %s\n", DAEMON_PERCENT(d->config.disk.inode_high_watermark), DAEMON_PERCENT(d->config.disk.inode_low_watermark));
+        printf("; inodes %s down to %s", DAEMON_PERCENT(d->config.disk.inode_high_watermark), DAEMON_PERCENT(d->config.disk.inode_low_watermark));
+        if (d->config.disk.critical_watermark > 0)
+                printf("; critical at %s (min_age lowered to %s)", DAEMON_PERCENT(d->config.disk.critical_watermark),
+                       DAEMON_DURATION(d->config.disk.critical_min_age_sec));
+        printf("\n");
         if (budget_enabled(&d->budget) && d->budget.known) {
                 char used[32], mx[32], tg[32];
                 daemon_format_bytes(budget_used(&d->budget), used, sizeof used);
@@ -160,35 +202,61 @@ void daemon_print_plan(const struct daemon *d, const char *path, const struct po
                 daemon_format_bytes(d->budget.target_bytes, tg, sizeof tg);
                 printf("The engine itself uses %s: clean at max_engine_bytes %s, down to below %s\n", used, mx, tg);
         }
-        if (plan->n_to_target == 0 && plan->bytes_needed == 0 && !plan->inode_pressure) {
+        if (!pressure) {
+                printf("Below every trigger: only the maximum-age pass runs (what is unused for longer than max_unused_age).\n");
+                if (plan->n_actions == 0) {
+                        printf("Nothing is unused for longer than max_unused_age.\n");
+                        print_kept(plan);
+                        return;
+                }
+                printf("Plan (dry run, nothing is removed):\n");
+        } else if (plan->n_to_target == 0 && plan->bytes_needed == 0 && !plan->inode_pressure) {
                 printf("Nothing to do: every target holds.\n");
                 return;
-        }
-        printf("Needed: %s. Plan (dry run, nothing is removed):\n", need);
+        } else
+                printf("Needed: %s. Plan (dry run, nothing is removed):\n", need);
+        if (plan->critical)
+                printf("At or above the critical watermark: what the tiers' own min_age leaves short goes on in the critical pass.\n");
         size_t shown = plan->n_to_target ? plan->n_to_target : plan->n_actions;
-        enum config_tier_type tier = _CONFIG_TIER_MAX;
+        const struct policy_action *group = NULL;
         uint64_t total = 0;
         for (size_t i = 0; i < shown; i++) {
                 const struct policy_action *a = &plan->actions[i];
-                char nbuf[DAEMON_ACTION_NAME_MAX];
-                if (a->tier != tier) {
-                        tier = a->tier;
-                        printf("  tier %s:\n", config_tier_type_to_string(tier));
+                char nbuf[DAEMON_ACTION_NAME_MAX], rule[24];
+                if (!group || a->tier != group->tier || a->rule != group->rule) {
+                        group = a;
+                        print_group(a);
                 }
+                snprintf(rule, sizeof rule, "[%s]", policy_rule_to_string(a->rule));
                 daemon_format_bytes(a->estimated_bytes, buf, sizeof buf);
                 if (a->kind == POLICY_ACTION_PRUNE_BUILD_CACHE) {
                         char keep[32];
                         daemon_format_bytes(a->keep_storage, keep, sizeof keep);
-                        printf("    %-18s %-40s %10s (keep %s, unused for %s)\n", policy_action_kind_to_string(a->kind),
-                               "build cache", buf, keep, DAEMON_DURATION(a->until_sec));
+                        printf("    %-18s %-40s %10s %s (keep %s, unused for %s)\n", policy_action_kind_to_string(a->kind),
+                               "build cache", buf, rule, keep, DAEMON_DURATION(a->until_sec));
                 } else
-                        printf("    %-18s %-40s %10s\n", policy_action_kind_to_string(a->kind),
-                               daemon_action_name(a, nbuf), buf);
+                        printf("    %-18s %-40s %10s %s\n", policy_action_kind_to_string(a->kind),
+                               daemon_action_name(a, nbuf), buf, rule);
                 total += a->estimated_bytes;
         }
         daemon_format_bytes(total, buf, sizeof buf);
         printf("Estimated total: %s in %zu %s%s\n", buf, shown, shown == 1 ? "removal" : "removals",
-               plan->reachable ? "" : "; the targets are not reachable with the configured tiers");
-        if (shown < plan->n_actions)
-                printf("(%zu more candidates follow if the estimates fall short)\n", plan->n_actions - shown);
+               !pressure || plan->reachable ? "" : "; the targets are not reachable with the configured tiers");
+        if (shown < plan->n_actions) {
+                size_t critical = 0;
+                for (size_t i = shown; i < plan->n_actions; i++)
+                        critical += plan->actions[i].rule == POLICY_RULE_CRITICAL;
+                printf("(%zu more candidates follow if the estimates fall short", plan->n_actions - shown);
+                if (critical > 0)
+                        printf(", %zu of them in the critical pass", critical);
+                printf(")\n");
+                for (size_t i = shown; i < plan->n_actions; i++) {
+                        const struct policy_action *a = &plan->actions[i];
+                        char nbuf[DAEMON_ACTION_NAME_MAX];
+                        printf("    then %-13s %-40s [%s, tier %s]\n", policy_action_kind_to_string(a->kind),
+                               a->kind == POLICY_ACTION_PRUNE_BUILD_CACHE ? "build cache" : daemon_action_name(a, nbuf),
+                               policy_rule_to_string(a->rule), config_tier_type_to_string(a->tier));
+                }
+        }
+        print_kept(plan);
 }

@@ -151,7 +151,7 @@ fx_check "stuck: at least one plan" test "$plans" -ge 1
 fx_check "stuck: at most 4 plans in 8 intervals (back-off 1s, 2s, 4s)" test "$plans" -le 4
 fx_check "stuck: never /images/prune" eval '! grep -q "/images/prune" "$scratch/fake.log"'
 fx_check "stuck: the warning once" test "$(grep -c '^warning: Every tier is exhausted' "$scratch/stuck.err")" = 1
-fx_check "stuck: the reasons" grep -q 'kept: 2 in use or running, 1 protected, 0 younger than min_age, 0 over max_removals, 1 refused by the engine; planning again when an engine event frees something, usage grows by a point, or in 1s' "$scratch/stuck.err"
+fx_check "stuck: the reasons" grep -q 'kept: 2 in use or running, 1 protected, 0 newest of their repository, 0 younger than min_age, 0 over max_removals, 1 refused by the engine; planning again when an engine event frees something, usage grows by a point, or in 1s' "$scratch/stuck.err"
 grep '^warning: Every tier' "$scratch/stuck.err" >&2
 
 start_fake world --world "$scratch/world.json" --data "$scratch/root"
