@@ -152,12 +152,20 @@ static void print_group(const struct policy_action *a) {
 /* What stays, and why: one line per object, at most this many. */
 #define PLAN_KEPT_SHOWN_MAX 200
 
-static void print_kept(const struct policy_plan *plan) {
-        const struct policy_kept *k = &plan->kept;
-        printf("Kept: %zu in use, %zu protected, %zu newest of their repository, %zu too young, %zu over max_removals\n",
-               k->in_use, k->protected_, k->newest, k->too_young, k->over_budget);
-        for (size_t i = 0; i < plan->n_kept_objects && i < PLAN_KEPT_SHOWN_MAX; i++) {
+/* max_age: what the maximum-age pass kept (below every trigger, all that runs), else what the tiers and the
+ * critical pass kept. */
+static void print_kept(const struct policy_plan *plan, bool max_age) {
+        const struct policy_kept *k = max_age ? &plan->kept_max_age : &plan->kept;
+        size_t shown = 0, n = 0;
+        printf("Kept%s: %zu in use, %zu protected, %zu newest of their repository, %zu too young, %zu over max_removals\n",
+               max_age ? " by the maximum-age pass" : "", k->in_use, k->protected_, k->newest, k->too_young, k->over_budget);
+        for (size_t i = 0; i < plan->n_kept_objects; i++) {
                 const struct policy_kept_object *o = &plan->kept_objects[i];
+                if ((o->rule == POLICY_RULE_MAX_AGE) != max_age)
+                        continue;
+                if (n++ >= PLAN_KEPT_SHOWN_MAX)
+                        continue;
+                shown++;
                 /* The names of actions and of kept objects are said the same way. */
                 struct policy_action a = { .kind = o->kind, .id = o->id, .name = o->name };
                 char nbuf[DAEMON_ACTION_NAME_MAX], when[64] = "";
@@ -167,10 +175,12 @@ static void print_kept(const struct policy_plan *plan) {
                         strftime(when, sizeof when, ", old enough at %Y-%m-%d %H:%M:%S UTC", gmtime_r(&at, &tm));
                 }
                 printf("    keep %-13s %-40s %s (tier %s%s)\n", daemon_action_noun(o->kind), daemon_action_name(&a, nbuf),
-                       policy_kept_reason_to_string(o->reason), config_tier_type_to_string(o->tier), when);
+                       o->reason == POLICY_KEPT_TOO_YOUNG && max_age ? "unused for less than max_unused_age"
+                                                                     : policy_kept_reason_to_string(o->reason),
+                       config_tier_type_to_string(o->tier), when);
         }
-        if (plan->n_kept_objects > PLAN_KEPT_SHOWN_MAX)
-                printf("    (%zu more kept)\n", plan->n_kept_objects - PLAN_KEPT_SHOWN_MAX);
+        if (n > shown)
+                printf("    (%zu more kept)\n", n - shown);
 }
 
 /* --once --dry-run: the plan on stdout. */
@@ -206,7 +216,7 @@ void daemon_print_plan(const struct daemon *d, const char *path, const struct po
                 printf("Below every trigger: only the maximum-age pass runs (what is unused for longer than max_unused_age).\n");
                 if (plan->n_actions == 0) {
                         printf("Nothing is unused for longer than max_unused_age.\n");
-                        print_kept(plan);
+                        print_kept(plan, true);
                         return;
                 }
                 printf("Plan (dry run, nothing is removed):\n");
@@ -258,5 +268,5 @@ void daemon_print_plan(const struct daemon *d, const char *path, const struct po
                                policy_rule_to_string(a->rule), config_tier_type_to_string(a->tier));
                 }
         }
-        print_kept(plan);
+        print_kept(plan, !pressure);
 }

@@ -168,16 +168,14 @@ static void kept_object_done(struct policy_kept_object *k) {
         *k = (struct policy_kept_object) {};
 }
 
-/* Counts an object that stays, and lists it. The maximum-age sweep counts nothing: the tier sweep after it
- * looks at the same objects. A failure to list is kept in p->error (policy_plan() returns it). */
+/* Counts an object that stays, and lists it. The maximum-age sweep counts apart (kept_max_age): the tier
+ * sweep after it looks at the same objects. A failure to list is kept in p->error (policy_plan() returns it). */
 static void planner_keep(struct planner *p, enum policy_kept_reason why, enum policy_action_kind kind,
                          const struct config_tier *t, const char *id, const char *name, int64_t reference_ns,
                          uint64_t min_age_sec) {
-        struct policy_kept *k = &p->plan.kept;
+        struct policy_kept *k = p->rule == POLICY_RULE_MAX_AGE ? &p->plan.kept_max_age : &p->plan.kept;
         int64_t at = 0;
 
-        if (p->rule == POLICY_RULE_MAX_AGE)
-                return;
         switch (why) {
         case POLICY_KEPT_IN_USE:
                 k->in_use++;
@@ -208,7 +206,7 @@ static void planner_keep(struct planner *p, enum policy_kept_reason why, enum po
                 p->plan.kept_objects = o;
                 p->n_kept_allocated = n;
         }
-        struct policy_kept_object o = { .kind = kind, .tier = t->type, .reason = why, .eligible_ns = at };
+        struct policy_kept_object o = { .kind = kind, .tier = t->type, .rule = p->rule, .reason = why, .eligible_ns = at };
         if ((id && !(o.id = strdup(id))) || (name && !(o.name = strdup(name)))) {
                 kept_object_done(&o);
                 p->error = -ENOMEM;
@@ -219,7 +217,9 @@ static void planner_keep(struct planner *p, enum policy_kept_reason why, enum po
 
 /* Past max_removals: n eligible objects left out (counted by the sweeps that count). */
 static void planner_over_budget(struct planner *p, size_t n) {
-        if (p->rule != POLICY_RULE_MAX_AGE)
+        if (p->rule == POLICY_RULE_MAX_AGE)
+                p->plan.kept_max_age.over_budget += n;
+        else
                 p->plan.kept.over_budget += n;
 }
 
@@ -381,8 +381,8 @@ static int plan_images(struct planner *p, const struct config_tier *t) {
                 while (j < n && (done[j] || pending[items[j].index] > 0))
                         j++;
                 if (j == n) {
-                        if (p->rule != POLICY_RULE_MAX_AGE) /* a parent cycle (corrupt input): what is left is kept */
-                                p->plan.kept.in_use += n - emitted;
+                        /* a parent cycle (corrupt input): what is left is kept */
+                        (p->rule == POLICY_RULE_MAX_AGE ? &p->plan.kept_max_age : &p->plan.kept)->in_use += n - emitted;
                         break;
                 }
                 if (planner_full(p)) {
@@ -800,9 +800,13 @@ int policy_plan(const struct config *c, const struct usage *u, const struct poli
         p.plan.kept_normal = p.plan.kept;
         if (policy_critical(c, u)) {
                 /* The same objects are looked at again: what stays is counted afresh. */
+                size_t n = 0;
                 for (size_t i = 0; i < p.plan.n_kept_objects; i++)
-                        kept_object_done(&p.plan.kept_objects[i]);
-                p.plan.n_kept_objects = 0;
+                        if (p.plan.kept_objects[i].rule == POLICY_RULE_TIER)
+                                kept_object_done(&p.plan.kept_objects[i]);
+                        else
+                                p.plan.kept_objects[n++] = p.plan.kept_objects[i];
+                p.plan.n_kept_objects = n;
                 p.plan.kept = (struct policy_kept) {};
                 p.plan.critical = true;
                 p.rule = POLICY_RULE_CRITICAL;

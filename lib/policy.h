@@ -229,6 +229,8 @@ struct policy_kept {
 struct policy_kept_object {
         enum policy_action_kind kind;    /* what removing it would have been */
         enum config_tier_type tier;
+        enum policy_rule rule;           /* of the pass that kept it: MAX_AGE (too young = not unused for
+                                          * max_unused_age yet), or the last of TIER and CRITICAL */
         enum policy_kept_reason reason;
         char *id;                        /* owned, like the actions' */
         char *name;                      /* owned; NULL as for actions (a dangling image) */
@@ -254,6 +256,7 @@ struct policy_plan {
         size_t tier_actions[_CONFIG_TIER_MAX];   /* actions per tier type */
         struct policy_kept kept;         /* what the tiers left, and why (after the critical pass, if any) */
         struct policy_kept kept_normal;  /* what the tiers' own min_age left, before the critical pass */
+        struct policy_kept kept_max_age; /* what the maximum-age pass left (the tier pass looks again) */
         struct policy_kept_object *kept_objects; /* each object kept counts, in tier order */
         size_t n_kept_objects;
         bool critical;                   /* policy_critical() held: the CRITICAL actions follow the TIER ones */

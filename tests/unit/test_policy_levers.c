@@ -63,7 +63,8 @@ static const char *plan_ids(const struct policy_plan *p) {
         return buf;
 }
 
-/* "id:reason,...": the kept objects (reason as its first letter: u in use, p protected, n newest, y young). */
+/* "id:reason,...": the kept objects (reason as a letter: u in use, p protected, n newest, y young), with
+ * "+" when the maximum-age pass kept it and "!" the critical pass. */
 static const char *kept_ids(const struct policy_plan *p) {
         static char buf[4096];
         static const char letter[] = { [POLICY_KEPT_IN_USE] = 'u', [POLICY_KEPT_PROTECTED] = 'p',
@@ -71,7 +72,9 @@ static const char *kept_ids(const struct policy_plan *p) {
         buf[0] = 0;
         for (size_t i = 0; i < p->n_kept_objects; i++) {
                 char one[128];
-                snprintf(one, sizeof one, "%s%s:%c", i > 0 ? "," : "", p->kept_objects[i].id, letter[p->kept_objects[i].reason]);
+                const struct policy_kept_object *o = &p->kept_objects[i];
+                snprintf(one, sizeof one, "%s%s:%c%s", i > 0 ? "," : "", o->id, letter[o->reason],
+                         o->rule == POLICY_RULE_MAX_AGE ? "+" : o->rule == POLICY_RULE_CRITICAL ? "!" : "");
                 strcat(buf, one);
         }
         return buf;
@@ -185,7 +188,8 @@ START_TEST(test_newest_other_rules) {
         struct policy_plan p;
         ck_assert_int_eq(policy_plan(&c, &u, &s, &p), 0);
         ck_assert_str_eq(plan_ids(&p), "a1+,dangling");
-        ck_assert_str_eq(kept_ids(&p), "a2:n,keep:p");
+        ck_assert_str_eq(kept_ids(&p), "a2:n+,keep:p+,a2:n!,keep:p!");
+        ck_assert_uint_eq(p.kept_max_age.newest, 1);
         ck_assert_uint_eq(p.kept.newest, 1);
         ck_assert_uint_eq(p.kept.protected_, 1);
         policy_plan_done(&p);
@@ -289,7 +293,7 @@ START_TEST(test_critical_protected_budget_build_cache) {
         ck_assert_uint_eq(p.actions[0].until_sec, 86400);
         ck_assert_uint_eq(p.actions[1].until_sec, 600);
         ck_assert_uint_eq(p.actions[1].estimated_bytes, 0); /* not estimated: the snapshot cannot tell */
-        ck_assert_str_eq(kept_ids(&p), "prot:p");
+        ck_assert_str_eq(kept_ids(&p), "prot:p!");
         ck_assert_uint_eq(p.rule_actions[POLICY_RULE_CRITICAL], 3);
         policy_plan_done(&p);
 
@@ -348,9 +352,15 @@ START_TEST(test_max_age_table) {
                 ck_assert_uint_eq(p.n_max_age, table[row].n_max_age);
                 ck_assert_msg(p.n_to_target == table[row].n_to_target, "row %zu: n_to_target %zu", row, p.n_to_target);
                 ck_assert_uint_eq(p.actions[0].age_sec, 30 * 86400);
-                /* counted once, by the tier pass */
+                /* counted by the tier pass, and apart by the maximum-age pass (which also keeps the two
+                 * unused for less than 30 days) */
                 ck_assert_uint_eq(p.kept.in_use, 1);
                 ck_assert_uint_eq(p.kept.protected_, 1);
+                ck_assert_uint_eq(p.kept.too_young, 0);
+                ck_assert_uint_eq(p.kept_max_age.in_use, 1);
+                ck_assert_uint_eq(p.kept_max_age.protected_, 1);
+                ck_assert_uint_eq(p.kept_max_age.too_young, 2);
+                ck_assert_str_eq(kept_ids(&p), "d5:y+,d2:y+,p100:p+,u100:u+,p100:p,u100:u");
                 policy_plan_done(&p);
         }
 }

@@ -1,0 +1,112 @@
+# The tiers' max_unused_age, the one lever that cleans without disk pressure.
+#  A (--once, far below every trigger): the images unused for longer than max_unused_age go, and the build
+#    cache records as old (a prune that keeps nothing); never an image a container uses, a protected one,
+#    or one unused for less than that. The dry run names exactly those and says why the rest stays; each
+#    removal is logged with its reason.
+#  B (the daemon, interval 5s, checks after engine events too): the pass runs at most once per interval,
+#    however many checks come in between, and again after it (an image that grew old meanwhile goes).
+set -u
+. "$(dirname "$0")/common.bash"
+fx_reset
+
+fx_image mx/old:1 2
+fx_image mx/old:2 2
+fx_image mx/pinned:1 2
+fx_image mx/keep:1 2 --label dockerclean.keep=1
+fx_image mx/probe:1 0 --label dockerclean.keep=1      # tagged in B to make the daemon check; protected
+fx_created pinned-user mx/pinned:1
+cache_bytes() { dk system df --format '{{.Type}} {{.Size}}' | awk '$1 == "Build" { print $3 }'; }
+with_cache=
+if ! fx_podman; then
+        with_cache=1
+        ctx=$(mktemp -d)
+        cp "$(fx_busybox)" "$ctx/busybox"
+        printf 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox","dd","if=/dev/urandom","of=/x","bs=1M","count=5"]\n' >"$ctx/Dockerfile"
+        DOCKER_BUILDKIT=1 dk build -q "$ctx" >/dev/null 2>&1
+        rm -rf "$ctx"
+        fx_check "there is build cache" test -n "$(cache_bytes)" -a "$(cache_bytes)" != 0B
+else
+        echo "engine ${DOCKERCLEAN_TEST_ENGINE}: the build cache case is skipped: Podman has no build cache"
+fi
+# Unused for longer than 20 s: everything so far. Then one image that is not (20 s of margin: the runs below
+# take a few seconds).
+sleep 21
+fx_image mx/young:1 2
+
+p=
+fx_podman && p=docker.io/
+used=$(fx_used_percent)
+tiers='{ type = "unused-images"; min_age = "1s"; max_unused_age = "20s"; }'
+[ -n "$with_cache" ] && tiers="$tiers, { type = \"build-cache\"; min_age = \"1s\"; max_unused_age = \"20s\"; }"
+e2e_config "$scratch/a.conf" 99 98 "$tiers"
+fx_check "A: far below the high watermark ($used% used)" fx_lt "$used" 90
+
+plan=$("$DOCKERCLEAND" --config "$scratch/a.conf" --once --dry-run --log-target console 2>/dev/null)
+printf '%s\n' "$plan"
+planned=$(printf '%s\n' "$plan" | awk '$1 == "remove-image" { print $2 }' | sort | tr '\n' ' ')
+fx_check "A: the plan says only the maximum-age pass runs" grep -q "^Below every trigger: only the maximum-age pass runs" <<<"$plan"
+fx_check "A: the plan names exactly the old images ($planned)" test "$planned" = "${p}mx/old:1 ${p}mx/old:2 "
+fx_check "A: each by maximum age" test "$(grep -c '^ *remove-image .*\[maximum age\]$' <<<"$plan")" = 2
+fx_check "A: nothing by the tiers' own rule" eval '! grep -q "\[tier\]" <<<"$plan"'
+if [ -n "$with_cache" ]; then
+        fx_check "A: the build cache by maximum age, keeping nothing" \
+                grep -Eq '^ *prune-build-cache .*\[maximum age\] \(keep 0 B, unused for 20s\)' <<<"$plan"
+fi
+fx_check "A: the plan keeps the young image: unused for less than max_unused_age" \
+        grep -Eq "^ +keep image +${p}mx/young:1 +unused for less than max_unused_age \(tier unused-images, old enough at " <<<"$plan"
+fx_check "A: the plan keeps the image a container uses" grep -Eq "^ +keep image +${p}mx/pinned:1 +in use " <<<"$plan"
+fx_check "A: the plan keeps the protected image" grep -Eq "^ +keep image +${p}mx/keep:1 +protected " <<<"$plan"
+fx_check "A: the dry run removed nothing" fx_exists mx/old:1
+
+e2e_run_once "$scratch/a.conf"
+fx_check "A: exit 0" test "$rc" = 0
+fx_check "A: mx/old:1 went" fx_gone mx/old:1
+fx_check "A: mx/old:2 went" fx_gone mx/old:2
+fx_check "A: the young image stays" fx_exists mx/young:1
+fx_check "A: the image a container uses stays" fx_exists mx/pinned:1
+fx_check "A: the protected image stays" fx_exists mx/keep:1
+[ -n "$with_cache" ] && fx_check "A: the build cache is empty ($(cache_bytes))" test "$(cache_bytes)" = 0B
+journal=$(e2e_journal "$pid" MESSAGE_ID=c7b9ea3d18b34a68bee697813b22146c)
+fx_check "A: two images removed with DOCKERCLEAN_RULE=max-age" \
+        test "$(grep '"DOCKERCLEAN_TIER":"unused-images"' <<<"$journal" | grep -c '"DOCKERCLEAN_RULE":"max-age"')" = 2
+fx_check "A: the removals say why" grep -q 'unused for longer than max_unused_age (20s), removed without waiting for disk pressure' <<<"$journal"
+fx_check "A: the cleanup says it is not for disk pressure" \
+        eval 'e2e_journal "$pid" MESSAGE_ID=6df2c895cce6421b8dfcbd68ed87e9e6 | grep -q "without disk pressure"'
+
+# B: the daemon. Checks come at every interval and after every engine event (the tags below).
+e2e_config "$scratch/b.conf" 99 98 '{ type = "unused-images"; min_age = "1s"; max_unused_age = "2s"; }' \
+        "interval = \"5s\"; metrics_file = \"$scratch/metrics\";"
+t0=$(date +%s.%N)
+"$DOCKERCLEAND" --config "$scratch/b.conf" --log-target journal --log-level debug &
+pid=$!
+for _ in $(seq 1 100); do fx_exists mx/young:1 || break; sleep 0.1; done
+fx_check "B: the first pass removed the image unused for longer than 2 s" fx_gone mx/young:1
+fx_image mx/late:1 0
+# Checks between passes: each tag is an event the daemon checks after (the metrics file is rewritten).
+for i in 1 2 3 4 5 6; do
+        rm -f "$scratch/metrics"
+        dk tag mx/probe:1 "mx/probe:t$i" >/dev/null
+        for _ in $(seq 1 30); do [ -s "$scratch/metrics" ] && break; sleep 0.1; done
+        sleep 0.5
+done
+# mx/late:1 is old by now; the pass after the interval takes it (at most two intervals away).
+for _ in $(seq 1 150); do fx_exists mx/late:1 || break; sleep 0.1; done
+fx_check "B: a later pass removed the image that grew old meanwhile" fx_gone mx/late:1
+kill -TERM "$pid"
+wait "$pid"
+t1=$(date +%s.%N)
+for _ in $(seq 1 100); do
+        journal=$(e2e_journal "$pid")
+        grep -q '"MESSAGE":"Stopping"' <<<"$journal" && break
+        sleep 0.1
+done
+passes=$(grep '"MESSAGE_ID":"6df2c895cce6421b8dfcbd68ed87e9e6"' <<<"$journal" | grep -c '"DOCKERCLEAN_RULE":"max-age"')
+checks=$(grep -c 'cleaning starts at' <<<"$journal")
+bound=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%d\n", (b - a) / 5 + 1 }')
+echo "B: $checks checks, $passes maximum-age passes in $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s"
+fx_check "B: at most one pass per interval ($passes <= $bound)" test "$passes" -le "$bound"
+fx_check "B: more checks than passes ($checks > $passes)" test "$checks" -gt "$passes"
+fx_check "B: at least two passes" test "$passes" -ge 2
+fx_check "B: the protected probe stays" fx_exists mx/probe:1
+dk rm -f pinned-user >/dev/null
+fx_done
