@@ -178,6 +178,54 @@ START_TEST(test_equal_sees_each_field) {
 }
 END_TEST
 
+static char *read_source(const char *rel) {
+        const char *dir = getenv("DOCKERCLEAN_SOURCE_DIR");
+        dctest_require(dir != NULL, "DOCKERCLEAN_SOURCE_DIR is not set (run through ctest)");
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, rel);
+        FILE *f = fopen(path, "re");
+        ck_assert_msg(f != NULL, "%s", path);
+        char *text = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&text, &len);
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+                fwrite(buf, 1, n, out);
+        fclose(f);
+        fclose(out);
+        return text;
+}
+
+/* Each key is shipped (commented, with its default) and documented in the README and the man page. */
+START_TEST(test_documented) {
+        static const struct {
+                const char *key, *shipped;
+        } keys[] = {
+                { "disk.critical_watermark", "  #critical_watermark = \"95%\";\n" },
+                { "disk.critical_min_age", "  #critical_min_age = \"10m\";\n" },
+                { "protect.newest_per_repository", "  #newest_per_repository = 0;\n" },
+                { "max_unused_age", "max_unused_age = \"30d\";" },
+        };
+        char *conf = read_source("conf/dockerclean.conf"), *readme = read_source("README.md"),
+             *man = read_source("man/dockerclean.conf.5.in");
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                char needle[128];
+                ck_assert_msg(strstr(conf, keys[i].shipped), "%s is not shipped in conf/dockerclean.conf", keys[i].key);
+                snprintf(needle, sizeof needle, "`%s`", keys[i].key);
+                ck_assert_msg(strstr(readme, needle), "%s is not in the README", keys[i].key);
+                const char *dot = strchr(keys[i].key, '.');
+                ck_assert_msg(strstr(man, keys[i].key) || (dot && strstr(man, dot + 1)), "%s is not in dockerclean.conf(5)",
+                              keys[i].key);
+        }
+        ck_assert_msg(strstr(readme, "only lever that cleans without disk pressure"), "the README says what max_unused_age is");
+        ck_assert_msg(strstr(man, "only setting that cleans without disk pressure"), "the man page says it too");
+        free(conf);
+        free(readme);
+        free(man);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("config_levers");
         TCase *tc = tcase_create("core");
@@ -185,6 +233,7 @@ int main(void) {
         tcase_add_test(tc, test_values_table);
         tcase_add_test(tc, test_errors_table);
         tcase_add_test(tc, test_equal_sees_each_field);
+        tcase_add_test(tc, test_documented);
         suite_add_tcase(s, tc);
         return dctest_run(s) == 0 ? 0 : 1;
 }
