@@ -2,12 +2,14 @@
  * images of each repository, the tiers' maximum unused age, and what the plan says about each (rule per
  * action, reason per object kept). Tables of cases. */
 #include <check.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dctest.h"
+#include "docker-ref.h"
 #include "macro.h"
 #include "policy.h"
 
@@ -459,6 +461,233 @@ START_TEST(test_kept_objects) {
 }
 END_TEST
 
+/* ---- random snapshots: the rules no lever may break ---------------------------------------------- */
+
+static uint64_t rng_state;
+static unsigned rnd(unsigned n) {
+        rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return n ? (unsigned) ((rng_state >> 33) % n) : 0;
+}
+
+static bool old_enough_ref(int64_t ref, uint64_t age) {
+        return age == 0 || (ref > 0 && ref <= NOW && NOW - ref >= (int64_t) age * SEC);
+}
+
+static const char *repo_pool[] = { "app", "base", "docker.io/library/app", "reg:5000/svc", "x/y" };
+
+#define R_IMAGES 14
+#define R_CONTAINERS 8
+
+struct rworld {
+        struct config c;
+        char ids[R_IMAGES][16], cids[R_CONTAINERS][16];
+        char tagbuf[R_IMAGES][2][40];
+        char *tags[R_IMAGES][3];
+        struct policy_image images[R_IMAGES];
+        struct policy_container containers[R_CONTAINERS];
+        struct engine_kv keep;
+        struct policy_snapshot s;
+        struct usage u;
+};
+
+static int64_t rtime(void) {
+        static const int64_t ago[] = { 0, 30 * SEC, 5 * MIN_, 30 * MIN_, 2 * HOUR, 2 * DAY, 40 * DAY };
+        int64_t a = ago[rnd(ELEMENTSOF(ago))];
+        return a == 0 && rnd(2) ? 0 : NOW - a;
+}
+
+static void rgenerate(struct rworld *w) {
+        static char *labels[] = { "keep", NULL }, *globs[] = { "base*", NULL };
+        static const uint64_t ages[] = { 0, 60, 600, 3600, 86400 };
+        memset(w, 0, sizeof(*w));
+        w->c = base_config();
+        w->c.max_removals = rnd(4) == 0 ? rnd(5) : 1000;
+        w->c.protect_labels = labels;
+        w->c.protect_images = globs;
+        w->c.protect_newest_per_repository = rnd(4);
+        w->c.disk.critical_watermark = rnd(2) ? 92 : 0;
+        w->c.disk.critical_min_age_sec = ages[rnd(ELEMENTSOF(ages))];
+        static const enum config_tier_type types[] = { CONFIG_TIER_STOPPED_CONTAINERS, CONFIG_TIER_DANGLING_IMAGES,
+                                                       CONFIG_TIER_BUILD_CACHE, CONFIG_TIER_UNUSED_IMAGES };
+        for (size_t i = 0; i < ELEMENTSOF(types); i++) {
+                if (rnd(5) == 0)
+                        continue;
+                uint64_t min_age = ages[rnd(ELEMENTSOF(ages))], max_age = 0;
+                if ((types[i] == CONFIG_TIER_UNUSED_IMAGES || types[i] == CONFIG_TIER_BUILD_CACHE) && rnd(2))
+                        max_age = min_age + ages[rnd(ELEMENTSOF(ages))];
+                add_tier(&w->c, types[i], min_age, max_age);
+        }
+        w->keep = (struct engine_kv) { "keep", "1" };
+        for (size_t i = 0; i < R_IMAGES; i++) {
+                snprintf(w->ids[i], sizeof w->ids[i], "img%02zu", i);
+                size_t nt = rnd(3);
+                for (size_t t = 0; t < nt; t++) {
+                        snprintf(w->tagbuf[i][t], sizeof w->tagbuf[i][t], "%s:%u", repo_pool[rnd(ELEMENTSOF(repo_pool))], rnd(50));
+                        w->tags[i][t] = w->tagbuf[i][t];
+                }
+                w->images[i] = (struct policy_image) {
+                        .id = w->ids[i],
+                        .tags = w->tags[i],
+                        .created_ns = rtime(),
+                        .last_used_ns = rtime(),
+                        .last_tag_time_ns = rnd(3) ? 0 : rtime(),
+                        .size = (1 + rnd(10)) * MiB,
+                        .parent_id = i > 0 && rnd(4) == 0 ? w->ids[rnd((unsigned) i)] : NULL,
+                        .labels = rnd(6) == 0 ? (struct engine_labels) { &w->keep, 1 } : (struct engine_labels) {},
+                };
+        }
+        static const enum engine_container_state states[] = { ENGINE_CONTAINER_CREATED, ENGINE_CONTAINER_RUNNING,
+                                                              ENGINE_CONTAINER_EXITED, ENGINE_CONTAINER_DEAD,
+                                                              ENGINE_CONTAINER_PAUSED, ENGINE_CONTAINER_EXITED };
+        size_t nc = rnd(R_CONTAINERS + 1);
+        for (size_t i = 0; i < nc; i++) {
+                snprintf(w->cids[i], sizeof w->cids[i], "ctr%02zu", i);
+                w->containers[i] = (struct policy_container) {
+                        .id = w->cids[i],
+                        .image_id = w->ids[rnd(R_IMAGES)],
+                        .state = states[rnd(ELEMENTSOF(states))],
+                        .created_ns = rtime(),
+                        .finished_at_ns = rnd(2) ? rtime() : 0,
+                        .size_rw = MiB,
+                        .labels = rnd(6) == 0 ? (struct engine_labels) { &w->keep, 1 } : (struct engine_labels) {},
+                };
+        }
+        w->s = (struct policy_snapshot) { .now_ns = NOW, .images = w->images, .n_images = R_IMAGES,
+                                          .containers = w->containers, .n_containers = nc,
+                                          .build_cache = { .supported = true, .total = 100 * MiB, .reclaimable = 50 * MiB } };
+        w->u = usage_percent(80 + rnd(21));
+}
+
+static const struct config_tier *rtier(const struct config *c, enum config_tier_type t) {
+        for (size_t i = 0; i < c->n_tiers; i++)
+                if (c->tiers[i].type == t)
+                        return &c->tiers[i];
+        return NULL;
+}
+
+static uint64_t rule_age(const struct config *c, const struct config_tier *t, enum policy_rule r) {
+        if (r == POLICY_RULE_MAX_AGE)
+                return MAX(t->max_unused_age_sec, t->min_age_sec);
+        if (r == POLICY_RULE_CRITICAL)
+                return MIN(t->min_age_sec, c->disk.critical_min_age_sec);
+        return t->min_age_sec;
+}
+
+static void repo_of(const char *tag, char *buf, size_t n) {
+        docker_ref_familiar(tag, buf, n);
+        const char *colon = docker_ref_tag_separator(buf);
+        if (colon)
+                buf[colon - buf] = 0;
+}
+
+/* Brute force: whether image i is among the N newest (Created or LastTagTime; ties by id) of a repository. */
+static bool rnewest(const struct rworld *w, size_t i) {
+        unsigned n = w->c.protect_newest_per_repository;
+        if (n == 0)
+                return false;
+        const struct policy_image *x = &w->images[i];
+        int64_t xt = MAX(x->created_ns, x->last_tag_time_ns);
+        for (char *const *t = x->tags; t && *t; t++) {
+                char repo[256];
+                repo_of(*t, repo, sizeof repo);
+                unsigned before = 0;
+                for (size_t j = 0; j < R_IMAGES; j++) {
+                        const struct policy_image *y = &w->images[j];
+                        bool in_repo = false;
+                        for (char *const *u = y->tags; u && *u && !in_repo; u++) {
+                                char r2[256];
+                                repo_of(*u, r2, sizeof r2);
+                                in_repo = strcmp(r2, repo) == 0;
+                        }
+                        int64_t yt = MAX(y->created_ns, y->last_tag_time_ns);
+                        if (j != i && in_repo && (yt > xt || (yt == xt && strcmp(y->id, x->id) < 0)))
+                                before++;
+                }
+                if (before < n)
+                        return true;
+        }
+        return false;
+}
+
+static int action_pos(const struct policy_plan *p, enum policy_action_kind k, const char *id) {
+        for (size_t i = 0; i < p->n_actions; i++)
+                if (p->actions[i].kind == k && p->actions[i].id && strcmp(p->actions[i].id, id) == 0)
+                        return (int) i;
+        return -1;
+}
+
+START_TEST(test_random_levers) {
+        uint64_t seed = getenv("DOCKERCLEAN_SEED") ? strtoull(getenv("DOCKERCLEAN_SEED"), NULL, 10) : 20261202;
+        static struct rworld w;
+        for (unsigned run = 0; run < 3000; run++) {
+                rng_state = seed + run;
+                rgenerate(&w);
+                struct policy_plan p;
+                ck_assert_int_eq(policy_plan(&w.c, &w.u, &w.s, &p), 0);
+#define RCHECK(cond, seed_, fmt, ...) ck_assert_msg(cond, "seed %" PRIu64 ": " fmt, seed_, ##__VA_ARGS__)
+                uint64_t rs = seed + run;
+                size_t n_max_age = 0, prunes[_POLICY_RULE_MAX] = {};
+                for (size_t i = 0; i < p.n_actions; i++) {
+                        const struct policy_action *a = &p.actions[i];
+                        const struct config_tier *t = rtier(&w.c, a->tier);
+                        RCHECK(t, rs, "action %zu of an unlisted tier", i);
+                        RCHECK(i == 0 || a->rule >= p.actions[i - 1].rule, rs, "rules out of order at %zu", i);
+                        RCHECK(a->rule != POLICY_RULE_CRITICAL || policy_critical(&w.c, &w.u), rs, "critical below the watermark");
+                        RCHECK(a->rule != POLICY_RULE_MAX_AGE || t->max_unused_age_sec > 0, rs, "max age without max_unused_age");
+                        n_max_age += a->rule == POLICY_RULE_MAX_AGE;
+                        uint64_t age = rule_age(&w.c, t, a->rule);
+                        RCHECK(a->age_sec == age, rs, "age_sec");
+                        switch (a->kind) {
+                        case POLICY_ACTION_REMOVE_CONTAINER: {
+                                const struct policy_container *k = NULL;
+                                for (size_t j = 0; j < w.s.n_containers; j++)
+                                        if (strcmp(w.containers[j].id, a->id) == 0)
+                                                k = &w.containers[j];
+                                RCHECK(k && engine_container_state_is_removable(k->state), rs, "container %s not removable", a->id);
+                                RCHECK(k->labels.n == 0, rs, "protected container %s", a->id);
+                                RCHECK(old_enough_ref(k->finished_at_ns > 0 ? k->finished_at_ns : k->created_ns, age), rs,
+                                       "young container %s", a->id);
+                                RCHECK(action_pos(&p, a->kind, a->id) == (int) i, rs, "container twice");
+                                break;
+                        }
+                        case POLICY_ACTION_REMOVE_IMAGE: {
+                                size_t x = (size_t) (a->id[3] - '0') * 10 + (size_t) (a->id[4] - '0');
+                                const struct policy_image *im = &w.images[x];
+                                for (size_t j = 0; j < w.s.n_containers; j++)
+                                        RCHECK(strcmp(w.containers[j].image_id, im->id) != 0, rs, "image %s in use", im->id);
+                                RCHECK(!policy_image_protected(&w.c, im->tags, &im->labels), rs, "protected image %s", im->id);
+                                bool dangling = !im->tags || !im->tags[0];
+                                RCHECK(dangling == (a->tier == CONFIG_TIER_DANGLING_IMAGES), rs, "image %s in tier %d", im->id, a->tier);
+                                RCHECK(dangling || !rnewest(&w, x), rs, "image %s is among the newest of a repository", im->id);
+                                int64_t ref = dangling ? im->created_ns : MAX(im->last_used_ns, im->created_ns);
+                                RCHECK(old_enough_ref(ref, age), rs, "young image %s (rule %d)", im->id, a->rule);
+                                RCHECK(action_pos(&p, a->kind, a->id) == (int) i, rs, "image twice");
+                                for (size_t j = 0; j < R_IMAGES; j++)
+                                        if (w.images[j].parent_id && strcmp(w.images[j].parent_id, im->id) == 0) {
+                                                int c = action_pos(&p, a->kind, w.images[j].id);
+                                                RCHECK(c >= 0 && c < (int) i, rs, "image %s before its child", im->id);
+                                        }
+                                break;
+                        }
+                        case POLICY_ACTION_PRUNE_BUILD_CACHE:
+                                RCHECK(++prunes[a->rule] == 1, rs, "two prunes of one rule");
+                                RCHECK(a->until_sec == age, rs, "until");
+                                RCHECK(a->rule != POLICY_RULE_MAX_AGE || a->keep_storage == 0, rs, "max-age prune keeps");
+                                break;
+                        default:
+                                RCHECK(false, rs, "unexpected kind");
+                        }
+                }
+                RCHECK(p.n_max_age == n_max_age, rs, "n_max_age");
+                RCHECK(p.n_to_target >= p.n_max_age && p.n_to_target <= p.n_actions, rs, "n_to_target");
+                RCHECK(p.n_actions <= w.c.max_removals, rs, "max_removals");
+                RCHECK(p.critical == policy_critical(&w.c, &w.u), rs, "critical");
+#undef RCHECK
+                policy_plan_done(&p);
+        }
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("policy_levers");
         TCase *tc = tcase_create("core");
@@ -471,6 +700,7 @@ int main(void) {
         tcase_add_test(tc, test_max_age_parent_child);
         tcase_add_test(tc, test_names);
         tcase_add_test(tc, test_kept_objects);
+        tcase_add_test(tc, test_random_levers);
         suite_add_tcase(s, tc);
         return dctest_run(s) == 0 ? 0 : 1;
 }
