@@ -30,12 +30,18 @@ struct check_ctx {
         struct policy_kept kept_normal;  /* for the critical pass's record: what the plan's tier pass left */
         struct usage usage;              /* ... and the usage right before its first removal */
         bool critical_said;
+        bool max_age_only;               /* below every trigger: said only once its plan has something */
+        bool started_said;
 };
 
 static void on_plan(const struct policy_plan *plan, const struct usage *u, void *userdata) {
         struct check_ctx *x = userdata;
         x->kept_normal = plan->kept_normal;
         x->usage = *u;
+        if (x->max_age_only && !x->started_said && plan->n_actions > 0) {
+                record_max_age_started(&x->d->config, x->d->last_usage_path, u);
+                x->started_said = true;
+        }
         if (!x->d->config.dry_run)
                 return;
         if (x->print_plan) {
@@ -135,9 +141,7 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
 
         if (triggered)
                 record_cleanup_started(&d->config, path, &u);
-        else
-                record_max_age_started(&d->config, path, &u);
-        struct check_ctx x = { .d = d, .print_plan = print_plan };
+        struct check_ctx x = { .d = d, .print_plan = print_plan, .max_age_only = !triggered };
         struct cleanup_run_options o = {
                 .history = d->history,
                 .cancel = d->stop,
@@ -166,13 +170,19 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
         d->last_usage = d->fs.fs[k].usage;
         d->last_usage_path = d->fs.fs[k].path;
 
-        if (!d->config.dry_run || why[0])
+        /* A maximum-age pass that found nothing is no cleanup: at debug, not twice a notice per interval. */
+        bool cleaned = triggered || x.started_said;
+        if (!cleaned && !why[0])
+                log_debug("Maximum-age pass: nothing is unused for longer than max_unused_age");
+        if ((!d->config.dry_run && cleaned) || why[0])
                 record_cleanup_finished(&total, d->last_usage_path, why[0] ? why : NULL);
         if (!d->config.dry_run) {
-                d->stats.cleanups++;
-                d->stats.last_cleanup_unix = now_realtime_ns() / NSEC_PER_SEC;
-                d->stats.last_reclaimed_bytes = total.reclaimed_bytes;
-                daemon_budget_after_cleanup(d);
+                if (cleaned) {
+                        d->stats.cleanups++;
+                        d->stats.last_cleanup_unix = now_realtime_ns() / NSEC_PER_SEC;
+                        d->stats.last_reclaimed_bytes = total.reclaimed_bytes;
+                        daemon_budget_after_cleanup(d);
+                }
                 if (r >= 0 && !total.cancelled && !total.targets_met &&
                     (policy_triggered_any(&d->config, &total.after_set) || budget_over(&d->budget))) {
                         /* Said once per episode; within one, the next plan waits for a change. */

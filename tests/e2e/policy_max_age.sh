@@ -100,7 +100,12 @@ for _ in $(seq 1 100); do
         grep -q '"MESSAGE":"Stopping"' <<<"$journal" && break
         sleep 0.1
 done
-passes=$(grep '"MESSAGE_ID":"6df2c895cce6421b8dfcbd68ed87e9e6"' <<<"$journal" | grep -c '"DOCKERCLEAN_RULE":"max-age"')
+# A pass that removes something is a cleanup (started, with DOCKERCLEAN_RULE=max-age); one that finds
+# nothing is said at debug.
+passes=$(( $(grep '"MESSAGE_ID":"6df2c895cce6421b8dfcbd68ed87e9e6"' <<<"$journal" | grep -c '"DOCKERCLEAN_RULE":"max-age"') +
+           $(grep -c 'Maximum-age pass: nothing is unused for longer than max_unused_age' <<<"$journal") ))
+fx_check "B: a pass that finds nothing is no cleanup (no notice)" \
+        test "$(grep '"MESSAGE_ID":"0df3a46d76df44c1a3c984f92c4e4c45"' <<<"$journal" | grep -c '"MESSAGE":"Cleanup finished: 0 removed')" = 0
 checks=$(grep -c 'cleaning starts at' <<<"$journal")
 bound=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%d\n", (b - a) / 5 + 1 }')
 echo "B: $checks checks, $passes maximum-age passes in $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s"
