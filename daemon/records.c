@@ -241,11 +241,17 @@ void record_cleanup_finished(const struct cleanup_result *t, const char *path, c
                 log_structured(LOG_NOTICE, RECORD_MID_CLEANUP_DONE, f, ELEMENTSOF(f),
                                "Cleanup stopped early: %zu removed, %zu skipped, %zu failed; %s reclaimed; now %.1f%% used on %s; %s",
                                t->n_removed, t->n_skipped, t->n_failed, fb, t->after.used_percent, path, why);
-        } else
+        } else {
+                /* Which of the removals the levers took, when they took any. */
+                char rules[96] = "";
+                size_t n_max_age = t->rule_removed[POLICY_RULE_MAX_AGE], n_critical = t->rule_removed[POLICY_RULE_CRITICAL];
+                if (n_max_age > 0 || n_critical > 0)
+                        snprintf(rules, sizeof rules, " (%zu by maximum age, %zu in the critical pass)", n_max_age, n_critical);
                 log_structured(LOG_NOTICE, RECORD_MID_CLEANUP_DONE, g.f, ELEMENTSOF(g.f),
-                               "Cleanup finished: %zu removed, %zu skipped, %zu failed; %s reclaimed; now %.1f%% used on %s%s",
-                               t->n_removed, t->n_skipped, t->n_failed, fb, t->after.used_percent, path,
+                               "Cleanup finished: %zu removed%s, %zu skipped, %zu failed; %s reclaimed; now %.1f%% used on %s%s",
+                               t->n_removed, rules, t->n_skipped, t->n_failed, fb, t->after.used_percent, path,
                                t->cancelled ? " (interrupted)" : "");
+        }
 }
 
 void record_exhausted(const struct config *c, const struct cleanup_result *t, const char *path,

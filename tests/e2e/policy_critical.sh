@@ -70,5 +70,7 @@ fx_check "... and the lowered age" grep -q '"DOCKERCLEAN_CRITICAL_MIN_AGE":"20s"
 removed=$(e2e_journal "$pid" MESSAGE_ID=c7b9ea3d18b34a68bee697813b22146c)
 fx_check "three removals with DOCKERCLEAN_RULE=critical" test "$(grep -c '"DOCKERCLEAN_RULE":"critical"' <<<"$removed")" = 3
 fx_check "the removals say why" grep -q 'critical pass, min_age lowered to 20s' <<<"$removed"
+fx_check "the cleanup's summary counts them" \
+        eval 'e2e_journal "$pid" MESSAGE_ID=0df3a46d76df44c1a3c984f92c4e4c45 | grep -q "3 removed (0 by maximum age, 3 in the critical pass)"' 
 dk rm -f cr-runner >/dev/null
 fx_done

@@ -70,6 +70,8 @@ journal=$(e2e_journal "$pid" MESSAGE_ID=c7b9ea3d18b34a68bee697813b22146c)
 fx_check "A: two images removed with DOCKERCLEAN_RULE=max-age" \
         test "$(grep '"DOCKERCLEAN_TIER":"unused-images"' <<<"$journal" | grep -c '"DOCKERCLEAN_RULE":"max-age"')" = 2
 fx_check "A: the removals say why" grep -q 'unused for longer than max_unused_age (20s), removed without waiting for disk pressure' <<<"$journal"
+fx_check "A: the cleanup's summary counts them" \
+        eval 'e2e_journal "$pid" MESSAGE_ID=0df3a46d76df44c1a3c984f92c4e4c45 | grep -Eq "[0-9]+ removed \([23] by maximum age, 0 in the critical pass\)"'
 fx_check "A: the cleanup says it is not for disk pressure" \
         eval 'e2e_journal "$pid" MESSAGE_ID=6df2c895cce6421b8dfcbd68ed87e9e6 | grep -q "without disk pressure"'
 
