@@ -260,13 +260,6 @@ void daemon_print_plan(const struct daemon *d, const char *path, const struct po
                 if (critical > 0)
                         printf(", %zu of them in the critical pass", critical);
                 printf(")\n");
-                for (size_t i = shown; i < plan->n_actions; i++) {
-                        const struct policy_action *a = &plan->actions[i];
-                        char nbuf[DAEMON_ACTION_NAME_MAX];
-                        printf("    then %-13s %-40s [%s, tier %s]\n", policy_action_kind_to_string(a->kind),
-                               a->kind == POLICY_ACTION_PRUNE_BUILD_CACHE ? "build cache" : daemon_action_name(a, nbuf),
-                               policy_rule_to_string(a->rule), config_tier_type_to_string(a->tier));
-                }
         }
         print_kept(plan, !pressure);
 }
