@@ -7,6 +7,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${DOCKERCLEAND:?DOCKERCLEAND (the daemon binary) is set by ctest}"
 scratch=$(mktemp -d /tmp/dce2e.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
+# Process ids come round again (pid_max is 32768 here) in a journal that outlives each test: only records
+# from this test's own time are its processes'.
+e2e_started=$(($(date +%s) - 1))
 
 # e2e_config FILE HIGH LOW [TIERS] [EXTRA]: a configuration for the bench engine (with the containerd
 # image store, containerd's root, where images and layers are, is in disk.paths: it is not at the default
@@ -32,7 +35,7 @@ e2e_journal() {
         local pid=$1; shift
         local i out=""
         for i in $(seq 1 50); do
-                out=$(journalctl --no-pager -o json _PID="$pid" "$@" 2>/dev/null || true)
+                out=$(journalctl --no-pager -o json --since "@$e2e_started" _PID="$pid" "$@" 2>/dev/null || true)
                 [ -n "$out" ] && break
                 sleep 0.1
         done

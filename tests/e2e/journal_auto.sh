@@ -20,5 +20,5 @@ plain=$(e2e_journal "$plain_pid" _TRANSPORT=stdout | grep -c "used" || true)
 fx_check "with JOURNAL_STREAM: structured records ($structured)" test "$structured" -gt 0
 fx_check "without it: plain lines on stderr ($plain)" test "$plain" -gt 0
 fx_check "without it: nothing went through the native protocol under the plain tag" \
-        test "$(journalctl --no-pager -o json _PID="$plain_pid" _TRANSPORT=journal 2>/dev/null | wc -l)" = 0
+        test "$(journalctl --no-pager -o json --since "@$e2e_started" _PID="$plain_pid" _TRANSPORT=journal 2>/dev/null | wc -l)" = 0
 fx_done
