@@ -30,10 +30,12 @@ EOC
 }
 
 # e2e_journal PID [journalctl match...]: the records that process sent, as JSON lines. journald
-# takes datagrams asynchronously, so wait until the cleanup-finished record (or any record) is there.
+# takes datagrams asynchronously: --sync returns once everything sent before it is stored (seeing the
+# first record is not enough: the rest may still be queued); without it, wait for any record.
 e2e_journal() {
         local pid=$1; shift
         local i out=""
+        journalctl --sync 2>/dev/null || true
         for i in $(seq 1 50); do
                 out=$(journalctl --no-pager -o json --since "@$e2e_started" _PID="$pid" "$@" 2>/dev/null || true)
                 [ -n "$out" ] && break
