@@ -185,9 +185,12 @@ static void print_kept(const struct policy_plan *plan, bool max_age) {
 
 /* --once --dry-run: the plan on stdout. */
 void daemon_print_plan(const struct daemon *d, const char *path, const struct policy_plan *plan, const struct usage *u) {
-        char buf[32], need[32], fb[32];
+        char buf[32], need[40], fb[32];
         bool pressure = policy_triggered_any(&d->config, &d->fs) || budget_over(&d->budget);
-        daemon_format_bytes(plan->bytes_needed == UINT64_MAX ? 0 : plan->bytes_needed, need, sizeof need);
+        if (plan->bytes_needed == UINT64_MAX)
+                snprintf(need, sizeof need, "more than the filesystem holds");
+        else
+                daemon_format_bytes(plan->bytes_needed, need, sizeof need);
         daemon_format_bytes(u->free_bytes, fb, sizeof fb);
         printf("Filesystem %s: %.1f%% used, %s free, inodes %.1f%% used\n", path, u->used_percent, fb,
                u->inodes_used_percent);

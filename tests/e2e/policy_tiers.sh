@@ -40,6 +40,8 @@ fx_check "A: the protected stopped container stays" fx_exists user-of-image
 
 # B: a trigger that still holds when everything eligible is gone (1%: the survivors alone use more).
 e2e_config "$scratch/b.conf" 1 0 "$all_tiers" "$protect"
+plan=$("$DOCKERCLEAND" --config "$scratch/b.conf" --once --dry-run --log-target console 2>/dev/null)
+fx_check "B: the dry run says the target is out of reach" grep -q '^Needed: more than the filesystem holds\.' <<<"$plan"
 e2e_run_once "$scratch/b.conf"
 fx_check "B: exit 0" test "$rc" = 0
 fx_check "B: no stopped junk left" test -z "$(dk ps -aq --filter name=junk)"
