@@ -114,3 +114,15 @@ size_t dctest_count(const char *haystack, const char *needle) {
         return n;
 }
 
+
+char *dctest_replace_at(const char *s, const char *dir) {
+        size_t n = 0;
+        for (const char *p = s; *p; p++)
+                n += *p == '@' ? strlen(dir) : 1;
+        char *out = malloc(n + 1), *o = out;
+        ck_assert_ptr_nonnull(out);
+        for (const char *p = s; *p; p++)
+                o = *p == '@' ? stpcpy(o, dir) : (*o = *p, o + 1);
+        *o = 0;
+        return out;
+}

@@ -29,3 +29,5 @@ void *dctest_raise_after(void *raiser);
 bool dctest_has_line(const char *text, const char *line);
 /* How often needle occurs in haystack. */
 size_t dctest_count(const char *haystack, const char *needle);
+/* s with every '@' replaced by dir (malloc'd; aborts the test when out of memory). */
+char *dctest_replace_at(const char *s, const char *dir);

@@ -176,24 +176,12 @@ static const struct {
         { "a world-writable file, other keys", "chmod 0666 dc.conf", "interval = \"5m\";", "" },
 };
 
-static char *replace_at(const char *s, const char *dir) {
-        size_t n = 0;
-        for (const char *p = s; *p; p++)
-                n += *p == '@' ? strlen(dir) : 1;
-        char *out = malloc(n + 1), *o = out;
-        ck_assert_ptr_nonnull(out);
-        for (const char *p = s; *p; p++)
-                o = *p == '@' ? stpcpy(o, dir) : (*o = *p, o + 1);
-        *o = 0;
-        return out;
-}
-
 START_TEST(test_files) {
         dctest_require(geteuid() == 0, "the owners of the cases need root (chown)");
         _cleanup_free_ char *dir = strdup("/tmp/test_config_lastresort.XXXXXX");
         ck_assert_ptr_nonnull(mkdtemp(dir));
-        _cleanup_free_ char *text = replace_at(file_cases[_i].text, dir);
-        _cleanup_free_ char *want = replace_at(file_cases[_i].error, dir);
+        _cleanup_free_ char *text = dctest_replace_at(file_cases[_i].text, dir);
+        _cleanup_free_ char *want = dctest_replace_at(file_cases[_i].error, dir);
         _cleanup_free_ char *path = NULL;
         ck_assert_int_ge(asprintf(&path, "%s/dc.conf", dir), 0);
         FILE *f = fopen(path, "we");

@@ -77,18 +77,6 @@ static char *scratch(void) {
         return d;
 }
 
-static char *replace_at(const char *s, const char *dir) {
-        size_t n = 0;
-        for (const char *p = s; *p; p++)
-                n += *p == '@' ? strlen(dir) : 1;
-        char *out = malloc(n + 1), *o = out;
-        ck_assert_ptr_nonnull(out);
-        for (const char *p = s; *p; p++)
-                o = *p == '@' ? stpcpy(o, dir) : (*o = *p, o + 1);
-        *o = 0;
-        return out;
-}
-
 START_TEST(test_safe_path) {
         dctest_require(geteuid() == 0, "the owners of the cases need root (chown)");
         _cleanup_free_ char *dir = scratch();
@@ -98,7 +86,7 @@ START_TEST(test_safe_path) {
         ck_assert_int_eq(dctest_sh("cd '%s' && { %s; }", dir, path_cases[_i].setup), 0);
         ck_assert_int_ge(asprintf(&path, "%s/%s", dir, path_cases[_i].path), 0);
         int r = safe_path_check(path, path_cases[_i].flags, why, sizeof why);
-        _cleanup_free_ char *want = replace_at(path_cases[_i].why, dir);
+        _cleanup_free_ char *want = dctest_replace_at(path_cases[_i].why, dir);
         ck_assert_msg(r == path_cases[_i].expected, "%s: got %d (%s), want %d", path_cases[_i].what, r, why, path_cases[_i].expected);
         ck_assert_msg(strstr(why, want), "%s: reason \"%s\", want it to contain \"%s\"", path_cases[_i].what, why, want);
         if (r == 0)
