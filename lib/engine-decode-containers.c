@@ -78,11 +78,14 @@ static int strdup_name(const char *s, char **ret) {
 
 struct containers_ctx {
         struct engine_container_list *list;
+        size_t allocated;
         bool with_size;
 };
 
 static int decode_container(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
         struct containers_ctx *ctx = userdata;
+        if (json_read_grow((void **) &ctx->list->items, &ctx->allocated, ctx->list->n, sizeof *ctx->list->items) < 0)
+                return -ENOMEM;
         struct engine_container *c = &ctx->list->items[ctx->list->n++];
         /* With size=1 the engine omits SizeRw when it is 0; without it both are unknown. */
         int64_t size_def = ctx->with_size ? 0 : -1;
@@ -113,16 +116,15 @@ static int decode_container(struct json_read_cursor *d, const json_t *o, size_t 
 int engine_decode_containers(const char *buf, size_t len, bool with_size, struct engine_container_list *ret,
                              struct engine_error *err) {
         struct json_read_cursor d = { err, "/containers/json", -1 };
-        _cleanup_json_ json_t *root = NULL;
         _cleanup_(engine_container_list_done) struct engine_container_list l = {};
+        struct containers_ctx ctx = { .list = &l, .with_size = with_size };
         int r;
 
-        if ((r = json_read_parse(&d, buf, len, JSON_ARRAY, &root)) < 0)
+        /* Item by item: 20,000 containers are 30 MB of JSON, a tree of several hundred. */
+        if ((r = json_read_parse_each(&d, buf, len, decode_container, &ctx)) < 0)
                 return r;
-        if (!(l.items = calloc_at_least_one(json_array_size(root), sizeof *l.items)))
+        if (!l.items && !(l.items = calloc(1, sizeof *l.items)))
                 return -ENOMEM;
-        if ((r = json_read_each_object(&d, root, decode_container, &(struct containers_ctx) { &l, with_size })) < 0)
-                return r;
         *ret = TAKE_STRUCT(l);
         return 0;
 }

@@ -25,8 +25,16 @@ void engine_image_list_done(struct engine_image_list *l) {
         *l = (struct engine_image_list) {};
 }
 
+struct images_ctx {
+        struct engine_image_list *list;
+        size_t allocated;
+};
+
 static int decode_image(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
-        struct engine_image_list *l = userdata;
+        struct images_ctx *ctx = userdata;
+        struct engine_image_list *l = ctx->list;
+        if (json_read_grow((void **) &l->items, &ctx->allocated, l->n, sizeof *l->items) < 0)
+                return -ENOMEM;
         struct engine_image *im = &l->items[l->n++];
         int r;
 
@@ -47,16 +55,14 @@ static int decode_image(struct json_read_cursor *d, const json_t *o, size_t i, v
 
 int engine_decode_images(const char *buf, size_t len, struct engine_image_list *ret, struct engine_error *err) {
         struct json_read_cursor d = { err, "/images/json", -1 };
-        _cleanup_json_ json_t *root = NULL;
         _cleanup_(engine_image_list_done) struct engine_image_list l = {};
+        struct images_ctx ctx = { .list = &l };
         int r;
 
-        if ((r = json_read_parse(&d, buf, len, JSON_ARRAY, &root)) < 0)
+        if ((r = json_read_parse_each(&d, buf, len, decode_image, &ctx)) < 0)
                 return r;
-        if (!(l.items = calloc_at_least_one(json_array_size(root), sizeof *l.items)))
+        if (!l.items && !(l.items = calloc(1, sizeof *l.items)))
                 return -ENOMEM;
-        if ((r = json_read_each_object(&d, root, decode_image, &l)) < 0)
-                return r;
         *ret = TAKE_STRUCT(l);
         return 0;
 }

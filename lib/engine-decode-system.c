@@ -118,8 +118,17 @@ static int64_t clamp0(int64_t v) {
         return v < 0 ? 0 : v;
 }
 
+/* The df being filled, with how much of each array is allocated. */
+struct df_ctx {
+        struct engine_df *df;
+        size_t images, containers, volumes, build_cache;
+};
+
 static int decode_df_image(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
-        struct engine_df *df = userdata;
+        struct df_ctx *ctx = userdata;
+        struct engine_df *df = ctx->df;
+        if (json_read_grow((void **) &df->images, &ctx->images, df->n_images, sizeof *df->images) < 0)
+                return -ENOMEM;
         struct engine_df_image *im = &df->images[df->n_images++];
         int r;
 
@@ -147,7 +156,10 @@ static int decode_df_image(struct json_read_cursor *d, const json_t *o, size_t i
 }
 
 static int decode_df_container(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
-        struct engine_df *df = userdata;
+        struct df_ctx *ctx = userdata;
+        struct engine_df *df = ctx->df;
+        if (json_read_grow((void **) &df->containers, &ctx->containers, df->n_containers, sizeof *df->containers) < 0)
+                return -ENOMEM;
         struct engine_df_container *c = &df->containers[df->n_containers++];
         int r;
 
@@ -164,7 +176,10 @@ static int decode_df_container(struct json_read_cursor *d, const json_t *o, size
 }
 
 static int decode_df_volume(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
-        struct engine_df *df = userdata;
+        struct df_ctx *ctx = userdata;
+        struct engine_df *df = ctx->df;
+        if (json_read_grow((void **) &df->volumes, &ctx->volumes, df->n_volumes, sizeof *df->volumes) < 0)
+                return -ENOMEM;
         struct engine_df_volume *v = &df->volumes[df->n_volumes++];
         _cleanup_(json_read_labels_free) struct engine_labels labels = {};
         json_t *usage = NULL;
@@ -188,7 +203,10 @@ static int decode_df_volume(struct json_read_cursor *d, const json_t *o, size_t 
 }
 
 static int decode_df_build_cache(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
-        struct engine_df *df = userdata;
+        struct df_ctx *ctx = userdata;
+        struct engine_df *df = ctx->df;
+        if (json_read_grow((void **) &df->build_cache, &ctx->build_cache, df->n_build_cache, sizeof *df->build_cache) < 0)
+                return -ENOMEM;
         struct engine_df_build_cache *b = &df->build_cache[df->n_build_cache++];
         int r;
 
@@ -206,38 +224,29 @@ static int decode_df_build_cache(struct json_read_cursor *d, const json_t *o, si
 
 int engine_decode_df(const char *buf, size_t len, struct engine_df *ret, struct engine_error *err) {
         struct json_read_cursor d = { err, "/system/df", -1 };
-        _cleanup_json_ json_t *root = NULL;
+        _cleanup_json_ json_t *rest = NULL;
         _cleanup_(engine_df_done) struct engine_df df = {};
-        json_t *images = NULL, *containers = NULL, *volumes = NULL, *cache = NULL;
+        struct df_ctx ctx = { .df = &df };
+        /* Item by item: on a big host df is 40 MB of JSON. */
+        const struct json_read_array_member arrays[] = {
+                { "Images", "/system/df Images", decode_df_image, &ctx },
+                { "Containers", "/system/df Containers", decode_df_container, &ctx },
+                { "Volumes", "/system/df Volumes", decode_df_volume, &ctx },
+                { "BuildCache", "/system/df BuildCache", decode_df_build_cache, &ctx },
+        };
         int r;
 
-        if ((r = json_read_parse(&d, buf, len, JSON_OBJECT, &root)) < 0 ||
-            (r = json_read_int(&d, root, "LayersSize", 0, &df.layers_size)) < 0 ||
-            (r = json_read_array(&d, root, "Images", &images)) < 0 ||
-            (r = json_read_array(&d, root, "Containers", &containers)) < 0 ||
-            (r = json_read_array(&d, root, "Volumes", &volumes)) < 0 ||
-            (r = json_read_array(&d, root, "BuildCache", &cache)) < 0)
+        if ((r = json_read_parse_members(&d, buf, len, arrays, ELEMENTSOF(arrays), &rest)) < 0 ||
+            (r = json_read_int(&d, rest, "LayersSize", 0, &df.layers_size)) < 0)
                 return r;
         df.layers_size = clamp0(df.layers_size);
         /* Docker sends "BuildCache" (null when empty on some versions); Podman leaves it out. */
-        df.build_cache_supported = json_object_get(root, "BuildCache") != NULL;
-        if (!(df.images = calloc_at_least_one(json_array_size(images), sizeof *df.images)) ||
-            !(df.containers = calloc_at_least_one(json_array_size(containers), sizeof *df.containers)) ||
-            !(df.volumes = calloc_at_least_one(json_array_size(volumes), sizeof *df.volumes)) ||
-            !(df.build_cache = calloc_at_least_one(json_array_size(cache), sizeof *df.build_cache)))
+        df.build_cache_supported = json_object_get(rest, "BuildCache") != NULL;
+        if ((!df.images && !(df.images = calloc(1, sizeof *df.images))) ||
+            (!df.containers && !(df.containers = calloc(1, sizeof *df.containers))) ||
+            (!df.volumes && !(df.volumes = calloc(1, sizeof *df.volumes))) ||
+            (!df.build_cache && !(df.build_cache = calloc(1, sizeof *df.build_cache))))
                 return -ENOMEM;
-        d.what = "/system/df Images";
-        if ((r = json_read_each_object(&d, images, decode_df_image, &df)) < 0)
-                return r;
-        d.what = "/system/df Containers";
-        if ((r = json_read_each_object(&d, containers, decode_df_container, &df)) < 0)
-                return r;
-        d.what = "/system/df Volumes";
-        if ((r = json_read_each_object(&d, volumes, decode_df_volume, &df)) < 0)
-                return r;
-        d.what = "/system/df BuildCache";
-        if ((r = json_read_each_object(&d, cache, decode_df_build_cache, &df)) < 0)
-                return r;
         *ret = TAKE_STRUCT(df);
         return 0;
 }

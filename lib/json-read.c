@@ -267,3 +267,175 @@ int json_read_each_object(struct json_read_cursor *d, const json_t *a,
         d->item = -1;
         return 0;
 }
+
+/* ---- big answers, one item at a time ---- */
+
+int json_read_grow(void **items, size_t *allocated, size_t n, size_t size) {
+        if (n < *allocated)
+                return 0;
+        size_t want = MAX(*allocated * 2, (size_t) 64);
+        void *p = reallocarray(*items, want, size);
+        if (!p)
+                return -ENOMEM;
+        memset((char *) p + *allocated * size, 0, (want - *allocated) * size);
+        *items = p;
+        *allocated = want;
+        return 0;
+}
+
+static size_t skip_ws(const char *buf, size_t len, size_t p) {
+        while (p < len && (buf[p] == ' ' || buf[p] == '\t' || buf[p] == '\n' || buf[p] == '\r'))
+                p++;
+        return p;
+}
+
+/* One JSON value starting at buf[*pos] (after whitespace); *pos ends right after it. jansson stops at the
+ * value's end (JSON_DISABLE_EOF_CHECK) and says how far it read. */
+static int parse_value_at(const struct json_read_cursor *d, const char *buf, size_t len, size_t *pos, json_t **ret) {
+        json_error_t je;
+        size_t p = skip_ws(buf, len, *pos);
+        if (p >= len)
+                return json_read_bad(d, "unexpected end of the body at byte %zu", p);
+        json_t *j = json_loadb(buf + p, len - p, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &je);
+        if (!j) {
+                if (json_error_code(&je) == json_error_out_of_memory)
+                        return engine_error_set(d->err, -ENOMEM, "out of memory decoding %s", d->what);
+                return json_read_bad(d, "%s at byte %zu", je.text, p + (size_t) MAX(je.position, 0));
+        }
+        if (je.position <= 0) {
+                json_decref(j);
+                return json_read_bad(d, "no value at byte %zu", p);
+        }
+        *pos = p + (size_t) je.position;
+        *ret = j;
+        return 0;
+}
+
+/* The array (or null) at buf[*pos], item by item; *pos ends after it. */
+static int each_item_at(struct json_read_cursor *d, const char *buf, size_t len, size_t *pos,
+                        int (*each)(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata),
+                        void *userdata) {
+        size_t p = skip_ws(buf, len, *pos);
+        if (len - p >= 4 && memcmp(buf + p, "null", 4) == 0) {
+                *pos = p + 4;
+                return 0;
+        }
+        if (p >= len || buf[p] != '[')
+                return json_read_bad(d, "expected an array at byte %zu", p);
+        p = skip_ws(buf, len, p + 1);
+        if (p < len && buf[p] == ']') {
+                *pos = p + 1;
+                return 0;
+        }
+        for (size_t i = 0;; i++) {
+                _cleanup_json_ json_t *o = NULL;
+                int r = parse_value_at(d, buf, len, &p, &o);
+                if (r < 0)
+                        return r;
+                d->item = (ssize_t) i;
+                if (!json_is_object(o))
+                        return json_read_bad(d, "item is %s, not an object", json_read_type_name(o));
+                r = each(d, o, i, userdata);
+                if (r < 0)
+                        return r;
+                d->item = -1;
+                p = skip_ws(buf, len, p);
+                if (p < len && buf[p] == ',') {
+                        p++;
+                        continue;
+                }
+                if (p < len && buf[p] == ']')
+                        break;
+                return json_read_bad(d, "expected , or ] at byte %zu", p);
+        }
+        *pos = p + 1;
+        return 0;
+}
+
+static int expect_end(const struct json_read_cursor *d, const char *buf, size_t len, size_t p) {
+        p = skip_ws(buf, len, p);
+        return p == len ? 0 : json_read_bad(d, "end of file expected at byte %zu", p);
+}
+
+int json_read_parse_each(struct json_read_cursor *d, const char *buf, size_t len,
+                         int (*each)(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata),
+                         void *userdata) {
+        size_t p = skip_ws(buf, len, 0);
+        if (p >= len)
+                return json_read_bad(d, "empty body");
+        if (buf[p] != '[') {
+                /* Whatever it is, the message names its type, as json_read_parse() does. */
+                _cleanup_json_ json_t *j = NULL;
+                int r = json_read_parse(d, buf, len, JSON_ARRAY, &j);
+                return r < 0 ? r : json_read_bad(d, "expected an array");
+        }
+        int r = each_item_at(d, buf, len, &p, each, userdata);
+        return r < 0 ? r : expect_end(d, buf, len, p);
+}
+
+int json_read_parse_members(struct json_read_cursor *d, const char *buf, size_t len,
+                            const struct json_read_array_member *arrays, size_t n_arrays, json_t **ret_rest) {
+        const char *what = d->what;
+        size_t p = skip_ws(buf, len, 0);
+        int r;
+
+        if (p >= len)
+                return json_read_bad(d, "empty body");
+        if (buf[p] != '{') {
+                _cleanup_json_ json_t *j = NULL;
+                r = json_read_parse(d, buf, len, JSON_OBJECT, &j);
+                return r < 0 ? r : json_read_bad(d, "expected an object");
+        }
+        _cleanup_json_ json_t *rest = json_object();
+        if (!rest)
+                return -ENOMEM;
+        p = skip_ws(buf, len, p + 1);
+        if (p < len && buf[p] == '}')
+                p++;
+        else
+                for (;;) {
+                        _cleanup_json_ json_t *key = NULL;
+                        if ((r = parse_value_at(d, buf, len, &p, &key)) < 0)
+                                return r;
+                        if (!json_is_string(key))
+                                return json_read_bad(d, "a member name is %s, not a string", json_read_type_name(key));
+                        p = skip_ws(buf, len, p);
+                        if (p >= len || buf[p] != ':')
+                                return json_read_bad(d, "expected : at byte %zu", p);
+                        p++;
+                        const char *k = json_string_value(key);
+                        const struct json_read_array_member *a = NULL;
+                        for (size_t i = 0; i < n_arrays && !a; i++)
+                                if (streq(arrays[i].key, k))
+                                        a = &arrays[i];
+                        if (a) {
+                                d->what = a->what;
+                                r = each_item_at(d, buf, len, &p, a->each, a->userdata);
+                                d->what = what;
+                                if (r < 0)
+                                        return r;
+                                if (json_object_set_new(rest, k, json_null()) < 0)
+                                        return -ENOMEM;
+                        } else {
+                                json_t *v = NULL;
+                                if ((r = parse_value_at(d, buf, len, &p, &v)) < 0)
+                                        return r;
+                                if (json_object_set_new(rest, k, v) < 0)
+                                        return -ENOMEM;
+                        }
+                        p = skip_ws(buf, len, p);
+                        if (p < len && buf[p] == ',') {
+                                p++;
+                                continue;
+                        }
+                        if (p < len && buf[p] == '}') {
+                                p++;
+                                break;
+                        }
+                        return json_read_bad(d, "expected , or } at byte %zu", p);
+                }
+        if ((r = expect_end(d, buf, len, p)) < 0)
+                return r;
+        *ret_rest = TAKE_PTR(rest);
+        return 0;
+}
