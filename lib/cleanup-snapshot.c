@@ -408,18 +408,19 @@ int cleanup_snapshot_take(struct engine *e, const struct config *c, struct histo
 
         if (!e || !c || !ret)
                 return -EINVAL;
+        /* Sizes, volumes and build cache. A df that fails on the engine's side (20.10 refuses a second
+         * concurrent one with 500) leaves rougher estimates, not a failed cleanup. First, so that its
+         * body (the biggest) is decoded before the listings are held: the peak of memory is lower. */
+        r = engine_system_df(e, &s.df);
+        if (r >= 0)
+                s.have_df = true;
+        else if (r != -EREMOTEIO && r != -EBADMSG)
+                return r;
         r = engine_list_containers(e, false, &s.containers);
         if (r < 0)
                 return r;
         r = engine_list_images(e, false, &s.images);
         if (r < 0)
-                return r;
-        /* Sizes, volumes and build cache. A df that fails on the engine's side (20.10 refuses a second
-         * concurrent one with 500) leaves rougher estimates, not a failed cleanup. */
-        r = engine_system_df(e, &s.df);
-        if (r >= 0)
-                s.have_df = true;
-        else if (r != -EREMOTEIO && r != -EBADMSG)
                 return r;
         r = index_images(&s);
         if (r < 0)

@@ -7,6 +7,7 @@
 
 #include "engine-internal.h"
 #include "json-read.h"
+#include "json-scan.h"
 
 static void container_free(struct engine_container *c) {
         free(c->id);
@@ -19,44 +20,8 @@ static void container_free(struct engine_container *c) {
 }
 
 /* What a container pins besides its image: the networks it is attached to (even stopped: the
- * network list only counts running endpoints) and the named or anonymous volumes it mounts. */
-static int container_networks_and_volumes(const struct json_read_cursor *d, const json_t *o,
-                                          struct engine_container *c) {
-        json_t *settings = NULL, *networks = NULL, *mounts = NULL, *v;
-        const char *key;
-        size_t i, n = 0;
-        int r;
-
-        if ((r = json_read_object(d, o, "NetworkSettings", &settings)) < 0)
-                return r;
-        if (settings && (r = json_read_object(d, settings, "Networks", &networks)) < 0)
-                return r;
-        c->networks = calloc((networks ? json_object_size(networks) : 0) + 1, sizeof(char *));
-        if (!c->networks)
-                return -ENOMEM;
-        if (networks)
-                json_object_foreach(networks, key, v)
-                        if (!(c->networks[n++] = strdup(key)))
-                                return -ENOMEM;
-
-        if ((r = json_read_array(d, o, "Mounts", &mounts)) < 0)
-                return r;
-        c->volumes = calloc((mounts ? json_array_size(mounts) : 0) + 1, sizeof(char *));
-        if (!c->volumes)
-                return -ENOMEM;
-        n = 0;
-        if (mounts)
-                json_array_foreach(mounts, i, v) {
-                        json_t *type = json_is_object(v) ? json_object_get(v, "Type") : NULL;
-                        json_t *name = json_is_object(v) ? json_object_get(v, "Name") : NULL;
-                        if (!json_is_string(type) || !streq(json_string_value(type), "volume") ||
-                            !json_is_string(name) || !*json_string_value(name))
-                                continue;
-                        if (!(c->volumes[n++] = strdup(json_string_value(name))))
-                                return -ENOMEM;
-                }
-        return 0;
-}
+ * network list only counts running endpoints) and the named or anonymous volumes it mounts
+ * (scan_networks(), scan_mounts() below). */
 
 void engine_container_list_done(struct engine_container_list *l) {
         if (!l)
@@ -82,34 +47,219 @@ struct containers_ctx {
         bool with_size;
 };
 
-static int decode_container(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
+/* NetworkSettings.Networks: the names only. */
+static int scan_networks(struct json_scan *s, struct engine_container *c) {
+        _cleanup_strv_free_ char **names = NULL;
+        size_t n = 0, allocated = 0;
+        char key[32];
+        bool first = true;
+        int r, t;
+
+        if ((t = json_scan_peek(s)) < 0)
+                return t;
+        if (t == JSON_NULL)
+                return json_scan_null(s) < 0 ? -EBADMSG : 0;
+        if (t != JSON_OBJECT)
+                return json_read_bad(s->d, "\"NetworkSettings\" is %s, not an object", json_scan_type_name(t));
+        if ((r = json_scan_object_begin(s)) < 0)
+                return r;
+        while ((r = json_scan_object_next(s, &first)) > 0) {
+                if ((r = json_scan_key(s, key, sizeof key)) < 0)
+                        return r;
+                if (!streq(key, "Networks")) {
+                        if ((r = json_scan_skip(s)) < 0)
+                                return r;
+                        continue;
+                }
+                if ((t = json_scan_peek(s)) < 0)
+                        return t;
+                strv_freep(&names);
+                n = allocated = 0;
+                if (t == JSON_NULL) {
+                        (void) !json_scan_null(s);
+                        continue;
+                }
+                if (t != JSON_OBJECT)
+                        return json_read_bad(s->d, "\"Networks\" is %s, not an object", json_scan_type_name(t));
+                if ((r = json_scan_object_begin(s)) < 0)
+                        return r;
+                bool first_net = true;
+                while ((r = json_scan_object_next(s, &first_net)) > 0) {
+                        char *name;
+                        if ((r = json_scan_string(s, &name, NULL)) < 0)
+                                return r;
+                        if (json_read_grow((void **) &names, &allocated, n + 1, sizeof *names) < 0) {
+                                free(name);
+                                return -ENOMEM;
+                        }
+                        names[n++] = name;
+                        if ((r = json_scan_colon(s)) < 0 || (r = json_scan_skip(s)) < 0)
+                                return r;
+                }
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        if (names) {
+                strv_freep(&c->networks);
+                c->networks = TAKE_PTR(names);
+        }
+        return 0;
+}
+
+/* Mounts: the names of those of Type "volume"; anything else in the array is passed over. */
+static int scan_mounts(struct json_scan *s, struct engine_container *c) {
+        _cleanup_strv_free_ char **names = NULL;
+        size_t n = 0, allocated = 0;
+        bool first = true;
+        int r, t;
+
+        if ((t = json_scan_peek(s)) < 0)
+                return t;
+        if (t == JSON_NULL)
+                return json_scan_null(s) < 0 ? -EBADMSG : 0;
+        if (t != JSON_ARRAY)
+                return json_read_bad(s->d, "\"Mounts\" is %s, not an array", json_scan_type_name(t));
+        if ((r = json_scan_array_begin(s)) < 0)
+                return r;
+        while ((r = json_scan_array_next(s, &first)) > 0) {
+                if ((t = json_scan_peek(s)) < 0)
+                        return t;
+                if (t != JSON_OBJECT) {
+                        if ((r = json_scan_skip(s)) < 0)
+                                return r;
+                        continue;
+                }
+                _cleanup_free_ char *type = NULL, *name = NULL;
+                bool first_member = true;
+                char key[8];
+                if ((r = json_scan_object_begin(s)) < 0)
+                        return r;
+                while ((r = json_scan_object_next(s, &first_member)) > 0) {
+                        if ((r = json_scan_key(s, key, sizeof key)) < 0)
+                                return r;
+                        char **slot = streq(key, "Type") ? &type : streq(key, "Name") ? &name : NULL;
+                        if (slot && (t = json_scan_peek(s)) == JSON_STRING) {
+                                free(*slot);
+                                *slot = NULL;
+                                r = json_scan_string(s, slot, NULL);
+                        } else {
+                                if (slot) {
+                                        free(*slot);
+                                        *slot = NULL;
+                                }
+                                r = json_scan_skip(s);
+                        }
+                        if (r < 0)
+                                return r;
+                }
+                if (r < 0)
+                        return r;
+                if (!type || !streq(type, "volume") || !name || !*name)
+                        continue;
+                if (json_read_grow((void **) &names, &allocated, n + 1, sizeof *names) < 0)
+                        return -ENOMEM;
+                names[n++] = TAKE_PTR(name);
+        }
+        if (r < 0)
+                return r;
+        if (names) {
+                strv_freep(&c->volumes);
+                c->volumes = TAKE_PTR(names);
+        }
+        return 0;
+}
+
+/* Names: the first, which must be a string; the others are not read. */
+static int scan_names(struct json_scan *s, struct engine_container *c) {
+        bool first = true;
+        int r, t;
+
+        if ((t = json_scan_peek(s)) < 0)
+                return t;
+        if (t == JSON_NULL)
+                return json_scan_null(s) < 0 ? -EBADMSG : 0;
+        if (t != JSON_ARRAY)
+                return json_read_bad(s->d, "\"Names\" is %s, not an array", json_scan_type_name(t));
+        if ((r = json_scan_array_begin(s)) < 0)
+                return r;
+        for (size_t i = 0; (r = json_scan_array_next(s, &first)) > 0; i++) {
+                if (i > 0) {
+                        if ((r = json_scan_skip(s)) < 0)
+                                return r;
+                        continue;
+                }
+                if ((t = json_scan_peek(s)) < 0)
+                        return t;
+                if (t != JSON_STRING)
+                        return json_read_bad(s->d, "\"Names\"[0] is %s, not a string", json_scan_type_name(t));
+                _cleanup_free_ char *name = NULL;
+                if ((r = json_scan_string(s, &name, NULL)) < 0)
+                        return r;
+                free(c->name);
+                c->name = NULL;
+                if ((r = strdup_name(name, &c->name)) < 0)
+                        return r;
+        }
+        return r;
+}
+
+/* One item of /containers/json, straight from the text: 20,000 of them are 30 MB of JSON. */
+static int scan_container(struct json_scan *s, size_t i, void *userdata) {
         struct containers_ctx *ctx = userdata;
         if (json_read_grow((void **) &ctx->list->items, &ctx->allocated, ctx->list->n, sizeof *ctx->list->items) < 0)
                 return -ENOMEM;
         struct engine_container *c = &ctx->list->items[ctx->list->n++];
         /* With size=1 the engine omits SizeRw when it is 0; without it both are unknown. */
         int64_t size_def = ctx->with_size ? 0 : -1;
-        json_t *names = NULL;
-        const char *name = "";
+        bool first = true;
+        char key[16];
         int r;
 
-        if ((r = json_read_str(d, o, "Id", true, &c->id)) < 0 || (r = json_read_array(d, o, "Names", &names)) < 0)
+        c->created = 0;
+        c->size_rw = c->size_root_fs = size_def;
+        if ((r = json_scan_object_begin(s)) < 0)
                 return r;
-        if (json_array_size(names) > 0) {
-                json_t *first = json_array_get(names, 0);
-                if (!json_is_string(first))
-                        return json_read_bad(d, "\"Names\"[0] is %s, not a string", json_read_type_name(first));
-                name = json_string_value(first);
+        while ((r = json_scan_object_next(s, &first)) > 0) {
+                if ((r = json_scan_key(s, key, sizeof key)) < 0)
+                        return r;
+                if (streq(key, "Id"))
+                        r = json_scan_str(s, "Id", true, &c->id);
+                else if (streq(key, "Names"))
+                        r = scan_names(s, c);
+                else if (streq(key, "Image"))
+                        r = json_scan_str(s, "Image", false, &c->image);
+                else if (streq(key, "ImageID"))
+                        r = json_scan_str(s, "ImageID", false, &c->image_id);
+                else if (streq(key, "State"))
+                        r = json_scan_state(s, "State", &c->state);
+                else if (streq(key, "Created"))
+                        r = json_scan_int(s, "Created", 0, &c->created);
+                else if (streq(key, "SizeRw"))
+                        r = json_scan_int(s, "SizeRw", size_def, &c->size_rw);
+                else if (streq(key, "SizeRootFs"))
+                        r = json_scan_int(s, "SizeRootFs", size_def, &c->size_root_fs);
+                else if (streq(key, "Labels"))
+                        r = json_scan_labels(s, "Labels", &c->labels);
+                else if (streq(key, "NetworkSettings"))
+                        r = scan_networks(s, c);
+                else if (streq(key, "Mounts"))
+                        r = scan_mounts(s, c);
+                else
+                        r = json_scan_skip(s);
+                if (r < 0)
+                        return r;
         }
-        if ((r = strdup_name(name, &c->name)) < 0 || (r = json_read_str(d, o, "Image", false, &c->image)) < 0 ||
-            (r = json_read_str(d, o, "ImageID", false, &c->image_id)) < 0 ||
-            (r = json_read_state(d, o, "State", &c->state)) < 0 ||
-            (r = json_read_int(d, o, "Created", 0, &c->created)) < 0 ||
-            (r = json_read_int(d, o, "SizeRw", size_def, &c->size_rw)) < 0 ||
-            (r = json_read_int(d, o, "SizeRootFs", size_def, &c->size_root_fs)) < 0 ||
-            (r = json_read_labels(d, o, "Labels", &c->labels)) < 0 ||
-            (r = container_networks_and_volumes(d, o, c)) < 0)
+        if (r < 0)
                 return r;
+        if (!c->id)
+                return json_read_bad(s->d, "\"Id\" is missing");
+        /* Absent strings are "", absent lists empty, as json-read.h has it. */
+        if ((!c->name && !(c->name = strdup(""))) || (!c->image && !(c->image = strdup(""))) ||
+            (!c->image_id && !(c->image_id = strdup(""))) || (!c->networks && !(c->networks = calloc(1, sizeof(char *)))) ||
+            (!c->volumes && !(c->volumes = calloc(1, sizeof(char *)))))
+                return -ENOMEM;
         return 0;
 }
 
@@ -120,8 +270,7 @@ int engine_decode_containers(const char *buf, size_t len, bool with_size, struct
         struct containers_ctx ctx = { .list = &l, .with_size = with_size };
         int r;
 
-        /* Item by item: 20,000 containers are 30 MB of JSON, a tree of several hundred. */
-        if ((r = json_read_parse_each(&d, buf, len, decode_container, &ctx)) < 0)
+        if ((r = json_scan_each(&d, buf, len, scan_container, &ctx)) < 0)
                 return r;
         if (!l.items && !(l.items = calloc(1, sizeof *l.items)))
                 return -ENOMEM;

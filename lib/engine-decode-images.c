@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine-internal.h"
 #include "time-util.h"
 #include "json-read.h"
+#include "json-scan.h"
 
 static void image_free(struct engine_image *im) {
         free(im->id);
@@ -30,27 +32,56 @@ struct images_ctx {
         size_t allocated;
 };
 
-static int decode_image(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
+/* One item of /images/json, straight from the text. */
+static int scan_image(struct json_scan *s, size_t i, void *userdata) {
         struct images_ctx *ctx = userdata;
         struct engine_image_list *l = ctx->list;
         if (json_read_grow((void **) &l->items, &ctx->allocated, l->n, sizeof *l->items) < 0)
                 return -ENOMEM;
         struct engine_image *im = &l->items[l->n++];
+        bool first = true;
+        char key[16];
         int r;
 
-        if ((r = json_read_str(d, o, "Id", true, &im->id)) < 0 ||
-            (r = json_read_strv(d, o, "RepoTags", "<none>:<none>", &im->repo_tags)) < 0 ||
-            (r = json_read_strv(d, o, "RepoDigests", "<none>@<none>", &im->repo_digests)) < 0 ||
-            (r = json_read_int(d, o, "Created", 0, &im->created)) < 0 ||
-            (r = json_read_int(d, o, "Size", 0, &im->size)) < 0 ||
-            (r = json_read_int(d, o, "SharedSize", -1, &im->shared_size)) < 0 ||
-            (r = json_read_int(d, o, "Containers", -1, &im->containers)) < 0 ||
-            (r = json_read_labels(d, o, "Labels", &im->labels)) < 0 ||
-            (r = json_read_str(d, o, "ParentId", false, &im->parent_id)) < 0 ||
-            /* Podman says the parent by bare hex, though the image itself as "sha256:...". */
-            (r = engine_image_id_normalize(&im->parent_id)) < 0)
+        im->shared_size = im->containers = -1;
+        if ((r = json_scan_object_begin(s)) < 0)
                 return r;
-        return 0;
+        while ((r = json_scan_object_next(s, &first)) > 0) {
+                if ((r = json_scan_key(s, key, sizeof key)) < 0)
+                        return r;
+                if (streq(key, "Id"))
+                        r = json_scan_str(s, "Id", true, &im->id);
+                else if (streq(key, "RepoTags"))
+                        r = json_scan_strv(s, "RepoTags", "<none>:<none>", &im->repo_tags);
+                else if (streq(key, "RepoDigests"))
+                        r = json_scan_strv(s, "RepoDigests", "<none>@<none>", &im->repo_digests);
+                else if (streq(key, "Created"))
+                        r = json_scan_int(s, "Created", 0, &im->created);
+                else if (streq(key, "Size"))
+                        r = json_scan_int(s, "Size", 0, &im->size);
+                else if (streq(key, "SharedSize"))
+                        r = json_scan_int(s, "SharedSize", -1, &im->shared_size);
+                else if (streq(key, "Containers"))
+                        r = json_scan_int(s, "Containers", -1, &im->containers);
+                else if (streq(key, "Labels"))
+                        r = json_scan_labels(s, "Labels", &im->labels);
+                else if (streq(key, "ParentId"))
+                        r = json_scan_str(s, "ParentId", false, &im->parent_id);
+                else
+                        r = json_scan_skip(s);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        if (!im->id)
+                return json_read_bad(s->d, "\"Id\" is missing");
+        if ((!im->repo_tags && !(im->repo_tags = calloc(1, sizeof(char *)))) ||
+            (!im->repo_digests && !(im->repo_digests = calloc(1, sizeof(char *)))) ||
+            (!im->parent_id && !(im->parent_id = strdup(""))))
+                return -ENOMEM;
+        /* Podman says the parent by bare hex, though the image itself as "sha256:...". */
+        return engine_image_id_normalize(&im->parent_id);
 }
 
 int engine_decode_images(const char *buf, size_t len, struct engine_image_list *ret, struct engine_error *err) {
@@ -59,7 +90,7 @@ int engine_decode_images(const char *buf, size_t len, struct engine_image_list *
         struct images_ctx ctx = { .list = &l };
         int r;
 
-        if ((r = json_read_parse_each(&d, buf, len, decode_image, &ctx)) < 0)
+        if ((r = json_scan_each(&d, buf, len, scan_image, &ctx)) < 0)
                 return r;
         if (!l.items && !(l.items = calloc(1, sizeof *l.items)))
                 return -ENOMEM;

@@ -8,6 +8,7 @@
 
 #include "engine-internal.h"
 #include "json-read.h"
+#include "json-scan.h"
 
 void engine_version_done(struct engine_version *v) {
         if (!v)
@@ -124,21 +125,47 @@ struct df_ctx {
         size_t images, containers, volumes, build_cache;
 };
 
-static int decode_df_image(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
+static int scan_df_image(struct json_scan *s, size_t i, void *userdata) {
         struct df_ctx *ctx = userdata;
         struct engine_df *df = ctx->df;
         if (json_read_grow((void **) &df->images, &ctx->images, df->n_images, sizeof *df->images) < 0)
                 return -ENOMEM;
         struct engine_df_image *im = &df->images[df->n_images++];
+        bool first = true;
+        char key[16];
         int r;
 
-        if ((r = json_read_str(d, o, "Id", true, &im->id)) < 0 || (r = engine_image_id_normalize(&im->id)) < 0 ||
-            (r = json_read_int(d, o, "Size", 0, &im->size)) < 0 ||
-            (r = json_read_int(d, o, "SharedSize", 0, &im->shared_size)) < 0 ||
-            (r = json_read_int(d, o, "Containers", -1, &im->containers)) < 0 ||
-            (r = json_read_int(d, o, "Created", 0, &im->created)) < 0 ||
-            (r = json_read_strv(d, o, "RepoTags", "<none>:<none>", &im->repo_tags)) < 0)
+        im->containers = -1;
+        if ((r = json_scan_object_begin(s)) < 0)
                 return r;
+        while ((r = json_scan_object_next(s, &first)) > 0) {
+                if ((r = json_scan_key(s, key, sizeof key)) < 0)
+                        return r;
+                if (streq(key, "Id"))
+                        r = json_scan_str(s, "Id", true, &im->id);
+                else if (streq(key, "Size"))
+                        r = json_scan_int(s, "Size", 0, &im->size);
+                else if (streq(key, "SharedSize"))
+                        r = json_scan_int(s, "SharedSize", 0, &im->shared_size);
+                else if (streq(key, "Containers"))
+                        r = json_scan_int(s, "Containers", -1, &im->containers);
+                else if (streq(key, "Created"))
+                        r = json_scan_int(s, "Created", 0, &im->created);
+                else if (streq(key, "RepoTags"))
+                        r = json_scan_strv(s, "RepoTags", "<none>:<none>", &im->repo_tags);
+                else
+                        r = json_scan_skip(s);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        if (!im->id)
+                return json_read_bad(s->d, "\"Id\" is missing");
+        if ((r = engine_image_id_normalize(&im->id)) < 0)
+                return r;
+        if (!im->repo_tags && !(im->repo_tags = calloc(1, sizeof(char *))))
+                return -ENOMEM;
         /* Podman's df lists "<none>" for untagged images and a bare "latest" for tagged ones: keep
          * only what is a repo:tag. */
         size_t k = 0;
@@ -155,20 +182,43 @@ static int decode_df_image(struct json_read_cursor *d, const json_t *o, size_t i
         return 0;
 }
 
-static int decode_df_container(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
+static int scan_df_container(struct json_scan *s, size_t i, void *userdata) {
         struct df_ctx *ctx = userdata;
         struct engine_df *df = ctx->df;
         if (json_read_grow((void **) &df->containers, &ctx->containers, df->n_containers, sizeof *df->containers) < 0)
                 return -ENOMEM;
         struct engine_df_container *c = &df->containers[df->n_containers++];
+        bool first = true;
+        char key[16];
         int r;
 
-        if ((r = json_read_str(d, o, "Id", true, &c->id)) < 0 ||
-            (r = json_read_str(d, o, "ImageID", false, &c->image_id)) < 0 ||
-            (r = engine_image_id_normalize(&c->image_id)) < 0 ||
-            (r = json_read_state(d, o, "State", &c->state)) < 0 ||
-            (r = json_read_int(d, o, "SizeRw", 0, &c->size_rw)) < 0 ||
-            (r = json_read_int(d, o, "SizeRootFs", 0, &c->size_root_fs)) < 0)
+        if ((r = json_scan_object_begin(s)) < 0)
+                return r;
+        while ((r = json_scan_object_next(s, &first)) > 0) {
+                if ((r = json_scan_key(s, key, sizeof key)) < 0)
+                        return r;
+                if (streq(key, "Id"))
+                        r = json_scan_str(s, "Id", true, &c->id);
+                else if (streq(key, "ImageID"))
+                        r = json_scan_str(s, "ImageID", false, &c->image_id);
+                else if (streq(key, "State"))
+                        r = json_scan_state(s, "State", &c->state);
+                else if (streq(key, "SizeRw"))
+                        r = json_scan_int(s, "SizeRw", 0, &c->size_rw);
+                else if (streq(key, "SizeRootFs"))
+                        r = json_scan_int(s, "SizeRootFs", 0, &c->size_root_fs);
+                else
+                        r = json_scan_skip(s);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        if (!c->id)
+                return json_read_bad(s->d, "\"Id\" is missing");
+        if (!c->image_id && !(c->image_id = strdup("")))
+                return -ENOMEM;
+        if ((r = engine_image_id_normalize(&c->image_id)) < 0)
                 return r;
         c->size_rw = clamp0(c->size_rw);
         c->size_root_fs = clamp0(c->size_root_fs);
@@ -222,26 +272,67 @@ static int decode_df_build_cache(struct json_read_cursor *d, const json_t *o, si
         return 0;
 }
 
+/* Volumes and build cache records are few: each is parsed by jansson on its own. */
+static int scan_df_volume(struct json_scan *s, size_t i, void *userdata) {
+        _cleanup_json_ json_t *o = NULL;
+        int r = json_scan_json(s, &o);
+        return r < 0 ? r : decode_df_volume(s->d, o, i, userdata);
+}
+
+static int scan_df_build_cache(struct json_scan *s, size_t i, void *userdata) {
+        _cleanup_json_ json_t *o = NULL;
+        int r = json_scan_json(s, &o);
+        return r < 0 ? r : decode_df_build_cache(s->d, o, i, userdata);
+}
+
 int engine_decode_df(const char *buf, size_t len, struct engine_df *ret, struct engine_error *err) {
         struct json_read_cursor d = { err, "/system/df", -1 };
-        _cleanup_json_ json_t *rest = NULL;
         _cleanup_(engine_df_done) struct engine_df df = {};
         struct df_ctx ctx = { .df = &df };
-        /* Item by item: on a big host df is 40 MB of JSON. */
-        const struct json_read_array_member arrays[] = {
-                { "Images", "/system/df Images", decode_df_image, &ctx },
-                { "Containers", "/system/df Containers", decode_df_container, &ctx },
-                { "Volumes", "/system/df Volumes", decode_df_volume, &ctx },
-                { "BuildCache", "/system/df BuildCache", decode_df_build_cache, &ctx },
-        };
-        int r;
+        struct json_scan s = { buf, len, 0, &d };
+        bool first = true;
+        char key[16];
+        int r, t;
 
-        if ((r = json_read_parse_members(&d, buf, len, arrays, ELEMENTSOF(arrays), &rest)) < 0 ||
-            (r = json_read_int(&d, rest, "LayersSize", 0, &df.layers_size)) < 0)
+        /* Straight from the text: on a big host df is 40 MB of JSON. */
+        if ((t = json_scan_peek(&s)) < 0)
+                return len == 0 ? json_read_bad(&d, "empty body") : t;
+        if (t != JSON_OBJECT)
+                return json_read_bad(&d, "expected an object, got %s", json_scan_type_name(t));
+        if ((r = json_scan_object_begin(&s)) < 0)
                 return r;
+        while ((r = json_scan_object_next(&s, &first)) > 0) {
+                if ((r = json_scan_key(&s, key, sizeof key)) < 0)
+                        return r;
+                if (streq(key, "LayersSize")) {
+                        r = json_scan_int(&s, "LayersSize", 0, &df.layers_size);
+                } else if (streq(key, "Images")) {
+                        d.what = "/system/df Images";
+                        r = json_scan_objects(&s, "Images", scan_df_image, &ctx);
+                } else if (streq(key, "Containers")) {
+                        d.what = "/system/df Containers";
+                        r = json_scan_objects(&s, "Containers", scan_df_container, &ctx);
+                } else if (streq(key, "Volumes")) {
+                        d.what = "/system/df Volumes";
+                        r = json_scan_objects(&s, "Volumes", scan_df_volume, &ctx);
+                } else if (streq(key, "BuildCache")) {
+                        /* Docker sends "BuildCache" (null when empty on some versions); Podman leaves it out. */
+                        df.build_cache_supported = true;
+                        d.what = "/system/df BuildCache";
+                        r = json_scan_objects(&s, "BuildCache", scan_df_build_cache, &ctx);
+                } else
+                        r = json_scan_skip(&s);
+                d.what = "/system/df";
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        while (s.pos < len && (buf[s.pos] == ' ' || buf[s.pos] == '\t' || buf[s.pos] == '\n' || buf[s.pos] == '\r'))
+                s.pos++;
+        if (s.pos != len)
+                return json_read_bad(&d, "end of file expected at byte %zu", s.pos);
         df.layers_size = clamp0(df.layers_size);
-        /* Docker sends "BuildCache" (null when empty on some versions); Podman leaves it out. */
-        df.build_cache_supported = json_object_get(rest, "BuildCache") != NULL;
         if ((!df.images && !(df.images = calloc(1, sizeof *df.images))) ||
             (!df.containers && !(df.containers = calloc(1, sizeof *df.containers))) ||
             (!df.volumes && !(df.volumes = calloc(1, sizeof *df.volumes))) ||

@@ -76,32 +76,6 @@ int json_read_each_object(struct json_read_cursor *d, const json_t *a,
                           int (*each)(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata),
                           void *userdata) _must_check_;
 
-/* ---- big answers, one item at a time ----
- * Listings of tens of thousands of objects are 30-40 MB of JSON, and a jansson tree of that is several
- * hundred MB. These walk the text and let jansson parse one array item (or one small member) at a time,
- * so no tree of the whole body is ever held. */
-
 /* Grows *items (of *allocated elements of size bytes) to hold at least n + 1, zeroing the new part;
- * -ENOMEM. For decoders that fill items[n++] as the items come. */
+ * -ENOMEM. For decoders that fill items[n++] as the items come (json-scan.h reads big listings so). */
 int json_read_grow(void **items, size_t *allocated, size_t n, size_t size) _must_check_;
-
-/* The array that is the whole of buf (surrounding whitespace allowed): each(d, item, i, userdata) for
- * every item, which must be an object, with d->item = i. 0, or the first error. */
-int json_read_parse_each(struct json_read_cursor *d, const char *buf, size_t len,
-                         int (*each)(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata),
-                         void *userdata) _must_check_;
-
-/* A member of an object read by json_read_parse_members() whose value, an array of objects (or null), is
- * decoded item by item. */
-struct json_read_array_member {
-        const char *key;
-        const char *what;              /* d->what while its items are read: "/system/df Images" */
-        int (*each)(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata);
-        void *userdata;
-};
-/* The object that is the whole of buf: the members named in arrays[] are decoded item by item; every
- * other member is parsed whole into *ret_rest (a new object), which also holds a null for each of
- * arrays[] that was present, so that presence can be told. */
-int json_read_parse_members(struct json_read_cursor *d, const char *buf, size_t len,
-                            const struct json_read_array_member *arrays, size_t n_arrays,
-                            json_t **ret_rest) _must_check_;

@@ -205,6 +205,97 @@ START_TEST(test_decode_containers) {
 }
 END_TEST
 
+/* The big listings are read straight from the text (lib/json-scan.c): the same results and refusals as
+ * jansson reading the whole body, for what jansson would make of escapes, duplicates and members no
+ * decoder reads. */
+START_TEST(test_decode_scanned_text) {
+        struct engine_container_list l;
+        struct engine_error err = {};
+        ck_assert_int_eq(engine_decode_containers(
+                                 S(" [ {\"Ports\":[{\"x\":[[{}],\"]}\\\"\"]}],\"Id\":\"c\\u00e9\\ud83d\\ude00\\n\\/\","
+                                   "\"Names\":[\"/a\\\"b\",7],\"Labels\":{\"k\":\"1\",\"k\":\"2\",\"\\u003c\":\"\\u003e\"},"
+                                   "\"Created\":1.9e3,\"State\":\"exited\",\"State\":\"dead\",\"Command\":\"sh -c 'x\\ty'\","
+                                   "\"NetworkSettings\":{\"Networks\":{\"bridge\":{\"IPAMConfig\":null},\"n2\":{}},\"Ports\":{}},"
+                                   "\"Mounts\":[{\"Name\":\"v1\",\"Type\":\"volume\"},{\"Type\":\"bind\",\"Name\":\"b\"},3,"
+                                   "{\"Type\":\"volume\",\"Name\":5}],\"HostConfig\":{\"a\":[true,false,null,-0.5e-3]}} ] "),
+                                 false, &l, &err),
+                         0);
+        ck_assert_int_eq(l.n, 1);
+        ck_assert_str_eq(l.items[0].id, "c\xc3\xa9\xf0\x9f\x98\x80\n/");
+        ck_assert_str_eq(l.items[0].name, "a\"b");
+        ck_assert_int_eq(l.items[0].labels.n, 2);
+        ck_assert_str_eq(engine_labels_get(&l.items[0].labels, "k"), "2");
+        ck_assert_str_eq(engine_labels_get(&l.items[0].labels, "<"), ">");
+        ck_assert_int_eq(l.items[0].created, 1900);
+        ck_assert_int_eq(l.items[0].state, ENGINE_CONTAINER_DEAD);
+        ck_assert_str_eq(l.items[0].networks[0], "bridge");
+        ck_assert_str_eq(l.items[0].networks[1], "n2");
+        ck_assert_ptr_null(l.items[0].networks[2]);
+        ck_assert_str_eq(l.items[0].volumes[0], "v1");
+        ck_assert_ptr_null(l.items[0].volumes[1]);
+        ck_assert_str_eq(l.items[0].image, "");
+        ck_assert_int_eq(l.items[0].size_rw, -1);
+        engine_container_list_done(&l);
+
+        /* What jansson refuses, also where no decoder looks. */
+        static const char *const bad[] = {
+                "[{\"Id\":\"a\",\"Command\":\"\xff\"}]",           /* not UTF-8 */
+                "[{\"Id\":\"a\",\"Command\":\"\xc0\xaf\"}]",       /* overlong */
+                "[{\"Id\":\"a\",\"Command\":\"\xed\xa0\x80\"}]",   /* a surrogate in UTF-8 */
+                "[{\"Id\":\"a\",\"Command\":\"\\ud800\"}]",        /* a lone surrogate */
+                "[{\"Id\":\"a\",\"Command\":\"\\u0000\"}]",
+                "[{\"Id\":\"a\",\"Command\":\"\\x\"}]",
+                "[{\"Id\":\"a\",\"Command\":\"a\tb\"}]",           /* a raw control character */
+                "[{\"Id\":\"a\",\"Ports\":[1,]}]",
+                "[{\"Id\":\"a\",\"Ports\":{\"a\":1,}}]",
+                "[{\"Id\":\"a\",\"Ports\":[1 2]}]",
+                "[{\"Id\":\"a\",\"Ports\":[}]}",
+                "[{\"Id\":\"a\",\"Ports\":01}]",
+                "[{\"Id\":\"a\",\"Ports\":1.}]",
+                "[{\"Id\":\"a\",\"Ports\":-}]",
+                "[{\"Id\":\"a\",\"Ports\":tru}]",
+                "[{\"Id\":\"a\",\"Ports\":{1:2}}]",
+                "[{\"Id\":\"a\"}] x",
+                "[{\"Id\":\"a\"},]",
+                "[{\"Id\":\"a\" \"Names\":[]}]",
+                "[{\"Id\":\"a\",\"Created\":-99999999999999999999}]",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                l = (struct engine_container_list) { .n = 77 };
+                ck_assert_msg(engine_decode_containers(S(bad[i]), false, &l, &err) == -EBADMSG, "accepted: %s", bad[i]);
+                ck_assert_int_eq(l.n, 77);
+        }
+        /* Nesting: 2048 deep is jansson's limit, also in a member nobody reads. */
+        size_t depth = 3000, n = 0;
+        char *deep = malloc(2 * depth + 64);
+        ck_assert_ptr_nonnull(deep);
+        n += (size_t) sprintf(deep, "[{\"Id\":\"a\",\"Ports\":");
+        memset(deep + n, '[', depth);
+        memset(deep + n + depth, ']', depth);
+        n += 2 * depth;
+        n += (size_t) sprintf(deep + n, "}]");
+        ck_assert_int_eq(engine_decode_containers(deep, n, false, &l, &err), -EBADMSG);
+        ck_assert_ptr_nonnull(strstr(err.message, "depth"));
+        free(deep);
+
+        struct engine_df df;
+        ck_assert_int_eq(engine_decode_df(S("{\"Images\":[{\"Id\":\"ab\",\"Size\":5,\"Labels\":{\"a\":[]}}],\"BuildCache\":null,"
+                                            "\"LayersSize\":7,\"Extra\":{\"deep\":[1,{\"x\":null}]}}"),
+                                          &df, &err),
+                         0);
+        ck_assert_int_eq(df.n_images, 1);
+        ck_assert_int_eq(df.images[0].size, 5);
+        ck_assert_int_eq(df.images[0].containers, -1);
+        ck_assert_int_eq(df.layers_size, 7);
+        ck_assert(df.build_cache_supported);
+        engine_df_done(&df);
+        ck_assert_int_eq(engine_decode_df(S("{\"Images\":{}}"), &df, &err), -EBADMSG);
+        ck_assert_ptr_nonnull(strstr(err.message, "\"Images\" is an object, not an array"));
+        ck_assert_int_eq(engine_decode_df(S("{\"Containers\":[{\"Id\":\"c\",\"SizeRw\":\"big\"}]}"), &df, &err), -EBADMSG);
+        ck_assert_ptr_nonnull(strstr(err.message, "/system/df Containers[0]: \"SizeRw\" is a string, not a number"));
+}
+END_TEST
+
 /* Every proper prefix of a valid body fails cleanly (no leak, no partial result). */
 START_TEST(test_decode_truncations) {
         const char *body = "[{\"Id\":\"sha256:ab\",\"RepoTags\":[\"a:1\",\"<none>:<none>\"],\"RepoDigests\":null,"
@@ -525,6 +616,7 @@ int main(void) {
         tcase_add_test(tc, test_decode_containers);
         tcase_add_test(tc, test_decode_container_networks_volumes);
         tcase_add_test(tc, test_decode_truncations);
+        tcase_add_test(tc, test_decode_scanned_text);
         tcase_add_test(tc, test_decode_inspect);
         tcase_add_test(tc, test_decode_delete_and_prune);
         tcase_add_test(tc, test_decode_df_volumes_networks);
