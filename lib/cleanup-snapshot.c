@@ -25,6 +25,13 @@ static uint64_t tier_min_age(const struct config *c, enum config_tier_type t) {
         return 0;
 }
 
+static uint64_t tier_max_unused_age(const struct config *c, enum config_tier_type t) {
+        for (size_t i = 0; i < c->n_tiers; i++)
+                if (c->tiers[i].type == t)
+                        return c->tiers[i].max_unused_age_sec;
+        return 0;
+}
+
 static uint64_t clamp_size(int64_t v) {
         return v > 0 ? (uint64_t) v : 0;
 }
@@ -68,7 +75,10 @@ void cleanup_snapshot_done(struct cleanup_snapshot *s) {
         if (s->have_networks)
                 engine_network_list_done(&s->networks);
         free(s->finished_at_ns);
+        free(s->size_rw);
+        free(s->stop_known);
         free(s->last_tag_time_ns);
+        free(s->last_tag_deferred);
         free(s->pcontainers);
         free(s->pimages);
         free(s->pvolumes);
@@ -76,35 +86,173 @@ void cleanup_snapshot_done(struct cleanup_snapshot *s) {
         *s = (struct cleanup_snapshot){};
 }
 
-/* State.FinishedAt for the stopped containers that are old enough to be candidates at all: one that was
- * created within min_age cannot have stopped before it. */
-static int fill_finished_at(struct engine *e, const struct config *c, int64_t now_ns, struct cleanup_snapshot *s) {
-        s->finished_at_ns = calloc_at_least_one(s->containers.n, sizeof *s->finished_at_ns);
-        if (!s->finished_at_ns)
-                return -ENOMEM;
-        if (!tier_configured(c, CONFIG_TIER_STOPPED_CONTAINERS))
+/* A stopped container whose stop time is not known yet. */
+struct unknown_stop {
+        size_t index;
+        int64_t created_ns;
+        const char *id;
+};
+
+static int cmp_unknown_stop(const void *a, const void *b) {
+        const struct unknown_stop *x = a, *y = b;
+        if (x->created_ns != y->created_ns)
+                return x->created_ns < y->created_ns ? -1 : 1;
+        return strcmp(x->id, y->id);
+}
+
+static int cmp_int64(const void *a, const void *b) {
+        int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+        return x < y ? -1 : x > y;
+}
+
+/* Inspects container i: its stop time and state (fresher than the listing), and its size when asked;
+ * noted in the history. A container gone meanwhile is marked removing: the planner must not see it as a
+ * candidate. */
+static int inspect_stop(struct engine *e, struct history *h, bool with_size, struct cleanup_snapshot *s, size_t i) {
+        struct engine_container *ct = &s->containers.items[i];
+        struct engine_container_detail d;
+        int r = with_size ? engine_inspect_container_size(e, ct->id, &d) : engine_inspect_container(e, ct->id, &d);
+        if (r == -EREMOTEIO && engine_last_error(e)->http_status == 404) {
+                ct->state = ENGINE_CONTAINER_REMOVING;
+                s->stop_known[i] = true;
                 return 0;
-        int64_t min_age_ns = (int64_t) tier_min_age(c, CONFIG_TIER_STOPPED_CONTAINERS) * NSEC_PER_SEC;
-        for (size_t i = 0; i < s->containers.n; i++) {
+        }
+        if (r < 0)
+                return r;
+        s->finished_at_ns[i] = d.finished_at_ns;
+        if (with_size)
+                s->size_rw[i] = d.size_rw;
+        ct->state = d.state;
+        s->stop_known[i] = true;
+        s->n_inspected++;
+        /* A failure to note (out of memory) only means another inspect next time. */
+        if (h && engine_container_state_is_stopped(d.state) && d.finished_at_ns > 0)
+                (void) !history_note_container_stop(h, ct->id, d.finished_at_ns, with_size ? d.size_rw : -1);
+        engine_container_detail_done(&d);
+        return 0;
+}
+
+/* State.FinishedAt of the stopped containers the plan may take, and no others (issue 11: 20,000 stopped
+ * containers were 20,000 inspects per cleanup). The planner takes candidates in (reference time, Created,
+ * id) order, at most max_removals of them, where a container's reference time is FinishedAt (else
+ * Created) and is never before its Created. Stop times come from the history where it has them; the
+ * others are inspected in Created order, in batches, until max_removals candidates of known reference
+ * time are older than the next unknown one's Created: no container left can then be among the first
+ * max_removals, and the plan is the one inspecting every container would give. One created within
+ * min_age cannot have stopped longer ago, so it is never inspected. A container left uninspected has
+ * FinishedAt 0 (reference Created), which sorts it after every planned one.
+ * When /system/df was not asked for containers (API >= 1.42), the candidates that may be planned are
+ * inspected with their size, unless the history has it. */
+static int fill_finished_at(struct engine *e, const struct config *c, struct history *h, int64_t now_ns,
+                            struct cleanup_snapshot *s) {
+        size_t n = s->containers.n;
+        s->finished_at_ns = calloc_at_least_one(n, sizeof *s->finished_at_ns);
+        s->size_rw = calloc_at_least_one(n, sizeof *s->size_rw);
+        s->stop_known = calloc_at_least_one(n, sizeof *s->stop_known);
+        if (!s->finished_at_ns || !s->size_rw || !s->stop_known)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                s->size_rw[i] = -1;
+        if (!tier_configured(c, CONFIG_TIER_STOPPED_CONTAINERS) || c->max_removals == 0)
+                return 0;
+        bool need_size = s->have_df && !(s->df.types & ENGINE_DF_CONTAINERS);
+        uint64_t min_age_sec = tier_min_age(c, CONFIG_TIER_STOPPED_CONTAINERS);
+        int64_t min_age_ns = (int64_t) MIN(min_age_sec, (uint64_t) (INT64_MAX / NSEC_PER_SEC)) * NSEC_PER_SEC;
+        int64_t newest_ns = now_ns - min_age_ns; /* a candidate's reference time is at most this */
+        size_t k_max = c->max_removals;
+        int r;
+
+        _cleanup_free_ struct unknown_stop *unknown = calloc_at_least_one(n, sizeof *unknown);
+        _cleanup_free_ int64_t *refs = calloc_at_least_one(n, sizeof *refs);
+        if (!unknown || !refs)
+                return -ENOMEM;
+        size_t n_unknown = 0;
+        for (size_t i = 0; i < n; i++) {
                 struct engine_container *ct = &s->containers.items[i];
-                if (!engine_container_state_is_stopped(ct->state))
+                int64_t created_ns = ct->created * NSEC_PER_SEC, finished_ns, size_rw;
+                if (!engine_container_state_is_stopped(ct->state) || created_ns > newest_ns ||
+                    policy_labels_protected(c, &ct->labels))
                         continue;
-                if (ct->created * NSEC_PER_SEC > now_ns - min_age_ns)
-                        continue;
-                struct engine_container_detail d;
-                int r = engine_inspect_container(e, ct->id, &d);
-                if (r == -EREMOTEIO && engine_last_error(e)->http_status == 404) {
-                        /* Removed meanwhile: the planner must not see it as a candidate. */
-                        ct->state = ENGINE_CONTAINER_REMOVING;
-                        continue;
+                if (history_container_stop(h, ct->id, &finished_ns, &size_rw) > 0) {
+                        s->finished_at_ns[i] = finished_ns;
+                        s->size_rw[i] = size_rw;
+                        s->stop_known[i] = true;
+                        s->n_from_history++;
+                } else
+                        unknown[n_unknown++] = (struct unknown_stop) { i, created_ns, ct->id };
+        }
+        qsort(unknown, n_unknown, sizeof *unknown, cmp_unknown_stop);
+
+        /* Candidates of known reference time: never-started ones (Created) and stopped ones known so far. */
+        for (size_t next = 0;;) {
+                int64_t bound = next < n_unknown ? unknown[next].created_ns : INT64_MAX;
+                size_t older = 0;
+                for (size_t i = 0; i < n; i++) {
+                        const struct engine_container *ct = &s->containers.items[i];
+                        if (!engine_container_state_is_removable(ct->state) ||
+                            (engine_container_state_is_stopped(ct->state) && !s->stop_known[i]))
+                                continue;
+                        int64_t ref = s->finished_at_ns[i] > 0 ? s->finished_at_ns[i] : ct->created * NSEC_PER_SEC;
+                        if (ref <= newest_ns && ref < bound && !policy_labels_protected(c, &ct->labels))
+                                older++;
                 }
-                if (r < 0)
+                if (next >= n_unknown || older >= k_max)
+                        break;
+                /* The next batch: as many as are still missing, at least a few dozen (one round trip each
+                 * anyway; fewer rounds of counting). */
+                size_t batch = MAX(k_max - older, (size_t) 32);
+                for (size_t end = MIN(next + batch, n_unknown); next < end; next++)
+                        if ((r = inspect_stop(e, h, need_size, s, unknown[next].index)) < 0)
+                                return r;
+        }
+        if (!need_size)
+                return 0;
+
+        /* Sizes for the first max_removals candidates whose size neither an inspect nor the history told. */
+        size_t n_refs = 0;
+        for (size_t i = 0; i < n; i++) {
+                const struct engine_container *ct = &s->containers.items[i];
+                if (!engine_container_state_is_stopped(ct->state) || !s->stop_known[i])
+                        continue;
+                int64_t ref = s->finished_at_ns[i] > 0 ? s->finished_at_ns[i] : ct->created * NSEC_PER_SEC;
+                if (ref <= newest_ns && !policy_labels_protected(c, &ct->labels))
+                        refs[n_refs++] = ref;
+        }
+        if (n_refs == 0)
+                return 0;
+        qsort(refs, n_refs, sizeof *refs, cmp_int64);
+        int64_t last = refs[MIN(n_refs, k_max) - 1];
+        for (size_t i = 0; i < n; i++) {
+                const struct engine_container *ct = &s->containers.items[i];
+                if (!engine_container_state_is_stopped(ct->state) || !s->stop_known[i] || s->size_rw[i] >= 0)
+                        continue;
+                int64_t ref = s->finished_at_ns[i] > 0 ? s->finished_at_ns[i] : ct->created * NSEC_PER_SEC;
+                if (ref <= last && ref <= newest_ns && !policy_labels_protected(c, &ct->labels) &&
+                    (r = inspect_stop(e, h, true, s, i)) < 0)
                         return r;
-                s->finished_at_ns[i] = d.finished_at_ns;
-                ct->state = d.state; /* fresher than the listing */
-                engine_container_detail_done(&d);
         }
         return 0;
+}
+
+/* How many stopped-containers candidates are known to be old enough: the planner plans at least
+ * min(this, max_removals) actions before any tier that follows. */
+static size_t container_candidates_known(const struct config *c, const struct cleanup_snapshot *s, int64_t now_ns) {
+        if (!tier_configured(c, CONFIG_TIER_STOPPED_CONTAINERS))
+                return 0;
+        uint64_t min_age_sec = tier_min_age(c, CONFIG_TIER_STOPPED_CONTAINERS);
+        int64_t newest_ns = now_ns - (int64_t) MIN(min_age_sec, (uint64_t) (INT64_MAX / NSEC_PER_SEC)) * NSEC_PER_SEC;
+        size_t n = 0;
+        for (size_t i = 0; i < s->containers.n; i++) {
+                const struct engine_container *ct = &s->containers.items[i];
+                if (!engine_container_state_is_removable(ct->state) ||
+                    (engine_container_state_is_stopped(ct->state) && !s->stop_known[i]) ||
+                    policy_labels_protected(c, &ct->labels))
+                        continue;
+                int64_t ref = s->finished_at_ns[i] > 0 ? s->finished_at_ns[i] : ct->created * NSEC_PER_SEC;
+                if (ref <= newest_ns)
+                        n++;
+        }
+        return n;
 }
 
 /* Metadata.LastTagTime, for seeding the history, only where it can change a decision: tagged images
@@ -112,8 +260,13 @@ static int fill_finished_at(struct engine *e, const struct config *c, int64_t no
  * its containers seed it) and that the history knows nothing about yet. On the first start that is one
  * inspect per such image, once; afterwards engine events keep the history current.
  * With protect.newest_per_repository, every tagged image's, at every snapshot: which images are the newest
- * of their repository depends on when each was tagged, and the history cannot tell a tag from a use. */
-static int fill_last_tag_time(struct engine *e, const struct config *c, struct history *h, struct cleanup_snapshot *s) {
+ * of their repository depends on when each was tagged, and the history cannot tell a tag from a use.
+ * Not when the stopped-containers tier alone has max_removals candidates already (and neither
+ * newest_per_repository nor the unused-images tier's max_unused_age asks for them under another rule):
+ * then the unused-images tier plans nothing this time, and those images are left unseeded
+ * (last_tag_deferred) for a cleanup that reaches them. */
+static int fill_last_tag_time(struct engine *e, const struct config *c, struct history *h, int64_t now_ns,
+                              struct cleanup_snapshot *s) {
         bool newest = c->protect_newest_per_repository > 0;
         if (!h && !newest)
                 return 0;
@@ -130,6 +283,11 @@ static int fill_last_tag_time(struct engine *e, const struct config *c, struct h
                 if (s->containers.items[i].image_id)
                         used[n_used++] = s->containers.items[i].image_id;
         qsort(used, n_used, sizeof *used, strv_compare_entries);
+        /* MAX_AGE actions come before every tier's: a max_unused_age of that tier needs them first. */
+        bool defer = !newest && h && tier_max_unused_age(c, CONFIG_TIER_UNUSED_IMAGES) == 0 &&
+                     container_candidates_known(c, s, now_ns) >= c->max_removals;
+        if (defer && !(s->last_tag_deferred = calloc_at_least_one(s->images.n, sizeof *s->last_tag_deferred)))
+                return -ENOMEM;
 
         for (size_t i = 0; i < s->images.n; i++) {
                 const struct engine_image *im = &s->images.items[i];
@@ -139,6 +297,11 @@ static int fill_last_tag_time(struct engine *e, const struct config *c, struct h
                         continue;
                 if (!newest && history_last_used(h, im->id, im->repo_tags) > 0)
                         continue;
+                if (defer) {
+                        s->last_tag_deferred[i] = true;
+                        s->n_last_tag_deferred++;
+                        continue;
+                }
                 struct engine_image_detail d;
                 int r = engine_inspect_image(e, im->id, &d);
                 if (r == -EREMOTEIO && engine_last_error(e)->http_status == 404)
@@ -278,7 +441,9 @@ static int build_policy_arrays(const struct config *c, struct history *h, int64_
                         .state = ct->state,
                         .created_ns = ct->created * NSEC_PER_SEC,
                         .finished_at_ns = s->finished_at_ns[i],
-                        .size_rw = d ? clamp_size(d->size_rw) : clamp_size(ct->size_rw),
+                        .size_rw = d ? clamp_size(d->size_rw)
+                                     : s->size_rw[i] >= 0 ? clamp_size(s->size_rw[i])
+                                                          : clamp_size(ct->size_rw),
                         .labels = ct->labels,
                         .volumes = ct->volumes,
                         .networks = ct->networks,
@@ -375,6 +540,12 @@ static int build_policy_arrays(const struct config *c, struct history *h, int64_
                 /* Seed first (it resolves names and raises entries to what the snapshot proves), then read.
                  * Its only failure, -ENOMEM, leaves the history consistent, just less complete: plan anyway. */
                 (void) !history_seed(h, &s->snapshot, now_ns);
+                /* What the seed made of an image whose LastTagTime was not fetched is its Created alone:
+                 * the planner reads the same (it takes the later of the two), and the history stays
+                 * without it so that a later cleanup fetches it. */
+                for (size_t i = 0; s->last_tag_deferred && i < s->images.n; i++)
+                        if (s->last_tag_deferred[i])
+                                (void) history_unseed_image(h, s->images.items[i].id, s->pimages[i].created_ns);
                 history_fill_snapshot(h, s->pimages, s->images.n);
         }
         return 0;
@@ -411,7 +582,12 @@ int cleanup_snapshot_take(struct engine *e, const struct config *c, struct histo
         /* Sizes, volumes and build cache. A df that fails on the engine's side (20.10 refuses a second
          * concurrent one with 500) leaves rougher estimates, not a failed cleanup. First, so that its
          * body (the biggest) is decoded before the listings are held: the peak of memory is lower. */
-        r = engine_system_df(e, &s.df);
+        unsigned types = ENGINE_DF_IMAGES | ENGINE_DF_BUILD_CACHE;
+        /* The container part walks every writable layer (minutes on a busy host): from API 1.42 it is
+         * not asked for, and the sizes of the containers the plan may take come from their inspects. */
+        if (tier_configured(c, CONFIG_TIER_UNUSED_VOLUMES))
+                types |= ENGINE_DF_VOLUMES;
+        r = engine_system_df_types(e, types, &s.df);
         if (r >= 0)
                 s.have_df = true;
         else if (r != -EREMOTEIO && r != -EBADMSG)
@@ -434,10 +610,10 @@ int cleanup_snapshot_take(struct engine *e, const struct config *c, struct histo
                         return r;
                 s.have_networks = true;
         }
-        r = fill_finished_at(e, c, now_ns, &s);
+        r = fill_finished_at(e, c, h, now_ns, &s);
         if (r < 0)
                 return r;
-        r = fill_last_tag_time(e, c, h, &s);
+        r = fill_last_tag_time(e, c, h, now_ns, &s);
         if (r < 0)
                 return r;
         r = build_policy_arrays(c, h, now_ns, &s);

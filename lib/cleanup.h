@@ -44,8 +44,17 @@ struct cleanup_snapshot {
         struct engine_image **images_by_id;       /* images sorted by id, likewise */
         struct engine_network_list networks;
         bool have_networks;
-        int64_t *finished_at_ns;       /* per container, from inspect (stopped ones only) */
+        int64_t *finished_at_ns;       /* per container: State.FinishedAt from the history or an inspect, for
+                                        * the stopped ones the plan may take; else 0 */
+        int64_t *size_rw;              /* per container: SizeRw from an inspect or the history where /system/df
+                                        * was not asked for containers; else -1 */
+        bool *stop_known;              /* per container: finished_at_ns is known (or it is gone) */
+        size_t n_inspected;            /* containers inspected for their stop time */
+        size_t n_from_history;         /* stop times the history knew */
         int64_t *last_tag_time_ns;     /* per image, from inspect (only images the history does not know) */
+        bool *last_tag_deferred;       /* per image (NULL when none): its LastTagTime was not fetched, as
+                                        * no budget is left for the unused-images tier this time */
+        size_t n_last_tag_deferred;
         struct policy_container *pcontainers;
         struct policy_image *pimages;
         struct policy_volume *pvolumes;
@@ -53,8 +62,9 @@ struct cleanup_snapshot {
         struct policy_snapshot snapshot;
 };
 
-/* Lists containers (inspecting the stopped ones for State.FinishedAt), images, /system/df (sizes,
- * volumes, build cache) and, when the networks tier is configured, networks. history may be NULL
+/* Lists /system/df (sizes, volumes, build cache; from API 1.42 only the parts the tiers use),
+ * containers, images and, when the networks tier is configured, networks; State.FinishedAt of the
+ * stopped containers the plan may take (from the history, else an inspect: see fill_finished_at()). history may be NULL
  * (then last use is the image's Created time). On success *ret is set; free with cleanup_snapshot_done(). */
 int cleanup_snapshot_take(struct engine *e, const struct config *c, struct history *h, int64_t now_ns,
                           struct cleanup_snapshot *ret) _must_check_;

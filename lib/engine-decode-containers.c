@@ -302,6 +302,7 @@ int engine_decode_container_detail(const char *buf, size_t len, struct engine_co
             (r = json_read_peek_str(&d, root, "Name", false, &name)) < 0 || (r = strdup_name(name, &c.name)) < 0 ||
             (r = json_read_str(&d, root, "Image", false, &c.image_id)) < 0 ||
             (r = json_read_time(&d, root, "Created", &c.created_ns)) < 0 ||
+            (r = json_read_int(&d, root, "SizeRw", -1, &c.size_rw)) < 0 ||
             (r = json_read_object(&d, root, "State", &state)) < 0 ||
             (r = json_read_object(&d, root, "Config", &config)) < 0)
                 return r;

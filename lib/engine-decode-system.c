@@ -285,8 +285,8 @@ static int scan_df_build_cache(struct json_scan *s, size_t i, void *userdata) {
         return r < 0 ? r : decode_df_build_cache(s->d, o, i, userdata);
 }
 
-int engine_decode_df(const char *buf, size_t len, struct engine_df *ret, struct engine_error *err) {
-        struct json_read_cursor d = { err, "/system/df", -1 };
+static int decode_df(const char *buf, size_t len, struct engine_df *ret, struct json_read_cursor *dp) {
+        struct json_read_cursor d = *dp;
         _cleanup_(engine_df_done) struct engine_df df = {};
         struct df_ctx ctx = { .df = &df };
         struct json_scan s = { buf, len, 0, &d };
@@ -340,4 +340,10 @@ int engine_decode_df(const char *buf, size_t len, struct engine_df *ret, struct 
                 return -ENOMEM;
         *ret = TAKE_STRUCT(df);
         return 0;
+}
+
+int engine_decode_df(const char *buf, size_t len, struct engine_df *ret, struct engine_error *err) {
+        struct json_read_cursor d = { err, "/system/df", -1 };
+        int r = decode_df(buf, len, ret, &d);
+        return r < 0 ? json_scan_explain(&d, buf, len, r) : r;
 }

@@ -180,10 +180,29 @@ int engine_list_containers(struct engine *e, bool with_size, struct engine_conta
         return r < 0 ? r : engine_decode_containers(resp.data, resp.len, with_size, ret, &e->error);
 }
 
-int engine_inspect_container(struct engine *e, const char *id, struct engine_container_detail *ret) {
+static int inspect_container(struct engine *e, const char *id, bool with_size, struct engine_container_detail *ret) {
         _cleanup_(engine_response_done) struct engine_response resp = {};
-        int r = engine_call_name(e, "GET", ENGINE_TIMEOUT_SHORT, "/containers/", id, "/json", NULL, &resp);
-        return r < 0 ? r : engine_decode_container_detail(resp.data, resp.len, ret, &e->error);
+        struct engine_container_detail d;
+        /* size=1 walks the writable layer: the slow timeout. */
+        int r = engine_call_name(e, "GET", with_size ? ENGINE_TIMEOUT_LONG : ENGINE_TIMEOUT_SHORT, "/containers/", id,
+                                 "/json", with_size ? "size=1" : NULL, &resp);
+        if (r < 0 || (r = engine_decode_container_detail(resp.data, resp.len, &d, &e->error)) < 0)
+                return r;
+        /* Asked with size, an absent SizeRw is 0; without, it is unknown. */
+        if (with_size && d.size_rw < 0)
+                d.size_rw = 0;
+        else if (!with_size)
+                d.size_rw = -1;
+        *ret = d;
+        return 0;
+}
+
+int engine_inspect_container(struct engine *e, const char *id, struct engine_container_detail *ret) {
+        return inspect_container(e, id, false, ret);
+}
+
+int engine_inspect_container_size(struct engine *e, const char *id, struct engine_container_detail *ret) {
+        return inspect_container(e, id, true, ret);
 }
 
 int engine_delete_container(struct engine *e, const char *id, bool remove_anonymous_volumes, bool force) {

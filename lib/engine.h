@@ -172,9 +172,13 @@ struct engine_container_detail {
         int64_t created_ns;
         int64_t started_at_ns;         /* 0 when never started ("0001-01-01T00:00:00Z") */
         int64_t finished_at_ns;        /* 0 when never finished */
+        int64_t size_rw;               /* SizeRw: inspected with size, else -1 */
         struct engine_labels labels;
 };
 int engine_inspect_container(struct engine *e, const char *id, struct engine_container_detail *ret) _must_check_;
+/* GET /containers/{id}/json?size=1: also SizeRw, at the cost of a walk of this container's writable layer
+ * (what /system/df's container part does for every container). */
+int engine_inspect_container_size(struct engine *e, const char *id, struct engine_container_detail *ret) _must_check_;
 void engine_container_detail_done(struct engine_container_detail *d);
 /* DELETE /containers/{id}; remove_anonymous_volumes = v=1. Never forces a running container unless force. */
 int engine_delete_container(struct engine *e, const char *id, bool remove_anonymous_volumes, bool force) _must_check_;

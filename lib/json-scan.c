@@ -654,6 +654,23 @@ int json_scan_strv(struct json_scan *s, const char *key, const char *skip, char 
         return 0;
 }
 
+#define EXPLAIN_MAX ((size_t) 4 * 1024 * 1024)
+
+int json_scan_explain(struct json_read_cursor *d, const char *buf, size_t len, int r) {
+        if (r != -EBADMSG || len == 0 || len > EXPLAIN_MAX)
+                return r;
+        json_error_t je;
+        json_t *j = json_loadb(buf, len, 0, &je);
+        if (j) {
+                json_decref(j); /* well-formed: the scanner's shape message stands */
+                return r;
+        }
+        if (json_error_code(&je) == json_error_out_of_memory)
+                return r;
+        d->item = -1;
+        return json_read_bad(d, "%s at byte %d", je.text, je.position);
+}
+
 int json_scan_json(struct json_scan *s, json_t **ret) {
         s->pos = skip_ws(s, s->pos);
         size_t start = s->pos;
@@ -712,14 +729,14 @@ int json_scan_each(struct json_read_cursor *d, const char *buf, size_t len,
                 return json_read_bad(d, "empty body");
         int t = json_scan_peek(&s);
         if (t < 0)
-                return t;
+                return json_scan_explain(d, buf, len, t);
         if (t != JSON_ARRAY)
-                return json_read_bad(d, "expected an array, got %s", json_scan_type_name(t));
+                return json_scan_explain(d, buf, len, json_read_bad(d, "expected an array, got %s", json_scan_type_name(t)));
         r = each_object(&s, each, userdata);
         if (r < 0)
-                return r;
+                return json_scan_explain(d, buf, len, r);
         s.pos = skip_ws(&s, s.pos);
         if (s.pos != len)
-                return json_read_bad(d, "end of file expected at byte %zu", s.pos);
+                return json_scan_explain(d, buf, len, json_read_bad(d, "end of file expected at byte %zu", s.pos));
         return 0;
 }

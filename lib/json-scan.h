@@ -66,6 +66,12 @@ int json_scan_strv(struct json_scan *s, const char *key, const char *skip, char 
 int json_scan_each(struct json_read_cursor *d, const char *buf, size_t len,
                    int (*each)(struct json_scan *s, size_t i, void *userdata), void *userdata) _must_check_;
 
+/* After a decoder refused buf (r = -EBADMSG): when buf is small enough to parse whole (4 MiB) and jansson
+ * refuses it too, jansson's own message replaces the scanner's ("premature end of input", "maximum
+ * parsing depth reached"...), so that a malformed answer is said as it was before the scanner, and as
+ * the other decoders say it. Returns r. */
+int json_scan_explain(struct json_read_cursor *d, const char *buf, size_t len, int r);
+
 /* The next value parsed by jansson on its own (for small items that json-read.h's readers decode);
  * *ret is a new reference. */
 int json_scan_json(struct json_scan *s, json_t **ret) _must_check_;

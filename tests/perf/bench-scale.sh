@@ -57,6 +57,26 @@ d = {k: v - a.get(k, 0) for k, v in b.items() if v - a.get(k, 0)}
 print(sum(d.values()), "; ".join("%d %s" % (v, k) for k, v in sorted(d.items(), key=lambda kv: -kv[1])))' "$1" "$2"
 }
 
+# prep_history DAEMON CONFIG STATE_DIR: runs the daemon (not --once) until it has taken the fake engine's
+# die events, then stops it (SIGTERM: it saves its history).
+prep_history() {
+        local before after
+        stats "$W/stats.prep"
+        before=$("$PERF_PY" -c 'import json, sys; print(json.load(open(sys.argv[1])).get("events sent", 0))' "$W/stats.prep")
+        "$1" --config "$2" --log-target console >"$W/prep.log" 2>&1 &
+        local pid=$!
+        for _ in $(seq 1 200); do
+                sleep 0.1
+                stats "$W/stats.prep"
+                after=$("$PERF_PY" -c 'import json, sys; print(json.load(open(sys.argv[1])).get("events sent", 0))' "$W/stats.prep")
+                [ "$after" != "$before" ] && break
+        done
+        sleep 1 # the last events drained
+        kill -TERM "$pid"
+        wait "$pid"
+        perf_log "history prepared: $(grep -c '^@' "$3/image-history" 2>/dev/null || echo 0) container stop times, $(grep -vc '^@' "$3/image-history" 2>/dev/null || echo 0) other lines"
+}
+
 bins=main
 [ -z "${PERF_ALT_DOCKERCLEAND:-}" ] || bins="main alt"
 t_start=$(perf_now)
@@ -72,8 +92,10 @@ for case in $cases; do
                         [ "$case" = listings ] && tiers=$no_inspect_tiers
                         perf_config "$W/$case.conf" "$sock" "$state" 1 0 "$tiers"
                         if [ "$case" != cold ]; then
-                                perf_config "$W/prep.conf" "$sock" "$state" 1 0 '{ type = "unused-networks"; }'
-                                "$dc" --config "$W/prep.conf" --once --log-target console >/dev/null 2>&1
+                                # The history a running daemon has: a cleanup with nothing to remove
+                                # seeds the images; the engine's die events give the stop times.
+                                perf_config "$W/prep.conf" "$sock" "$state" 1 0 '{ type = "unused-networks"; }' 'interval = "1h";'
+                                prep_history "$dc" "$W/prep.conf" "$state"
                         fi
                         stats "$W/stats.before"
                         f0=$(perf_cpu "$fe")

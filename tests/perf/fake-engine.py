@@ -7,7 +7,9 @@ so that what the benchmark times is the client.
 usage: fake-engine.py SOCKET --root DIR [--images N] [--containers N] [--volumes N]
                       [--build-cache N] [--seed S] [--stats FILE]
 
-DIR is what /info reports as DockerRootDir (the client measures that filesystem). Read-only: any
+DIR is what /info reports as DockerRootDir (the client measures that filesystem). /events sends a die
+event for every stopped container (at its FinishedAt), as a daemon following events would have seen
+them, then nothing. Read-only: any
 request that would change something is answered 500 and counted, so a dry run that sends one shows
 up in the statistics. On SIGTERM/SIGINT it writes request counts by kind to --stats (JSON) and exits.
 
@@ -223,6 +225,17 @@ class Data:
             "NetworkSettings": c["NetworkSettings"],
         }).encode()
 
+    def die_events(self):
+        """In time order, as an engine streams them (a client drops what goes back in time)."""
+        out = []
+        for cid, (c, _started, finished) in sorted(self.container_detail.items(), key=lambda kv: kv[1][2]):
+            if finished:
+                ev = {"status": "die", "id": cid, "from": c["Image"], "Type": "container", "Action": "die",
+                      "Actor": {"ID": cid, "Attributes": {"exitCode": "0", "image": c["Image"], "name": c["Names"][0][1:]}},
+                      "scope": "local", "time": finished // NS, "timeNano": finished}
+                out.append((json.dumps(ev, separators=(",", ":")) + "\n").encode())
+        return out
+
     def image_inspect(self, key):
         im = self.image_by_id.get(key) or self.image_by_id.get("sha256:" + key) or self.image_by_ref.get(key)
         if im is None:
@@ -256,9 +269,9 @@ class Server:
         self.counts = {}
         self.lock = threading.Lock()
 
-    def count(self, kind):
+    def count(self, kind, n=1):
         with self.lock:
-            self.counts[kind] = self.counts.get(kind, 0) + 1
+            self.counts[kind] = self.counts.get(kind, 0) + n
 
     def route(self, method, target):
         path, _, _query = target.partition("?")
@@ -309,7 +322,16 @@ class Server:
                 if status == "events":
                     conn.sendall(b"HTTP/1.1 200 OK\r\nApi-Version: " + API.encode() +
                                  b"\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
-                    # No events: hold the stream open until the client goes.
+                    # A die event for every stopped container, at its FinishedAt (what a daemon following
+                    # events has seen), paced so that no client queue overflows; then silence until the
+                    # client goes.
+                    lines = self.data.die_events()
+                    time.sleep(1)  # the client's first check is over
+                    for i in range(0, len(lines), 250):
+                        chunk = b"".join(lines[i:i + 250])
+                        conn.sendall(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
+                        time.sleep(0.1)
+                    self.count("events sent", len(lines))
                     while conn.recv(4096):
                         pass
                     return
