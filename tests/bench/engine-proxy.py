@@ -5,8 +5,9 @@ log, and can run a shell command right before relaying a request whose line matc
 provoke, on the real engine, the race a test needs: a container created from an image a moment
 before the image's DELETE arrives).
 
-usage: engine-proxy.py LISTEN_SOCKET ENGINE_SOCKET LOGFILE [--before REGEX COMMAND] [--timeout S]
-The hook runs once. The proxy exits when its parent dies or after --timeout seconds (default 600).
+usage: engine-proxy.py LISTEN_SOCKET ENGINE_SOCKET LOGFILE [--before REGEX COMMAND] [--refuse REGEX] [--timeout S]
+The hook runs once. --refuse answers every request whose line matches with 409 {"message": ...} itself,
+relaying nothing (a benchmark's cleanup that must not remove anything, but plan and keep its history). The proxy exits when its parent dies or after --timeout seconds (default 600).
 """
 import os
 import re
@@ -35,8 +36,8 @@ def relay(src, dst):
 
 
 class Proxy:
-    def __init__(self, engine, log, hook):
-        self.engine, self.log, self.hook = engine, log, hook
+    def __init__(self, engine, log, hook, refuse=None):
+        self.engine, self.log, self.hook, self.refuse = engine, log, hook, refuse
         self.lock = threading.Lock()
 
     def record(self, line):
@@ -87,6 +88,12 @@ class Proxy:
                 body, buf = buf[:length], buf[length:]
                 self.maybe_hook(lines[0])
                 self.record(lines[0])
+                if self.refuse and re.search(self.refuse, lines[0]):
+                    # The client waits for each answer before its next request: nothing interleaves.
+                    msg = b'{"message":"engine-proxy: refused"}'
+                    c.sendall(b"HTTP/1.1 409 Conflict\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                              % len(msg) + msg)
+                    continue
                 e.sendall(head + b"\r\n\r\n" + body)
         except (EOFError, OSError):
             pass
@@ -100,12 +107,15 @@ class Proxy:
 def main():
     args = sys.argv[1:]
     listen, engine, log = args[:3]
-    hook, timeout = None, 600.0
+    hook, refuse, timeout = None, None, 600.0
     rest = args[3:]
     while rest:
         if rest[0] == "--before":
             hook = (rest[1], rest[2])
             rest = rest[3:]
+        elif rest[0] == "--refuse":
+            refuse = rest[1]
+            rest = rest[2:]
         elif rest[0] == "--timeout":
             timeout = float(rest[1])
             rest = rest[2:]
@@ -119,7 +129,7 @@ def main():
     srv.bind(listen)
     srv.listen(64)
     srv.settimeout(1.0)
-    proxy = Proxy(engine, log, hook)
+    proxy = Proxy(engine, log, hook, refuse)
     parent, deadline = os.getppid(), time.monotonic() + timeout
     while time.monotonic() < deadline and os.getppid() == parent:
         try:

@@ -138,6 +138,7 @@ class World:
                      "refuse": true = a DELETE
                      that would remove it (not merely untag it) answers 409, "refuse": "500" answers 500}],
          "build_cache": [records as /system/df lists them],
+         "events": [objects /events sends, in this order, on every connection, then nothing],
          "fail": {"ENDPOINT": [N, ...]}}   the Nth request (from 1) to ENDPOINT, e.g. "/containers/json",
                                           answers 500 {"message": "fake: ... failed"}
     Each object's bytes are a file DATA/<kind>-<id> written at start and removed with the object."""
@@ -151,6 +152,7 @@ class World:
         self.images = {i["Id"]: i for i in w.get("images", [])}
         self.fail = w.get("fail", {})
         self.build_cache = w.get("build_cache", [])
+        self.events = w.get("events", [])
         self.calls = {}
         os.makedirs(data, exist_ok=True)
         os.makedirs(self.image_data, exist_ok=True)
@@ -514,6 +516,11 @@ class Server:
             self.hang()
         if s == "events-drop":
             return self.events_drop(conn, n)
+        if self.world and self.world.events:
+            # The world's events, in the order given, then silence.
+            self.chunk(conn, b"".join((json.dumps(e, separators=(",", ":")) + "\n").encode() for e in self.world.events))
+            self.note("EVENTS-SENT %d" % len(self.world.events))
+            self.hang()
         if s == "events-drop-empty":
             # Subscribed, then gone before any event; the reconnect must not start "from now".
             if n == 1:

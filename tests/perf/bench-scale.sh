@@ -57,8 +57,8 @@ d = {k: v - a.get(k, 0) for k, v in b.items() if v - a.get(k, 0)}
 print(sum(d.values()), "; ".join("%d %s" % (v, k) for k, v in sorted(d.items(), key=lambda kv: -kv[1])))' "$1" "$2"
 }
 
-# prep_history DAEMON CONFIG STATE_DIR: runs the daemon (not --once) until it has taken the fake engine's
-# die events, then stops it (SIGTERM: it saves its history).
+# prep_history DAEMON CONFIG STATE_DIR: runs the daemon (not --once, with nothing to clean) until it has
+# taken the fake engine's die events, then stops it (SIGTERM: it saves its history).
 prep_history() {
         local before after
         stats "$W/stats.prep"
@@ -93,9 +93,12 @@ for case in $cases; do
                         perf_config "$W/$case.conf" "$sock" "$state" 1 0 "$tiers"
                         if [ "$case" != cold ]; then
                                 # The history a running daemon has: a cleanup with nothing to remove
-                                # seeds the images; the engine's die events give the stop times.
-                                perf_config "$W/prep.conf" "$sock" "$state" 1 0 '{ type = "unused-networks"; }' 'interval = "1h";'
-                                prep_history "$dc" "$W/prep.conf" "$state"
+                                # seeds the images; the engine's die events, followed by a daemon with
+                                # nothing to do, give the stop times.
+                                perf_config "$W/prep.conf" "$sock" "$state" 1 0 '{ type = "unused-networks"; }'
+                                "$dc" --config "$W/prep.conf" --once --log-target console >/dev/null 2>&1
+                                perf_config "$W/follow.conf" "$sock" "$state" 99 98 "$tiers" 'interval = "1h";'
+                                prep_history "$dc" "$W/follow.conf" "$state"
                         fi
                         stats "$W/stats.before"
                         f0=$(perf_cpu "$fe")

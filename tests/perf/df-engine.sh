@@ -8,7 +8,9 @@
 #   GET /system/df (every part), GET /system/df?type=image&type=build-cache&type=volume,
 #   `docker ps -a`, `docker images`, and `dockercleand --once --dry-run` (default tiers, 1% -> 0%) for
 #   every binary in PERF_DF_BINARIES (label=path ..., e.g. "before=/x/dockercleand after=/y/dockercleand"),
-#   on a first start and with the history the first run left.
+#   on a first start and with the history one cleanup leaves (a real --once through
+#   tests/bench/engine-proxy.py --refuse '^DELETE ': it plans, inspects and saves its history, and every
+#   removal is refused).
 # Prints medians (KEY=VALUE) to PERF_DF_RESULTS (default stdout) and each run to stderr.
 # The setup takes minutes; to measure more than once on it:
 #   PERF_DF_HOLD=FILE   after the setup, write the engine's environment to FILE.env and keep the engine
@@ -78,9 +80,9 @@ cat >"$work/tiers" <<'EOF'
 { type = "stopped-containers"; min_age = "0s"; }, { type = "dangling-images"; min_age = "1h"; },
 { type = "build-cache"; min_age = "24h"; }, { type = "unused-images"; min_age = "24h"; }
 EOF
-conf() { # conf FILE STATE_DIR
+conf() { # conf FILE STATE_DIR [SOCKET]
         cat >"$1" <<EOC
-engine = { socket = "$sock"; };
+engine = { socket = "${3:-$sock}"; };
 state_dir = "$2";
 disk = { high_watermark = "1%"; low_watermark = "0%"; inode_high_watermark = "99%"; inode_low_watermark = "98%"; };
 tiers = ( $(cat "$work/tiers") );
@@ -109,9 +111,43 @@ for run in $(seq 1 "$runs"); do
                 conf "$work/$label.conf" "$work/state-$label"
                 timed "plan_${label}_first" "$bin" --config "$work/$label.conf" --once --dry-run --log-target console
                 cp "$work/last.out" "$work/plan-$label-$run"
+                # The history one cleanup leaves: a real one, whose removals a proxy refuses (409).
+                conf "$work/$label-prep.conf" "$work/state-$label" "$work/refuse.sock"
+                python3 "$here/../bench/engine-proxy.py" "$work/refuse.sock" "$sock" "$work/refuse.log" --refuse '^DELETE ' &
+                proxy=$!
+                for _ in $(seq 1 100); do [ -S "$work/refuse.sock" ] && break; sleep 0.05; done
+                "$bin" --config "$work/$label-prep.conf" --once --log-target console >/dev/null 2>&1 || true
+                kill "$proxy"; wait "$proxy" 2>/dev/null
                 timed "plan_${label}_known" "$bin" --config "$work/$label.conf" --once --dry-run --log-target console
+                cmp -s <(grep '^    ' "$work/last.out") <(grep '^    ' "$work/plan-$label-$run") ||
+                        log "plan_${label}_known planned differently from plan_${label}_first"
         done
 done
+# Requests, counted once through the recording proxy: a first start, and with the history left above.
+python3 "$here/../bench/engine-proxy.py" "$work/count.sock" "$sock" "$work/count.log" &
+proxy=$!
+for _ in $(seq 1 100); do [ -S "$work/count.sock" ] && break; sleep 0.05; done
+kinds() { sed -E 's/^([A-Z]+) \/v[0-9.]+/\1 /; s/\/(containers|images)\/[^/?]+\/json/\/\1\/{id}\/json/; s/[?].*//' "$work/count.log" |
+        sort | uniq -c | sort -rn | awk '{ printf "%s%d %s %s", NR > 1 ? "; " : "", $1, $2, $3 }'; }
+for b in ${PERF_DF_BINARIES:-}; do
+        label=${b%%=*} bin=${b#*=}
+        for state in first known; do
+                [ "$state" = first ] && rm -rf "$work/state-$label"
+                conf "$work/$label-count.conf" "$work/state-$label" "$work/count.sock"
+                : >"$work/count.log"
+                "$bin" --config "$work/$label-count.conf" --once --dry-run --log-target console >/dev/null 2>&1
+                echo "df.plan_${label}_${state}.requests=$(kinds)" >>"$out"
+                if [ "$state" = first ]; then # the history one cleanup leaves, as above
+                        python3 "$here/../bench/engine-proxy.py" "$work/refuse.sock" "$sock" "$work/refuse.log" --refuse '^DELETE ' &
+                        p2=$!
+                        for _ in $(seq 1 100); do [ -S "$work/refuse.sock" ] && break; sleep 0.05; done
+                        conf "$work/$label-prep.conf" "$work/state-$label" "$work/refuse.sock"
+                        "$bin" --config "$work/$label-prep.conf" --once --log-target console >/dev/null 2>&1 || true
+                        kill "$p2"; wait "$p2" 2>/dev/null
+                fi
+        done
+done
+kill "$proxy"; wait "$proxy" 2>/dev/null
 for k in "${keys[@]}"; do
         echo "df.$k.wall_s=$(median <"$work/$k")" >>"$out"
 done

@@ -1,0 +1,135 @@
+# Issue 11: a cleanup inspects only the stopped containers the plan may take (never one per stopped
+# container), none whose stop time the history has (from the die events a running daemon followed, or an
+# earlier inspect), and plans exactly what inspecting every container would plan. Against the scripted
+# fake (tests/fake/fake-engine.py, world scenario), which logs every request; needs no real engine.
+set -u
+. "$(dirname "$0")/common.bash"
+src=${DOCKERCLEAN_SOURCE_DIR:?}
+mkdir -p "$scratch/data"
+
+# 300 exited containers whose stop times are not in Created order (the oldest-created ran longest),
+# 20 never started, 20 running; one image each can share. max_removals = 10.
+python3 - "$scratch/world.json" "$scratch/expected" <<'EOF'
+import json, sys, time
+now = int(time.time())
+H = 3600
+img = "sha256:" + "ab" * 32
+containers = []
+for i in range(300):
+    created = now - (400 - i) * H
+    ran = (i * 7919 % 97) * H          # 0 to 96 hours
+    containers.append({"Id": "%064x" % (0xc000 + i), "Name": "exited%03d" % i, "ImageID": img, "State": "exited",
+                       "Created": created, "FinishedAt": min(created + ran, now - 2 * H), "bytes": 0})
+for i in range(20):
+    containers.append({"Id": "%064x" % (0xd000 + i), "Name": "created%02d" % i, "ImageID": img, "State": "created",
+                       "Created": now - (300 - 7 * i) * H, "bytes": 0})
+for i in range(20):
+    containers.append({"Id": "%064x" % (0xe000 + i), "Name": "running%02d" % i, "ImageID": img, "State": "running",
+                       "Created": now - 500 * H, "bytes": 0})
+# What the planner takes, inspecting everything: (FinishedAt, else Created; Created; id) order, first 10.
+def ref(c):
+    return c["FinishedAt"] if c["State"] == "exited" else c["Created"]
+cands = [c for c in containers if c["State"] in ("exited", "created") and ref(c) <= now - H]
+cands.sort(key=lambda c: (ref(c), c["Created"], c["Id"]))
+open(sys.argv[2], "w").write("".join(c["Name"] + "\n" for c in cands[:10]))
+# The die events a daemon following the engine saw (in time order), then an image tag: the marker.
+events = []
+for c in sorted(containers, key=lambda c: c.get("FinishedAt", 0)):
+    if c["State"] == "exited":
+        events.append({"Type": "container", "Action": "die", "Actor": {"ID": c["Id"], "Attributes": {"image": "img:1"}},
+                       "time": c["FinishedAt"], "timeNano": c["FinishedAt"] * 10**9})
+events.append({"Type": "image", "Action": "tag", "Actor": {"ID": img, "Attributes": {"name": "img:1"}},
+               "time": now, "timeNano": now * 10**9})
+json.dump({"containers": containers, "images": [{"Id": img, "RepoTags": ["img:1"], "Created": now - 900 * H, "bytes": 0}],
+           "events": events}, open(sys.argv[1], "w"))
+EOF
+
+fake=
+start_fake() {
+        rm -f "$scratch/fake.sock" "$scratch/fake.in" "$scratch/fake.out" "$scratch/fake.log"
+        mkfifo "$scratch/fake.in"
+        python3 "$src/tests/fake/fake-engine.py" --socket "$scratch/fake.sock" --log "$scratch/fake.log" \
+                --world "$scratch/world.json" --data "$scratch/data" world <"$scratch/fake.in" >"$scratch/fake.out" &
+        fake=$!
+        exec 3>"$scratch/fake.in"
+        for _ in $(seq 1 100); do grep -q '^ready' "$scratch/fake.out" 2>/dev/null && return 0; sleep 0.05; done
+        echo "the fake engine did not start" >&2
+        return 1
+}
+stop_fake() { exec 3>&-; wait "$fake" 2>/dev/null; }
+inspects() { grep -c '^GET /v1\.41/containers/[0-9a-f]\{64\}/json' "$scratch/fake.log"; }
+config() { # config FILE STATE HIGH LOW [EXTRA]
+        cat >"$1" <<EOC
+engine = { socket = "unix://$scratch/fake.sock"; };
+state_dir = "$2";
+disk = { high_watermark = "$3%"; low_watermark = "$4%"; inode_high_watermark = "99%"; inode_low_watermark = "98%"; };
+tiers = ( { type = "stopped-containers"; min_age = "1h"; } );
+max_removals = 10;
+${5:-}
+EOC
+}
+planned() { grep '^    remove-container' "$1" | awk '{ print $2 }'; }
+
+# A first start: the ten oldest by stop time, with a few dozen inspects at most (one batch of 32, maybe
+# a second), not 300.
+start_fake || exit 1
+config "$scratch/cold.conf" "$scratch/state-cold" 1 0
+"$DOCKERCLEAND" --config "$scratch/cold.conf" --once --dry-run --log-target console >"$scratch/cold.plan" 2>"$scratch/cold.err"
+n=$(inspects)
+echo "first start: $n container inspects for 300 exited containers"
+fx_check "first start: the plan is what inspecting every container gives" \
+        cmp -s <(planned "$scratch/cold.plan") "$scratch/expected"
+fx_check "first start: at least the ten planned were inspected ($n)" test "$n" -ge 10
+fx_check "first start: no inspect storm ($n <= 64 of 300)" test "$n" -le 64
+planned "$scratch/cold.plan" | diff - "$scratch/expected" >&2 || cat "$scratch/cold.err" >&2
+stop_fake
+
+# A running daemon with nothing to clean follows the engine's die events; what it saves on SIGTERM
+# tells every exited container's stop time.
+start_fake || exit 1
+config "$scratch/follow.conf" "$scratch/state" 99 98 'interval = "1h";'
+"$DOCKERCLEAND" --config "$scratch/follow.conf" --log-target console --log-level debug >"$scratch/follow.log" 2>&1 &
+pid=$!
+# The tag after the die events makes a check: once it ran, every die event before it was taken.
+for _ in $(seq 1 200); do
+        grep -q '^EVENTS-SENT' "$scratch/fake.log" 2>/dev/null && [ "$(grep -c '% used' "$scratch/follow.log")" -ge 2 ] && break
+        sleep 0.05
+done
+kill -TERM "$pid"; wait "$pid"
+stops=$(grep -c '^@[0-9a-f]\{64\} ' "$scratch/state/image-history" 2>/dev/null || echo 0)
+fx_check "the daemon kept the stop time of each of the 300 exited containers from die events ($stops)" test "$stops" = 300
+fx_check "following events sent no container inspect" test "$(inspects)" = 0
+stop_fake
+
+# With that history: the same plan, and not one inspect.
+start_fake || exit 1
+config "$scratch/warm.conf" "$scratch/state" 1 0
+"$DOCKERCLEAND" --config "$scratch/warm.conf" --once --dry-run --log-target console >"$scratch/warm.plan" 2>"$scratch/warm.err"
+n=$(inspects)
+fx_check "history known: the same plan" cmp -s <(planned "$scratch/warm.plan") "$scratch/expected"
+fx_check "history known: no container inspect (got $n)" test "$n" = 0
+stop_fake
+
+# A container that ran again after the history noted its stop (its start event forgets it) is inspected
+# again, and only the history's own containers are trusted: a stop time for a container the listing no
+# longer has is dropped at the next snapshot.
+python3 - "$scratch/state/image-history" <<'EOF'
+import sys
+p = sys.argv[1]
+lines = open(p).read().splitlines(True)
+# Forget the oldest-stopped container (as its start event would), and add one the engine does not list.
+ids = [l for l in lines if l.startswith("@")]
+oldest = min(ids, key=lambda l: int(l.split()[1]))
+lines.remove(oldest)
+lines.append("@%064x 1000000000\n" % 0xfeed)
+open(p, "w").write("".join(lines))
+EOF
+start_fake || exit 1
+config "$scratch/again.conf" "$scratch/state" 1 0
+"$DOCKERCLEAND" --config "$scratch/again.conf" --once --log-target console >/dev/null 2>"$scratch/again.err"
+n=$(inspects)
+fx_check "one stop time unknown: one container inspected (got $n)" test "$n" = 1
+stop_fake
+fx_check "a stop time of a container the engine no longer lists is forgotten" \
+        eval "! grep -q '^@0*feed ' '$scratch/state/image-history'"
+fx_done
