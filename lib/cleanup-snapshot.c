@@ -86,6 +86,17 @@ void cleanup_snapshot_done(struct cleanup_snapshot *s) {
         *s = (struct cleanup_snapshot){};
 }
 
+/* The listing's Status ("Exited (0) 3 hours ago") says the container stopped more recently than the
+ * history has it: it ran again while the daemon was not following events (stopped, restarted). A few
+ * minutes of slack for the engine's clock and the listing's age. Where Status says nothing (Podman's
+ * dead containers, other engines), the history stands. */
+#define STATUS_SLACK_SEC 300
+static bool stop_time_stale(const struct engine_container *ct, int64_t finished_ns, int64_t now_ns) {
+        if (ct->stopped_max_sec < 0)
+                return false;
+        return now_ns - finished_ns > (ct->stopped_max_sec + STATUS_SLACK_SEC) * NSEC_PER_SEC;
+}
+
 /* A stopped container whose stop time is not known yet. */
 struct unknown_stop {
         size_t index;
@@ -173,7 +184,13 @@ static int fill_finished_at(struct engine *e, const struct config *c, struct his
                 if (!engine_container_state_is_stopped(ct->state) || created_ns > newest_ns ||
                     policy_labels_protected(c, &ct->labels))
                         continue;
-                if (history_container_stop(h, ct->id, &finished_ns, &size_rw) > 0) {
+                if (history_container_stop(h, ct->id, &finished_ns, &size_rw) > 0 &&
+                    stop_time_stale(ct, finished_ns, now_ns)) {
+                        /* It ran and stopped again while no one followed the events: ask the engine. */
+                        history_forget_container(h, ct->id);
+                        s->n_stale++;
+                        unknown[n_unknown++] = (struct unknown_stop) { i, created_ns, ct->id };
+                } else if (history_container_stop(h, ct->id, &finished_ns, &size_rw) > 0) {
                         s->finished_at_ns[i] = finished_ns;
                         s->size_rw[i] = size_rw;
                         s->stop_known[i] = true;
@@ -312,6 +329,24 @@ static int fill_last_tag_time(struct engine *e, const struct config *c, struct h
                 engine_image_detail_done(&d);
         }
         return 0;
+}
+
+/* The history's names (image references from container events) resolved against the listing before it
+ * is asked about every image: history_last_used() goes through every name left for every image. Its only
+ * failure, -ENOMEM, leaves the history consistent: history_seed() tries again. */
+static void resolve_history_names(struct history *h, const struct cleanup_snapshot *s) {
+        if (!h)
+                return;
+        _cleanup_free_ struct policy_image *im = calloc_at_least_one(s->images.n, sizeof *im);
+        if (!im)
+                return;
+        for (size_t i = 0; i < s->images.n; i++)
+                im[i] = (struct policy_image) {
+                        .id = s->images.items[i].id,
+                        .tags = s->images.items[i].repo_tags,
+                        .digests = s->images.items[i].repo_digests,
+                };
+        (void) !history_resolve_names(h, im, s->images.n);
 }
 
 static int cmp_image_ptr(const void *a, const void *b) {
@@ -613,6 +648,7 @@ int cleanup_snapshot_take(struct engine *e, const struct config *c, struct histo
         r = fill_finished_at(e, c, h, now_ns, &s);
         if (r < 0)
                 return r;
+        resolve_history_names(h, &s);
         r = fill_last_tag_time(e, c, h, now_ns, &s);
         if (r < 0)
                 return r;

@@ -51,6 +51,7 @@ struct cleanup_snapshot {
         bool *stop_known;              /* per container: finished_at_ns is known (or it is gone) */
         size_t n_inspected;            /* containers inspected for their stop time */
         size_t n_from_history;         /* stop times the history knew */
+        size_t n_stale;                /* of those, stop times the listing's Status proved stale */
         int64_t *last_tag_time_ns;     /* per image, from inspect (only images the history does not know) */
         bool *last_tag_deferred;       /* per image (NULL when none): its LastTagTime was not fetched, as
                                         * no budget is left for the unused-images tier this time */

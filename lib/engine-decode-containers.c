@@ -219,6 +219,7 @@ static int scan_container(struct json_scan *s, size_t i, void *userdata) {
 
         c->created = 0;
         c->size_rw = c->size_root_fs = size_def;
+        c->stopped_max_sec = -1;
         if ((r = json_scan_object_begin(s)) < 0)
                 return r;
         while ((r = json_scan_object_next(s, &first)) > 0) {
@@ -242,6 +243,13 @@ static int scan_container(struct json_scan *s, size_t i, void *userdata) {
                         r = json_scan_int(s, "SizeRootFs", size_def, &c->size_root_fs);
                 else if (streq(key, "Labels"))
                         r = json_scan_labels(s, "Labels", &c->labels);
+                else if (streq(key, "Status") && json_scan_peek(s) == JSON_STRING) {
+                        /* Human words, only a hint: anything else in it is no error. */
+                        _cleanup_free_ char *status = NULL;
+                        if ((r = json_scan_string(s, &status, NULL)) >= 0 &&
+                            engine_parse_status_age(status, &c->stopped_max_sec) < 0)
+                                c->stopped_max_sec = -1;
+                }
                 else if (streq(key, "NetworkSettings"))
                         r = scan_networks(s, c);
                 else if (streq(key, "Mounts"))

@@ -76,6 +76,59 @@ static bool digits(const char *s, size_t n, unsigned *ret) {
         return true;
 }
 
+int engine_parse_status_age(const char *status, int64_t *ret_max_sec) {
+        static const struct {
+                const char *unit;      /* singular; a plural adds "s" */
+                int64_t sec;           /* one unit */
+                int64_t round_up_num, round_up_den; /* the bound is (n + num/den) units */
+        } units[] = {
+                { "second", 1, 1, 1 },  { "minute", 60, 1, 1 },       { "hour", 3600, 1, 2 },
+                { "day", 86400, 1, 1 }, { "week", 7 * 86400, 1, 1 },  { "month", 30 * 86400, 1, 1 },
+                { "year", 365 * 86400, 1, 1 },
+        };
+        if (!status || !startswith(status, "Exited ("))
+                return -EINVAL;
+        const char *p = strchr(status, ')');
+        if (!p || p[1] != ' ')
+                return -EINVAL;
+        p += 2;
+        size_t n = strlen(p);
+        if (n < 5 || !streq(p + n - 4, " ago"))
+                return -EINVAL;
+        char d[32];
+        if (n - 4 >= sizeof d)
+                return -EINVAL;
+        memcpy(d, p, n - 4);
+        d[n - 4] = 0;
+        if (streq(d, "Less than a second")) {
+                *ret_max_sec = 1;
+                return 0;
+        }
+        if (streq(d, "About a minute")) {
+                *ret_max_sec = 120;
+                return 0;
+        }
+        if (streq(d, "About an hour")) {
+                *ret_max_sec = 5400;
+                return 0;
+        }
+        char *end;
+        errno = 0;
+        long long count = strtoll(d, &end, 10);
+        if (errno != 0 || end == d || count < 0 || count > 100000 || *end != ' ' || d[0] < '0' || d[0] > '9')
+                return -EINVAL;
+        end++;
+        for (size_t i = 0; i < ELEMENTSOF(units); i++) {
+                size_t k = strlen(units[i].unit);
+                if (strncmp(end, units[i].unit, k) != 0 || (end[k] != 0 && !(end[k] == 's' && end[k + 1] == 0)))
+                        continue;
+                *ret_max_sec = (count * units[i].round_up_den + units[i].round_up_num) * units[i].sec /
+                               units[i].round_up_den;
+                return 0;
+        }
+        return -EINVAL;
+}
+
 int engine_parse_time(const char *s, int64_t *ret_ns) {
         static const unsigned mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
         unsigned year, mon, day, hour, min, sec, oh = 0, om = 0;

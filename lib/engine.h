@@ -152,6 +152,8 @@ struct engine_container {
         int64_t created;
         int64_t size_rw;               /* -1 unless listed with size */
         int64_t size_root_fs;          /* -1 unless listed with size */
+        int64_t stopped_max_sec;       /* Status "Exited (0) 3 hours ago": it stopped at most this many
+                                        * seconds ago (engine_parse_status_age()); -1 when Status does not say */
         struct engine_labels labels;
         char **networks;               /* NULL-terminated: the names in NetworkSettings.Networks */
         char **volumes;                /* NULL-terminated: Mounts[].Name of the mounts of Type "volume" */
@@ -384,6 +386,12 @@ typedef void (*engine_stream_drop_cb)(int error, void *userdata);
 int engine_events_follow_full(struct engine *e, const struct engine_filter *filters, size_t n_filters,
                               int64_t since_ns, uint64_t max_backoff_ms, engine_event_cb cb,
                               engine_stream_drop_cb drop_cb, void *userdata) _must_check_;
+
+/* How long ago a container stopped, at most, from the Status of a listing: "Exited (0) 3 hours ago"
+ * (Docker's and Podman's words, go-units' HumanDuration), with its rounding undone: "3 hours" is less
+ * than 3.5 h, "2 days" less than 3 days, "About a minute" less than 2 minutes. -EINVAL for any other
+ * Status ("Up 2 hours", "Dead", "Created"). */
+int engine_parse_status_age(const char *status, int64_t *ret_max_sec) _must_check_;
 
 /* Time helpers: RFC 3339 with optional fraction ("2026-11-29T06:36:03.797318163Z") to unix ns;
  * the zero time "0001-01-01T00:00:00Z" gives 0. -EINVAL on garbage. */

@@ -359,6 +359,129 @@ static int cmp_id_container_image(const void *key, const void *element) {
         return strcmp(key, (*(const struct policy_container *const *) element)->image_id);
 }
 
+/* A reference of an image in its familiar form ("busybox:latest"), for looking names up. */
+struct ref_entry {
+        char *familiar;
+        size_t image;
+};
+
+static int cmp_ref_entry(const void *a, const void *b) {
+        return strcmp(((const struct ref_entry *) a)->familiar, ((const struct ref_entry *) b)->familiar);
+}
+
+static int cmp_key_ref_entry(const void *key, const void *element) {
+        return strcmp(key, ((const struct ref_entry *) element)->familiar);
+}
+
+/* An image id's hex digits, for short-id prefixes. */
+struct hex_entry {
+        char hex[DOCKER_REF_ID_HEX_LEN + 1];
+        size_t image;
+};
+
+static int cmp_hex_entry(const void *a, const void *b) {
+        return strcmp(((const struct hex_entry *) a)->hex, ((const struct hex_entry *) b)->hex);
+}
+
+static int cmp_key_hex_entry(const void *key, const void *element) {
+        return strcmp(key, ((const struct hex_entry *) element)->hex);
+}
+
+struct ref_list {
+        struct ref_entry *items;
+        size_t n, allocated;
+};
+
+static void ref_list_done(struct ref_list *l) {
+        for (size_t i = 0; i < l->n; i++)
+                free(l->items[i].familiar);
+        free(l->items);
+        *l = (struct ref_list) {};
+}
+
+static int ref_list_add(struct ref_list *l, const char *ref, size_t image) {
+        char fam[KEY_MAX + 32];
+        if (l->n == l->allocated) {
+                size_t k = MAX(l->allocated * 2, (size_t) 256);
+                struct ref_entry *p = reallocarray(l->items, k, sizeof(*p));
+                if (!p)
+                        return -ENOMEM;
+                l->items = p;
+                l->allocated = k;
+        }
+        docker_ref_familiar(ref, fam, sizeof(fam));
+        if (!(l->items[l->n].familiar = strdup(fam)))
+                return -ENOMEM;
+        l->items[l->n++].image = image;
+        return 0;
+}
+
+/* Folds each name that names an image (a tag or digest in the familiar form, or a short id) into that
+ * image's id entry, and drops it. The images' references and ids are indexed once, so that thousands of
+ * names (the image references of a day of container events) against thousands of images stay cheap. */
+int history_resolve_names(struct history *h, const struct policy_image *images, size_t n_images) {
+        char buf[DOCKER_REF_ID_SIZE], fam[KEY_MAX + 32];
+        int r = 0;
+
+        if (!h || (n_images > 0 && !images))
+                return -EINVAL;
+        if (h->names.n == 0 || n_images == 0)
+                return 0;
+        _cleanup_(ref_list_done) struct ref_list refs = {};
+        size_t n_hex = 0;
+        _cleanup_free_ struct hex_entry *hexes = calloc(n_images, sizeof(*hexes));
+        _cleanup_free_ const char **ids = calloc(n_images, sizeof(*ids)); /* normalized, per image */
+        _cleanup_free_ char (*idbuf)[DOCKER_REF_ID_SIZE] = calloc(n_images, sizeof(*idbuf));
+        if (!hexes || !ids || !idbuf)
+                return -ENOMEM;
+        for (size_t j = 0; j < n_images; j++) {
+                const char *id = images[j].id ? normalize_id(images[j].id, buf) : NULL;
+                if (!id)
+                        continue;
+                memcpy(idbuf[j], id, DOCKER_REF_ID_SIZE);
+                ids[j] = idbuf[j];
+                hexes[n_hex].image = j;
+                memcpy(hexes[n_hex].hex, docker_ref_id_hex(id), DOCKER_REF_ID_HEX_LEN + 1);
+                n_hex++;
+                for (char *const *t = images[j].tags; t && *t; t++)
+                        if ((r = ref_list_add(&refs, *t, j)) < 0)
+                                return r;
+                for (char *const *t = images[j].digests; t && *t; t++)
+                        if ((r = ref_list_add(&refs, *t, j)) < 0)
+                                return r;
+        }
+        if (refs.n > 0)
+                qsort(refs.items, refs.n, sizeof(*refs.items), cmp_ref_entry);
+        qsort(hexes, n_hex, sizeof(*hexes), cmp_hex_entry);
+
+        /* Only full ids are written here, so the names table does not move under the loop. */
+        for (size_t i = h->names.n; i-- > 0;) {
+                const struct entry *e = &h->names.items[i];
+                bool matched = false;
+                docker_ref_familiar(e->key, fam, sizeof(fam));
+                size_t k = refs.n > 0 ? sort_lower_bound(refs.items, refs.n, sizeof(*refs.items), fam, cmp_key_ref_entry) : 0;
+                for (; k < refs.n && streq(refs.items[k].familiar, fam); k++) {
+                        if ((r = table_put(&h->ids, ids[refs.items[k].image], e->ns)) < 0)
+                                return r;
+                        matched = true;
+                }
+                const char *hex = docker_ref_id_hex(e->key);
+                size_t n = strlen(hex);
+                if (n >= DOCKER_REF_SHORT_ID_MIN && n <= DOCKER_REF_ID_HEX_LEN && docker_ref_is_hex(hex, n))
+                        for (k = sort_lower_bound(hexes, n_hex, sizeof(*hexes), hex, cmp_key_hex_entry);
+                             k < n_hex && strncmp(hexes[k].hex, hex, n) == 0; k++) {
+                                if ((r = table_put(&h->ids, ids[hexes[k].image], e->ns)) < 0)
+                                        return r;
+                                matched = true;
+                        }
+                if (matched) {
+                        table_remove_at(&h->names, i);
+                        h->dirty = true;
+                }
+        }
+        return 0;
+}
+
 int history_seed(struct history *h, const struct policy_snapshot *s, int64_t now_ns) {
         char buf[DOCKER_REF_ID_SIZE];
         int r;
@@ -366,26 +489,10 @@ int history_seed(struct history *h, const struct policy_snapshot *s, int64_t now
         if (!h || !s || (s->n_images > 0 && !s->images) || (s->n_containers > 0 && !s->containers))
                 return -EINVAL;
 
-        /* Names first, while they still point where they pointed when they were used. Only full ids are
-         * written here, so the names table does not move under the loop. */
-        for (size_t i = h->names.n; i-- > 0;) {
-                const struct entry *e = &h->names.items[i];
-                bool matched = false;
-                for (size_t j = 0; j < s->n_images; j++) {
-                        const struct policy_image *im = &s->images[j];
-                        const char *id = im->id ? normalize_id(im->id, buf) : NULL;
-                        if (!id || !name_matches_image(e->key, id, im->tags, im->digests))
-                                continue;
-                        r = table_put(&h->ids, id, e->ns);
-                        if (r < 0)
-                                return r;
-                        matched = true;
-                }
-                if (matched) {
-                        table_remove_at(&h->names, i);
-                        h->dirty = true;
-                }
-        }
+        /* Names first, while they still point where they pointed when they were used. */
+        r = history_resolve_names(h, s->images, s->n_images);
+        if (r < 0)
+                return r;
 
         /* Containers sorted by image id, so each image finds its own without a scan of all of them. */
         _cleanup_free_ const struct policy_container **byimg = calloc(s->n_containers + 1, sizeof(*byimg));

@@ -82,6 +82,12 @@ int history_forget_container(struct history *h, const char *id);
 int history_container_stop(const struct history *h, const char *id, int64_t *ret_finished_ns, int64_t *ret_size_rw);
 size_t history_n_containers(const struct history *h);
 
+/* The first step of history_seed(), on its own: every stored reference or short id that names one of
+ * images now is folded into that image's id entry and dropped. Cheap for thousands of names against
+ * thousands of images (both are indexed); call it before asking history_last_used() about many images.
+ * 0, -EINVAL or -ENOMEM (then the history is still consistent). */
+int history_resolve_names(struct history *h, const struct policy_image *images, size_t n_images) _must_check_;
+
 /* Synchronises the history with a fresh snapshot; call it with every snapshot, right after listing and
  * BEFORE history_fill_snapshot() (idempotent: all it adds are real uses, merged with max):
  *   - resolves names: every stored reference or short id that names an image of s now is folded into

@@ -3,6 +3,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,6 +294,63 @@ START_TEST(test_decode_scanned_text) {
         ck_assert_ptr_nonnull(strstr(err.message, "\"Images\" is an object, not an array"));
         ck_assert_int_eq(engine_decode_df(S("{\"Containers\":[{\"Id\":\"c\",\"SizeRw\":\"big\"}]}"), &df, &err), -EBADMSG);
         ck_assert_ptr_nonnull(strstr(err.message, "/system/df Containers[0]: \"SizeRw\" is a string, not a number"));
+}
+END_TEST
+
+/* Status, as Docker and Podman word it (go-units' HumanDuration), to "stopped at most this long ago". */
+START_TEST(test_status_age) {
+        static const struct {
+                const char *status;
+                int64_t max_sec;       /* -1: not a stopped container's age */
+        } table[] = {
+                { "Exited (0) Less than a second ago", 1 },
+                { "Exited (0) 1 second ago", 2 },
+                { "Exited (137) 59 seconds ago", 60 },
+                { "Exited (0) About a minute ago", 120 },
+                { "Exited (1) 5 minutes ago", 360 },
+                { "Exited (0) About an hour ago", 5400 },
+                { "Exited (0) 3 hours ago", 12600 },
+                { "Exited (0) 47 hours ago", 171000 },
+                { "Exited (0) 2 days ago", 3 * 86400 },
+                { "Exited (0) 3 weeks ago", 28 * 86400 },
+                { "Exited (0) 5 months ago", 180 * 86400 },
+                { "Exited (0) 2 years ago", 3 * 365 * 86400 },
+                { "Exited (0) 3 days", -1 },
+                { "Exited (0) 3 fortnights ago", -1 },
+                { "Exited (0) -3 days ago", -1 },
+                { "Exited (0) three days ago", -1 },
+                { "Exited (0) 3 dayss ago", -1 },
+                { "Exited (0) ago", -1 },
+                { "Up 2 hours", -1 },
+                { "Up 2 hours (Paused)", -1 },
+                { "Restarting (1) 5 seconds ago", -1 },
+                { "Created", -1 },
+                { "Dead", -1 },
+                { "", -1 },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                int64_t v = -7;
+                int r = engine_parse_status_age(table[i].status, &v);
+                if (table[i].max_sec < 0) {
+                        ck_assert_msg(r == -EINVAL, "accepted \"%s\"", table[i].status);
+                        ck_assert_int_eq(v, -7);
+                } else {
+                        ck_assert_msg(r == 0, "refused \"%s\"", table[i].status);
+                        ck_assert_msg(v == table[i].max_sec, "\"%s\": %" PRIi64, table[i].status, v);
+                }
+        }
+        ck_assert_int_eq(engine_parse_status_age(NULL, &(int64_t) { 0 }), -EINVAL);
+        /* In a listing: a hint only, whatever it says. */
+        struct engine_container_list l;
+        ck_assert_int_eq(engine_decode_containers(S("[{\"Id\":\"a\",\"Status\":\"Exited (0) 2 days ago\"},{\"Id\":\"b\",\"Status\":3},"
+                                                    "{\"Id\":\"c\",\"Status\":\"Up 1 hour\"},{\"Id\":\"d\"}]"),
+                                                  false, &l, NULL),
+                         0);
+        ck_assert_int_eq(l.items[0].stopped_max_sec, 3 * 86400);
+        ck_assert_int_eq(l.items[1].stopped_max_sec, -1);
+        ck_assert_int_eq(l.items[2].stopped_max_sec, -1);
+        ck_assert_int_eq(l.items[3].stopped_max_sec, -1);
+        engine_container_list_done(&l);
 }
 END_TEST
 
@@ -617,6 +675,7 @@ int main(void) {
         tcase_add_test(tc, test_decode_container_networks_volumes);
         tcase_add_test(tc, test_decode_truncations);
         tcase_add_test(tc, test_decode_scanned_text);
+        tcase_add_test(tc, test_status_age);
         tcase_add_test(tc, test_decode_inspect);
         tcase_add_test(tc, test_decode_delete_and_prune);
         tcase_add_test(tc, test_decode_df_volumes_networks);

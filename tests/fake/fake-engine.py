@@ -125,6 +125,33 @@ def df_parts(query, df):
     return out
 
 
+def human_duration(sec):
+    """go-units' HumanDuration, as Docker words a container's Status."""
+    s = int(sec)
+    if s < 1:
+        return "Less than a second"
+    if s == 1:
+        return "1 second"
+    if s < 60:
+        return "%d seconds" % s
+    if s // 60 == 1:
+        return "About a minute"
+    if s // 60 < 60:
+        return "%d minutes" % (s // 60)
+    h = int(sec / 3600 + 0.5)
+    if h == 1:
+        return "About an hour"
+    if h < 48:
+        return "%d hours" % h
+    if h < 24 * 14:
+        return "%d days" % (h // 24)
+    if h < 24 * 60:
+        return "%d weeks" % (h // 24 // 7)
+    if h < 24 * 730:
+        return "%d months" % (h // 24 // 30)
+    return "%d years" % (int(sec / 3600) // 24 // 365)
+
+
 def rfc3339(unix):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(unix))
 
@@ -189,8 +216,10 @@ class World:
         return None, None
 
     def container_summary(self, c):
+        status = {"exited": "Exited (0) %s ago" % human_duration(time.time() - c.get("FinishedAt", c["Created"])),
+                  "running": "Up 1 hour", "created": "Created"}.get(c["State"], "")
         return {"Id": c["Id"], "Names": ["/" + c["Name"]], "Image": c.get("Image", c.get("ImageID", "")),
-                "ImageID": c.get("ImageID", ""), "State": c["State"], "Created": c["Created"],
+                "ImageID": c.get("ImageID", ""), "State": c["State"], "Status": status, "Created": c["Created"],
                 "Labels": {}, "Mounts": [], "NetworkSettings": {"Networks": {}}}
 
     def image_summary(self, i):

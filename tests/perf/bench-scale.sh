@@ -2,8 +2,10 @@
 # The scale benchmark: `dockercleand --once --dry-run` against a fake engine (tests/perf/fake-engine.py)
 # that serves generated listings of 10,000 images and 20,000 containers; wall time, CPU and peak RSS.
 # Needs no Docker. Three cases, each PERF_RUNS times:
-#   cold       a first start: no usage history, so every image is inspected once to seed it
-#   warm       the usage history a running daemon has (seeded beforehand by a run with nothing to remove)
+#   cold       a first start: no usage history; stopped containers are inspected for their stop time only
+#              as far as the plan needs (and LastTagTime of unused images only when the plan reaches them)
+#   warm       the usage history a running daemon has: images seeded beforehand by a run with nothing to
+#              remove, stop times from the fake engine's die events followed by a daemon with nothing to do
 #   listings   warm, and no stopped container old enough to need its FinishedAt (stopped-containers
 #              min_age = 365d): what the listings, /system/df and the planner cost by themselves
 #
@@ -38,6 +40,7 @@ for _ in $(seq 1 600); do [ -S "$sock" ] && break; kill -0 "$fe" 2>/dev/null || 
 [ -S "$sock" ] || { perf_log "the fake engine did not start:"; cat "$W/engine.log" >&2; exit 1; }
 perf_log "$(cat "$W/engine.log")"
 perf_result scale.images "$n_images"
+perf_result scale.runs "$runs"
 perf_result scale.containers "$n_containers"
 perf_result scale.bodies "$(sed -n 's/.*bodies: //p' "$W/engine.log" | sed 's/\/version [^,]*, \/info [^,]*, //')"
 
@@ -111,7 +114,9 @@ for case in $cases; do
                         echo "$req_kinds" >"$W/$key.kinds"
                         read -r wall u s m _ <"$W/$key-$run.t"
                         planned=$(grep -c '^    remove-\|^    prune-' "$W/$key-$run.plan")
-                        echo "$wall $(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }') $m $(perf_sub "$f0" "$f1") $nreq $planned $rc" >>"$W/$bin-$case.runs"
+                        planned_ct=$(grep -c '^    remove-container' "$W/$key-$run.plan")
+                        inspects=$(echo "$req_kinds" | tr ';' '\n' | sed -n 's|^ *\([0-9]*\) GET /containers/{id}/json$|\1|p')
+                        echo "$wall $(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }') $m $(perf_sub "$f0" "$f1") $nreq $planned $rc ${inspects:-0} $planned_ct" >>"$W/$bin-$case.runs"
                         perf_log "$key run $run: ${wall}s wall, cpu $(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')s, peak RSS ${m} kB; fake engine cpu $(perf_sub "$f0" "$f1")s for $nreq requests; $planned actions in the plan; exit $rc"
                 done
                 # Both binaries must plan the same actions, in the same order.
@@ -130,6 +135,9 @@ for case in $cases; do
                 perf_result "scale.$key.engine_cpu_s" "$(awk '{ print $4 }' "$f" | perf_median)"
                 perf_result "scale.$key.requests" "$(awk '{ print $5 }' "$f" | perf_median)"
                 perf_result "scale.$key.planned" "$(awk '{ print $6 }' "$f" | perf_median)"
+                perf_result "scale.$key.container_inspects" "$(awk '{ print $8 }' "$f" | perf_median)"
+                perf_result "scale.$key.container_inspects_max" "$(awk '{ print $8 }' "$f" | sort -n | tail -1)"
+                perf_result "scale.$key.planned_containers" "$(awk '{ print $9 }' "$f" | perf_median)"
                 perf_result "scale.$key.request_kinds" "$(cat "$W/$key.kinds")"
         done
 done
