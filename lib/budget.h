@@ -4,7 +4,8 @@
  * /system/df is expensive (on 20.10 it walks every writable layer), so it is asked only when due: every
  * part at most every disk.engine_usage_interval, and, shortly after growth events, the parts events can
  * report growth in (images, build cache, volumes: a container's writable layer grows without any event,
- * so containers wait for the interval), at most once per check interval. A cleanup's own snapshot brings every part anyway; between
+ * so containers wait for the interval), at most once per check interval. A cleanup's own snapshot brings every part on
+ * engines before API 1.42, and images, build cache (and volumes, with that tier) from 1.42; between
  * measurements, each removal's bytes (the engine's own figure, else the plan's estimate) are subtracted
  * from its part, never measured again after every removal. Pure: no I/O, no clock; times are passed in. */
 #pragma once

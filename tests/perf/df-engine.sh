@@ -117,7 +117,7 @@ for run in $(seq 1 "$runs"); do
                 proxy=$!
                 for _ in $(seq 1 100); do [ -S "$work/refuse.sock" ] && break; sleep 0.05; done
                 "$bin" --config "$work/$label-prep.conf" --once --log-target console >/dev/null 2>&1 || true
-                kill "$proxy"; wait "$proxy" 2>/dev/null
+                kill "$proxy"; wait "$proxy" 2>/dev/null || true
                 timed "plan_${label}_known" "$bin" --config "$work/$label.conf" --once --dry-run --log-target console
                 cmp -s <(grep '^    ' "$work/last.out") <(grep '^    ' "$work/plan-$label-$run") ||
                         log "plan_${label}_known planned differently from plan_${label}_first"
@@ -143,11 +143,11 @@ for b in ${PERF_DF_BINARIES:-}; do
                         for _ in $(seq 1 100); do [ -S "$work/refuse.sock" ] && break; sleep 0.05; done
                         conf "$work/$label-prep.conf" "$work/state-$label" "$work/refuse.sock"
                         "$bin" --config "$work/$label-prep.conf" --once --log-target console >/dev/null 2>&1 || true
-                        kill "$p2"; wait "$p2" 2>/dev/null
+                        kill "$p2"; wait "$p2" 2>/dev/null || true
                 fi
         done
 done
-kill "$proxy"; wait "$proxy" 2>/dev/null
+kill "$proxy"; wait "$proxy" 2>/dev/null || true
 for k in "${keys[@]}"; do
         echo "df.$k.wall_s=$(median <"$work/$k")" >>"$out"
 done
