@@ -59,7 +59,7 @@ for upper in open(sys.argv[1]).read().split():
         open(os.path.join(d, "f%05d" % i), "w").close()
 EOF
 sync
-log "files written: $(df -i --output=iused "$DOCKERCLEAN_TEST_DATA_ROOT" | tail -1) inodes in use, $(du -sh "$DOCKERCLEAN_TEST_DATA_ROOT" 2>/dev/null | cut -f1) on disk; setup took $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }') s"
+log "files written: $(df --output=iused "$DOCKERCLEAN_TEST_DATA_ROOT" | tail -1) inodes in use, $(du -sh "$DOCKERCLEAN_TEST_DATA_ROOT" 2>/dev/null | cut -f1) on disk; setup took $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }') s"
 }
 if [ -z "${PERF_DF_SKIP_SETUP:-}" ]; then
         setup
@@ -113,6 +113,7 @@ for run in $(seq 1 "$runs"); do
                 cp "$work/last.out" "$work/plan-$label-$run"
                 # The history one cleanup leaves: a real one, whose removals a proxy refuses (409).
                 conf "$work/$label-prep.conf" "$work/state-$label" "$work/refuse.sock"
+                rm -f "$work/refuse.sock" # a killed proxy leaves its socket: wait for the new one's
                 python3 "$here/../bench/engine-proxy.py" "$work/refuse.sock" "$sock" "$work/refuse.log" --refuse '^DELETE ' &
                 proxy=$!
                 for _ in $(seq 1 100); do [ -S "$work/refuse.sock" ] && break; sleep 0.05; done
@@ -127,8 +128,8 @@ done
 python3 "$here/../bench/engine-proxy.py" "$work/count.sock" "$sock" "$work/count.log" &
 proxy=$!
 for _ in $(seq 1 100); do [ -S "$work/count.sock" ] && break; sleep 0.05; done
-kinds() { sed -E 's/^([A-Z]+) \/v[0-9.]+/\1 /; s/\/(containers|images)\/[^/?]+\/json/\/\1\/{id}\/json/; s/[?].*//' "$work/count.log" |
-        sort | uniq -c | sort -rn | awk '{ printf "%s%d %s %s", NR > 1 ? "; " : "", $1, $2, $3 }'; }
+kinds() { sed -E 's/ HTTP\/[0-9.]+$//; s/^([A-Z]+) \/v[0-9.]+/\1 /; s/\/(containers|images)\/[^/?]+\/json/\/\1\/{id}\/json/' "$work/count.log" |
+        sort | uniq -c | sort -rn | awk '{ n = $1; $1 = ""; out = out (NR > 1 ? ";" : "") " " n $0 } END { print substr(out, 2) }'; }
 for b in ${PERF_DF_BINARIES:-}; do
         label=${b%%=*} bin=${b#*=}
         for state in first known; do
@@ -138,7 +139,8 @@ for b in ${PERF_DF_BINARIES:-}; do
                 "$bin" --config "$work/$label-count.conf" --once --dry-run --log-target console >/dev/null 2>&1
                 echo "df.plan_${label}_${state}.requests=$(kinds)" >>"$out"
                 if [ "$state" = first ]; then # the history one cleanup leaves, as above
-                        python3 "$here/../bench/engine-proxy.py" "$work/refuse.sock" "$sock" "$work/refuse.log" --refuse '^DELETE ' &
+                        rm -f "$work/refuse.sock" # a killed proxy leaves its socket: wait for the new one's
+                python3 "$here/../bench/engine-proxy.py" "$work/refuse.sock" "$sock" "$work/refuse.log" --refuse '^DELETE ' &
                         p2=$!
                         for _ in $(seq 1 100); do [ -S "$work/refuse.sock" ] && break; sleep 0.05; done
                         conf "$work/$label-prep.conf" "$work/state-$label" "$work/refuse.sock"
