@@ -77,7 +77,10 @@ prep_history() {
         sleep 1 # the last events drained
         kill -TERM "$pid"
         wait "$pid"
-        perf_log "history prepared: $(grep -c '^@' "$3/image-history" 2>/dev/null || echo 0) container stop times, $(grep -vc '^@' "$3/image-history" 2>/dev/null || echo 0) other lines"
+        local stops others
+        stops=$(grep -c '^@' "$3/image-history" 2>/dev/null) || true
+        others=$(grep -vc '^@' "$3/image-history" 2>/dev/null) || true
+        perf_log "history prepared: ${stops:-0} container stop times, ${others:-0} other lines"
 }
 
 bins=main
