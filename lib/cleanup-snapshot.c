@@ -150,10 +150,26 @@ static int inspect_stop(struct engine *e, struct history *h, bool with_size, str
  * others are inspected in Created order, in batches, until max_removals candidates of known reference
  * time are older than the next unknown one's Created: no container left can then be among the first
  * max_removals, and the plan is the one inspecting every container would give. One created within
- * min_age cannot have stopped longer ago, so it is never inspected. A container left uninspected has
+ * min_age cannot have stopped longer ago, so it is never inspected, unless disk.critical_watermark is set:
+ * the critical pass's candidates (within min_age, past critical_min_age) follow every TIER one, and are
+ * taken the same way once no unknown container can be a TIER one (before this, they were never
+ * inspected, and the critical pass ordered them by Created). A container left uninspected has
  * FinishedAt 0 (reference Created), which sorts it after every planned one.
  * When /system/df was not asked for containers (API >= 1.42), the candidates that may be planned are
  * inspected with their size, unless the history has it. */
+/* The reference time the planner orders a stopped-containers candidate by. */
+static int64_t container_ref_ns(const struct cleanup_snapshot *s, size_t i) {
+        return s->finished_at_ns[i] > 0 ? s->finished_at_ns[i] : s->containers.items[i].created * NSEC_PER_SEC;
+}
+
+/* The n smallest of refs (sorted in place): the n-th, or INT64_MIN when there are none. */
+static int64_t nth_smallest(int64_t *refs, size_t n_refs, size_t n) {
+        if (n_refs == 0 || n == 0)
+                return INT64_MIN;
+        qsort(refs, n_refs, sizeof *refs, cmp_int64);
+        return refs[MIN(n_refs, n) - 1];
+}
+
 static int fill_finished_at(struct engine *e, const struct config *c, struct history *h, int64_t now_ns,
                             struct cleanup_snapshot *s) {
         size_t n = s->containers.n;
@@ -168,20 +184,24 @@ static int fill_finished_at(struct engine *e, const struct config *c, struct his
                 return 0;
         bool need_size = s->have_df && !(s->df.types & ENGINE_DF_CONTAINERS);
         uint64_t min_age_sec = tier_min_age(c, CONFIG_TIER_STOPPED_CONTAINERS);
-        int64_t min_age_ns = (int64_t) MIN(min_age_sec, (uint64_t) (INT64_MAX / NSEC_PER_SEC)) * NSEC_PER_SEC;
-        int64_t newest_ns = now_ns - min_age_ns; /* a candidate's reference time is at most this */
+        /* The critical pass (when configured: whether it runs depends on the usage at plan time) goes on
+         * after the tiers with min(min_age, critical_min_age); its candidates follow every TIER one. */
+        uint64_t crit_age_sec = c->disk.critical_watermark > 0 ? MIN(min_age_sec, c->disk.critical_min_age_sec) : min_age_sec;
+        int64_t newest_ns = now_ns - (int64_t) MIN(min_age_sec, (uint64_t) (INT64_MAX / NSEC_PER_SEC)) * NSEC_PER_SEC;
+        int64_t newest_any_ns = now_ns - (int64_t) MIN(crit_age_sec, (uint64_t) (INT64_MAX / NSEC_PER_SEC)) * NSEC_PER_SEC;
         size_t k_max = c->max_removals;
         int r;
 
         _cleanup_free_ struct unknown_stop *unknown = calloc_at_least_one(n, sizeof *unknown);
-        _cleanup_free_ int64_t *refs = calloc_at_least_one(n, sizeof *refs);
-        if (!unknown || !refs)
+        _cleanup_free_ int64_t *tier_refs = calloc_at_least_one(n, sizeof *tier_refs);
+        _cleanup_free_ int64_t *crit_refs = calloc_at_least_one(n, sizeof *crit_refs);
+        if (!unknown || !tier_refs || !crit_refs)
                 return -ENOMEM;
         size_t n_unknown = 0;
         for (size_t i = 0; i < n; i++) {
                 struct engine_container *ct = &s->containers.items[i];
                 int64_t created_ns = ct->created * NSEC_PER_SEC, finished_ns, size_rw;
-                if (!engine_container_state_is_stopped(ct->state) || created_ns > newest_ns ||
+                if (!engine_container_state_is_stopped(ct->state) || created_ns > newest_any_ns ||
                     policy_labels_protected(c, &ct->labels))
                         continue;
                 if (history_container_stop(h, ct->id, &finished_ns, &size_rw) > 0 &&
@@ -200,7 +220,10 @@ static int fill_finished_at(struct engine *e, const struct config *c, struct his
         }
         qsort(unknown, n_unknown, sizeof *unknown, cmp_unknown_stop);
 
-        /* Candidates of known reference time: never-started ones (Created) and stopped ones known so far. */
+        /* Candidates of known reference time (never-started ones by Created, stopped ones known so far)
+         * that are certainly among the first max_removals: TIER ones older than the next unknown
+         * container's Created; once no unknown one can be a TIER candidate (its Created is past the
+         * tier's min_age), every TIER one, and the critical pass's older than that Created. */
         for (size_t next = 0;;) {
                 int64_t bound = next < n_unknown ? unknown[next].created_ns : INT64_MAX;
                 size_t older = 0;
@@ -209,8 +232,10 @@ static int fill_finished_at(struct engine *e, const struct config *c, struct his
                         if (!engine_container_state_is_removable(ct->state) ||
                             (engine_container_state_is_stopped(ct->state) && !s->stop_known[i]))
                                 continue;
-                        int64_t ref = s->finished_at_ns[i] > 0 ? s->finished_at_ns[i] : ct->created * NSEC_PER_SEC;
-                        if (ref <= newest_ns && ref < bound && !policy_labels_protected(c, &ct->labels))
+                        int64_t ref = container_ref_ns(s, i);
+                        if (ref > newest_any_ns || ref >= bound || (ref > newest_ns && bound <= newest_ns))
+                                continue;
+                        if (!policy_labels_protected(c, &ct->labels))
                                 older++;
                 }
                 if (next >= n_unknown || older >= k_max)
@@ -225,27 +250,30 @@ static int fill_finished_at(struct engine *e, const struct config *c, struct his
         if (!need_size)
                 return 0;
 
-        /* Sizes for the first max_removals candidates whose size neither an inspect nor the history told. */
-        size_t n_refs = 0;
+        /* Sizes for the first max_removals candidates (TIER ones first, then the critical pass's) whose
+         * size neither an inspect nor the history told. */
+        size_t n_tier = 0, n_crit = 0;
         for (size_t i = 0; i < n; i++) {
                 const struct engine_container *ct = &s->containers.items[i];
-                if (!engine_container_state_is_stopped(ct->state) || !s->stop_known[i])
+                if (!engine_container_state_is_stopped(ct->state) || !s->stop_known[i] ||
+                    policy_labels_protected(c, &ct->labels))
                         continue;
-                int64_t ref = s->finished_at_ns[i] > 0 ? s->finished_at_ns[i] : ct->created * NSEC_PER_SEC;
-                if (ref <= newest_ns && !policy_labels_protected(c, &ct->labels))
-                        refs[n_refs++] = ref;
+                int64_t ref = container_ref_ns(s, i);
+                if (ref <= newest_ns)
+                        tier_refs[n_tier++] = ref;
+                else if (ref <= newest_any_ns)
+                        crit_refs[n_crit++] = ref;
         }
-        if (n_refs == 0)
-                return 0;
-        qsort(refs, n_refs, sizeof *refs, cmp_int64);
-        int64_t last = refs[MIN(n_refs, k_max) - 1];
+        int64_t last_tier = nth_smallest(tier_refs, n_tier, k_max);
+        int64_t last_crit = n_tier < k_max ? nth_smallest(crit_refs, n_crit, k_max - n_tier) : INT64_MIN;
         for (size_t i = 0; i < n; i++) {
                 const struct engine_container *ct = &s->containers.items[i];
-                if (!engine_container_state_is_stopped(ct->state) || !s->stop_known[i] || s->size_rw[i] >= 0)
+                if (!engine_container_state_is_stopped(ct->state) || !s->stop_known[i] || s->size_rw[i] >= 0 ||
+                    policy_labels_protected(c, &ct->labels))
                         continue;
-                int64_t ref = s->finished_at_ns[i] > 0 ? s->finished_at_ns[i] : ct->created * NSEC_PER_SEC;
-                if (ref <= last && ref <= newest_ns && !policy_labels_protected(c, &ct->labels) &&
-                    (r = inspect_stop(e, h, true, s, i)) < 0)
+                int64_t ref = container_ref_ns(s, i);
+                bool first = ref <= newest_ns ? ref <= last_tier : ref <= newest_any_ns && ref <= last_crit;
+                if (first && (r = inspect_stop(e, h, true, s, i)) < 0)
                         return r;
         }
         return 0;

@@ -133,4 +133,36 @@ fx_check "one stop time forgotten, one stale by Status: two containers inspected
 stop_fake
 fx_check "a stop time of a container the engine no longer lists is forgotten" \
         eval "! grep -q '^@0*feed ' '$scratch/state/image-history'"
+
+# The critical pass (disk.critical_watermark, here below the scratch filesystem's usage) goes on after
+# the tier with critical_min_age: with min_age = 390h only a few containers are the tier's, and the
+# rest of the ten come from the critical pass, whose candidates were created within min_age. Their stop
+# times are needed too (inspected, and ordered as inspecting everything would).
+python3 - "$scratch/world.json" "$scratch/expected-critical" <<'EOF'
+import json, sys, time
+w = json.load(open(sys.argv[1]))
+now, H = int(time.time()), 3600
+def ref(c):
+    return c["FinishedAt"] if c["State"] == "exited" else c["Created"]
+cands = [c for c in w["containers"] if c["State"] in ("exited", "created")]
+tier = sorted((c for c in cands if ref(c) <= now - 390 * H), key=lambda c: (ref(c), c["Created"], c["Id"]))
+crit = sorted((c for c in cands if now - 390 * H < ref(c) <= now - H), key=lambda c: (ref(c), c["Created"], c["Id"]))
+assert 0 < len(tier) < 10, len(tier)
+open(sys.argv[2], "w").write("".join(c["Name"] + "\n" for c in (tier + crit)[:10]))
+EOF
+start_fake || exit 1
+cat >"$scratch/critical.conf" <<EOC
+engine = { socket = "unix://$scratch/fake.sock"; };
+state_dir = "$scratch/state-critical";
+disk = { high_watermark = "1%"; low_watermark = "0%"; critical_watermark = "1.5%"; critical_min_age = "1h";
+         inode_high_watermark = "99%"; inode_low_watermark = "98%"; };
+tiers = ( { type = "stopped-containers"; min_age = "390h"; } );
+max_removals = 10;
+EOC
+"$DOCKERCLEAND" --config "$scratch/critical.conf" --once --dry-run --log-target console >"$scratch/critical.plan" 2>"$scratch/critical.err"
+n=$(inspects)
+fx_check "critical pass: the plan is what inspecting every container gives ($n inspects)" \
+        cmp -s <(planned "$scratch/critical.plan") "$scratch/expected-critical"
+planned "$scratch/critical.plan" | diff - "$scratch/expected-critical" >&2 || tail -5 "$scratch/critical.err" >&2
+stop_fake
 fx_done
