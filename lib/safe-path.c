@@ -38,7 +38,7 @@ static int check_dir(const char *path, const struct stat *st, bool *ret_sticky, 
 }
 
 int safe_path_check(const char *path, unsigned flags, char *why, size_t why_size) {
-        char todo[2 * PATH_MAX + 2], done[PATH_MAX + 1] = "", dir_path[PATH_MAX + 1];
+        char pending[2 * PATH_MAX + 2], done[PATH_MAX + 1] = "", dir_path[PATH_MAX + 1];
         struct stat st;
         bool sticky, root_sticky;
         unsigned links = 0;
@@ -49,14 +49,14 @@ int safe_path_check(const char *path, unsigned flags, char *why, size_t why_size
         if (!path || !*path)
                 return snprintf(why, why_size, "no path"), -EINVAL;
         if (path[0] == '/')
-                r = snprintf(todo, sizeof todo, "%s", path);
+                r = snprintf(pending, sizeof pending, "%s", path);
         else {
                 char cwd[PATH_MAX];
                 if (!getcwd(cwd, sizeof cwd))
                         return r = negative_errno(), snprintf(why, why_size, "%s: %s", path, strerror(-r)), r;
-                r = snprintf(todo, sizeof todo, "%s/%s", cwd, path);
+                r = snprintf(pending, sizeof pending, "%s/%s", cwd, path);
         }
-        if (r < 0 || (size_t) r >= sizeof todo)
+        if (r < 0 || (size_t) r >= sizeof pending)
                 return snprintf(why, why_size, "%.64s...: path too long", path), -ENAMETOOLONG;
 
         if (stat("/", &st) < 0)
@@ -66,7 +66,7 @@ int safe_path_check(const char *path, unsigned flags, char *why, size_t why_size
                 return r;
         sticky = root_sticky;
 
-        char *rest = todo;
+        char *rest = pending;
         for (;;) {
                 /* The next component of what is left to resolve. */
                 rest += strspn(rest, "/");
@@ -110,7 +110,7 @@ int safe_path_check(const char *path, unsigned flags, char *why, size_t why_size
                 if (S_ISLNK(st.st_mode)) {
                         /* A link is never changed, only replaced, which its directory decides; but its owner
                          * must be trusted for the sticky rule above. Splice its target into what is left. */
-                        char target[PATH_MAX + 1], spliced[sizeof todo];
+                        char target[PATH_MAX + 1], spliced[sizeof pending];
                         if (++links > SAFE_PATH_MAX_LINKS)
                                 return snprintf(why, why_size, "%s: %s", path, strerror(ELOOP)), -ELOOP;
                         if (!trusted_owner(st.st_uid))
@@ -123,8 +123,8 @@ int safe_path_check(const char *path, unsigned flags, char *why, size_t why_size
                         target[n] = 0;
                         if ((size_t) snprintf(spliced, sizeof spliced, "%s/%s", target, rest) >= sizeof spliced)
                                 return snprintf(why, why_size, "%s: path too long", here), -ENAMETOOLONG;
-                        memcpy(todo, spliced, sizeof todo);
-                        rest = todo;
+                        memcpy(pending, spliced, sizeof pending);
+                        rest = pending;
                         if (target[0] == '/') {
                                 done[0] = 0;
                                 sticky = root_sticky;
