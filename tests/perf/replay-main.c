@@ -1,0 +1,153 @@
+/* dockerclean-replay: replays traces (tests/perf/replay-gen.py) under dockercleand's planner, its peers and
+ * an offline reference, and prints one table per trace (see replay.h, docs/BENCHMARKS.md).
+ *
+ * usage: dockerclean-replay [--config FILE] [--markdown] [--candidates] [--results FILE] TRACE...
+ *   --config FILE   the daemon's configuration (default: the compiled-in defaults)
+ *   --candidates    also the Greedy-Dual candidates (policy_plan()'s eligible images, reordered)
+ *   --results FILE  append KEY=VALUE figures (eviction.TRACE.POLICY.repulled_bytes ...) */
+#include <errno.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "replay.h"
+
+static double gb(uint64_t b) {
+        return (double) b / 1e9;
+}
+
+static const char *short_name(enum replay_policy p) {
+        static const char *const names[_REPLAY_POLICY_MAX] = {
+                [REPLAY_DOCKERCLEAN] = "dockercleand", [REPLAY_PRUNE_ALL] = "prune_all",
+                [REPLAY_PRUNE_CRON] = "prune_cron", [REPLAY_KUBELET] = "kubelet", [REPLAY_DOCUUM] = "docuum",
+                [REPLAY_OFFLINE] = "offline", [REPLAY_GDSF] = "gdsf", [REPLAY_GDF] = "gdf",
+        };
+        return names[p];
+}
+
+static int replay_one(const char *path, const struct config *c, bool markdown, bool candidates, FILE *results) {
+        FILE *f = fopen(path, "re");
+        if (!f) {
+                fprintf(stderr, "dockerclean-replay: %s: %s\n", path, strerror(errno));
+                return -errno;
+        }
+        struct replay_trace *t;
+        unsigned line = 0;
+        int r = replay_trace_read(f, &t, &line);
+        fclose(f);
+        if (r < 0) {
+                fprintf(stderr, "dockerclean-replay: %s:%u: %s\n", path, line, strerror(-r));
+                return r;
+        }
+        char name_buf[256];
+        snprintf(name_buf, sizeof name_buf, "%s", path);
+        char *name = basename(name_buf);
+        char *dot = strrchr(name, '.');
+        if (dot)
+                *dot = 0;
+
+        struct replay_result res[_REPLAY_POLICY_MAX] = {};
+        double secs[_REPLAY_POLICY_MAX] = {};
+        enum replay_policy n_policies = candidates ? _REPLAY_POLICY_MAX : REPLAY_GDSF;
+        for (enum replay_policy p = 0; p < n_policies; p++) {
+                struct timespec a, b;
+                clock_gettime(CLOCK_MONOTONIC, &a);
+                r = replay_run(t, p, c, NULL, NULL, &res[p]);
+                clock_gettime(CLOCK_MONOTONIC, &b);
+                secs[p] = (double) (b.tv_sec - a.tv_sec) + (double) (b.tv_nsec - a.tv_nsec) / 1e9;
+                if (r < 0) {
+                        fprintf(stderr, "dockerclean-replay: %s: %s: %s\n", name, replay_policy_to_string(p), strerror(-r));
+                        replay_trace_free(t);
+                        return r;
+                }
+        }
+        uint64_t all = 0;
+        for (size_t l = 0; l < t->n_layers; l++)
+                all += t->layer_size[l];
+        printf("%s%s: %zu jobs, %zu images, %.1f GB of distinct layers on a %.0f GB disk (%.0f GB besides images)\n",
+               markdown ? "#### " : "", name, t->n_jobs, t->n_images, gb(all), gb(t->capacity), gb(t->base_used));
+        printf("%s", markdown ? "\n" : "  ");
+        for (size_t k = 0; k < t->n_params; k++)
+                printf("%s%s", k ? ", " : "parameters: ", t->params[k]);
+        printf("\n%sfirst pulls (paid by every policy): %.1f GB\n\n", markdown ? "\n" : "  ", gb(res[0].bytes_first));
+        if (markdown)
+                printf("| policy | GB re-pulled | × offline | pulls | re-pulls | removals | cleanups | full | max %% |\n"
+                       "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        else
+                printf("  %-34s %11s %7s %6s %7s %8s %8s %6s %5s\n", "policy", "GB re-pull", "x offl", "pulls",
+                       "repulls", "removals", "cleanups", "full", "max%");
+        for (enum replay_policy p = 0; p < n_policies; p++) {
+                char ratio[32];
+                uint64_t off = res[REPLAY_OFFLINE].bytes_repulled;
+                if (off > 0)
+                        snprintf(ratio, sizeof ratio, "%.2f", (double) res[p].bytes_repulled / (double) off);
+                else
+                        snprintf(ratio, sizeof ratio, res[p].bytes_repulled ? "inf" : "1.00");
+                if (markdown)
+                        printf("| %s | %.1f | %s | %zu | %zu | %zu | %zu | %zu | %.1f |\n", replay_policy_to_string(p),
+                               gb(res[p].bytes_repulled), ratio, res[p].pulls, res[p].repulls, res[p].removals,
+                               res[p].cleanups, res[p].over_capacity, res[p].max_used_percent);
+                else
+                        printf("  %-34s %11.1f %7s %6zu %7zu %8zu %8zu %6zu %5.1f\n", replay_policy_to_string(p),
+                               gb(res[p].bytes_repulled), ratio, res[p].pulls, res[p].repulls, res[p].removals,
+                               res[p].cleanups, res[p].over_capacity, res[p].max_used_percent);
+                if (results)
+                        fprintf(results,
+                                "eviction.%s.%s.repulled_bytes=%" PRIu64 "\neviction.%s.%s.pulls=%zu\n"
+                                "eviction.%s.%s.removals=%zu\neviction.%s.%s.over_capacity=%zu\neviction.%s.%s.seconds=%.3f\n",
+                                name, short_name(p), res[p].bytes_repulled, name, short_name(p), res[p].pulls, name,
+                                short_name(p), res[p].removals, name, short_name(p), res[p].over_capacity, name,
+                                short_name(p), secs[p]);
+        }
+        printf("\n");
+        replay_trace_free(t);
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        const char *config_path = NULL, *results_path = NULL;
+        bool markdown = false, candidates = false;
+        int a = 1;
+        for (; a < argc && argv[a][0] == '-'; a++) {
+                if (strcmp(argv[a], "--config") == 0 && a + 1 < argc)
+                        config_path = argv[++a];
+                else if (strcmp(argv[a], "--results") == 0 && a + 1 < argc)
+                        results_path = argv[++a];
+                else if (strcmp(argv[a], "--markdown") == 0)
+                        markdown = true;
+                else if (strcmp(argv[a], "--candidates") == 0)
+                        candidates = true;
+                else {
+                        fprintf(stderr, "usage: dockerclean-replay [--config FILE] [--markdown] [--candidates] "
+                                        "[--results FILE] TRACE...\n");
+                        return 64;
+                }
+        }
+        if (a == argc) {
+                fprintf(stderr, "dockerclean-replay: no trace given\n");
+                return 64;
+        }
+        struct config c;
+        struct config_error e;
+        int r = config_path ? config_parse_file(config_path, &c, &e) : config_init_defaults(&c);
+        if (r < 0) {
+                fprintf(stderr, "dockerclean-replay: %s\n", config_path ? e.text : strerror(-r));
+                return 78;
+        }
+        FILE *results = results_path ? fopen(results_path, "ae") : NULL;
+        if (results_path && !results) {
+                fprintf(stderr, "dockerclean-replay: %s: %s\n", results_path, strerror(errno));
+                config_done(&c);
+                return 1;
+        }
+        int status = 0;
+        for (; a < argc; a++)
+                if (replay_one(argv[a], &c, markdown, candidates, results) < 0)
+                        status = 1;
+        if (results)
+                fclose(results);
+        config_done(&c);
+        return status;
+}
