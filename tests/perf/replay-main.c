@@ -1,8 +1,9 @@
 /* dockerclean-replay: replays traces (tests/perf/replay-gen.py) under dockercleand's planner, its peers and
  * an offline reference, and prints one table per trace (see replay.h, docs/BENCHMARKS.md).
  *
- * usage: dockerclean-replay [--config FILE] [--markdown] [--candidates] [--results FILE] TRACE...
+ * usage: dockerclean-replay [--config FILE] [--variant NAME=FILE]... [--markdown] [--candidates] [--results FILE] TRACE...
  *   --config FILE   the daemon's configuration (default: the compiled-in defaults)
+ *   --variant NAME=FILE  also the daemon under another configuration, as a row "dockercleand, NAME"
  *   --candidates    also the Greedy-Dual candidates (policy_plan()'s eligible images, reordered)
  *   --results FILE  append KEY=VALUE figures (eviction.TRACE.POLICY.repulled_bytes ...) */
 #include <errno.h>
@@ -22,12 +23,46 @@ static const char *short_name(enum replay_policy p) {
         static const char *const names[_REPLAY_POLICY_MAX] = {
                 [REPLAY_DOCKERCLEAN] = "dockercleand", [REPLAY_PRUNE_ALL] = "prune_all",
                 [REPLAY_PRUNE_CRON] = "prune_cron", [REPLAY_KUBELET] = "kubelet", [REPLAY_DOCUUM] = "docuum",
-                [REPLAY_OFFLINE] = "offline", [REPLAY_GDSF] = "gdsf", [REPLAY_GDF] = "gdf",
+                [REPLAY_OFFLINE] = "offline", [REPLAY_GDSF] = "gdsf", [REPLAY_GDF] = "gdf", [REPLAY_LRFU] = "lrfu",
         };
         return names[p];
 }
 
-static int replay_one(const char *path, const struct config *c, bool markdown, bool candidates, FILE *results) {
+#define VARIANTS_MAX 4
+struct variant {
+        const char *name;
+        struct config config;
+        struct replay_result result;
+};
+
+static void print_row(bool markdown, const char *label, const struct replay_result *r, uint64_t off) {
+        char ratio[32];
+        if (off > 0)
+                snprintf(ratio, sizeof ratio, "%.2f", (double) r->bytes_repulled / (double) off);
+        else
+                snprintf(ratio, sizeof ratio, "%s", r->bytes_repulled ? "inf" : "1.00");
+        if (markdown)
+                printf("| %s | %.1f | %s | %zu | %zu | %zu | %zu | %zu | %.1f |\n", label, gb(r->bytes_repulled), ratio,
+                       r->pulls, r->repulls, r->removals, r->cleanups, r->over_capacity, r->max_used_percent);
+        else
+                printf("  %-34s %11.1f %7s %6zu %7zu %8zu %8zu %6zu %5.1f\n", label, gb(r->bytes_repulled), ratio,
+                       r->pulls, r->repulls, r->removals, r->cleanups, r->over_capacity, r->max_used_percent);
+}
+
+static void print_results(FILE *results, const char *trace, const char *policy, const struct replay_result *r,
+                          double secs) {
+        if (!results)
+                return;
+        fprintf(results, "eviction.%s.%s.repulled_bytes=%" PRIu64 "\n", trace, policy, r->bytes_repulled);
+        fprintf(results, "eviction.%s.%s.first_bytes=%" PRIu64 "\n", trace, policy, r->bytes_first);
+        fprintf(results, "eviction.%s.%s.pulls=%zu\n", trace, policy, r->pulls);
+        fprintf(results, "eviction.%s.%s.removals=%zu\n", trace, policy, r->removals);
+        fprintf(results, "eviction.%s.%s.over_capacity=%zu\n", trace, policy, r->over_capacity);
+        fprintf(results, "eviction.%s.%s.seconds=%.3f\n", trace, policy, secs);
+}
+
+static int replay_one(const char *path, const struct config *c, struct variant *variants, size_t n_variants,
+                      bool markdown, bool candidates, FILE *results) {
         FILE *f = fopen(path, "re");
         if (!f) {
                 fprintf(stderr, "dockerclean-replay: %s: %s\n", path, strerror(errno));
@@ -79,27 +114,21 @@ static int replay_one(const char *path, const struct config *c, bool markdown, b
                 printf("  %-34s %11s %7s %6s %7s %8s %8s %6s %5s\n", "policy", "GB re-pull", "x offl", "pulls",
                        "repulls", "removals", "cleanups", "full", "max%");
         for (enum replay_policy p = 0; p < n_policies; p++) {
-                char ratio[32];
-                uint64_t off = res[REPLAY_OFFLINE].bytes_repulled;
-                if (off > 0)
-                        snprintf(ratio, sizeof ratio, "%.2f", (double) res[p].bytes_repulled / (double) off);
-                else
-                        snprintf(ratio, sizeof ratio, res[p].bytes_repulled ? "inf" : "1.00");
-                if (markdown)
-                        printf("| %s | %.1f | %s | %zu | %zu | %zu | %zu | %zu | %.1f |\n", replay_policy_to_string(p),
-                               gb(res[p].bytes_repulled), ratio, res[p].pulls, res[p].repulls, res[p].removals,
-                               res[p].cleanups, res[p].over_capacity, res[p].max_used_percent);
-                else
-                        printf("  %-34s %11.1f %7s %6zu %7zu %8zu %8zu %6zu %5.1f\n", replay_policy_to_string(p),
-                               gb(res[p].bytes_repulled), ratio, res[p].pulls, res[p].repulls, res[p].removals,
-                               res[p].cleanups, res[p].over_capacity, res[p].max_used_percent);
-                if (results)
-                        fprintf(results,
-                                "eviction.%s.%s.repulled_bytes=%" PRIu64 "\neviction.%s.%s.pulls=%zu\n"
-                                "eviction.%s.%s.removals=%zu\neviction.%s.%s.over_capacity=%zu\neviction.%s.%s.seconds=%.3f\n",
-                                name, short_name(p), res[p].bytes_repulled, name, short_name(p), res[p].pulls, name,
-                                short_name(p), res[p].removals, name, short_name(p), res[p].over_capacity, name,
-                                short_name(p), secs[p]);
+                print_row(markdown, replay_policy_to_string(p), &res[p], res[REPLAY_OFFLINE].bytes_repulled);
+                print_results(results, name, short_name(p), &res[p], secs[p]);
+        }
+        for (size_t v = 0; v < n_variants; v++) {
+                char label[128];
+                snprintf(label, sizeof label, "dockercleand, %s", variants[v].name);
+                r = replay_run(t, REPLAY_DOCKERCLEAN, &variants[v].config, NULL, NULL, &variants[v].result);
+                if (r < 0) {
+                        fprintf(stderr, "dockerclean-replay: %s: %s: %s\n", name, label, strerror(-r));
+                        replay_trace_free(t);
+                        return r;
+                }
+                print_row(markdown, label, &variants[v].result, res[REPLAY_OFFLINE].bytes_repulled);
+                snprintf(label, sizeof label, "dockercleand_%s", variants[v].name);
+                print_results(results, name, label, &variants[v].result, 0);
         }
         printf("\n");
         replay_trace_free(t);
@@ -109,19 +138,28 @@ static int replay_one(const char *path, const struct config *c, bool markdown, b
 int main(int argc, char **argv) {
         const char *config_path = NULL, *results_path = NULL;
         bool markdown = false, candidates = false;
+        struct variant variants[VARIANTS_MAX] = {};
+        const char *variant_files[VARIANTS_MAX] = {};
+        size_t n_variants = 0;
         int a = 1;
         for (; a < argc && argv[a][0] == '-'; a++) {
                 if (strcmp(argv[a], "--config") == 0 && a + 1 < argc)
                         config_path = argv[++a];
                 else if (strcmp(argv[a], "--results") == 0 && a + 1 < argc)
                         results_path = argv[++a];
-                else if (strcmp(argv[a], "--markdown") == 0)
+                else if (strcmp(argv[a], "--variant") == 0 && a + 1 < argc && strchr(argv[a + 1], '=') &&
+                         n_variants < VARIANTS_MAX) {
+                        char *eq = strchr(argv[++a], '=');
+                        *eq = 0;
+                        variants[n_variants].name = argv[a];
+                        variant_files[n_variants++] = eq + 1;
+                } else if (strcmp(argv[a], "--markdown") == 0)
                         markdown = true;
                 else if (strcmp(argv[a], "--candidates") == 0)
                         candidates = true;
                 else {
-                        fprintf(stderr, "usage: dockerclean-replay [--config FILE] [--markdown] [--candidates] "
-                                        "[--results FILE] TRACE...\n");
+                        fprintf(stderr, "usage: dockerclean-replay [--config FILE] [--variant NAME=FILE]... [--markdown] "
+                                        "[--candidates] [--results FILE] TRACE...\n");
                         return 64;
                 }
         }
@@ -136,6 +174,11 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "dockerclean-replay: %s\n", config_path ? e.text : strerror(-r));
                 return 78;
         }
+        for (size_t v = 0; v < n_variants; v++)
+                if (config_parse_file(variant_files[v], &variants[v].config, &e) < 0) {
+                        fprintf(stderr, "dockerclean-replay: %s\n", e.text);
+                        return 78;
+                }
         FILE *results = results_path ? fopen(results_path, "ae") : NULL;
         if (results_path && !results) {
                 fprintf(stderr, "dockerclean-replay: %s: %s\n", results_path, strerror(errno));
@@ -144,10 +187,12 @@ int main(int argc, char **argv) {
         }
         int status = 0;
         for (; a < argc; a++)
-                if (replay_one(argv[a], &c, markdown, candidates, results) < 0)
+                if (replay_one(argv[a], &c, variants, n_variants, markdown, candidates, results) < 0)
                         status = 1;
         if (results)
                 fclose(results);
+        for (size_t v = 0; v < n_variants; v++)
+                config_done(&variants[v].config);
         config_done(&c);
         return status;
 }

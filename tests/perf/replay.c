@@ -28,6 +28,7 @@
 #define KUBELET_MIN_AGE_S 120
 #define CRON_PERIOD_S 3600
 #define CRON_UNTIL_S (24 * 3600)
+#define LRFU_HALF_LIFE_S (24.0 * 3600)
 
 struct running {
         size_t job;
@@ -54,6 +55,7 @@ struct host {
         uint64_t *use_count;          /* per image: uses so far (the candidates' frequency) */
         double *gd_h;                 /* per image: its Greedy-Dual priority (candidates) */
         double gd_l;                  /* the Greedy-Dual clock: the priority of the last eviction */
+        double *decayed;              /* per image: uses, each halving every LRFU_HALF_LIFE_S, as of last_use_s */
         struct running *running;
         size_t n_running;
         struct history *history;
@@ -70,6 +72,7 @@ const char *replay_policy_to_string(enum replay_policy p) {
                 [REPLAY_OFFLINE] = "offline reference (Belady)",
                 [REPLAY_GDSF] = "candidate GDSF (cost 1)",
                 [REPLAY_GDF] = "candidate GD-freq (cost = bytes)",
+                [REPLAY_LRFU] = "candidate LRFU (24 h half-life)",
         };
         return (unsigned) p < _REPLAY_POLICY_MAX ? names[p] : NULL;
 }
@@ -206,19 +209,29 @@ static int snapshot_build(const struct host *h, int64_t now_s, struct snapshot *
 
 struct gd_item {
         size_t action;
+        enum policy_rule rule;
         double h;
 };
 
 static int gd_item_compare(const void *a, const void *b) {
         const struct gd_item *x = a, *y = b;
+        if (x->rule != y->rule)
+                return x->rule < y->rule ? -1 : 1;
         if (x->h != y->h)
                 return x->h < y->h ? -1 : 1;
         return x->action < y->action ? -1 : x->action > y->action;
 }
 
 /* The candidates: the plan's image removals (its eligibility: in use, protected, min_age, the tiers),
- * reordered by Greedy-Dual priority, lowest first; every other action keeps its place. */
-static int gd_reorder(const struct host *h, struct policy_plan *plan) {
+ * reordered by the candidate's priority, lowest first, within each rule (maximum age, tier, critical
+ * pass: the critical pass still comes last); every other action keeps its place. */
+static double candidate_key(const struct host *h, size_t i, int64_t now_s) {
+        if (h->policy == REPLAY_LRFU)
+                return h->decayed[i] * exp2(-(double) (now_s - h->last_use_s[i]) / LRFU_HALF_LIFE_S);
+        return h->gd_h[i];
+}
+
+static int gd_reorder(const struct host *h, struct policy_plan *plan, int64_t now_s) {
         size_t n = 0;
         for (size_t a = 0; a < plan->n_actions; a++)
                 n += plan->actions[a].kind == POLICY_ACTION_REMOVE_IMAGE;
@@ -234,7 +247,8 @@ static int gd_reorder(const struct host *h, struct policy_plan *plan) {
         size_t m = 0;
         for (size_t a = 0; a < plan->n_actions; a++)
                 if (plan->actions[a].kind == POLICY_ACTION_REMOVE_IMAGE)
-                        items[m++] = (struct gd_item) { a, h->gd_h[image_index(h, plan->actions[a].id)] };
+                        items[m++] = (struct gd_item) { a, plan->actions[a].rule,
+                                                        candidate_key(h, image_index(h, plan->actions[a].id), now_s) };
         qsort(items, n, sizeof *items, gd_item_compare);
         for (size_t k = 0; k < n; k++)
                 sorted[k] = plan->actions[items[k].action];
@@ -267,8 +281,8 @@ static int daemon_check(struct host *h, int64_t now_s) {
                 snapshot_done(&x);
                 return r;
         }
-        if (h->policy == REPLAY_GDSF || h->policy == REPLAY_GDF)
-                r = gd_reorder(h, &plan);
+        if (h->policy == REPLAY_GDSF || h->policy == REPLAY_GDF || h->policy == REPLAY_LRFU)
+                r = gd_reorder(h, &plan, now_s);
         char **removed = calloc(plan.n_actions + 1, sizeof *removed);
         size_t n_removed = 0;
         if (r == 0 && !removed)
@@ -351,6 +365,7 @@ static int peer_order(const struct host *h, int64_t now_s, struct peer_item **re
                 case REPLAY_DOCKERCLEAN:
                 case REPLAY_GDSF:
                 case REPLAY_GDF:
+                case REPLAY_LRFU:
                 case _REPLAY_POLICY_MAX:
                         break;
                 }
@@ -388,6 +403,7 @@ static int peer_check(struct host *h, int64_t now_s, bool cron_tick) {
         case REPLAY_DOCKERCLEAN:
         case REPLAY_GDSF:
         case REPLAY_GDF:
+        case REPLAY_LRFU:
         case _REPLAY_POLICY_MAX:
                 return -EINVAL;
         }
@@ -422,7 +438,8 @@ static int peer_check(struct host *h, int64_t now_s, bool cron_tick) {
 static int host_check(struct host *h, int64_t now_s, bool cron_tick) {
         if (cron_tick != (h->policy == REPLAY_PRUNE_CRON))
                 return 0;    /* only the cron peer acts on the hour; it alone ignores the disk */
-        if (h->policy == REPLAY_DOCKERCLEAN || h->policy == REPLAY_GDSF || h->policy == REPLAY_GDF)
+        if (h->policy == REPLAY_DOCKERCLEAN || h->policy == REPLAY_GDSF || h->policy == REPLAY_GDF ||
+            h->policy == REPLAY_LRFU)
                 return daemon_check(h, now_s);
         return peer_check(h, now_s, cron_tick);
 }
@@ -450,8 +467,10 @@ static int host_advance(struct host *h, int64_t until_s, int64_t *next_tick_s) {
                 for (size_t q = 0; q < j->n_images; q++) {
                         char id[65];
                         container_id(id, h->running[first].job, q);
-                        h->pins[j->images[q]]--;
-                        h->last_use_s[j->images[q]] = end_s;
+                        size_t i = j->images[q];
+                        h->pins[i]--;
+                        h->decayed[i] *= exp2(-(double) (end_s - h->last_use_s[i]) / LRFU_HALF_LIFE_S);
+                        h->last_use_s[i] = end_s;
                         int r = history_note_event(h->history, "container", "die", id, h->t->images[j->images[q]].tag,
                                                    end_s * NSEC_PER_SEC_I64);
                         if (r >= 0)
@@ -483,6 +502,7 @@ static int host_start_job(struct host *h, size_t jn) {
                 if (r < 0)
                         return r;
                 h->pins[i]++;
+                h->decayed[i] = 1.0 + h->decayed[i] * exp2(-(double) (j->start_s - h->last_use_s[i]) / LRFU_HALF_LIFE_S);
                 h->last_use_s[i] = j->start_s;
                 h->use_count[i]++;
                 h->next_use[i]++;
@@ -514,6 +534,7 @@ static void host_free(struct host *h) {
         free(h->n_uses);
         free(h->use_count);
         free(h->gd_h);
+        free(h->decayed);
         free(h->running);
         history_free(h->history);
 }
@@ -532,9 +553,11 @@ static int host_init(struct host *h, const struct replay_trace *t) {
         h->n_uses = calloc(n, sizeof(size_t));
         h->use_count = calloc(n, sizeof(uint64_t));
         h->gd_h = calloc(n, sizeof(double));
+        h->decayed = calloc(n, sizeof(double));
         h->running = calloc(t->n_jobs ? t->n_jobs : 1, sizeof(struct running));
         if (!h->present || !h->ever_present || !h->detected_s || !h->last_use_s || !h->pins || !h->layer_refs ||
-            !h->layer_ever || !h->next_use || !h->uses || !h->n_uses || !h->use_count || !h->gd_h || !h->running)
+            !h->layer_ever || !h->next_use || !h->uses || !h->n_uses || !h->use_count || !h->gd_h || !h->decayed ||
+            !h->running)
                 return -ENOMEM;
         size_t *cap = calloc(n, sizeof(size_t));
         if (!cap)

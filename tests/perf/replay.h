@@ -63,6 +63,8 @@ enum replay_policy {
         REPLAY_GDSF,                     /* candidate: policy_plan()'s eligible images, reordered by
                                           * Greedy-Dual-Size-Frequency (cost 1: fewest pulls) */
         REPLAY_GDF,                      /* candidate: the same with cost = size (bytes): GD-frequency */
+        REPLAY_LRFU,                     /* candidate: the same images by a use count that halves every
+                                          * 24 h unused (LRFU), lowest first */
         _REPLAY_POLICY_MAX,
 };
 
