@@ -10,9 +10,11 @@
  *                   The real kubelet runs this every 5 min; here at every check (in its favour).
  *   docuum          after every job's pulls: while the images' bytes (shared layers once, as docker
  *                   system df counts them) exceed the threshold, the least recently used unused image.
- *   offline         at every check with used >= high_watermark: unused images by next use, furthest
- *                   (never again) first, the bigger first on a tie, until the targets hold: Belady's rule
- *                   with the daemon's own trigger and target, so only the order differs.
+ *   offline         at every check with used >= high_watermark: unused images by the next time the bytes
+ *                   their removal frees are needed again (the next use of any image, this one or another,
+ *                   that has one of its unique layers), furthest (never again) first, the bigger first on a
+ *                   tie, until the targets hold: Belady's rule over shared layers, with the daemon's own
+ *                   trigger and target, so only the order differs.
  * Every removal frees what the layer sharing frees: a layer's bytes only when no present image has it. */
 #include <errno.h>
 #include <math.h>
@@ -52,6 +54,8 @@ struct host {
         size_t *next_use;             /* per image: index into uses[] of its next use (offline) */
         size_t **uses;                /* per image: the jobs that use it, in order (offline) */
         size_t *n_uses;
+        size_t **layer_images;        /* per layer: the images that have it (offline) */
+        size_t *n_layer_images;
         uint64_t *use_count;          /* per image: uses so far (the candidates' frequency) */
         double *gd_h;                 /* per image: its Greedy-Dual priority (candidates) */
         double gd_l;                  /* the Greedy-Dual clock: the priority of the last eviction */
@@ -333,6 +337,23 @@ static double next_use_s(const struct host *h, size_t i) {
         return h->next_use[i] < h->n_uses[i] ? (double) h->t->jobs[h->uses[i][h->next_use[i]]].start_s : INFINITY;
 }
 
+/* When the bytes removing image i frees are needed again: the earliest next use of an image that has one
+ * of i's unique layers (i itself included); i's own next use when it has none (it frees nothing). */
+static double next_need_s(const struct host *h, size_t i) {
+        const struct replay_image *im = &h->t->images[i];
+        double need = INFINITY;
+        bool any = false;
+        for (size_t k = 0; k < im->n_layers; k++) {
+                size_t l = im->layers[k];
+                if (h->layer_refs[l] != 1)
+                        continue;
+                any = true;
+                for (size_t q = 0; q < h->n_layer_images[l]; q++)
+                        need = fmin(need, next_use_s(h, h->layer_images[l][q]));
+        }
+        return any ? need : next_use_s(h, i);
+}
+
 /* The unused images, in the order policy p removes them. */
 static int peer_order(const struct host *h, int64_t now_s, struct peer_item **ret, size_t *ret_n) {
         struct peer_item *v = calloc(h->t->n_images ? h->t->n_images : 1, sizeof *v);
@@ -354,7 +375,7 @@ static int peer_order(const struct host *h, int64_t now_s, struct peer_item **re
                         it.key1 = (double) h->last_use_s[i];
                         break;
                 case REPLAY_OFFLINE:
-                        it.key1 = -next_use_s(h, i);
+                        it.key1 = -next_need_s(h, i);
                         it.key2 = -(double) unique_bytes(h, i);
                         break;
                 case REPLAY_PRUNE_CRON:
@@ -532,6 +553,11 @@ static void host_free(struct host *h) {
                         free(h->uses[i]);
         free(h->uses);
         free(h->n_uses);
+        if (h->layer_images)
+                for (size_t l = 0; l < h->t->n_layers; l++)
+                        free(h->layer_images[l]);
+        free(h->layer_images);
+        free(h->n_layer_images);
         free(h->use_count);
         free(h->gd_h);
         free(h->decayed);
@@ -551,14 +577,25 @@ static int host_init(struct host *h, const struct replay_trace *t) {
         h->next_use = calloc(n, sizeof(size_t));
         h->uses = calloc(n, sizeof(size_t *));
         h->n_uses = calloc(n, sizeof(size_t));
+        h->layer_images = calloc(t->n_layers ? t->n_layers : 1, sizeof(size_t *));
+        h->n_layer_images = calloc(t->n_layers ? t->n_layers : 1, sizeof(size_t));
         h->use_count = calloc(n, sizeof(uint64_t));
         h->gd_h = calloc(n, sizeof(double));
         h->decayed = calloc(n, sizeof(double));
         h->running = calloc(t->n_jobs ? t->n_jobs : 1, sizeof(struct running));
         if (!h->present || !h->ever_present || !h->detected_s || !h->last_use_s || !h->pins || !h->layer_refs ||
             !h->layer_ever || !h->next_use || !h->uses || !h->n_uses || !h->use_count || !h->gd_h || !h->decayed ||
-            !h->running)
+            !h->running || !h->layer_images || !h->n_layer_images)
                 return -ENOMEM;
+        for (size_t i = 0; i < t->n_images; i++)
+                for (size_t k = 0; k < t->images[i].n_layers; k++) {
+                        size_t l = t->images[i].layers[k];
+                        size_t *p = realloc(h->layer_images[l], (h->n_layer_images[l] + 1) * sizeof(size_t));
+                        if (!p)
+                                return -ENOMEM;
+                        h->layer_images[l] = p;
+                        p[h->n_layer_images[l]++] = i;
+                }
         size_t *cap = calloc(n, sizeof(size_t));
         if (!cap)
                 return -ENOMEM;
