@@ -6,7 +6,9 @@
 #
 # Environment: PERF_REPLAY (the dockerclean-replay binary), PERF_RESULTS, PERF_WORK,
 # PERF_EVICTION_OUT (a directory; default $PERF_WORK/eviction), PERF_EVICTION_SEED (1),
-# PERF_EVICTION_TRACES ("ci zipf hosts").
+# PERF_EVICTION_TRACES ("ci zipf hosts"), PERF_EVICTION_RECORD=1: also record a trace from the bench
+# engine first (tests/perf/replay-record.sh under tests/bench/with-engine.sh; about 35 s more, and an
+# engine running), and replay it too.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/perf/lib.sh
@@ -26,6 +28,12 @@ for kind in ${PERF_EVICTION_TRACES:-ci zipf hosts}; do
         traces+=("$W/$kind.trace")
 done
 perf_result eviction.generate_s "$(perf_sub "$start" "$(perf_now)")"
+if [ "${PERF_EVICTION_RECORD:-0}" = 1 ]; then
+        start=$(perf_now)
+        "$perf_src/tests/bench/with-engine.sh" --size 1G -- "$here/replay-record.sh" "$W/recorded.trace"
+        traces+=("$W/recorded.trace")
+        perf_result eviction.record_s "$(perf_sub "$start" "$(perf_now)")"
+fi
 perf_result eviction.seed "$seed"
 
 # Variants of the daemon's own configuration: what the hysteresis (low watermark) and min_age cost.

@@ -15,8 +15,14 @@
 
 #include "replay.h"
 
-static double gb(uint64_t b) {
-        return (double) b / 1e9;
+/* Bytes are shown in GB, or in MB for traces of less than 10 GB (the recorded one). */
+struct unit {
+        double divisor;
+        const char *name;
+};
+
+static double in_unit(const struct unit *u, uint64_t b) {
+        return (double) b / u->divisor;
 }
 
 static const char *short_name(enum replay_policy p) {
@@ -35,17 +41,17 @@ struct variant {
         struct replay_result result;
 };
 
-static void print_row(bool markdown, const char *label, const struct replay_result *r, uint64_t off) {
+static void print_row(bool markdown, const struct unit *u, const char *label, const struct replay_result *r, uint64_t off) {
         char ratio[32];
         if (off > 0)
                 snprintf(ratio, sizeof ratio, "%.2f", (double) r->bytes_repulled / (double) off);
         else
                 snprintf(ratio, sizeof ratio, "%s", r->bytes_repulled ? "inf" : "1.00");
         if (markdown)
-                printf("| %s | %.1f | %s | %zu | %zu | %zu | %zu | %zu | %.1f |\n", label, gb(r->bytes_repulled), ratio,
+                printf("| %s | %.1f | %s | %zu | %zu | %zu | %zu | %zu | %.1f |\n", label, in_unit(u, r->bytes_repulled), ratio,
                        r->pulls, r->repulls, r->removals, r->cleanups, r->over_capacity, r->max_used_percent);
         else
-                printf("  %-34s %11.1f %7s %6zu %7zu %8zu %8zu %6zu %5.1f\n", label, gb(r->bytes_repulled), ratio,
+                printf("  %-34s %11.1f %7s %6zu %7zu %8zu %8zu %6zu %5.1f\n", label, in_unit(u, r->bytes_repulled), ratio,
                        r->pulls, r->repulls, r->removals, r->cleanups, r->over_capacity, r->max_used_percent);
 }
 
@@ -101,20 +107,24 @@ static int replay_one(const char *path, const struct config *c, struct variant *
         uint64_t all = 0;
         for (size_t l = 0; l < t->n_layers; l++)
                 all += t->layer_size[l];
-        printf("%s%s: %zu jobs, %zu images, %.1f GB of distinct layers on a %.0f GB disk (%.0f GB besides images)\n",
-               markdown ? "#### " : "", name, t->n_jobs, t->n_images, gb(all), gb(t->capacity), gb(t->base_used));
+        const struct unit unit = all < UINT64_C(10000000000) ? (struct unit) { 1e6, "MB" } : (struct unit) { 1e9, "GB" };
+        const struct unit *u = &unit;
+        printf("%s%s: %zu jobs, %zu images, %.1f %s of distinct layers on a %.1f %s disk (%.1f %s besides images)\n",
+               markdown ? "#### " : "", name, t->n_jobs, t->n_images, in_unit(u, all), u->name, in_unit(u, t->capacity),
+               u->name, in_unit(u, t->base_used), u->name);
         printf("%s", markdown ? "\n" : "  ");
         for (size_t k = 0; k < t->n_params; k++)
                 printf("%s%s", k ? ", " : "parameters: ", t->params[k]);
-        printf("\n%sfirst pulls (paid by every policy): %.1f GB\n\n", markdown ? "\n" : "  ", gb(res[0].bytes_first));
+        printf("\n%sfirst pulls (paid by every policy): %.1f %s\n\n", markdown ? "\n" : "  ", in_unit(u, res[0].bytes_first),
+               u->name);
         if (markdown)
-                printf("| policy | GB re-pulled | × offline | pulls | re-pulls | removals | cleanups | full | max %% |\n"
-                       "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                printf("| policy | %s re-pulled | × offline | pulls | re-pulls | removals | cleanups | full | max %% |\n"
+                       "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n", u->name);
         else
-                printf("  %-34s %11s %7s %6s %7s %8s %8s %6s %5s\n", "policy", "GB re-pull", "x offl", "pulls",
+                printf("  %-34s  %s re-pull %7s %6s %7s %8s %8s %6s %5s\n", "policy", u->name, "x offl", "pulls",
                        "repulls", "removals", "cleanups", "full", "max%");
         for (enum replay_policy p = 0; p < n_policies; p++) {
-                print_row(markdown, replay_policy_to_string(p), &res[p], res[REPLAY_OFFLINE].bytes_repulled);
+                print_row(markdown, u, replay_policy_to_string(p), &res[p], res[REPLAY_OFFLINE].bytes_repulled);
                 print_results(results, name, short_name(p), &res[p], secs[p]);
         }
         for (size_t v = 0; v < n_variants; v++) {
@@ -126,7 +136,7 @@ static int replay_one(const char *path, const struct config *c, struct variant *
                         replay_trace_free(t);
                         return r;
                 }
-                print_row(markdown, label, &variants[v].result, res[REPLAY_OFFLINE].bytes_repulled);
+                print_row(markdown, u, label, &variants[v].result, res[REPLAY_OFFLINE].bytes_repulled);
                 snprintf(label, sizeof label, "dockercleand_%s", variants[v].name);
                 print_results(results, name, label, &variants[v].result, 0);
         }

@@ -221,7 +221,7 @@ def main():
 
     traces = sorted({k.split(".")[1] for k in r if k.startswith("eviction.") and k.endswith(".offline.repulled_bytes")})
     if traces:
-        head("Eviction replay (issue 25): GB re-pulled by dockercleand's default beside the offline reference and"
+        head("Eviction replay (issue 25): bytes re-pulled by dockercleand's default beside the offline reference and"
              " prune -a (tables: build/bench/eviction.txt)")
         table()
         for t in traces:
@@ -230,10 +230,11 @@ def main():
                 continue
             x_off = dc / off if off else float("inf")
             x_pa = dc / pa if pa else float("inf")
-            row("%s: vs offline reference" % t, "%.1f / %.1f GB = %.2fx" % (dc / 1e9, off / 1e9, x_off), "<= 1.15x",
-                verdict(x_off, 1.15))
-            row("%s: vs prune -a at the watermark" % t, "%.1f / %.1f GB = %.2fx" % (dc / 1e9, pa / 1e9, x_pa), "<= 0.5x",
-                verdict(x_pa, 0.5))
+            div, unit = (1e6, "MB") if max(dc, pa) < 1e10 else (1e9, "GB")
+            row("%s: vs offline reference" % t, "%.1f / %.1f %s = %.2fx" % (dc / div, off / div, unit, x_off),
+                "<= 1.15x", verdict(x_off, 1.15))
+            row("%s: vs prune -a at the watermark" % t, "%.1f / %.1f %s = %.2fx" % (dc / div, pa / div, unit, x_pa),
+                "<= 0.5x", verdict(x_pa, 0.5))
 
     times = [(k.split(".")[1], num(r, k)) for k in r if k.startswith("time.")]
     if times:
