@@ -79,7 +79,7 @@ bench_root_ensure() {
                 local mirror t0 new=$roots/engines-trixie.new
                 mirror=$(bench_mirror) || exit 1
                 t0=$SECONDS
-                bench_log "building the Debian 13 root for the docker26/podman5 engines in $root from $mirror (once, ~2 min on 2 cores; later runs reuse it)"
+                bench_log "building the Debian 13 root for the docker26/podman5 engines in $root from $mirror (once, 1-2 min on 2 cores; later runs reuse it)"
                 rm -rf "$new" "$root"
                 if ! progress_run bench "$roots/engines-trixie.log" \
                         debootstrap --variant=minbase --include="$BENCH_TRIXIE_PACKAGES" trixie "$new" "$mirror"; then

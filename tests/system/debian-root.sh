@@ -45,7 +45,7 @@ mirror=$(sed -n 's/^URIs: *\(http[^ ]*\/debian\)\/\{0,1\}$/\1/p' /etc/apt/source
 [ -n "$mirror" ] || { echo "debian-root: no Debian mirror found in /etc/apt/sources.list(.d)" >&2; exit 1; }
 
 rm -rf "$root.new"
-case "$suite" in bookworm) name="Debian 12" took="~3 min" ;; trixie) name="Debian 13" took="~5 min" ;; esac
+case "$suite" in bookworm) name="Debian 12" took="1-3 min" ;; trixie) name="Debian 13" took="2-7 min" ;; esac
 echo "debian-root: building the $name root for the operator flow in $root from $mirror (once, $took on 2 cores; later runs reuse it)" >&2
 # shellcheck source=tests/bench/progress.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../bench/progress.sh"
