@@ -11,8 +11,8 @@
 #   podman5              Debian 13's Podman 5 service (runtime runc, cgroupfs) in the same root
 # Every engine gets its own socket, exec-root (or runroot), pidfile and a data-root on a loop-mounted
 # ext4 image. The chroot engines run in a mount namespace of their own: the root bind-mounted onto
-# itself, /proc, /sys, /dev, private tmpfs on /run and /tmp, and the bench directory bound at its own
-# path, so every path the engine reports is the same inside the root and on the host (dockercleand
+# itself, /proc, /sys, /dev, private tmpfs on /run and /tmp, /var/lib/containers from the bench
+# directory, and the bench directory bound at its own path, so every path the engine reports is the same inside the root and on the host (dockercleand
 # measures from the host). The engine's mounts (overlay, shm) stay in that namespace and go with it.
 
 bench_log() { printf 'bench: %s\n' "$*" >&2; }
@@ -216,6 +216,10 @@ bench_in_root() {
                 mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
                 mkdir -p "$root$dir"
                 mount --rbind "$dir" "$root$dir"
+                # Podman keeps a blob-info cache in /var/lib/containers/cache whatever --root says: in
+                # the bench directory, not in the cached root.
+                mkdir -p "$dir/var-lib-containers" "$root/var/lib/containers"
+                mount --bind "$dir/var-lib-containers" "$root/var/lib/containers"
                 exec chroot "$root" env PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"' bench-root "$root" "$dir" "$@" \
                 </dev/null >>"$log" 2>&1 &
 }
