@@ -47,6 +47,10 @@ def section(text, start_re, end_re):
     e = re.search(end_re, rest, re.M)
     return rest[: e.start()] if e else rest
 
+# --- where the rendered man pages are: README.md says it --------------------------------------------
+for page in ("dockercleand.8", "dockerclean.conf.5"):
+    check(f"build/generated/{page}" in readme, f"README.md does not say where the rendered {page} is (build/generated/{page})")
+
 # --- configuration keys, from the parser's own tables -------------------------------------------
 keys_src = read(f"{src}/lib/config-keys.c")
 tables = {}
