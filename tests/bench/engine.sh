@@ -12,8 +12,8 @@
 # Every engine gets its own socket, exec-root (or runroot), pidfile and a data-root on a loop-mounted
 # ext4 image. The chroot engines run in a mount namespace of their own: the root bind-mounted onto
 # itself, /proc, /sys, /dev, private tmpfs on /run and /tmp, /var/lib/containers from the bench
-# directory, and the bench directory bound at its own path, so every path the engine reports is the same inside the root and on the host (dockercleand
-# measures from the host). The engine's mounts (overlay, shm) stay in that namespace and go with it.
+# directory, and the bench directory bound at its own path, so every path the engine reports is the
+# same inside the root and on the host (dockercleand measures from the host). The engine's mounts (overlay, shm) stay in that namespace and go with it.
 
 bench_log() { printf 'bench: %s\n' "$*" >&2; }
 # shellcheck source=tests/bench/progress.sh
