@@ -55,6 +55,7 @@ struct daemon {
         char check_error[1024];        /* why the last check failed (other than an unreachable engine); "" = it worked */
         bool metrics_failing;          /* the last metrics_file write failed (said once) */
         bool once;                     /* --once: a failure ends the run */
+        bool one_shot;                 /* --once or --report: an unreachable engine ends the run, never retried */
         bool check_failed_in_engine;   /* the last check failed because of the engine (--once exits 69) */
 
         struct history *history;

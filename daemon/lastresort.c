@@ -84,7 +84,7 @@ void daemon_command_start(struct daemon *d, uint64_t reclaimed_bytes) {
         /* Checked when the configuration was read; again now, since the file may have changed since. */
         r = safe_path_check(argv[0], SAFE_PATH_EXECUTABLE, why, sizeof why);
         if (r < 0) {
-                record_command_refused(argv[0], why);
+                record_command_refused(argv[0], r, why);
                 return;
         }
 

@@ -66,7 +66,7 @@ void daemon_engine_note(struct daemon *d, int r) {
         snprintf(d->engine_error, sizeof d->engine_error, "%s",
                  err->message[0] ? err->message : why ? why : strerror(-r));
         if (d->engine_up || !d->engine_state_known)
-                record_engine_down(engine_host(d->engine), d->engine_error);
+                record_engine_down(engine_host(d->engine), d->engine_error, /* retrying= */ !d->one_shot);
         d->engine_up = false;
         d->engine_state_known = true;
 }

@@ -357,10 +357,13 @@ void record_command_failed_to_start(const char *cmd, int r) {
                        strerror(-r));
 }
 
-void record_command_refused(const char *cmd, const char *why) {
+void record_command_refused(const char *cmd, int r, const char *why) {
         struct log_field f[] = { { "DOCKERCLEAN_COMMAND", cmd }, { "DOCKERCLEAN_ERROR", why } };
-        log_structured(LOG_WARNING, RECORD_MID_COMMAND, f, ELEMENTSOF(f),
-                       "exhausted_command %s not run: %s; only root may be able to change a command run as root", cmd, why);
+        /* Only -EPERM is about who may change it; a command that is gone is said as such. */
+        log_structured(LOG_WARNING, RECORD_MID_COMMAND, f, ELEMENTSOF(f), "exhausted_command %s not run: %s%s", cmd, why,
+                       r == -EPERM    ? "; only root may be able to change a command run as root"
+                       : r == -ENOENT ? " (the command does not exist)"
+                                      : "");
 }
 
 void record_command_stopped(const char *cmd, uint64_t usec, const struct lastresort_output *o) {
@@ -372,10 +375,10 @@ void record_command_stopped(const char *cmd, uint64_t usec, const struct lastres
                        line[0] ? "; output: " : "", line);
 }
 
-void record_engine_down(const char *host, const char *why) {
+void record_engine_down(const char *host, const char *why, bool retrying) {
         struct log_field f[] = { { "DOCKERCLEAN_ENGINE", host } };
-        log_structured(LOG_WARNING, RECORD_MID_ENGINE_DOWN, f, ELEMENTSOF(f), "Engine at %s: %s; retrying with backoff",
-                       host, why);
+        log_structured(LOG_WARNING, RECORD_MID_ENGINE_DOWN, f, ELEMENTSOF(f), "Engine at %s: %s%s", host, why,
+                       retrying ? "; retrying with backoff" : "");
 }
 
 void record_engine_up(const char *host) {

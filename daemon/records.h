@@ -75,10 +75,10 @@ void record_command_started(const char *cmd, int pid, uint64_t timeout_sec, cons
 void record_command_finished(const char *cmd, int how, int status, bool timed_out, uint64_t timeout_sec, uint64_t usec,
                              const struct lastresort_output *o);
 void record_command_failed_to_start(const char *cmd, int r);
-void record_command_refused(const char *cmd, const char *why);
+void record_command_refused(const char *cmd, int r, const char *why);
 void record_command_stopped(const char *cmd, uint64_t usec, const struct lastresort_output *o);
 /* engine unreachable (warning) / back (notice): DOCKERCLEAN_ENGINE. */
-void record_engine_down(const char *host, const char *why);
+void record_engine_down(const char *host, const char *why, bool retrying);
 void record_engine_up(const char *host);
 /* a check failed for another reason than an unreachable engine (warning, once per change of what
  * failed): DOCKERCLEAN_ENGINE, DOCKERCLEAN_ERROR, DOCKERCLEAN_REQUEST, DOCKERCLEAN_HTTP_STATUS when the

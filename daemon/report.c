@@ -259,7 +259,8 @@ void daemon_print_plan(const struct daemon *d, const char *path, const struct po
                 size_t critical = 0;
                 for (size_t i = shown; i < plan->n_actions; i++)
                         critical += plan->actions[i].rule == POLICY_RULE_CRITICAL;
-                printf("(%zu more candidates follow if the estimates fall short", plan->n_actions - shown);
+                printf("(%zu more %s if the estimates fall short", plan->n_actions - shown,
+                       plan->n_actions - shown == 1 ? "candidate follows" : "candidates follow");
                 if (critical > 0)
                         printf(", %zu of them in the critical pass", critical);
                 printf(")\n");

@@ -650,9 +650,13 @@ static int parse_exhausted_command(struct config_parser *p, const config_setting
         /* It runs as root: like sshd's StrictModes, neither the command nor the file that names it may be
          * changeable by anyone but root. */
         r = safe_path_check(c->exhausted_command[0], SAFE_PATH_EXECUTABLE, why, sizeof why);
-        if (r < 0)
+        if (r == -EPERM)
                 return config_fail(p, config_setting_get_elem(s, 0), -EINVAL,
                                    "%s; refused: the command runs as root, so only root may be able to change it", why);
+        /* Not a question of who may change it: the command is not there (or cannot be reached). */
+        if (r < 0)
+                return config_fail(p, config_setting_get_elem(s, 0), -EINVAL, "%s%s", why,
+                                   r == -ENOENT ? " (the command does not exist)" : "");
         if (p->is_file) {
                 r = safe_path_check(p->name, 0, why, sizeof why);
                 if (r < 0)

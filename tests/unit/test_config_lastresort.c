@@ -62,7 +62,7 @@ static const struct {
         { "exhausted_command = [ \"/bin/true\", \"\" ];", "t.conf:1: exhausted_command.[1]: empty string" },
         { "exhausted_command = [ \"/bin/true\", \"a\\nb\" ];", "t.conf:1: exhausted_command.[1]: contains a control character" },
         { "\nexhausted_command = [ \"/no/such/dockerclean-command\" ];",
-          "t.conf:2: exhausted_command.[0]: /no: No such file or directory; refused: the command runs as root, so only root may be able to change it" },
+          "t.conf:2: exhausted_command.[0]: /no: No such file or directory (the command does not exist)" },
         { "exhausted_command = [ \"/etc/passwd\" ];",
           "t.conf:1: exhausted_command.[0]: /etc/passwd is not executable (mode 0644); refused: the command runs as root, so only root may be able to change it" },
         { "exhausted_command = [ \"/usr/bin\" ];",
