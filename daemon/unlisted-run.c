@@ -1,0 +1,259 @@
+/* Where the bytes the engine does not list are: measured for --report and when every tier is exhausted
+ * (see unlisted-run.h); read-only, bounded in time and entries. */
+#include "unlisted-run.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "budget.h"
+#include "daemon.h"
+#include "engine.h"
+#include "json-read.h"
+#include "log.h"
+#include "macro.h"
+#include "time-util.h"
+#include "unlisted-measure.h"
+
+/* The engine's own bytes on DockerRootDir's filesystem: everything, unless the containerd image store keeps
+ * images and container layers on another filesystem. */
+static uint64_t engine_bytes_on_root(const struct daemon *d, const struct engine_df *df) {
+        struct budget_parts p;
+        budget_parts_from_df(df, &p);
+        if (d->containerd_store && d->fs.n > 1)
+                return p.volumes + p.build_cache;
+        return p.images + p.containers + p.volumes + p.build_cache;
+}
+
+static const struct engine_df_container *df_container(const struct engine_df *df, const char *id) {
+        for (size_t i = 0; i < df->n_containers; i++)
+                if (df->containers[i].id && streq(df->containers[i].id, id))
+                        return &df->containers[i];
+        return NULL;
+}
+
+/* Adds bytes to builder name's item (made on first use). */
+static int builder_add(struct unlisted_report *r, const char *start, size_t len, uint64_t bytes) {
+        for (size_t i = 0; i < r->n; i++) {
+                struct unlisted_item *it = &r->items[i];
+                if (it->source == UNLISTED_BUILDER && strlen(it->name) == len && strncmp(it->name, start, len) == 0) {
+                        it->bytes += bytes;
+                        it->count++;
+                        return 0;
+                }
+        }
+        _cleanup_free_ char *name = strndup(start, len);
+        if (!name)
+                return -ENOMEM;
+        return unlisted_report_add(r, &(struct unlisted_item) { .source = UNLISTED_BUILDER, .name = name, .bytes = bytes, .count = 1 });
+}
+
+static int measure_containers(struct daemon *d, const struct engine_df *df, struct unlisted_walk *w, struct unlisted_report *r) {
+        _cleanup_(engine_container_list_done) struct engine_container_list l = {};
+        int k = engine_list_containers(d->engine, false, &l);
+        if (k < 0)
+                return k;
+        for (size_t i = 0; i < l.n; i++) {
+                const struct engine_container *ct = &l.items[i];
+                const char *start;
+                size_t len;
+                if (ct->name && unlisted_builder_name(ct->name, &start, &len) >= 0) {
+                        const struct engine_df_container *dc = df_container(df, ct->id);
+                        if ((k = builder_add(r, start, len, dc && dc->size_rw > 0 ? (uint64_t) dc->size_rw : 0)) < 0)
+                                return k;
+                }
+                if (w->cut_short || (w->deadline_usec && now_monotonic_usec() >= w->deadline_usec)) {
+                        w->cut_short = true;
+                        continue; /* the builders still count; no more inspects */
+                }
+                struct engine_container_detail cd;
+                k = engine_inspect_container(d->engine, ct->id, &cd);
+                if (k == -EREMOTEIO && engine_last_error(d->engine)->http_status == 404)
+                        continue; /* gone meanwhile */
+                if (k < 0)
+                        return k;
+                const char *path = cd.log_path;
+                _cleanup_free_ char *local = NULL;
+                /* The local driver's files, where dockerd keeps them: it does not say LogPath. */
+                if ((!path || !*path) && cd.log_driver && streq(cd.log_driver, "local") && d->root_dir &&
+                    asprintf(&local, "%s/containers/%s/local-logs/container.log", d->root_dir, cd.id) >= 0)
+                        path = local;
+                uint64_t bytes = 0;
+                size_t files = 0;
+                if (path && *path && unlisted_log_bytes(path, w, &bytes, &files) >= 0 && bytes > 0) {
+                        bool running = engine_container_state_is_active(cd.state);
+                        struct unlisted_item it = {
+                                .source = UNLISTED_CONTAINER_LOG,
+                                .name = cd.name ? cd.name : cd.id,
+                                .bytes = bytes,
+                                .count = files,
+                                .running = running,
+                                .no_max_size = running && cd.log_driver && streq(cd.log_driver, "json-file") && !cd.log_max_size,
+                                .cut_short = w->cut_short,
+                        };
+                        k = unlisted_report_add(r, &it);
+                }
+                engine_container_detail_done(&cd);
+                if (k < 0)
+                        return k;
+        }
+        return 0;
+}
+
+int daemon_unlisted_measure(struct daemon *d, const struct engine_df *df, struct unlisted_report *ret) {
+        if (!d->root_dir || d->fs.n == 0)
+                return -ENODATA;
+        _cleanup_(unlisted_report_done) struct unlisted_report r = {};
+        if (!(r.path = strdup(d->fs.fs[0].path)))
+                return -ENOMEM;
+        r.used_bytes = d->fs.fs[0].usage.used_bytes;
+        r.engine_bytes = engine_bytes_on_root(d, df);
+        struct unlisted_walk w = { .deadline_usec = now_monotonic_usec() + DAEMON_UNLISTED_TIME_USEC,
+                                   .max_entries = DAEMON_UNLISTED_ENTRIES_MAX };
+        int k;
+        /* Builder state: the volumes buildx names buildx_buildkit_<builder><n>_state, sized by /system/df. */
+        for (size_t i = 0; i < df->n_volumes; i++) {
+                const char *start;
+                size_t len;
+                if (df->volumes[i].name && unlisted_builder_name(df->volumes[i].name, &start, &len) >= 0 &&
+                    (k = builder_add(&r, start, len, df->volumes[i].size > 0 ? (uint64_t) df->volumes[i].size : 0)) < 0)
+                        return k;
+        }
+        if ((k = measure_containers(d, df, &w, &r)) < 0)
+                return k;
+        uint64_t bytes = 0;
+        if ((k = unlisted_tmp_bytes(d->root_dir, &w, &bytes)) >= 0) {
+                if (bytes > 0 && (k = unlisted_report_add(&r, &(struct unlisted_item) { .source = UNLISTED_DATA_ROOT_TMP,
+                                                                                         .bytes = bytes, .count = 1,
+                                                                                         .cut_short = w.cut_short })) < 0)
+                        return k;
+        } else
+                log_debug("%s/tmp not measured: %s", d->root_dir, strerror(-k));
+        size_t count = 0;
+        bytes = 0;
+        if (!d->containerd_store && (k = unlisted_overlay2_orphans(d->root_dir, &w, &bytes, &count)) >= 0) {
+                if (count > 0 && (k = unlisted_report_add(&r, &(struct unlisted_item) { .source = UNLISTED_ORPHAN_LAYERS,
+                                                                                        .bytes = bytes, .count = count,
+                                                                                        .cut_short = w.cut_short })) < 0)
+                        return k;
+        } else if (!d->containerd_store)
+                log_debug("overlay2 directories not compared with the layer store: %s", strerror(-k));
+        r.cut_short = r.cut_short || w.cut_short;
+        if ((k = unlisted_report_finish(&r)) < 0)
+                return k;
+        *ret = TAKE_STRUCT(r);
+        return 0;
+}
+
+void daemon_unlisted_print(const struct daemon *d, const struct unlisted_report *r) {
+        char used[32], eng[32], b[32];
+        unlisted_format_bytes(r->used_bytes, used, sizeof used);
+        unlisted_format_bytes(r->engine_bytes, eng, sizeof eng);
+        printf("\nNot listed by the engine on %s (%s used, the engine accounts for %s), largest first:\n", r->path, used, eng);
+        printf("  %-14s %-40s %11s %14s\n", "SOURCE", "NAME", "SIZE", "BYTES");
+        size_t logs = 0, logs_more = 0;
+        uint64_t logs_more_bytes = 0;
+        for (size_t i = 0; i < r->n; i++) {
+                const struct unlisted_item *it = &r->items[i];
+                char name[256], note[160] = "";
+                unlisted_format_bytes(it->bytes, b, sizeof b);
+                switch (it->source) {
+                case UNLISTED_CONTAINER_LOG:
+                        if (logs++ >= DAEMON_UNLISTED_LOGS_SHOWN) {
+                                logs_more++, logs_more_bytes += it->bytes;
+                                continue;
+                        }
+                        snprintf(name, sizeof name, "%s", it->name);
+                        snprintf(note, sizeof note, "  %s, %zu %s%s", it->running ? "running" : "stopped", it->count,
+                                 it->count == 1 ? "file" : "files", it->no_max_size ? ", no max-size: set log-opts" : "");
+                        break;
+                case UNLISTED_DATA_ROOT_TMP:
+                        snprintf(name, sizeof name, "%s/tmp", d->root_dir ? d->root_dir : "");
+                        break;
+                case UNLISTED_BUILDER:
+                        snprintf(name, sizeof name, "%s", it->name);
+                        snprintf(note, sizeof note, "  state volumes and containers, in the engine's figures: "
+                                                    "docker buildx prune --builder %s", it->name);
+                        break;
+                case UNLISTED_ORPHAN_LAYERS:
+                        snprintf(name, sizeof name, "%zu overlay2 %s", it->count, it->count == 1 ? "directory" : "directories");
+                        snprintf(note, sizeof note, "  no layer or container refers to them");
+                        break;
+                case UNLISTED_UNEXPLAINED:
+                        snprintf(name, sizeof name, "-");
+                        snprintf(note, sizeof note, "  used, but neither the engine nor these sources account for it");
+                        break;
+                case _UNLISTED_SOURCE_MAX:
+                        continue;
+                }
+                printf("  %-14s %-40s %11s %14" PRIu64 "%s%s\n", unlisted_source_to_string(it->source), name, b, it->bytes, note,
+                       it->cut_short ? " (at least: cut short)" : "");
+        }
+        if (logs_more) {
+                unlisted_format_bytes(logs_more_bytes, b, sizeof b);
+                printf("  %-14s %-40s %11s %14" PRIu64 "\n", "container-log", "(more containers)", b, logs_more_bytes);
+        }
+        const struct unlisted_item *top = unlisted_largest(r);
+        if (top) {
+                char remedy[512];
+                unlisted_remedy(top, remedy, sizeof remedy);
+                printf("Largest:     %s\n", remedy);
+        }
+        if (r->cut_short)
+                printf("Cut short:   the walks stopped at their bound; the figures marked are floors\n");
+        for (size_t i = 1; i < d->fs.n; i++)
+                if (d->containerd_store)
+                        printf("Not measured on %s: containerd content and snapshots that no image references\n", d->fs.fs[i].path);
+}
+
+static void record_unlisted(const struct unlisted_report *r) {
+        const struct unlisted_item *top = unlisted_largest(r);
+        char bytes[32], unexplained[32], remedy[512];
+        snprintf(unexplained, sizeof unexplained, "%" PRIu64, unlisted_source_bytes(r, UNLISTED_UNEXPLAINED));
+        if (!top) {
+                char u[32];
+                unlisted_format_bytes(unlisted_source_bytes(r, UNLISTED_UNEXPLAINED), u, sizeof u);
+                struct log_field f[] = { { "DOCKERCLEAN_PATH", r->path }, { "DOCKERCLEAN_UNEXPLAINED_BYTES", unexplained } };
+                log_structured(LOG_WARNING, RECORD_MID_UNLISTED, f, ELEMENTSOF(f),
+                               "Where the bytes are on %s: no container log, tmp, builder or orphaned layer to name; %s is "
+                               "unexplained", r->path, u);
+                return;
+        }
+        snprintf(bytes, sizeof bytes, "%" PRIu64, top->bytes);
+        unlisted_remedy(top, remedy, sizeof remedy);
+        struct log_field f[] = {
+                { "DOCKERCLEAN_PATH", r->path },
+                { "DOCKERCLEAN_UNLISTED_SOURCE", unlisted_source_to_string(top->source) },
+                { "DOCKERCLEAN_UNLISTED_NAME", top->name ? top->name : "" },
+                { "DOCKERCLEAN_UNLISTED_BYTES", bytes },
+                { "DOCKERCLEAN_UNEXPLAINED_BYTES", unexplained },
+                { "DOCKERCLEAN_UNLISTED_CUT_SHORT", r->cut_short ? "1" : "0" },
+        };
+        log_structured(LOG_WARNING, RECORD_MID_UNLISTED, f, ELEMENTSOF(f), "Where the bytes are on %s: %s%s", r->path, remedy,
+                       r->cut_short ? " (the walks were cut short)" : "");
+}
+
+void daemon_unlisted_exhausted(struct daemon *d, bool first) {
+        uint64_t now = now_monotonic_usec();
+        if (!first && d->unlisted_last_usec && now - d->unlisted_last_usec < d->config.interval_sec * 1000000ULL)
+                return;
+        d->unlisted_last_usec = now;
+        _cleanup_(engine_df_done) struct engine_df df = {};
+        int r = engine_system_df(d->engine, &df);
+        if (r < 0) {
+                log_debug("Not measuring where the bytes are: /system/df failed: %s", strerror(-r));
+                return;
+        }
+        _cleanup_(unlisted_report_done) struct unlisted_report rep = {};
+        r = daemon_unlisted_measure(d, &df, &rep);
+        if (r < 0) {
+                log_debug("Not measuring where the bytes are: %s", strerror(-r));
+                return;
+        }
+        if (first)
+                record_unlisted(&rep);
+        unlisted_report_done(&d->unlisted);
+        d->unlisted = TAKE_STRUCT(rep);
+}

@@ -1,0 +1,30 @@
+/* unlisted-run.h: measuring where the bytes the engine does not list are (lib/unlisted*.h), for
+ * --report, when a cleanup ends exhausted, and at most every interval while exhausted; never while idle. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "unlisted.h"
+
+/* where the bytes are (warning), right after every tier exhausted: the largest source with its remedy.
+ * DOCKERCLEAN_PATH, _UNLISTED_SOURCE, _UNLISTED_NAME, _UNLISTED_BYTES, _UNLISTED_CUT_SHORT=1 when a walk was
+ * cut short, _UNEXPLAINED_BYTES. */
+#define RECORD_MID_UNLISTED "7f3c1e5a9b2d4c6e8a0f1b3d5c7e9a21"
+
+/* Bounds of one measurement: walks stop after this long or this many entries, and say so. */
+#define DAEMON_UNLISTED_TIME_USEC (20ULL * 1000000ULL)
+#define DAEMON_UNLISTED_ENTRIES_MAX 2000000u
+/* Container logs named one by one in the report; the rest are summed. */
+#define DAEMON_UNLISTED_LOGS_SHOWN 10
+
+struct daemon;
+struct engine_df;
+/* Measures DockerRootDir's filesystem (d->fs.fs[0], measured before): the engine's own bytes from df, then
+ * container logs (a listing and an inspect each), tmp, builders and orphaned overlay2 directories.
+ * A source that cannot be measured is left out (said at debug). */
+int daemon_unlisted_measure(struct daemon *d, const struct engine_df *df, struct unlisted_report *ret);
+/* --report: the breakdown, largest first. */
+void daemon_unlisted_print(const struct daemon *d, const struct unlisted_report *r);
+/* A cleanup ended exhausted (first: the episode's first time; else only when an interval has passed since
+ * the last measurement): measures, keeps the report for the metrics, and on first says the record. */
+void daemon_unlisted_exhausted(struct daemon *d, bool first);
