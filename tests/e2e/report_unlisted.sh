@@ -79,7 +79,7 @@ fx_check "the unexplained rest" grep -qE '^  unexplained ' <<<"$out"
 # Every tier exhausted (nothing may go: min_age 1d): the warning right after names the largest.
 e2e_config "$scratch/ex.conf" 1 0 '{ type = "stopped-containers"; min_age = "1d"; }'
 e2e_run_once "$scratch/ex.conf"
-j=$(e2e_journal "$pid" MESSAGE_ID=7f3c1e5a9b2d4c6e8a0f1b3d5c7e9a21)
+j=$(e2e_journal "$pid" MESSAGE_ID=be0e7d15624a46ba9588b815ac9a24b8)
 printf '%s\n' "$j" | python3 -c 'import sys, json
 for l in sys.stdin:
     if l.strip(): print(json.loads(l)["MESSAGE"])'
