@@ -3,6 +3,7 @@
 #include "unlisted-run.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,8 @@ static uint64_t engine_bytes_on_root(const struct daemon *d, const struct engine
 }
 
 static const struct engine_df_container *df_container(const struct engine_df *df, const char *id) {
+        if (!df)
+                return NULL;
         for (size_t i = 0; i < df->n_containers; i++)
                 if (df->containers[i].id && streq(df->containers[i].id, id))
                         return &df->containers[i];
@@ -50,11 +53,68 @@ static int builder_add(struct unlisted_report *r, const char *start, size_t len,
         return unlisted_report_add(r, &(struct unlisted_item) { .source = UNLISTED_BUILDER, .name = name, .bytes = bytes, .count = 1 });
 }
 
+/* The log files where dockerd keeps them for the json-file driver (<root>/containers/<id>/<id>-json.log
+ * and its rotations) and the local one (local-logs/container.log...), by the id the listing gave: a
+ * figure for every container without a request each (LogPath of the largest is asked below). */
+static int log_bytes_by_id(const struct daemon *d, const char *id, struct unlisted_walk *w, uint64_t *ret_bytes,
+                           size_t *ret_files) {
+        _cleanup_free_ char *p = NULL;
+        if (asprintf(&p, "%s/containers/%s/%s-json.log", d->root_dir, id, id) < 0)
+                return -ENOMEM;
+        int k = unlisted_log_bytes(p, w, ret_bytes, ret_files);
+        if (k != -ENOENT)
+                return k;
+        _cleanup_free_ char *local = NULL;
+        if (asprintf(&local, "%s/containers/%s/local-logs/container.log", d->root_dir, id) < 0)
+                return -ENOMEM;
+        return unlisted_log_bytes(local, w, ret_bytes, ret_files);
+}
+
+struct log_candidate {
+        size_t index;                  /* in the listing */
+        uint64_t bytes;
+        size_t files;
+};
+
+static int cmp_log_candidate(const void *a, const void *b) {
+        const struct log_candidate *x = a, *y = b;
+        return x->bytes != y->bytes ? (x->bytes > y->bytes ? -1 : 1) : (x->index < y->index ? -1 : x->index > y->index);
+}
+
+/* Builders from the listing's names; every container's log from its directory (no request each); then the
+ * largest logs inspected, at most DAEMON_UNLISTED_INSPECTS: their LogPath (measured again from it: the
+ * engine's word wins), log driver and max-size. */
+/* Without /system/df (when exhausted: the plans' own df requests back off, these must not add to them): the
+ * builders' state volumes from the volume listing, each measured by a walk of its Mountpoint. */
+static int builder_volumes_walked(struct daemon *d, struct unlisted_walk *w, struct unlisted_report *r) {
+        _cleanup_(engine_volume_list_done) struct engine_volume_list l = {};
+        int k = engine_list_volumes(d->engine, &l);
+        if (k < 0)
+                return k;
+        for (size_t i = 0; i < l.n; i++) {
+                const struct engine_volume *v = &l.items[i];
+                const char *start;
+                size_t len;
+                uint64_t bytes = 0;
+                if (!v->name || unlisted_builder_name(v->name, &start, &len) < 0 || !v->mountpoint || v->mountpoint[0] != '/')
+                        continue;
+                if ((k = unlisted_du_at(AT_FDCWD, v->mountpoint, w, &bytes, NULL)) < 0)
+                        log_debug("Volume %s not measured: %s", v->name, strerror(-k));
+                if ((k = builder_add(r, start, len, bytes)) < 0)
+                        return k;
+        }
+        return 0;
+}
+
 static int measure_containers(struct daemon *d, const struct engine_df *df, struct unlisted_walk *w, struct unlisted_report *r) {
         _cleanup_(engine_container_list_done) struct engine_container_list l = {};
         int k = engine_list_containers(d->engine, false, &l);
         if (k < 0)
                 return k;
+        _cleanup_free_ struct log_candidate *c = calloc(l.n ? l.n : 1, sizeof *c);
+        if (!c)
+                return -ENOMEM;
+        size_t n = 0;
         for (size_t i = 0; i < l.n; i++) {
                 const struct engine_container *ct = &l.items[i];
                 const char *start;
@@ -64,38 +124,41 @@ static int measure_containers(struct daemon *d, const struct engine_df *df, stru
                         if ((k = builder_add(r, start, len, dc && dc->size_rw > 0 ? (uint64_t) dc->size_rw : 0)) < 0)
                                 return k;
                 }
-                if (w->cut_short || (w->deadline_usec && now_monotonic_usec() >= w->deadline_usec)) {
-                        w->cut_short = true;
-                        continue; /* the builders still count; no more inspects */
-                }
-                struct engine_container_detail cd;
-                k = engine_inspect_container(d->engine, ct->id, &cd);
-                if (k == -EREMOTEIO && engine_last_error(d->engine)->http_status == 404)
-                        continue; /* gone meanwhile */
-                if (k < 0)
-                        return k;
-                const char *path = cd.log_path;
-                _cleanup_free_ char *local = NULL;
-                /* The local driver's files, where dockerd keeps them: it does not say LogPath. */
-                if ((!path || !*path) && cd.log_driver && streq(cd.log_driver, "local") && d->root_dir &&
-                    asprintf(&local, "%s/containers/%s/local-logs/container.log", d->root_dir, cd.id) >= 0)
-                        path = local;
                 uint64_t bytes = 0;
                 size_t files = 0;
-                if (path && *path && unlisted_log_bytes(path, w, &bytes, &files) >= 0 && bytes > 0) {
-                        bool running = engine_container_state_is_active(cd.state);
-                        struct unlisted_item it = {
-                                .source = UNLISTED_CONTAINER_LOG,
-                                .name = cd.name ? cd.name : cd.id,
-                                .bytes = bytes,
-                                .count = files,
-                                .running = running,
-                                .no_max_size = running && cd.log_driver && streq(cd.log_driver, "json-file") && !cd.log_max_size,
-                                .cut_short = w->cut_short,
-                        };
-                        k = unlisted_report_add(r, &it);
+                if (ct->id && !strchr(ct->id, '/') && log_bytes_by_id(d, ct->id, w, &bytes, &files) >= 0 && bytes > 0)
+                        c[n++] = (struct log_candidate) { i, bytes, files };
+        }
+        qsort(c, n, sizeof *c, cmp_log_candidate);
+        for (size_t j = 0; j < n; j++) {
+                const struct engine_container *ct = &l.items[c[j].index];
+                struct unlisted_item it = {
+                        .source = UNLISTED_CONTAINER_LOG,
+                        .name = ct->name ? ct->name : ct->id,
+                        .bytes = c[j].bytes,
+                        .count = c[j].files,
+                        .running = engine_container_state_is_active(ct->state),
+                        .cut_short = w->cut_short,
+                };
+                struct engine_container_detail cd = {};
+                bool inspected = false;
+                if (j < DAEMON_UNLISTED_INSPECTS) {
+                        k = engine_inspect_container(d->engine, ct->id, &cd);
+                        if (k == -EREMOTEIO && engine_last_error(d->engine)->http_status == 404)
+                                continue; /* gone meanwhile, and its log with it */
+                        if (k < 0)
+                                return k;
+                        inspected = true;
+                        uint64_t bytes = 0;
+                        size_t files = 0;
+                        if (cd.log_path && *cd.log_path && unlisted_log_bytes(cd.log_path, w, &bytes, &files) >= 0)
+                                it.bytes = bytes, it.count = files;
+                        it.running = engine_container_state_is_active(cd.state);
+                        it.no_max_size = it.running && cd.log_driver && streq(cd.log_driver, "json-file") && !cd.log_max_size;
                 }
-                engine_container_detail_done(&cd);
+                k = unlisted_report_add(r, &it);
+                if (inspected)
+                        engine_container_detail_done(&cd);
                 if (k < 0)
                         return k;
         }
@@ -109,18 +172,21 @@ int daemon_unlisted_measure(struct daemon *d, const struct engine_df *df, struct
         if (!(r.path = strdup(d->fs.fs[0].path)))
                 return -ENOMEM;
         r.used_bytes = d->fs.fs[0].usage.used_bytes;
-        r.engine_bytes = engine_bytes_on_root(d, df);
+        r.engine_known = df != NULL;
+        r.engine_bytes = df ? engine_bytes_on_root(d, df) : 0;
         struct unlisted_walk w = { .deadline_usec = now_monotonic_usec() + DAEMON_UNLISTED_TIME_USEC,
                                    .max_entries = DAEMON_UNLISTED_ENTRIES_MAX };
         int k;
         /* Builder state: the volumes buildx names buildx_buildkit_<builder><n>_state, sized by /system/df. */
-        for (size_t i = 0; i < df->n_volumes; i++) {
+        for (size_t i = 0; df && i < df->n_volumes; i++) {
                 const char *start;
                 size_t len;
                 if (df->volumes[i].name && unlisted_builder_name(df->volumes[i].name, &start, &len) >= 0 &&
                     (k = builder_add(&r, start, len, df->volumes[i].size > 0 ? (uint64_t) df->volumes[i].size : 0)) < 0)
                         return k;
         }
+        if (!df && (k = builder_volumes_walked(d, &w, &r)) < 0)
+                return k;
         if ((k = measure_containers(d, df, &w, &r)) < 0)
                 return k;
         uint64_t bytes = 0;
@@ -210,17 +276,14 @@ void daemon_unlisted_print(const struct daemon *d, const struct unlisted_report 
 
 static void record_unlisted(const struct unlisted_report *r) {
         const struct unlisted_item *top = unlisted_largest(r);
-        char bytes[32], unexplained[32], remedy[512];
-        snprintf(unexplained, sizeof unexplained, "%" PRIu64, unlisted_source_bytes(r, UNLISTED_UNEXPLAINED));
         if (!top) {
-                char u[32];
-                unlisted_format_bytes(unlisted_source_bytes(r, UNLISTED_UNEXPLAINED), u, sizeof u);
-                struct log_field f[] = { { "DOCKERCLEAN_PATH", r->path }, { "DOCKERCLEAN_UNEXPLAINED_BYTES", unexplained } };
+                struct log_field f[] = { { "DOCKERCLEAN_PATH", r->path } };
                 log_structured(LOG_WARNING, RECORD_MID_UNLISTED, f, ELEMENTSOF(f),
-                               "Where the bytes are on %s: no container log, tmp, builder or orphaned layer to name; %s is "
-                               "unexplained", r->path, u);
+                               "Where the bytes are on %s: no container log, tmp, builder or orphaned layer to name; "
+                               "\"dockercleand --report\" compares the engine's own bytes with the filesystem's", r->path);
                 return;
         }
+        char bytes[32], remedy[512];
         snprintf(bytes, sizeof bytes, "%" PRIu64, top->bytes);
         unlisted_remedy(top, remedy, sizeof remedy);
         struct log_field f[] = {
@@ -228,7 +291,6 @@ static void record_unlisted(const struct unlisted_report *r) {
                 { "DOCKERCLEAN_UNLISTED_SOURCE", unlisted_source_to_string(top->source) },
                 { "DOCKERCLEAN_UNLISTED_NAME", top->name ? top->name : "" },
                 { "DOCKERCLEAN_UNLISTED_BYTES", bytes },
-                { "DOCKERCLEAN_UNEXPLAINED_BYTES", unexplained },
                 { "DOCKERCLEAN_UNLISTED_CUT_SHORT", r->cut_short ? "1" : "0" },
         };
         log_structured(LOG_WARNING, RECORD_MID_UNLISTED, f, ELEMENTSOF(f), "Where the bytes are on %s: %s%s", r->path, remedy,
@@ -240,14 +302,10 @@ void daemon_unlisted_exhausted(struct daemon *d, bool first) {
         if (!first && d->unlisted_last_usec && now - d->unlisted_last_usec < d->config.interval_sec * 1000000ULL)
                 return;
         d->unlisted_last_usec = now;
-        _cleanup_(engine_df_done) struct engine_df df = {};
-        int r = engine_system_df(d->engine, &df);
-        if (r < 0) {
-                log_debug("Not measuring where the bytes are: /system/df failed: %s", strerror(-r));
-                return;
-        }
+        /* No /system/df here: it is the plans' request, which backs off while exhausted; the unexplained rest
+         * is --report's. */
         _cleanup_(unlisted_report_done) struct unlisted_report rep = {};
-        r = daemon_unlisted_measure(d, &df, &rep);
+        int r = daemon_unlisted_measure(d, NULL, &rep);
         if (r < 0) {
                 log_debug("Not measuring where the bytes are: %s", strerror(-r));
                 return;

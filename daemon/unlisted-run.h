@@ -8,7 +8,7 @@
 
 /* where the bytes are (warning), right after every tier exhausted: the largest source with its remedy.
  * DOCKERCLEAN_PATH, _UNLISTED_SOURCE, _UNLISTED_NAME, _UNLISTED_BYTES, _UNLISTED_CUT_SHORT=1 when a walk was
- * cut short, _UNEXPLAINED_BYTES. */
+ * cut short. (The unexplained rest needs /system/df: --report's, not this record's.) */
 #define RECORD_MID_UNLISTED "be0e7d15624a46ba9588b815ac9a24b8"
 
 /* Bounds of one measurement: walks stop after this long or this many entries, and say so. */
@@ -16,11 +16,16 @@
 #define DAEMON_UNLISTED_ENTRIES_MAX 2000000u
 /* Container logs named one by one in the report; the rest are summed. */
 #define DAEMON_UNLISTED_LOGS_SHOWN 10
+/* The largest logs inspected for their LogPath, driver and max-size: one request each, so a host with
+ * thousands of containers costs a listing and this many inspects, not one per container. */
+#define DAEMON_UNLISTED_INSPECTS 10
 
 struct daemon;
 struct engine_df;
-/* Measures DockerRootDir's filesystem (d->fs.fs[0], measured before): the engine's own bytes from df, then
- * container logs (a listing and an inspect each), tmp, builders and orphaned overlay2 directories.
+/* Measures DockerRootDir's filesystem (d->fs.fs[0], measured before): the engine's own bytes from df (NULL:
+ * not asked; then no unexplained figure, and the builders' volumes are walked), then
+ * container logs (a listing, a look into each container's directory, an inspect of the largest), tmp,
+ * builders and orphaned overlay2 directories.
  * A source that cannot be measured is left out (said at debug). */
 int daemon_unlisted_measure(struct daemon *d, const struct engine_df *df, struct unlisted_report *ret);
 /* --report: the breakdown, largest first. */

@@ -59,7 +59,8 @@ static void fs_gauges(FILE *f, const char *name, const char *help, const struct 
 /* The largest container logs given a series of their own. */
 #define METRICS_CONTAINER_LOGS_MAX 10
 
-/* Bytes per source on one filesystem (every source, 0 included, so that an alert sees it fall), and the
+/* Bytes per source on one filesystem (every source, 0 included, so that an alert sees it fall; unexplained
+ * only when the engine's own bytes were asked), and the
  * largest container logs by name. */
 static void unlisted_gauges(FILE *f, const struct unlisted_report *r) {
         if (!r || !r->path)
@@ -67,6 +68,8 @@ static void unlisted_gauges(FILE *f, const struct unlisted_report *r) {
         fprintf(f, "# HELP dockerclean_unlisted_bytes Bytes on a filesystem that holds engine data, by source the Engine API "
                    "does not list (measured when every tier was exhausted).\n# TYPE dockerclean_unlisted_bytes gauge\n");
         for (int s = 0; s < _UNLISTED_SOURCE_MAX; s++) {
+                if (s == UNLISTED_UNEXPLAINED && !r->engine_known)
+                        continue;
                 fprintf(f, "dockerclean_unlisted_bytes{path=\"");
                 label_value(f, r->path);
                 fprintf(f, "\",source=\"%s\"} %" PRIu64 "\n", unlisted_source_to_string(s), unlisted_source_bytes(r, s));

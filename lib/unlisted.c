@@ -73,7 +73,7 @@ static int cmp_item(const void *a, const void *b) {
 }
 
 int unlisted_report_finish(struct unlisted_report *r) {
-        uint64_t u = unlisted_unexplained(r);
+        uint64_t u = r->engine_known ? unlisted_unexplained(r) : 0;
         if (u > 0) {
                 int k = unlisted_report_add(r, &(struct unlisted_item) { .source = UNLISTED_UNEXPLAINED, .bytes = u });
                 if (k < 0)

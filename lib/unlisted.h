@@ -37,6 +37,7 @@ struct unlisted_report {
         char *path;                    /* the filesystem, as the report names it (owned) */
         uint64_t used_bytes;           /* the filesystem's used bytes (statvfs) */
         uint64_t engine_bytes;         /* what the engine's own accounting (/system/df) puts there */
+        bool engine_known;             /* engine_bytes was asked for: else nothing is said unexplained */
         struct unlisted_item *items;
         size_t n, allocated;
         bool cut_short;                /* some walk was cut short */
@@ -50,7 +51,7 @@ int unlisted_report_add(struct unlisted_report *r, const struct unlisted_item *i
 bool unlisted_source_in_engine(enum unlisted_source s);
 /* used - engine - every item outside the engine's accounting, 0 when that is negative. */
 uint64_t unlisted_unexplained(const struct unlisted_report *r);
-/* Adds the unexplained item (unless 0) and sorts the items largest first (ties: by source, then name). */
+/* Adds the unexplained item (unless 0 or the engine's bytes are not known) and sorts the items largest first (ties: by source, then name). */
 int unlisted_report_finish(struct unlisted_report *r) _must_check_;
 /* The bytes of every item of source s. */
 uint64_t unlisted_source_bytes(const struct unlisted_report *r, enum unlisted_source s);

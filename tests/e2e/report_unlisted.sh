@@ -77,7 +77,7 @@ fx_check "the largest with its remedy" grep -q "^Largest: *container un-web's lo
 fx_check "the unexplained rest" grep -qE '^  unexplained ' <<<"$out"
 
 # Every tier exhausted (nothing may go: min_age 1d): the warning right after names the largest.
-e2e_config "$scratch/ex.conf" 1 0 '{ type = "stopped-containers"; min_age = "1d"; }'
+e2e_config "$scratch/ex.conf" 1 0 '{ type = "stopped-containers"; min_age = "1d"; }' "metrics_file = \"$scratch/ex.prom\";"
 e2e_run_once "$scratch/ex.conf"
 j=$(e2e_journal "$pid" MESSAGE_ID=be0e7d15624a46ba9588b815ac9a24b8)
 printf '%s\n' "$j" | python3 -c 'import sys, json
@@ -91,6 +91,26 @@ fx_check "exhausted: source container-log" test "$(field DOCKERCLEAN_UNLISTED_SO
 fx_check "exhausted: the remedy in words" grep -q "container un-web's log is .* and it has no max-size: set log-opts" <<<"$(field MESSAGE)"
 fx_check "exhausted: a warning" test "$(field PRIORITY)" = 4
 fx_check "exhausted: its bytes" near "$(field DOCKERCLEAN_UNLISTED_BYTES)" "$(logs_of un-web)"
+# The metrics: bytes per source, and the largest logs by name.
+grep -E '^dockerclean_(unlisted|container_log)_bytes' "$scratch/ex.prom"
+series() { awk -v k="$1" 'index($0, k) == 1 { print $2 }' "$scratch/ex.prom"; }
+logs_total=$(( $(logs_of un-web) + $(logs_of un-old) + $(logs_of buildx_buildkit_ci00) ))
+fx_check "metrics: container logs $(series "dockerclean_unlisted_bytes{path=\"$root\",source=\"container-log\"}"), du $logs_total" \
+        near "$(series "dockerclean_unlisted_bytes{path=\"$root\",source=\"container-log\"}")" "$logs_total"
+fx_check "metrics: tmp" near "$(series "dockerclean_unlisted_bytes{path=\"$root\",source=\"tmp\"}")" "$(du_b "$root/tmp")"
+fx_check "metrics: builder (its volume walked)" near "$(series "dockerclean_unlisted_bytes{path=\"$root\",source=\"builder\"}")" "$(du_b "$vol")"
+fx_check "metrics: un-web's log, no max-size" near "$(series 'dockerclean_container_log_bytes{name="un-web",max_size="none"}')" "$(logs_of un-web)"
+
+# A stopped container's estimate includes its log, which goes with it: the plan of a dry run (fresh
+# history: the planner inspects un-old) says at least its log's du for it.
+e2e_config "$scratch/plan.conf" 1 0 '{ type = "stopped-containers"; min_age = "0s"; }'
+sed -i "s|state_dir = \"$scratch/state\"|state_dir = \"$scratch/plan-state\"|" "$scratch/plan.conf"
+plan=$("$DOCKERCLEAND" --config "$scratch/plan.conf" --once --dry-run --log-target console 2>/dev/null)
+printf '%s\n' "$plan" | grep -E 'remove-container|Estimated'
+est=$(awk '$1 == "remove-container" && $2 == "un-old" { print $3, $4 }' <<<"$plan")
+est_b=$(awk -v v="${est% *}" -v u="${est#* }" 'BEGIN { m = 1; if (u == "KiB") m = 1024; if (u == "MiB") m = 1048576; if (u == "GiB") m = 1073741824; printf "%d\n", v * m }')
+want=$(logs_of un-old)
+fx_check "un-old's estimate ($est) includes its log (du $want)" fx_ge "$est_b" "$(awk -v w="$want" 'BEGIN { printf "%d\n", w * 0.95 }')"
 
 # Idle (below every trigger), checking every second: after the first check, nothing more is sent to the
 # engine, counted over three more checks that demonstrably ran (their debug records).

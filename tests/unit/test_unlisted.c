@@ -26,7 +26,7 @@ static void add(struct unlisted_report *r, enum unlisted_source s, const char *n
 }
 
 START_TEST(test_order_and_unexplained) {
-        struct unlisted_report r = { .used_bytes = 100 * GiB, .engine_bytes = 40 * GiB };
+        struct unlisted_report r = { .used_bytes = 100 * GiB, .engine_bytes = 40 * GiB, .engine_known = true };
         ck_assert_ptr_nonnull(r.path = strdup("/var/lib/docker"));
         add(&r, UNLISTED_CONTAINER_LOG, "web", 12 * GiB, true);
         add(&r, UNLISTED_BUILDER, "ci0", 8 * GiB, false);       /* inside the engine's figures: not subtracted */
@@ -55,7 +55,7 @@ START_TEST(test_order_and_unexplained) {
         unlisted_report_done(&r);
 
         /* more accounted than used (figures taken at different moments): no unexplained, no underflow */
-        struct unlisted_report s = { .used_bytes = 10 * GiB, .engine_bytes = 9 * GiB };
+        struct unlisted_report s = { .used_bytes = 10 * GiB, .engine_bytes = 9 * GiB, .engine_known = true };
         add(&s, UNLISTED_CONTAINER_LOG, "x", 2 * GiB, false);
         ck_assert_uint_eq(unlisted_unexplained(&s), 0);
         ck_assert_int_eq(unlisted_report_finish(&s), 0);
@@ -63,11 +63,19 @@ START_TEST(test_order_and_unexplained) {
         unlisted_report_done(&s);
 
         /* nothing to name: no largest */
-        struct unlisted_report e = { .used_bytes = 10 * GiB, .engine_bytes = 4 * GiB };
+        struct unlisted_report e = { .used_bytes = 10 * GiB, .engine_bytes = 4 * GiB, .engine_known = true };
         ck_assert_int_eq(unlisted_report_finish(&e), 0);
         ck_assert_ptr_null(unlisted_largest(&e));
         ck_assert_uint_eq(unlisted_source_bytes(&e, UNLISTED_UNEXPLAINED), 6 * GiB);
         unlisted_report_done(&e);
+
+        /* the engine's bytes not asked (exhausted: no /system/df): nothing is said unexplained */
+        struct unlisted_report x = { .used_bytes = 10 * GiB };
+        add(&x, UNLISTED_DATA_ROOT_TMP, NULL, 1 * GiB, false);
+        ck_assert_int_eq(unlisted_report_finish(&x), 0);
+        ck_assert_uint_eq(x.n, 1);
+        ck_assert_uint_eq(unlisted_source_bytes(&x, UNLISTED_UNEXPLAINED), 0);
+        unlisted_report_done(&x);
 }
 END_TEST
 
@@ -203,7 +211,7 @@ END_TEST
 
 START_TEST(test_metrics) {
         struct config_disk disk = { .high_watermark = 85, .low_watermark = 75 };
-        struct unlisted_report r = { .used_bytes = 100, .engine_bytes = 10 };
+        struct unlisted_report r = { .used_bytes = 100, .engine_bytes = 10, .engine_known = true };
         ck_assert_ptr_nonnull(r.path = strdup("/d"));
         add(&r, UNLISTED_CONTAINER_LOG, "web", 50, true);
         add(&r, UNLISTED_ORPHAN_LAYERS, NULL, 30, false);
@@ -220,6 +228,15 @@ START_TEST(test_metrics) {
         ck_assert_ptr_nonnull(strstr(buf, "\ndockerclean_unlisted_bytes{path=\"/d\",source=\"unexplained\"} 10\n"));
         ck_assert_ptr_nonnull(strstr(buf, "\ndockerclean_unlisted_bytes{path=\"/d\",source=\"tmp\"} 0\n"));
         ck_assert_ptr_nonnull(strstr(buf, "\ndockerclean_container_log_bytes{name=\"web\",max_size=\"none\"} 50\n"));
+        free(buf);
+        /* the engine's bytes unknown: no unexplained series (a 0 would be a false figure) */
+        r.engine_known = false;
+        buf = NULL;
+        f = open_memstream(&buf, &len);
+        ck_assert_int_eq(metrics_format(&m, f), 0);
+        fclose(f);
+        ck_assert_ptr_null(strstr(buf, "source=\"unexplained\""));
+        ck_assert_ptr_nonnull(strstr(buf, "source=\"container-log\"} 50\n"));
         free(buf);
         /* none measured: no series */
         m.unlisted = NULL;
