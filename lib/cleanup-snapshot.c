@@ -133,12 +133,8 @@ static int inspect_stop(struct engine *e, struct history *h, bool with_size, str
         if (r < 0)
                 return r;
         s->finished_at_ns[i] = d.finished_at_ns;
-        uint64_t log = 0;
-        /* Its log goes with it (read-only: the sizes of LogPath and its rotations, bounded to their directory). */
-        struct unlisted_walk w = { .max_entries = 4096 };
-        if (engine_container_state_is_stopped(d.state) && d.log_path && *d.log_path &&
-            unlisted_log_bytes(d.log_path, &w, &log, NULL) >= 0)
-                s->log_bytes[i] = log;
+        if (engine_container_state_is_stopped(d.state)) /* its log goes with it: in its estimate */
+                s->log_bytes[i] = unlisted_log_size(d.log_path);
         if (with_size)
                 s->size_rw[i] = d.size_rw;
         ct->state = d.state;

@@ -137,6 +137,14 @@ int unlisted_log_bytes(const char *log_path, struct unlisted_walk *w, uint64_t *
         return 0;
 }
 
+uint64_t unlisted_log_size(const char *log_path) {
+        struct unlisted_walk w = { .max_entries = 4096 };
+        uint64_t bytes = 0;
+        if (!log_path || !*log_path || unlisted_log_bytes(log_path, &w, &bytes, NULL) < 0)
+                return 0;
+        return bytes;
+}
+
 int unlisted_tmp_bytes(const char *root, struct unlisted_walk *w, uint64_t *ret_bytes) {
         int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0)

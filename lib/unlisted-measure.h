@@ -25,6 +25,9 @@ int unlisted_du_at(int dirfd, const char *name, struct unlisted_walk *w, uint64_
 /* A container's log: the file log_path and its rotated siblings (log_path.1, log_path.2.gz, ...) in its
  * directory. */
 int unlisted_log_bytes(const char *log_path, struct unlisted_walk *w, uint64_t *ret_bytes, size_t *ret_files) _must_check_;
+/* unlisted_log_bytes() with a bound of its own (4096 entries of that directory), 0 when there is no
+ * log_path or it cannot be measured: for a stopped container's estimate, which its log goes with. */
+uint64_t unlisted_log_size(const char *log_path);
 /* <root>/tmp. */
 int unlisted_tmp_bytes(const char *root, struct unlisted_walk *w, uint64_t *ret_bytes) _must_check_;
 /* The directories of <root>/overlay2 that the layer store's metadata does not name: neither a layer's
