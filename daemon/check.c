@@ -114,6 +114,7 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
         bool max_age = max_age_due(d);
         if (!triggered && !max_age) {
                 episode_end(&d->episode);
+                daemon_unlisted_forget(d); /* its series stop with the episode */
                 /* --once below every trigger: say so plainly (the plan's place on stdout with --dry-run). */
                 for (size_t i = 0; i < d->fs.n; i++) {
                         const struct usage_fs *f = &d->fs.fs[i];
@@ -198,8 +199,10 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                                          DAEMON_DURATION(d->episode.backoff_sec));
                                 daemon_unlisted_exhausted(d, false); /* at most every interval */
                         }
-                } else if (r >= 0 && !total.cancelled)
+                } else if (r >= 0 && !total.cancelled) {
                         episode_end(&d->episode);
+                        daemon_unlisted_forget(d);
+                }
                 daemon_history_save(d);
         }
         daemon_write_metrics(d);

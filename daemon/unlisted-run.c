@@ -315,3 +315,8 @@ void daemon_unlisted_exhausted(struct daemon *d, bool first) {
         unlisted_report_done(&d->unlisted);
         d->unlisted = TAKE_STRUCT(rep);
 }
+
+void daemon_unlisted_forget(struct daemon *d) {
+        unlisted_report_done(&d->unlisted);
+        d->unlisted_last_usec = 0;
+}

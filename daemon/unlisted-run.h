@@ -33,3 +33,5 @@ void daemon_unlisted_print(const struct daemon *d, const struct unlisted_report 
 /* A cleanup ended exhausted (first: the episode's first time; else only when an interval has passed since
  * the last measurement): measures, keeps the report for the metrics, and on first says the record. */
 void daemon_unlisted_exhausted(struct daemon *d, bool first);
+/* The episode ended: the last measurement is dropped (no more metric series from it). */
+void daemon_unlisted_forget(struct daemon *d);
