@@ -11,6 +11,7 @@
 #include "episode.h"
 #include "lastresort.h"
 #include "policy.h"
+#include "unlisted.h"
 #include "usage.h"
 
 struct engine;
@@ -71,6 +72,8 @@ struct daemon {
         struct budget budget;          /* disk.max_engine_bytes: the engine's own bytes */
         bool budget_failing;           /* the last /system/df for it failed (said once) */
         uint64_t max_age_last_usec;    /* CLOCK_MONOTONIC of the last maximum-age pass; 0 = none yet */
+        struct unlisted_report unlisted; /* where the unlisted bytes were, last measured while exhausted (unlisted.c) */
+        uint64_t unlisted_last_usec;   /* CLOCK_MONOTONIC of that measurement; 0 = none */
 
         volatile sig_atomic_t *stop;   /* raised by SIGTERM/SIGINT; aborts engine requests in flight */
         uint64_t watchdog_usec;        /* WATCHDOG_USEC, 0 = off */

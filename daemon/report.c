@@ -13,6 +13,7 @@
 #include "budget.h"
 #include "policy.h"
 #include "strv.h"
+#include "unlisted-run.h"
 
 static uint64_t pos(int64_t v) {
         return v > 0 ? (uint64_t) v : 0;
@@ -88,6 +89,9 @@ int daemon_report(struct daemon *d) {
         row("Build Cache", df.n_build_cache, active, size, reclaim);
         struct budget_parts eng;
         budget_parts_from_df(&df, &eng);
+        /* Where the rest is, measured now (the filesystem first: its used bytes are the whole). */
+        struct unlisted_report unl = {};
+        int ur = m >= 0 ? daemon_unlisted_measure(d, &df, &unl) : -ENODATA;
         engine_df_done(&df);
 
         printf("\n");
@@ -134,6 +138,11 @@ int daemon_report(struct daemon *d) {
         if (m >= 0)
                 printf("State:       %s\n", policy_triggered_any(&d->config, &d->fs) || eng_over ? "above a trigger: a cleanup would run now"
                                                                                                   : "below every trigger: nothing to do");
+        if (ur >= 0)
+                daemon_unlisted_print(d, &unl);
+        else
+                printf("\nNot listed by the engine: not measured (%s)\n", strerror(-ur));
+        unlisted_report_done(&unl);
         return 0;
 }
 

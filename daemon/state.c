@@ -69,6 +69,7 @@ void daemon_write_metrics(struct daemon *d) {
                 .last_cleanup_unix = d->stats.last_cleanup_unix,
                 .engine_up = d->engine_up,
                 .budget = &d->budget,
+                .unlisted = d->unlisted_last_usec ? &d->unlisted : NULL,
         };
         memcpy(m.reclaimed_bytes_total, d->stats.reclaimed_bytes, sizeof m.reclaimed_bytes_total);
         memcpy(m.removed_objects_total, d->stats.removed_objects, sizeof m.removed_objects_total);
@@ -82,6 +83,7 @@ void daemon_write_metrics(struct daemon *d) {
 }
 
 void daemon_done(struct daemon *d) {
+        unlisted_report_done(&d->unlisted);
         if (d->history) {
                 history_free(d->history);
                 d->history = NULL;

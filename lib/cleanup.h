@@ -49,6 +49,9 @@ struct cleanup_snapshot {
         int64_t *size_rw;              /* per container: SizeRw from an inspect or the history where /system/df
                                         * was not asked for containers; else -1 */
         bool *stop_known;              /* per container: finished_at_ns is known (or it is gone) */
+        uint64_t *log_bytes;           /* per container: its log files (LogPath and rotations), measured when
+                                        * this snapshot inspected it stopped; they go with it, so they are in
+                                        * its estimate; else 0 */
         size_t n_inspected;            /* containers inspected for their stop time */
         size_t n_from_history;         /* stop times the history knew */
         size_t n_stale;                /* of those, stop times the listing's Status proved stale */

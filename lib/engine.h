@@ -176,6 +176,9 @@ struct engine_container_detail {
         int64_t finished_at_ns;        /* 0 when never finished */
         int64_t size_rw;               /* SizeRw: inspected with size, else -1 */
         struct engine_labels labels;
+        char *log_path;                /* LogPath: the json-file log ("" or NULL for other drivers) */
+        char *log_driver;              /* HostConfig.LogConfig.Type ("json-file", "local", ...); NULL unknown */
+        bool log_max_size;             /* HostConfig.LogConfig.Config has a non-empty max-size */
 };
 int engine_inspect_container(struct engine *e, const char *id, struct engine_container_detail *ret) _must_check_;
 /* GET /containers/{id}/json?size=1: also SizeRw, at the cost of a walk of this container's writable layer

@@ -9,6 +9,7 @@
 #include "budget.h"
 #include "fileio.h"
 #include "macro.h"
+#include "unlisted.h"
 
 static void gauge(FILE *f, const char *name, const char *help, double v) {
         fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n", name, help, name, name, v);
@@ -52,6 +53,38 @@ static void fs_gauges(FILE *f, const char *name, const char *help, const struct 
                 fprintf(f, "%s{path=\"", name);
                 label_value(f, s->fs[i].path);
                 fprintf(f, "\"} %.17g\n", fs_figure(&s->fs[i].usage, what));
+        }
+}
+
+/* The largest container logs given a series of their own. */
+#define METRICS_CONTAINER_LOGS_MAX 10
+
+/* Bytes per source on one filesystem (every source, 0 included, so that an alert sees it fall; unexplained
+ * only when the engine's own bytes were asked), and the
+ * largest container logs by name. */
+static void unlisted_gauges(FILE *f, const struct unlisted_report *r) {
+        if (!r || !r->path)
+                return;
+        fprintf(f, "# HELP dockerclean_unlisted_bytes Bytes on a filesystem that holds engine data, by source the Engine API "
+                   "does not list (measured when every tier was exhausted).\n# TYPE dockerclean_unlisted_bytes gauge\n");
+        for (int s = 0; s < _UNLISTED_SOURCE_MAX; s++) {
+                if (s == UNLISTED_UNEXPLAINED && !r->engine_known)
+                        continue;
+                fprintf(f, "dockerclean_unlisted_bytes{path=\"");
+                label_value(f, r->path);
+                fprintf(f, "\",source=\"%s\"} %" PRIu64 "\n", unlisted_source_to_string(s), unlisted_source_bytes(r, s));
+        }
+        size_t shown = 0;
+        for (size_t i = 0; i < r->n && shown < METRICS_CONTAINER_LOGS_MAX; i++) {
+                const struct unlisted_item *it = &r->items[i];
+                if (it->source != UNLISTED_CONTAINER_LOG || !it->name)
+                        continue;
+                if (shown++ == 0)
+                        fprintf(f, "# HELP dockerclean_container_log_bytes The largest container logs (log file and its "
+                                   "rotations).\n# TYPE dockerclean_container_log_bytes gauge\n");
+                fprintf(f, "dockerclean_container_log_bytes{name=\"");
+                label_value(f, it->name);
+                fprintf(f, "\",max_size=\"%s\"} %" PRIu64 "\n", it->no_max_size ? "none" : "set-or-stopped", it->bytes);
         }
 }
 
@@ -113,6 +146,7 @@ int metrics_format(const struct metrics_sample *m, FILE *f) {
                                 fprintf(f, "dockerclean_engine_bytes{part=\"%s\"} %" PRIu64 "\n", parts[i].part, parts[i].bytes);
                 }
         }
+        unlisted_gauges(f, m->unlisted);
         return ferror(f) ? -EIO : 0;
 }
 

@@ -10,6 +10,7 @@
 #include "macro.h"
 
 struct budget;
+struct unlisted_report;
 
 struct metrics_sample {
         const struct usage_set *filesystems;   /* NULL (or none) before the first measurement; one series each,
@@ -21,6 +22,7 @@ struct metrics_sample {
         int64_t last_cleanup_unix;             /* 0 = never */
         bool engine_up;
         const struct budget *budget;           /* disk.max_engine_bytes; NULL or off: no engine byte series */
+        const struct unlisted_report *unlisted; /* where the unlisted bytes were, last measured; NULL: no series */
 };
 
 /* Writes the text exposition format. */
