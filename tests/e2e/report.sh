@@ -42,6 +42,13 @@ cli_rec=$(dk system df --format '{{.Type}}|{{.Reclaimable}}')
 for type in Images Containers "Local Volumes" "Build Cache"; do
         want=$(grep "^$type|" <<<"$cli_rec" | cut -d'|' -f2 | sed 's/ *(.*//' | sed -E 's/^([0-9.]+)([A-Za-z]+)$/\1 \2/' | to_bytes)
         got=$(grep "^$type " <<<"$out" | sed "s/^$type *//" | awk '{print $5, $6}' | to_bytes)
+        if [ "${want#-}" != "$want" ]; then
+                # The containerd store: the images' Size outgrows LayersSize, and docker's formula (LayersSize
+                # less the in-use images' unique bytes) goes negative. Ours is the unused images' unique bytes.
+                echo "$type: docker system df says a negative $want B (the containerd store); ours $got B"
+                fx_check "$type: RECLAIMABLE not negative ($got B)" test "${got:--1}" -ge 0
+                continue
+        fi
         fx_check "$type: RECLAIMABLE as docker system df's within 5% (ours $got B, docker's $want B)" \
                 awk -v g="${got:-x}" -v w="${want:-y}" 'BEGIN { d = g - w; if (d < 0) d = -d; m = g > w ? g : w
                                                           exit !(g != "x" && w != "y" && d <= m * 0.05 + 10240) }'
