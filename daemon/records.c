@@ -295,12 +295,15 @@ static void record_short_of_target(const struct config *c, const struct cleanup_
                 { "DOCKERCLEAN_KEPT_REFUSED", nums[5] },
                 { "DOCKERCLEAN_SHORT_REMOVALS", nums[6] },
         };
+        /* The filesystem's targets may hold while the engine's own bytes (max_engine_bytes) do not. */
+        const char *what = policy_targets_met(c, &t->after) ? "with the engine's bytes over max_engine_bytes' target"
+                                                             : "above the low watermark";
         log_structured(LOG_WARNING, RECORD_MID_CLEANUP_DONE, f, ELEMENTSOF(f),
-                       "Cleanup ended above the low watermark: %zu removed%s, %zu skipped, %zu failed; %s reclaimed; "
+                       "Cleanup ended %s: %zu removed%s, %zu skipped, %zu failed; %s reclaimed; "
                        "now %.1f%% used on %s, target below %s; stopped: %s; kept: %zu in use or running, %zu "
                        "protected, %zu newest of their repository, %zu younger than min_age, %zu over max_removals, "
                        "%zu refused by the engine; %zu removals freed under 1%% of their estimate",
-                       t->n_removed, rules, t->n_skipped, t->n_failed, fb, t->after.used_percent, path, low,
+                       what, t->n_removed, rules, t->n_skipped, t->n_failed, fb, t->after.used_percent, path, low,
                        stop ? stop : "?", k->in_use, k->protected_, k->newest, k->too_young, k->over_budget,
                        t->n_refused, t->n_short);
 }

@@ -145,8 +145,12 @@ echo "engine ${DOCKERCLEAN_TEST_ENGINE:-?} phase 2: $n_images_removed images rem
         "now $now2% (low $low2%)"
 fx_check "phase 2: it ended below the low watermark ($now2% < $low2%)" fx_lt "$now2" "$low2"
 fx_check "phase 2: at most 2 images went for the half image needed ($n_images_removed removed)" test "$n_images_removed" -le 2
-prune_after_image() { awk '$1 ~ /images$/ { img = 1 } $1 == "build-cache" && img { found = 1 } END { exit !found }' <<<"$removals2"; }
-fx_check "phase 2: the prune ran again after an image removal unshared its records ($n_prunes prunes)" prune_after_image
+# On overlay2 the image frees ~12 KiB (the cache holds every layer); on the containerd store it frees
+# its blob at once and only the snapshot stays with the cache. Where one freed next to nothing, a prune
+# must follow it.
+prune_after_held_image() { awk '$1 ~ /images$/ && $2 < 1048576 { held = 1 } $1 == "build-cache" && held { found = 1 }
+                                END { exit !(found || !held) }' <<<"$removals2"; }
+fx_check "phase 2: a prune followed any image removal that freed next to nothing ($n_prunes prunes)" prune_after_held_image
 fx_check "phase 2: the image removal that freed next to nothing is marked short" \
         eval 'awk "\$1 ~ /images\$/ && \$2 < 1048576 && \$3 != 1 { bad++ } END { exit bad > 0 }" <<<"$removals2"'
 fx_done
