@@ -64,6 +64,7 @@ static void on_step(const struct cleanup_step *s, void *userdata) {
         record_step(s);
         if (s->result == 0) {
                 x->d->stats.removed_objects[s->action->tier]++;
+                x->d->stats.short_removals[s->action->tier] += s->short_freed;
                 x->d->stats.reclaimed_bytes[s->action->tier] += s->reclaimed_bytes;
         }
 }
@@ -178,7 +179,7 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
         if (!cleaned && !why[0])
                 log_debug("Maximum-age pass: nothing is unused for longer than max_unused_age");
         if ((!d->config.dry_run && cleaned) || why[0])
-                record_cleanup_finished(&total, d->last_usage_path, why[0] ? why : NULL);
+                record_cleanup_finished(&d->config, &total, d->last_usage_path, why[0] ? why : NULL, triggered);
         if (!d->config.dry_run) {
                 if (cleaned) {
                         d->stats.cleanups++;

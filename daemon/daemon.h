@@ -26,6 +26,7 @@ struct daemon_stats {
         uint64_t cleanups;
         uint64_t reclaimed_bytes[_CONFIG_TIER_MAX];
         uint64_t removed_objects[_CONFIG_TIER_MAX];
+        uint64_t short_removals[_CONFIG_TIER_MAX];
         int64_t last_cleanup_unix;
         uint64_t last_reclaimed_bytes;
 };

@@ -57,7 +57,12 @@ void record_critical(const struct config *c, const char *path, const struct usag
 void record_plan(const struct policy_plan *plan);
 /* cleanup finished (notice): DOCKERCLEAN_RECLAIMED_BYTES, _USED_PERCENT, _FREE_BYTES; when it ended on an
  * error (why != NULL), "could not run" or "stopped early" with why, and DOCKERCLEAN_ERROR. */
-void record_cleanup_finished(const struct cleanup_result *total, const char *path, const char *why);
+/* The end of a cleanup: "Cleanup finished" when it met its targets (or was interrupted, or was no cleanup
+ * under pressure: a maximum-age pass); a WARNING "Cleanup ended above the low watermark" when a triggered
+ * cleanup (triggered) stopped with the targets unmet, with why it stopped and what kept the rest; why: a
+ * failure (then "could not run" / "stopped early"). */
+void record_cleanup_finished(const struct config *c, const struct cleanup_result *total, const char *path,
+                             const char *why, bool triggered);
 /* still above a trigger, every tier exhausted (warning, once per episode): as cleanup finished, plus
  * DOCKERCLEAN_KEPT_IN_USE, _PROTECTED, _TOO_YOUNG, _OVER_BUDGET, _REFUSED; with the episode (NULL for
  * --once), when the daemon plans again. */

@@ -41,17 +41,23 @@ int daemon_report(struct daemon *d) {
         size_t failed = SIZE_MAX;
         int m = usage_set_measure(&d->fs, &failed);
 
+        /* As docker system df: the layers less the unique part of the images in use. Summing the unused
+         * images' Size - SharedSize alone said 0 B for legacy-built images whose untagged parents make
+         * SharedSize == Size, while removing them frees it all. On the containerd store the images' Size
+         * outgrows LayersSize and docker's figure goes negative: then that sum, capped at LayersSize. */
         size_t active = 0;
-        uint64_t reclaim = 0, size = 0;
+        uint64_t used = 0, unused = 0, reclaim = 0, size = 0, layers = pos(df.layers_size);
         for (size_t i = 0; i < df.n_images; i++) {
                 const struct engine_df_image *im = &df.images[i];
-                if (im->containers > 0)
+                uint64_t unique = pos(im->size) - MIN(pos(im->shared_size), pos(im->size));
+                if (im->containers > 0) {
                         active++;
-                else
-                        reclaim += pos(im->size) - MIN(pos(im->shared_size), pos(im->size));
+                        used += unique;
+                } else
+                        unused += unique;
         }
         printf("%-15s %-9s %-9s %-11s %s\n", "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
-        row("Images", df.n_images, active, pos(df.layers_size), MIN(reclaim, pos(df.layers_size)));
+        row("Images", df.n_images, active, layers, MIN(MAX(layers - MIN(used, layers), unused), layers));
 
         active = 0, reclaim = 0, size = 0;
         for (size_t i = 0; i < df.n_containers; i++) {

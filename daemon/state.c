@@ -73,6 +73,7 @@ void daemon_write_metrics(struct daemon *d) {
         };
         memcpy(m.reclaimed_bytes_total, d->stats.reclaimed_bytes, sizeof m.reclaimed_bytes_total);
         memcpy(m.removed_objects_total, d->stats.removed_objects, sizeof m.removed_objects_total);
+        memcpy(m.short_removals_total, d->stats.short_removals, sizeof m.short_removals_total);
         int r = metrics_write_file(d->config.metrics_file, &m);
         /* A full disk is exactly when this may fail: said once, not at every check. */
         if (r < 0 && !d->metrics_failing)

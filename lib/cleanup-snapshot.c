@@ -579,15 +579,21 @@ static int build_policy_arrays(const struct config *c, struct history *h, int64_
         struct policy_build_cache bc = {};
         if (s->have_df && s->df.build_cache_supported) {
                 bc.supported = true;
-                /* What the prune can take: records not in use, not shared with another record (freeing
-                 * them frees nothing), and unused for the tier's min_age (the prune's until filter). */
+                /* What the prune can take: records not in use, not shared with an image's layers (freeing
+                 * them frees nothing), and unused for the tier's min_age (the prune's until filter). The
+                 * engine measures reserved-space (keep-storage) against the first two alone: shared
+                 * records in that total made the keep too large and the prune take too little. */
                 int64_t until_ns = (int64_t) tier_min_age(c, CONFIG_TIER_BUILD_CACHE) * NSEC_PER_SEC;
                 for (size_t i = 0; i < s->df.n_build_cache; i++) {
                         const struct engine_df_build_cache *b = &s->df.build_cache[i];
                         uint64_t sz = clamp_size(b->size);
                         int64_t used = b->last_used_ns > 0 ? b->last_used_ns : b->created_ns;
-                        bc.total += sz;
-                        if (!b->in_use && !b->shared && (until_ns == 0 || (used > 0 && now_ns - used >= until_ns)))
+                        if (b->shared)
+                                bc.shared += sz;
+                        if (b->in_use || b->shared)
+                                continue;
+                        bc.counted += sz;
+                        if (until_ns == 0 || (used > 0 && now_ns - used >= until_ns))
                                 bc.reclaimable += sz;
                 }
         }

@@ -122,6 +122,12 @@ int metrics_format(const struct metrics_sample *m, FILE *f) {
         for (int t = 0; t < _CONFIG_TIER_MAX; t++)
                 fprintf(f, "dockerclean_removed_objects_total{tier=\"%s\"} %" PRIu64 "\n", config_tier_type_to_string(t),
                         m->removed_objects_total[t]);
+        fprintf(f, "# HELP dockerclean_short_removals_total Removals that freed under 1%% of their estimate (layers "
+                   "shared with the build cache or other images), by tier, since the daemon started.\n"
+                   "# TYPE dockerclean_short_removals_total counter\n");
+        for (int t = 0; t < _CONFIG_TIER_MAX; t++)
+                fprintf(f, "dockerclean_short_removals_total{tier=\"%s\"} %" PRIu64 "\n", config_tier_type_to_string(t),
+                        m->short_removals_total[t]);
         gauge(f, "dockerclean_last_cleanup_timestamp_seconds", "Unix time of the last cleanup (0 = none yet).",
               (double) m->last_cleanup_unix);
         gauge(f, "dockerclean_engine_up", "Whether the Docker engine answered the last request.", m->engine_up ? 1 : 0);

@@ -19,6 +19,7 @@ struct metrics_sample {
         uint64_t cleanups_total;
         uint64_t reclaimed_bytes_total[_CONFIG_TIER_MAX];
         uint64_t removed_objects_total[_CONFIG_TIER_MAX];
+        uint64_t short_removals_total[_CONFIG_TIER_MAX]; /* removals that freed under 1% of their estimate */
         int64_t last_cleanup_unix;             /* 0 = never */
         bool engine_up;
         const struct budget *budget;           /* disk.max_engine_bytes; NULL or off: no engine byte series */

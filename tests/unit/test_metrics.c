@@ -79,6 +79,7 @@ START_TEST(test_format) {
                                     .last_cleanup_unix = 1700000000, .engine_up = true };
         m.reclaimed_bytes_total[CONFIG_TIER_UNUSED_IMAGES] = 4096;
         m.removed_objects_total[CONFIG_TIER_STOPPED_CONTAINERS] = 7;
+        m.short_removals_total[CONFIG_TIER_UNUSED_IMAGES] = 3;
         char *t = format(&m);
         check_exposition(t);
         ck_assert_ptr_nonnull(strstr(t, "\ndockerclean_filesystem_used_ratio{path=\"/var/lib/docker\"} 0.5\n"));
@@ -90,6 +91,7 @@ START_TEST(test_format) {
         ck_assert_ptr_nonnull(strstr(t, "\ndockerclean_high_watermark_ratio 0.84999999999999998\n"));
         ck_assert_ptr_nonnull(strstr(t, "dockerclean_reclaimed_bytes_total{tier=\"unused-images\"} 4096\n"));
         ck_assert_ptr_nonnull(strstr(t, "dockerclean_removed_objects_total{tier=\"stopped-containers\"} 7\n"));
+        ck_assert_ptr_nonnull(strstr(t, "dockerclean_short_removals_total{tier=\"unused-images\"} 3\n"));
         ck_assert_ptr_nonnull(strstr(t, "\ndockerclean_cleanups_total 3\n"));
         ck_assert_ptr_nonnull(strstr(t, "\ndockerclean_engine_up 1\n"));
         ck_assert_ptr_nonnull(strstr(t, "\ndockerclean_last_cleanup_timestamp_seconds 1700000000\n"));
