@@ -49,10 +49,11 @@ fx_check "2: /etc/passwd untouched" grep -q '^root:' /etc/passwd
 
 # ---- 3. A configuration others can change: exit 78, the file and the reason, always -------------------
 c=$scratch/c3
-mkdir -p "$c/state"
+mkdir -p "$c/state" "$c/root-only" && chmod 0700 "$c/root-only"
+printf 'secret\n' >"$c/root-only/secret" && chmod 0600 "$c/root-only/secret"
 sec_conf "$c/dc.conf" "$c" "$c/state"
 chmod 0666 "$c/dc.conf"
-as_user sh -c "echo 'metrics_file = \"/etc/dc-issue20\";' >>'$c/dc.conf'"
+as_user sh -c "echo 'metrics_file = \"$c/root-only/secret\";' >>'$c/dc.conf'"
 start_fake "$c" || fx_fail "3: fake started"
 run_once "$c/dc.conf" "$c/err"; rc=$?
 "$DOCKERCLEAND" --config "$c/dc.conf" --check-config >/dev/null 2>"$c/check.err"; check_rc=$?
@@ -63,7 +64,7 @@ stop_fake
 fx_check "3: a world-writable file: exit 78 (got $rc)" test "$rc" = 78
 fx_check "3: says the file and why" grep -qF "$c/dc.conf: $c/dc.conf is writable by anyone (mode 0666); refused: only root may" "$c/err"
 fx_check "3: --check-config fails too (got $check_rc)" test "$check_rc" = 78
-fx_check "3: root did not write where the user said" test ! -e /etc/dc-issue20
+fx_check "3: root did not write where the user said" test "$(cat "$c/root-only/secret")" = secret
 fx_check "3: a file in another user's directory: exit 78 (got $rc2)" test "$rc2" = 78
 fx_check "3: says which directory" grep -qF "$c/userdir/dc.conf: $c/userdir is owned by uid $sec_uid, not root; refused" "$c/err2"
 fx_check "3: nothing removed on the word of such a file" eval "! cleaned '$c'"
