@@ -12,7 +12,6 @@
 #include "log.h"
 #include "metrics.h"
 #include "records.h"
-#include "safe-path.h"
 #include "strv.h"
 
 int daemon_load_config(const char *path, bool explicit_path, struct config *ret, bool reload) {
@@ -45,7 +44,7 @@ void daemon_history_open(struct daemon *d) {
         int r;
         /* A directory others can change could hold a history they wrote: it is neither read nor written. */
         if (d->config.state_dir && access(d->config.state_dir, F_OK) == 0 &&
-            safe_path_check(d->config.state_dir, SAFE_PATH_DIRECTORY, why, sizeof why) < 0) {
+            fileio_check_dir(d->config.state_dir, why, sizeof why) == -EPERM) {
                 log_warning("The usage history in %s is not read: %s; refused: only root may be able to change the "
                             "state directory; starting afresh from image metadata",
                             d->config.state_dir, why);

@@ -269,6 +269,10 @@ static int parse_engine_socket_owner(struct config_parser *p, const config_setti
         char *end;
         errno = 0;
         unsigned long uid = strtoul(v, &end, 10);
+        if (!*v) { /* as shipped: not set, root only */
+                c->engine_socket_owner = 0;
+                return 0;
+        }
         if (v[0] >= '0' && v[0] <= '9') {
                 if (*end || errno || uid >= (uid_t) -1)
                         return config_fail(p, s, -EINVAL, "expected a user name or a uid, got \"%s\"", v);

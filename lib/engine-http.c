@@ -223,17 +223,16 @@ static int unreachable(struct engine *e, int os_errno) {
 static int check_socket(struct engine *e) {
         struct stat st;
         if (stat(e->socket_path, &st) < 0)
-                return errno == ENOENT ? unreachable(e, ENOENT) : unreachable(e, errno);
-        e->api_version[0] = 0; /* whatever answers next may be another engine */
+                return unreachable(e, errno);
+        if (S_ISSOCK(st.st_mode) && (st.st_uid == 0 || st.st_uid == geteuid() || st.st_uid == e->socket_owner))
+                return 0;
+        e->api_version[0] = 0; /* whatever answers once this is fixed may be another engine */
         if (!S_ISSOCK(st.st_mode))
                 return engine_error_set(&e->error, -EHOSTUNREACH, "engine refused: %s is %s, not a socket", e->socket_path,
                                         fileio_type_name(st.st_mode));
-        if (st.st_uid != 0 && st.st_uid != geteuid() && st.st_uid != e->socket_owner)
-                return engine_error_set(&e->error, -EHOSTUNREACH,
-                                        "engine refused: %s is owned by uid %u, not root (engine.socket_owner names a rootless "
-                                        "engine's user)",
-                                        e->socket_path, (unsigned) st.st_uid);
-        return 0;
+        return engine_error_set(&e->error, -EHOSTUNREACH,
+                                "engine refused: %s is owned by uid %u, not root (engine.socket_owner names a rootless engine's user)",
+                                e->socket_path, (unsigned) st.st_uid);
 }
 
 int engine_perform(struct engine *e, const struct engine_transfer *t) {

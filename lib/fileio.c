@@ -90,6 +90,28 @@ static int temp_name(const char *base, char *buf, size_t size) {
         return 0;
 }
 
+static int open_checked_dir(const char *dir, int *ret_fd, bool *ret_sticky, char *why, size_t why_size) {
+        struct stat st;
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        int r = safe_path_check_dir(dir, &st, ret_sticky, why, why_size);
+        if (r < 0)
+                return r;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+int fileio_check_dir(const char *dir, char *why, size_t why_size) {
+        _cleanup_close_ int fd = -1;
+        bool sticky;
+        if (why_size > 0)
+                why[0] = 0;
+        return open_checked_dir(dir, &fd, &sticky, why, why_size);
+}
+
 int fileio_write_atomic(const char *path, mode_t mode, int (*write_content)(FILE *f, const void *userdata),
                         const void *userdata, char *why, size_t why_size) {
         char local_why[8];
@@ -107,20 +129,17 @@ int fileio_write_atomic(const char *path, mode_t mode, int (*write_content)(FILE
         if (!*base)
                 return -EISDIR;
 
-        /* The way to the directory, then the directory actually opened (it may have been swapped since). */
-        int r = safe_path_check(dir, SAFE_PATH_DIRECTORY, why, why_size);
-        if (r < 0)
-                return r;
-        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
-                return negative_errno();
-        struct stat st;
+        /* The directory as opened (held, so it cannot be swapped under us): only root may change it. The
+         * way to it is not judged, so that a root-owned directory under another user's (Debian's
+         * /var/lib/prometheus/node-exporter) works: that user can swap the directory for another one,
+         * which is then judged, or for a link to one of root's, where a fresh file of the configured
+         * name is all that is made. */
         bool sticky;
-        if (fstat(dfd, &st) < 0)
-                return negative_errno();
-        r = safe_path_check_dir(dir, &st, &sticky, why, why_size);
+        _cleanup_close_ int dfd = -1;
+        int r = open_checked_dir(dir, &dfd, &sticky, why, why_size);
         if (r < 0)
                 return r;
+        struct stat st;
 
         /* In a sticky directory others may own entries: theirs is never replaced, and an absent name is
          * taken only if it is still absent at the rename (RENAME_NOREPLACE). Elsewhere only root writes. */

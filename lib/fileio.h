@@ -11,8 +11,9 @@
  * random name, O_NONBLOCK, O_NOFOLLOW) in path's directory, fsyncs it, renames it over path and fsyncs
  * the directory, so the rename is durable too.
  *
- * The directory must be one only root (or the caller) can change, as safe_path_check(SAFE_PATH_DIRECTORY)
- * judges it, also once opened: else -EPERM and why says which part and why. In a sticky directory (as
+ * The directory, as opened and held, must be one only root (or the caller) can change: owned by root,
+ * not writable by its group or others unless sticky (safe_path_check_dir()); else -EPERM and why says
+ * why. In a sticky directory (as
  * /tmp) an existing path owned by someone else is not replaced (-EPERM), and an absent one is created
  * only if still absent. A name another user planted (the old "PATH.tmp", a FIFO, a link) is never
  * opened, adopted or removed.
@@ -22,6 +23,9 @@
  * error keeps its errno (-ENOSPC, -EDQUOT, -EIO). why (may be NULL) is "" unless a check refused. */
 int fileio_write_atomic(const char *path, mode_t mode, int (*write_content)(FILE *f, const void *userdata),
                         const void *userdata, char *why, size_t why_size) _must_check_;
+
+/* Whether dir is a directory fileio_write_atomic() writes in: 0, -EPERM (why says why) or -errno. */
+int fileio_check_dir(const char *dir, char *why, size_t why_size) _must_check_;
 
 /* Opens path for reading a file the daemon did not necessarily create: O_RDONLY|O_NONBLOCK|O_NOFOLLOW|
  * O_CLOEXEC (a FIFO cannot block, a link is not followed: -ELOOP), then it must be a regular file

@@ -73,11 +73,8 @@ int safe_path_check(const char *path, unsigned flags, char *why, size_t why_size
         for (;;) {
                 /* The next component of what is left to resolve. */
                 rest += strspn(rest, "/");
-                if (!*rest) {
-                        if (flags & SAFE_PATH_DIRECTORY) /* every directory met was judged */
-                                return 0;
+                if (!*rest)
                         return snprintf(why, why_size, "%s is not a regular file", done[0] ? done : "/"), -EPERM;
-                }
                 size_t len = strcspn(rest, "/");
                 char name[NAME_MAX + 1];
                 if (len > NAME_MAX)
@@ -144,7 +141,7 @@ int safe_path_check(const char *path, unsigned flags, char *why, size_t why_size
                         memcpy(done, here, sizeof done);
                         continue;
                 }
-                if (!last || (flags & SAFE_PATH_DIRECTORY))
+                if (!last)
                         return snprintf(why, why_size, "%s: %s", here, strerror(ENOTDIR)), -ENOTDIR;
                 if (!S_ISREG(st.st_mode))
                         return snprintf(why, why_size, "%s is not a regular file", here), -EPERM;

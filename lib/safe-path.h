@@ -11,11 +11,8 @@
 
 #include "macro.h"
 
-/* The file must be a regular file (unless SAFE_PATH_DIRECTORY) and executable by its owner (with this flag). */
+/* The file must be a regular file (always) and executable by its owner (with this flag). */
 #define SAFE_PATH_EXECUTABLE 1u
-/* The path names a directory the caller will create files in: it is judged as the directories on the way
- * are (owned by root or the caller, writable by nobody else unless sticky). */
-#define SAFE_PATH_DIRECTORY 2u
 
 /* 0 when path (relative ones from the working directory) can be trusted; otherwise -EPERM (someone else
  * can change it) or what resolving it failed with (-ENOENT, ...), and why says which component and why, e.g.

@@ -36,16 +36,17 @@ static const struct {
           "test \"$(stat -c %u out)\" = 0 && test \"$(cat out.tmp)\" = x && test \"$(stat -c %u out.tmp)\" = 65534" },
         { "a link planted as the target is replaced, not followed", "ln -s /etc/passwd out", "@/out", 0, "",
           "test ! -L out && test \"$(cat out)\" = hello" },
-        { "a directory of another user", "chown 65534 .", "@/out", -EPERM,
-          "@ is owned by uid 65534, not root, in /tmp, which anyone may write to", "test ! -e out" },
+        { "a directory of another user", "chown 65534 .", "@/out", -EPERM, "@ is owned by uid 65534, not root", "test ! -e out" },
         { "a group-writable directory", "chmod 0770 .", "@/out", -EPERM, "@ is writable by its group (mode 0770)",
           "test ! -e out" },
         { "a world-writable directory", "chmod 0777 .", "@/out", -EPERM, "@ is writable by anyone (mode 0777)",
           "test ! -e out" },
-        { "a directory in one of another user's", "mkdir sub && chown 65534 .", "@/sub/out", -EPERM,
-          "@ is owned by uid 65534, not root, in /tmp, which anyone may write to", "test ! -e sub/out" },
-        { "a link of another user on the way", "mkdir real && ln -s real sub && chown -h 65534 sub", "@/sub/out", -EPERM,
-          "@/sub is a symbolic link owned by uid 65534, not root", "test ! -e real/out" },
+        /* The directory is judged as opened and held; the way to it is not (Debian's node-exporter/ is
+         * root's, in the prometheus user's /var/lib/prometheus): swapping it is judged in turn. */
+        { "root's directory in one of another user's", "mkdir sub && chown 65534 .", "@/sub/out", 0, "",
+          "test \"$(cat sub/out)\" = hello" },
+        { "another user's directory through root's link", "mkdir real && chown 65534 real && ln -s real sub", "@/sub/out", -EPERM,
+          "@/sub is owned by uid 65534, not root", "test ! -e real/out" },
         { "a sticky directory: another user's target is not replaced",
           "chmod 1777 . && printf x >out && chown 65534 out", "@/out", -EPERM,
           "@/out is owned by uid 65534, not root, in @, which others may write to; it is not replaced",
@@ -53,7 +54,7 @@ static const struct {
         { "a sticky directory: root's target is replaced", "chmod 1777 . && printf x >out", "@/out", 0, "",
           "test \"$(cat out)\" = hello" },
         { "a sticky directory: an absent target is created", "chmod 1777 .", "@/out", 0, "", "test \"$(cat out)\" = hello" },
-        { "no such directory", "", "@/none/out", -ENOENT, "@/none: No such file or directory", "true" },
+        { "no such directory", "", "@/none/out", -ENOENT, "", "true" },
 };
 
 START_TEST(test_write) {
