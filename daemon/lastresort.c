@@ -289,6 +289,7 @@ static void on_exit_(struct daemon *d) {
         c->leader_gone = true;
         closep(&c->pidfd);
         c->pidfd = -1;
+        reap_others(c); /* what it left and already ended: no zombie stays */
         if (c->out_fd >= 0)
                 read_output(c); /* what it wrote before it ended; a child that kept the pipe is not waited for */
         uint64_t usec = now_monotonic_usec() - c->started_usec;
