@@ -6,7 +6,8 @@
 #      history's old temporary name: neither adopted, written through nor removed;
 #   3. a configuration file others can write, or in a directory another user owns: exit 78 with the
 #      file and the reason, also without exhausted_command;
-#   6. the history as a FIFO: the start does not hang; said, and the user's FIFO is left alone;
+#   6. the history as a FIFO: the start does not hang; said, and the user's FIFO is left alone; a state
+#      directory the user owns: their history is neither read nor written;
 #   7. the state filesystem filled by that user: "No space left on device", said once per change of
 #      state, and said again when saving works again.
 set -u
@@ -83,6 +84,23 @@ fx_check "6: says what the history is" grep -qF "$c/state/image-history is a FIF
 fx_check "6: and that the user's entry is not replaced" \
         grep -qF "Cannot save the usage history in $c/state: $c/state/image-history is owned by uid $sec_uid, not root, in $c/state, which others may write to; it is not replaced" "$c/err"
 fx_check "6: the FIFO is left alone" test -p "$c/state/image-history"
+
+# A state directory the user owns: their history is not read, nothing is written there, cleaning goes on.
+c=$scratch/c6b
+mkdir -p "$c/state" && chown "$sec_user" "$c/state"
+as_user sh -c "printf 'dockerclean-history 1\n' >'$c/state/image-history'"
+sec_conf "$c/dc.conf" "$c" "$c/state"
+start_fake "$c" || fx_fail "6b: fake started"
+run_once "$c/dc.conf" "$c/err"; rc=$?
+stop_fake
+fx_check "6b: a state directory of the user's: --once exits 0 (got $rc)" test "$rc" = 0
+fx_check "6b: cleaned" cleaned "$c"
+fx_check "6b: their history is not read, and why" \
+        grep -qF "The usage history in $c/state is not read: $c/state is owned by uid $sec_uid, not root; refused" "$c/err"
+fx_check "6b: nor saved there, and why" \
+        grep -qF "Cannot save the usage history in $c/state: $c/state is owned by uid $sec_uid, not root; refused" "$c/err"
+fx_check "6b: their file as they wrote it" test "$(cat "$c/state/image-history")" = "dockerclean-history 1"
+fx_check "6b: nothing of root's there" test "$(find "$c/state" ! -user "$sec_user" | wc -l)" = 0
 
 # ---- 7. The state filesystem filled by the user: the real errno, said once per change of state -------
 c=$scratch/c7
