@@ -33,8 +33,11 @@ struct daemon_stats {
 
 /* A running exhausted_command (daemon/lastresort.c); pid 0 = none, and then no field is meaningful. */
 struct daemon_command {
-        pid_t pid;                     /* also its process group and session */
-        int pidfd, out_fd, timer_fd;   /* its exit, its stdout and stderr, its timeout; -1 once closed */
+        pid_t pid;                     /* also its process group and session; the command stays "running"
+                                        * after this leader exits while processes it started are left */
+        int pidfd, out_fd, timer_fd;   /* its exit, its stdout and stderr, its timeout; -1 once closed
+                                        * (pidfd: once the leader is reaped) */
+        bool leader_gone;              /* the leader was reaped and its record written */
         char *argv0;
         uint64_t started_usec;         /* CLOCK_MONOTONIC */
         uint64_t timeout_sec;
@@ -55,7 +58,9 @@ struct daemon {
         bool engine_state_known;       /* engine_up has been logged once */
         char engine_error[1024];
         char check_error[1024];        /* why the last check failed (other than an unreachable engine); "" = it worked */
-        bool metrics_failing;          /* the last metrics_file write failed (said once) */
+        int metrics_error;             /* how the last metrics_file write failed, 0 = it worked (said once
+                                        * per change) */
+        int history_error;             /* how the last history save failed, 0 = it worked (likewise) */
         bool once;                     /* --once: a failure ends the run */
         bool one_shot;                 /* --once or --report: an unreachable engine ends the run, never retried */
         bool check_failed_in_engine;   /* the last check failed because of the engine (--once exits 69) */

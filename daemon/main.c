@@ -1,5 +1,6 @@
 /* dockercleand: keeps the filesystem holding Docker's data from filling up. */
 #include <errno.h>
+#include <sys/prctl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -180,6 +181,10 @@ int main(int argc, char **argv) {
                 r = daemon_report(&d);
                 return r >= 0 ? EXIT_SUCCESS : engine_error_is_unreachable(r) || r == -ETIMEDOUT || r == -EREMOTEIO || r == -EBADMSG ? EXIT_UNAVAILABLE : EXIT_FAILURE;
         }
+        /* What exhausted_command leaves behind becomes ours, so it can be killed (daemon/lastresort.c). */
+        if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+                log_warning("Cannot become a child subreaper (%s): processes exhausted_command leaves behind may outlive it",
+                            strerror(errno));
         daemon_history_open(&d);
         if (a.once) {
                 d.once = true;

@@ -15,6 +15,7 @@
 int daemon_engine_setup(struct daemon *d) {
         struct engine_options o = {
                 .host = d->config.engine_socket,
+                .socket_owner = d->config.engine_socket_owner,
                 .timeout_sec = d->config.engine_timeout_sec,
                 .cancel = d->stop,
                 .progress = daemon_watchdog_ping,

@@ -459,10 +459,12 @@ void record_check_recovered(const char *engine_host) {
         log_structured(LOG_NOTICE, RECORD_MID_CHECK_RECOVERED, f, ELEMENTSOF(f), "Checks work again");
 }
 
-void record_metrics_failed(const char *path, int r) {
-        struct log_field f[] = { { "DOCKERCLEAN_METRICS_FILE", path }, { "DOCKERCLEAN_ERROR", strerror(-r) } };
+void record_metrics_failed(const char *path, int r, const char *why) {
+        const char *error = why && *why ? why : strerror(-r);
+        struct log_field f[] = { { "DOCKERCLEAN_METRICS_FILE", path }, { "DOCKERCLEAN_ERROR", error } };
         log_structured(LOG_WARNING, RECORD_MID_METRICS_FAILED, f, ELEMENTSOF(f),
-                       "Cannot write the metrics file %s: %s; said once until a write works again", path, strerror(-r));
+                       "Cannot write the metrics file %s: %s%s; said once until a write works again", path, error,
+                       why && *why ? "; refused: only root may be able to change where root writes" : "");
 }
 
 void record_config_reloaded(const char *path) {

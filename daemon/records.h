@@ -94,7 +94,7 @@ void record_check_failed(const char *engine_host, const char *why, const char *r
 void record_check_recovered(const char *engine_host);
 /* metrics_file could not be written (warning, once until a write works again): DOCKERCLEAN_METRICS_FILE,
  * DOCKERCLEAN_ERROR. */
-void record_metrics_failed(const char *path, int r);
+void record_metrics_failed(const char *path, int r, const char *why);
 /* configuration reloaded (info) / rejected (err): DOCKERCLEAN_CONFIG, DOCKERCLEAN_CONFIG_LINE. */
 void record_config_reloaded(const char *path);
 void record_config_rejected(const char *path, const struct config_error *err, int r, bool reload);

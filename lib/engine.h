@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "macro.h"
 
@@ -37,6 +38,10 @@ struct engine;
 struct engine_options {
         const char *host;              /* "/path", "unix:///path", "tcp://host:port"; NULL or "" =
                                         * $DOCKER_HOST, else ENGINE_DEFAULT_SOCKET */
+        uid_t socket_owner;            /* a unix socket must be a socket owned by root, by the caller or by
+                                        * this uid (a rootless engine's user; 0 = nobody else): anything
+                                        * else is refused before connecting (-EHOSTUNREACH, the message says
+                                        * what it is) */
         uint64_t timeout_sec;          /* overall timeout for slow calls (prune, df); 0 = 10 min */
         uint64_t connect_timeout_ms;   /* 0 = 5 s */
         size_t max_body;               /* 0 = ENGINE_DEFAULT_MAX_BODY */

@@ -160,8 +160,8 @@ static int write_content(FILE *f, const void *userdata) {
         return metrics_format(userdata, f);
 }
 
-int metrics_write_file(const char *path, const struct metrics_sample *m) {
+int metrics_write_file(const char *path, const struct metrics_sample *m, char *why, size_t why_size) {
         if (!path || !*path)
                 return -EINVAL;
-        return fileio_write_atomic(path, 0644, write_content, m);
+        return fileio_write_atomic(path, 0644, write_content, m, why, why_size);
 }

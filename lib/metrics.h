@@ -28,6 +28,7 @@ struct metrics_sample {
 
 /* Writes the text exposition format. */
 int metrics_format(const struct metrics_sample *m, FILE *f) _must_check_;
-/* Writes to PATH.tmp in the same directory, fsyncs, renames over PATH and fsyncs the directory
- * (fileio_write_atomic()): readers never see half a file. */
-int metrics_write_file(const char *path, const struct metrics_sample *m) _must_check_;
+/* Writes a fresh file in path's directory, fsyncs, renames it over path and fsyncs the directory
+ * (fileio_write_atomic(), which also says in why, may be NULL, why a directory is refused): readers never
+ * see half a file, and nobody else's name is written through. */
+int metrics_write_file(const char *path, const struct metrics_sample *m, char *why, size_t why_size) _must_check_;
