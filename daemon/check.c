@@ -32,6 +32,8 @@ struct check_ctx {
         bool critical_said;
         bool max_age_only;               /* below every trigger: said only once its plan has something */
         bool started_said;
+        void (*progress)(void *userdata); /* after each step (--ensure-free answers who has room) */
+        void *progress_data;
 };
 
 static void on_plan(const struct policy_plan *plan, const struct usage *u, void *userdata) {
@@ -65,6 +67,8 @@ static void on_step(const struct cleanup_step *s, void *userdata) {
                 x->d->stats.removed_objects[s->action->tier]++;
                 x->d->stats.reclaimed_bytes[s->action->tier] += s->reclaimed_bytes;
         }
+        if (x->progress)
+                x->progress(x->progress_data);
 }
 
 /* The maximum-age pass runs at most once per interval (checks also follow engine events), and at every --once. */
@@ -230,4 +234,47 @@ int daemon_check_and_clean(struct daemon *d, bool print_plan) {
                 snprintf(d->check_error, sizeof d->check_error, "%s", why);
         }
         return r;
+}
+
+int daemon_clean_to_free(struct daemon *d, const struct usage_set *set, uint64_t free_bytes, void (*progress)(void *userdata),
+                         void *progress_data, struct cleanup_result *ret) {
+        struct config c;
+        policy_free_target_config(&d->config, free_bytes, &c);
+        size_t k = policy_neediest(&c, set);
+        const char *path = set->fs[k].path;
+        char want[32], fb[32];
+        daemon_format_bytes(free_bytes, want, sizeof want);
+        daemon_format_bytes(set->fs[k].usage.free_bytes, fb, sizeof fb);
+        log_structured(LOG_NOTICE, RECORD_MID_CLEANUP_START, (struct log_field[]){ { "DOCKERCLEAN_PATH", path } }, 1,
+                       "Cleanup started%s for --ensure-free: %s has %s free, %s asked for", c.dry_run ? " (dry run)" : "", path,
+                       fb, want);
+        struct check_ctx x = { .d = d, .progress = progress, .progress_data = progress_data };
+        struct cleanup_run_options o = {
+                .history = d->history,
+                .cancel = d->stop,
+                .on_plan = on_plan,
+                .on_step = on_step,
+                .userdata = &x,
+        };
+        struct cleanup_result total;
+        int r = cleanup_run(d->engine, &c, set, &o, &total);
+        if (r < 0)
+                return r;
+        char why[sizeof d->check_error] = "";
+        if (total.error < 0) {
+                daemon_engine_note(d, total.error);
+                if (total.error != -ECANCELED)
+                        daemon_engine_describe(d, total.error, why, sizeof why);
+        }
+        k = policy_neediest(&c, &total.after_set);
+        record_cleanup_finished(&total, total.after_set.fs[k].path, why[0] ? why : NULL);
+        if (!c.dry_run) {
+                d->stats.cleanups++;
+                d->stats.last_cleanup_unix = now_realtime_ns() / NSEC_PER_SEC;
+                d->stats.last_reclaimed_bytes = total.reclaimed_bytes;
+                daemon_history_save(d);
+        }
+        daemon_write_metrics(d);
+        *ret = total;
+        return 0;
 }

@@ -15,11 +15,15 @@
 
 struct engine;
 struct history;
+struct cleanup_result;
 
 /* Exit codes (sysexits.h). */
 #define EXIT_USAGE 64
 #define EXIT_UNAVAILABLE 69
 #define EXIT_CONFIG 78
+#define EXIT_TEMPFAIL 75               /* --ensure-free: the room cannot be made now */
+#define EXIT_NOPERM 77                 /* --ensure-free: the caller may not ask */
+#define EXIT_NEVER 65                  /* --ensure-free: more than the filesystem can ever have free */
 
 struct daemon_stats {
         uint64_t cleanups;
@@ -27,6 +31,8 @@ struct daemon_stats {
         uint64_t removed_objects[_CONFIG_TIER_MAX];
         int64_t last_cleanup_unix;
         uint64_t last_reclaimed_bytes;
+        uint64_t requests;             /* control socket connections */
+        uint64_t requests_refused;     /* ... of callers that may not ask */
 };
 
 /* A running exhausted_command (daemon/lastresort.c); pid 0 = none, and then no field is meaningful. */
@@ -84,6 +90,11 @@ void daemon_watchdog_ping(void *userdata);
  * plan on stdout (--once --dry-run). Returns 0, or -errno when the check failed; a failure is said once
  * per change of state (an unreachable engine by the reachability records, anything else here). */
 int daemon_check_and_clean(struct daemon *d, bool print_plan);
+/* A cleanup for --ensure-free: the policy of the configuration with the one target "free >= free_bytes" on
+ * every filesystem of set (policy_free_target_config()); progress is called after each step. Logs it
+ * like any cleanup; *ret is set when it ran (result.error says why it stopped early). */
+int daemon_clean_to_free(struct daemon *d, const struct usage_set *set, uint64_t free_bytes, void (*progress)(void *userdata),
+                         void *progress_data, struct cleanup_result *ret);
 
 
 /* lastresort.c */
@@ -123,6 +134,28 @@ void daemon_filesystems_setup(struct daemon *d);
 /* Notes the result r of an engine request: a change between reachable and unreachable is logged once,
  * and engine_error says why it is unreachable. */
 void daemon_engine_note(struct daemon *d, int r);
+
+/* requests.c: the control socket (--ensure-free). NULL when control.socket is "". */
+struct pollfd;
+struct requests;
+#define REQUESTS_CLIENTS_MAX 16
+#define REQUESTS_FDS_MAX (2 + REQUESTS_CLIENTS_MAX)
+/* Binds control.socket (a socket left there goes); *ret stays NULL when it is off. Logs a failure. */
+int requests_open(struct daemon *d, struct requests **ret);
+/* Answers whoever still waits ("the daemon is stopping"), closes and unlinks the socket. */
+void requests_free(struct requests *q);
+/* Fills p (REQUESTS_FDS_MAX slots) with what to poll; returns how many (0 when q is NULL). */
+size_t requests_fds(const struct requests *q, struct pollfd *p);
+/* The poll() timeout the requests being read need (ms), or -1. */
+int requests_timeout_ms(const struct requests *q);
+/* Handles what poll() said about the slots requests_fds() filled: accepts, reads, answers, and runs the
+ * one cleanup the waiting requests need (synchronously: never two cleanups at once). */
+void requests_dispatch(struct requests *q, const struct pollfd *p);
+
+/* ensure.c */
+/* --ensure-free: sends the request, waits up to timeout_sec for the answer, prints it; returns the exit
+ * status (0, EXIT_TEMPFAIL, EXIT_NEVER, EXIT_NOPERM, EXIT_UNAVAILABLE when no daemon answers). */
+int daemon_ensure_free(const char *socket_path, uint64_t bytes, char *path, uint64_t timeout_sec);
 
 /* state.c */
 /* Loads the configuration the command line names; logs what is wrong and returns -errno

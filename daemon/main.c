@@ -26,12 +26,18 @@ static void help(void) {
                "  -n, --dry-run           plan and log, remove nothing\n"
                "      --check-config      validate the configuration, print it with defaults filled in\n"
                "      --report            print what Docker uses, the filesystem and the thresholds\n"
+               "      --ensure-free SIZE  ask the running daemon to make SIZE free now (by the policy) and wait\n"
+               "      --path PATH         ... on the filesystem holding PATH only (default: every engine filesystem)\n"
+               "      --timeout DURATION  ... waiting at most this long (default 1h)\n"
+               "      --control-socket PATH  the daemon's control socket (default: control.socket)\n"
                "      --log-level LEVEL   debug, info, notice, warning or err (overrides log_level)\n"
                "      --log-target TARGET auto (journal under systemd), journal or console\n"
                "  -h, --help              show this help\n"
                "      --version           show the version\n"
                "\n"
-               "Exit status: 0 ok, 64 usage, 69 engine unavailable (--once, --report), 78 configuration.\n",
+               "Exit status: 0 ok, 64 usage, 69 engine unavailable (--once, --report), 78 configuration.\n"
+               "--ensure-free: 0 the room is there, 75 not now (the reason says what kept the rest), 65 never (more\n"
+               "than the filesystem holds), 77 refused (not root nor control.group), 69 no daemon answers.\n",
                DOCKERCLEAN_CONFIG_PATH);
 }
 
@@ -42,6 +48,10 @@ enum {
         ARG_LOG_LEVEL,
         ARG_LOG_TARGET,
         ARG_VERSION,
+        ARG_ENSURE_FREE,
+        ARG_PATH,
+        ARG_TIMEOUT,
+        ARG_CONTROL_SOCKET,
 };
 
 struct args {
@@ -50,6 +60,11 @@ struct args {
         bool once, dry_run, check_config, report;
         int log_level;                 /* -1 = from the configuration */
         enum log_target log_target;
+        bool ensure_free;
+        uint64_t ensure_bytes;
+        const char *ensure_path;       /* --path, or NULL */
+        uint64_t ensure_timeout_sec;
+        const char *control_socket;    /* --control-socket, or NULL */
 };
 
 /* Returns 1 to go on, 0 to exit 0 (help, version), -EINVAL for a usage error (already printed). */
@@ -64,9 +79,14 @@ static int parse_args(int argc, char **argv, struct args *ret) {
                 { "log-target", required_argument, NULL, ARG_LOG_TARGET },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
+                { "ensure-free", required_argument, NULL, ARG_ENSURE_FREE },
+                { "path", required_argument, NULL, ARG_PATH },
+                { "timeout", required_argument, NULL, ARG_TIMEOUT },
+                { "control-socket", required_argument, NULL, ARG_CONTROL_SOCKET },
                 {},
         };
-        struct args a = { .config_path = DOCKERCLEAN_CONFIG_PATH, .log_level = -1, .log_target = LOG_TARGET_AUTO };
+        struct args a = { .config_path = DOCKERCLEAN_CONFIG_PATH, .log_level = -1, .log_target = LOG_TARGET_AUTO,
+                          .ensure_timeout_sec = 3600 };
         int c, r;
 
         opterr = 0;
@@ -105,6 +125,25 @@ static int parse_args(int argc, char **argv, struct args *ret) {
                         }
                         a.log_target = r;
                         break;
+                case ARG_ENSURE_FREE:
+                        if (config_parse_size(optarg, &a.ensure_bytes) < 0 || a.ensure_bytes == 0) {
+                                fprintf(stderr, "dockercleand: --ensure-free: '%s' is not a size (like 20G)\n", optarg);
+                                return -EINVAL;
+                        }
+                        a.ensure_free = true;
+                        break;
+                case ARG_PATH:
+                        a.ensure_path = optarg;
+                        break;
+                case ARG_TIMEOUT:
+                        if (config_parse_duration(optarg, &a.ensure_timeout_sec) < 0 || a.ensure_timeout_sec == 0) {
+                                fprintf(stderr, "dockercleand: --timeout: '%s' is not a duration (like 10m)\n", optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case ARG_CONTROL_SOCKET:
+                        a.control_socket = optarg;
+                        break;
                 case 'h':
                         help();
                         return 0;
@@ -123,8 +162,12 @@ static int parse_args(int argc, char **argv, struct args *ret) {
                 fprintf(stderr, "dockercleand: unexpected argument '%s' (see --help)\n", argv[optind]);
                 return -EINVAL;
         }
-        if ((int) a.once + (int) a.check_config + (int) a.report > 1) {
-                fprintf(stderr, "dockercleand: --once, --check-config and --report exclude each other\n");
+        if ((int) a.once + (int) a.check_config + (int) a.report + (int) a.ensure_free > 1) {
+                fprintf(stderr, "dockercleand: --once, --check-config, --report and --ensure-free exclude each other\n");
+                return -EINVAL;
+        }
+        if (!a.ensure_free && a.ensure_path) {
+                fprintf(stderr, "dockercleand: --path goes with --ensure-free\n");
                 return -EINVAL;
         }
         *ret = a;
@@ -152,12 +195,27 @@ int main(int argc, char **argv) {
                 .log_level_override = a.log_level,
                 .stop = &stop_requested,
         };
+        _cleanup_free_ char *abs = NULL;
+        if (a.ensure_free && a.ensure_path && !(abs = realpath(a.ensure_path, NULL))) {
+                fprintf(stderr, "dockercleand: --path %s: %m\n", a.ensure_path);
+                return EXIT_USAGE;
+        }
+        /* A runner's user may not be able to check the whole configuration (disk.paths under root-only
+         * directories): with --control-socket it is not read at all. */
+        if (a.ensure_free && a.control_socket)
+                return daemon_ensure_free(a.control_socket, a.ensure_bytes, abs, a.ensure_timeout_sec);
         if (daemon_load_config(d.config_path, d.config_explicit, &d.config, false) < 0)
                 return EXIT_CONFIG;
+        if (a.ensure_free)
+                return daemon_ensure_free(d.config.control_socket, a.ensure_bytes, abs, a.ensure_timeout_sec);
         if (a.dry_run)
                 d.config.dry_run = true;
         log_set_max_priority(a.log_level >= 0 ? a.log_level : d.config.log_level);
 
+        if (a.control_socket) {
+                free(d.config.control_socket);
+                d.config.control_socket = strdup(a.control_socket);
+        }
         if (a.check_config) {
                 if (config_print(&d.config, stdout) < 0)
                         return EXIT_FAILURE;

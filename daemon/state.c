@@ -69,6 +69,9 @@ void daemon_write_metrics(struct daemon *d) {
                 .last_cleanup_unix = d->stats.last_cleanup_unix,
                 .engine_up = d->engine_up,
                 .budget = &d->budget,
+                .control = d->config.control_socket && *d->config.control_socket,
+                .requests_total = d->stats.requests,
+                .requests_refused_total = d->stats.requests_refused,
         };
         memcpy(m.reclaimed_bytes_total, d->stats.reclaimed_bytes, sizeof m.reclaimed_bytes_total);
         memcpy(m.removed_objects_total, d->stats.removed_objects, sizeof m.removed_objects_total);

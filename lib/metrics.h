@@ -21,6 +21,9 @@ struct metrics_sample {
         int64_t last_cleanup_unix;             /* 0 = never */
         bool engine_up;
         const struct budget *budget;           /* disk.max_engine_bytes; NULL or off: no engine byte series */
+        bool control;                          /* the control socket is on: the request series follow */
+        uint64_t requests_total;               /* --ensure-free requests (connections) */
+        uint64_t requests_refused_total;       /* ... from callers that may not ask */
 };
 
 /* Writes the text exposition format. */

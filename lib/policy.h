@@ -71,6 +71,12 @@ uint64_t policy_build_cache_keep_storage(const struct config *c, const struct us
  * on (> 0) and used_percent >= critical_watermark. */
 bool policy_critical(const struct config *c, const struct usage *u);
 
+/* The configuration of a cleanup asked for by --ensure-free: c's tiers, protection, ages and critical pass,
+ * with one target only, free_bytes >= free_bytes, which also is its only trigger (no watermark, no inode
+ * target; the watermarks of c would free more than was asked). *ret borrows c's strings and arrays:
+ * never config_done() it. */
+void policy_free_target_config(const struct config *c, uint64_t free_bytes, struct config *ret);
+
 /* Over a set of filesystems: a trigger on any starts a cleanup; the targets hold when they hold on all. */
 bool policy_triggered_any(const struct config *c, const struct usage_set *s);
 bool policy_targets_met_all(const struct config *c, const struct usage_set *s);
