@@ -91,6 +91,8 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                         return r;
                 }
         }
+        daemon_leases_expire(d);
+        d->config.leased_image_ids = d->leased_ids; /* the configuration may have been reloaded */
         size_t failed;
         r = usage_set_measure(&d->fs, &failed);
         if (r < 0) {
@@ -239,6 +241,8 @@ int daemon_check_and_clean(struct daemon *d, bool print_plan) {
 int daemon_clean_to_free(struct daemon *d, const struct usage_set *set, uint64_t free_bytes, void (*progress)(void *userdata),
                          void *progress_data, struct cleanup_result *ret) {
         struct config c;
+        daemon_leases_expire(d);
+        d->config.leased_image_ids = d->leased_ids;
         policy_free_target_config(&d->config, free_bytes, &c);
         size_t k = policy_neediest(&c, set);
         const char *path = set->fs[k].path;

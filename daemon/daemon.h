@@ -10,6 +10,7 @@
 #include "config.h"
 #include "episode.h"
 #include "lastresort.h"
+#include "lease.h"
 #include "policy.h"
 #include "usage.h"
 
@@ -76,6 +77,8 @@ struct daemon {
         struct budget budget;          /* disk.max_engine_bytes: the engine's own bytes */
         bool budget_failing;           /* the last /system/df for it failed (said once) */
         uint64_t max_age_last_usec;    /* CLOCK_MONOTONIC of the last maximum-age pass; 0 = none yet */
+        struct lease_set leases;       /* image leases (leases.c) */
+        char **leased_ids;             /* their image ids: every cleanup's config.leased_image_ids */
 
         volatile sig_atomic_t *stop;   /* raised by SIGTERM/SIGINT; aborts engine requests in flight */
         uint64_t watchdog_usec;        /* WATCHDOG_USEC, 0 = off */
@@ -139,7 +142,7 @@ void daemon_engine_note(struct daemon *d, int r);
 struct pollfd;
 struct requests;
 #define REQUESTS_CLIENTS_MAX 16
-#define REQUESTS_FDS_MAX (2 + REQUESTS_CLIENTS_MAX)
+#define REQUESTS_FDS_MAX (3 + REQUESTS_CLIENTS_MAX)
 /* Binds control.socket (a socket left there goes); *ret stays NULL when it is off. Logs a failure. */
 int requests_open(struct daemon *d, struct requests **ret);
 /* Answers whoever still waits ("the daemon is stopping"), closes and unlinks the socket. */
@@ -149,13 +152,32 @@ size_t requests_fds(const struct requests *q, struct pollfd *p);
 /* The poll() timeout the requests being read need (ms), or -1. */
 int requests_timeout_ms(const struct requests *q);
 /* Handles what poll() said about the slots requests_fds() filled: accepts, reads, answers, and runs the
- * one cleanup the waiting requests need (synchronously: never two cleanups at once). */
-void requests_dispatch(struct requests *q, const struct pollfd *p);
+ * one cleanup the waiting requests need (synchronously: never two cleanups at once). Returns whether a
+ * check is due (a lease ended). */
+bool requests_dispatch(struct requests *q, const struct pollfd *p);
 
 /* ensure.c */
 /* --ensure-free: sends the request, waits up to timeout_sec for the answer, prints it; returns the exit
  * status (0, EXIT_TEMPFAIL, EXIT_NEVER, EXIT_NOPERM, EXIT_UNAVAILABLE when no daemon answers). */
 int daemon_ensure_free(const char *socket_path, uint64_t bytes, char *path, uint64_t timeout_sec);
+/* --lease: prints the lease id on stdout; --release. Exit statuses as above (64: no such image or lease). */
+int daemon_lease(const char *socket_path, char **images, uint64_t seconds, uint64_t timeout_sec);
+int daemon_release(const char *socket_path, const char *id, uint64_t timeout_sec);
+
+/* leases.c */
+/* Loads state_dir/leases.json (a broken file is said and leaves none), ends what ended meanwhile. */
+void daemon_leases_open(struct daemon *d);
+void daemon_leases_done(struct daemon *d);
+/* Ends the leases whose time is up (said, saved); returns whether one ended. */
+bool daemon_leases_expire(struct daemon *d);
+/* Resolves images (references or ids) on the engine and takes a lease for seconds; ret_id gets its id
+ * (LEASE_ID_LEN + 1). On failure why says what (no such image) and -errno is returned. */
+int daemon_lease_take(struct daemon *d, char *const *images, uint64_t seconds, uint32_t uid, char *ret_id, char *why,
+                      size_t why_size);
+/* Ends a lease now: -ENOENT when there is none, -EPERM when uid is neither root nor its taker. */
+int daemon_lease_release(struct daemon *d, const char *id, uint32_t uid);
+/* --report: the leases in state_dir. */
+void daemon_leases_print(const struct daemon *d);
 
 /* state.c */
 /* Loads the configuration the command line names; logs what is wrong and returns -errno

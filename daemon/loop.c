@@ -378,7 +378,8 @@ int loop_run(struct daemon *d) {
                 if (loop_dispatch(&l, p))
                         loop_check(&l);
                 if (!*d->stop && l.requests) {
-                        requests_dispatch(l.requests, p + _SLOT_MAX);
+                        if (requests_dispatch(l.requests, p + _SLOT_MAX))
+                                loop_check(&l);
                         notify_status(d);
                 }
         }

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "loop.h"
 #include "macro.h"
+#include "strv.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -29,6 +30,9 @@ static void help(void) {
                "      --ensure-free SIZE  ask the running daemon to make SIZE free now (by the policy) and wait\n"
                "      --path PATH         ... on the filesystem holding PATH only (default: every engine filesystem)\n"
                "      --timeout DURATION  ... waiting at most this long (default 1h)\n"
+               "      --lease IMAGE[,IMAGE...] --for DURATION\n"
+               "                          those images count as in use until then (prints the lease id)\n"
+               "      --release ID        ends a lease now\n"
                "      --control-socket PATH  the daemon's control socket (default: control.socket)\n"
                "      --log-level LEVEL   debug, info, notice, warning or err (overrides log_level)\n"
                "      --log-target TARGET auto (journal under systemd), journal or console\n"
@@ -52,6 +56,9 @@ enum {
         ARG_PATH,
         ARG_TIMEOUT,
         ARG_CONTROL_SOCKET,
+        ARG_LEASE,
+        ARG_FOR,
+        ARG_RELEASE,
 };
 
 struct args {
@@ -65,6 +72,9 @@ struct args {
         const char *ensure_path;       /* --path, or NULL */
         uint64_t ensure_timeout_sec;
         const char *control_socket;    /* --control-socket, or NULL */
+        const char *lease;             /* --lease IMAGE[,IMAGE...] */
+        uint64_t lease_sec;            /* --for */
+        const char *release;           /* --release ID */
 };
 
 /* Returns 1 to go on, 0 to exit 0 (help, version), -EINVAL for a usage error (already printed). */
@@ -83,6 +93,9 @@ static int parse_args(int argc, char **argv, struct args *ret) {
                 { "path", required_argument, NULL, ARG_PATH },
                 { "timeout", required_argument, NULL, ARG_TIMEOUT },
                 { "control-socket", required_argument, NULL, ARG_CONTROL_SOCKET },
+                { "lease", required_argument, NULL, ARG_LEASE },
+                { "for", required_argument, NULL, ARG_FOR },
+                { "release", required_argument, NULL, ARG_RELEASE },
                 {},
         };
         struct args a = { .config_path = DOCKERCLEAN_CONFIG_PATH, .log_level = -1, .log_target = LOG_TARGET_AUTO,
@@ -144,6 +157,18 @@ static int parse_args(int argc, char **argv, struct args *ret) {
                 case ARG_CONTROL_SOCKET:
                         a.control_socket = optarg;
                         break;
+                case ARG_LEASE:
+                        a.lease = optarg;
+                        break;
+                case ARG_FOR:
+                        if (config_parse_duration(optarg, &a.lease_sec) < 0 || a.lease_sec == 0) {
+                                fprintf(stderr, "dockercleand: --for: '%s' is not a duration (like 2h)\n", optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case ARG_RELEASE:
+                        a.release = optarg;
+                        break;
                 case 'h':
                         help();
                         return 0;
@@ -166,12 +191,36 @@ static int parse_args(int argc, char **argv, struct args *ret) {
                 fprintf(stderr, "dockercleand: --once, --check-config, --report and --ensure-free exclude each other\n");
                 return -EINVAL;
         }
+        if (!!a.lease != (a.lease_sec > 0)) {
+                fprintf(stderr, "dockercleand: --lease and --for go together\n");
+                return -EINVAL;
+        }
+        if ((a.lease || a.release) && (a.once || a.check_config || a.report)) {
+                fprintf(stderr, "dockercleand: --lease and --release exclude --once, --check-config and --report\n");
+                return -EINVAL;
+        }
         if (!a.ensure_free && a.ensure_path) {
                 fprintf(stderr, "dockercleand: --path goes with --ensure-free\n");
                 return -EINVAL;
         }
         *ret = a;
         return 1;
+}
+
+/* "a,b,,c" -> { "a", "b", "c" }. */
+static int split_list(const char *s, char ***ret) {
+        _cleanup_strv_free_ char **l = strv_new_empty();
+        _cleanup_free_ char *copy = strdup(s);
+        if (!l || !copy)
+                return -ENOMEM;
+        char *save = NULL;
+        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                int r = strv_push_dup(&l, t);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
 }
 
 static void on_stop_signal(int sig) {
@@ -202,12 +251,26 @@ int main(int argc, char **argv) {
         }
         /* A runner's user may not be able to check the whole configuration (disk.paths under root-only
          * directories): with --control-socket it is not read at all. */
-        if (a.ensure_free && a.control_socket)
-                return daemon_ensure_free(a.control_socket, a.ensure_bytes, abs, a.ensure_timeout_sec);
-        if (daemon_load_config(d.config_path, d.config_explicit, &d.config, false) < 0)
+        bool client = a.ensure_free || a.lease || a.release;
+        if (!(client && a.control_socket) && daemon_load_config(d.config_path, d.config_explicit, &d.config, false) < 0)
                 return EXIT_CONFIG;
-        if (a.ensure_free)
-                return daemon_ensure_free(d.config.control_socket, a.ensure_bytes, abs, a.ensure_timeout_sec);
+        if (client) {
+                const char *sock = a.control_socket ?: d.config.control_socket;
+                if (a.release && (r = daemon_release(sock, a.release, a.ensure_timeout_sec)) != 0)
+                        return r;
+                if (a.lease) {
+                        _cleanup_strv_free_ char **images = NULL;
+                        if (split_list(a.lease, &images) < 0 || strv_isempty(images)) {
+                                fprintf(stderr, "dockercleand: --lease: expected IMAGE[,IMAGE...]\n");
+                                return EXIT_USAGE;
+                        }
+                        if ((r = daemon_lease(sock, images, a.lease_sec, a.ensure_timeout_sec)) != 0)
+                                return r;
+                }
+                if (a.ensure_free)
+                        return daemon_ensure_free(sock, a.ensure_bytes, abs, a.ensure_timeout_sec);
+                return EXIT_SUCCESS;
+        }
         if (a.dry_run)
                 d.config.dry_run = true;
         log_set_max_priority(a.log_level >= 0 ? a.log_level : d.config.log_level);
@@ -237,6 +300,7 @@ int main(int argc, char **argv) {
                 return r >= 0 ? EXIT_SUCCESS : engine_error_is_unreachable(r) || r == -ETIMEDOUT || r == -EREMOTEIO || r == -EBADMSG ? EXIT_UNAVAILABLE : EXIT_FAILURE;
         }
         daemon_history_open(&d);
+        daemon_leases_open(&d);
         if (a.once) {
                 d.once = true;
                 r = daemon_check_and_clean(&d, /* print_plan= */ d.config.dry_run);

@@ -134,6 +134,7 @@ int daemon_report(struct daemon *d) {
         if (m >= 0)
                 printf("State:       %s\n", policy_triggered_any(&d->config, &d->fs) || eng_over ? "above a trigger: a cleanup would run now"
                                                                                                   : "below every trigger: nothing to do");
+        daemon_leases_print(d);
         return 0;
 }
 

@@ -21,6 +21,7 @@
 
 #include "cleanup.h"
 #include "control.h"
+#include "lease.h"
 #include "daemon.h"
 #include "log.h"
 #include "macro.h"
@@ -42,11 +43,12 @@ struct request_client {
         struct control_request req;
         struct control_want want;
         uint64_t received_usec;
+        char lease[LEASE_ID_LEN + 1];  /* the lease taken, for the answer */
 };
 
 struct requests {
         struct daemon *d;
-        int listen_fd, gather_fd;
+        int listen_fd, gather_fd, lease_fd;  /* lease_fd: the next lease's end (CLOCK_REALTIME) */
         bool gather_armed;
         char *path;                    /* the socket, unlinked at the end */
         struct request_client clients[REQUESTS_CLIENTS_MAX];
@@ -59,6 +61,7 @@ static void client_close(struct request_client *c) {
         c->buf = NULL;
         c->n = 0;
         c->waiting = false;
+        c->lease[0] = 0;
         control_request_done(&c->req);
 }
 
@@ -73,6 +76,7 @@ static void client_answer(struct requests *q, struct request_client *c, enum con
 static void client_answer(struct requests *q, struct request_client *c, enum control_status status, uint64_t free_bytes,
                           const char *fmt, ...) {
         struct control_reply r = { .status = status, .free_bytes = free_bytes };
+        snprintf(r.lease, sizeof r.lease, "%s", c->lease);
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(r.reason, sizeof r.reason, fmt, ap);
@@ -96,8 +100,18 @@ static void client_answer(struct requests *q, struct request_client *c, enum con
                 { "DOCKERCLEAN_REQUEST_STATUS", control_status_to_string(status) },
                 { "DOCKERCLEAN_REQUEST_USEC", took },
         };
-        log_structured(status == CONTROL_STATUS_OK ? LOG_INFO : LOG_NOTICE, RECORD_MID_REQUEST, f, ELEMENTSOF(f),
-                       "Request from %s: ensure %s free%s%s: %s%s%s (%.3f s)", who(c, w), wanted, c->req.path ? " for " : "",
+        static const char *const ops[_CONTROL_OP_MAX] = {
+                [CONTROL_OP_ENSURE_FREE] = "ensure-free", [CONTROL_OP_LEASE] = "lease", [CONTROL_OP_RELEASE] = "release"
+        };
+        struct log_field op = { "DOCKERCLEAN_REQUEST_OP", c->req.op < _CONTROL_OP_MAX ? ops[c->req.op] : "" };
+        char what[64];
+        if (c->req.op == CONTROL_OP_ENSURE_FREE)
+                snprintf(what, sizeof what, "ensure %s free", wanted);
+        else
+                snprintf(what, sizeof what, "%s", op.value);
+        log_structured(status == CONTROL_STATUS_OK ? LOG_INFO : LOG_NOTICE, RECORD_MID_REQUEST,
+                       (struct log_field[]){ f[0], f[1], f[2], f[3], f[4], f[5], f[6], op }, ELEMENTSOF(f) + 1,
+                       "Request from %s: %s%s%s: %s%s%s (%.3f s)", who(c, w), what, c->req.path ? " for " : "",
                        c->req.path ? c->req.path : "", control_status_to_string(status), r.reason[0] ? ": " : "", r.reason,
                        (double) (now_monotonic_usec() - c->accepted_usec) / USEC_PER_SEC);
         if (status == CONTROL_STATUS_REFUSED)
@@ -209,6 +223,46 @@ static bool judge(struct requests *q, struct request_client *c) {
         return false;
 }
 
+static void arm_lease_end(struct requests *q) {
+        int64_t next = lease_set_next_end(&q->d->leases);
+        struct itimerspec its = { .it_value = { .tv_sec = (time_t) (next / NSEC_PER_SEC), .tv_nsec = (long) (next % NSEC_PER_SEC) } };
+        if (next > 0 && its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+                its.it_value.tv_nsec = 1;
+        (void) timerfd_settime(q->lease_fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static void on_lease(struct requests *q, struct request_client *c) {
+        char id[LEASE_ID_LEN + 1], why[256] = "";
+        _cleanup_free_ char *names = NULL;
+        int r = daemon_lease_take(q->d, c->req.images, c->req.seconds, c->cred.uid, id, why, sizeof why);
+        if (r < 0) {
+                client_answer(q, c, r == -ENOMEM || r == -E2BIG ? CONTROL_STATUS_NOT_NOW : CONTROL_STATUS_INVALID, 0, "%s",
+                              why[0] ? why : strerror(-r));
+                return;
+        }
+        arm_lease_end(q);
+        size_t len = 0;
+        for (char **i = c->req.images; *i; i++)
+                len += strlen(*i) + 1;
+        if ((names = calloc(1, len + 1)))
+                for (char **i = c->req.images; *i; i++)
+                        strcat(strcat(names, i == c->req.images ? "" : " "), *i);
+        snprintf(c->lease, sizeof c->lease, "%s", id);
+        client_answer(q, c, CONTROL_STATUS_OK, 0, "lease %s: %s count as in use for %s", id, names ? names : "the images",
+                      DAEMON_DURATION(c->req.seconds));
+}
+
+static void on_release(struct requests *q, struct request_client *c) {
+        int r = daemon_lease_release(q->d, c->req.lease, c->cred.uid);
+        if (r < 0) {
+                client_answer(q, c, r == -EPERM ? CONTROL_STATUS_REFUSED : CONTROL_STATUS_INVALID, 0,
+                              r == -EPERM ? "lease %s was taken by another user" : "no lease %s", c->req.lease);
+                return;
+        }
+        arm_lease_end(q);
+        client_answer(q, c, CONTROL_STATUS_OK, 0, "lease %s released", c->req.lease);
+}
+
 static void on_request(struct requests *q, struct request_client *c) {
         char why[256];
         int r = control_request_parse(c->buf, c->n, &c->req, why, sizeof why);
@@ -217,6 +271,17 @@ static void on_request(struct requests *q, struct request_client *c) {
         if (r < 0) {
                 client_answer(q, c, CONTROL_STATUS_INVALID, 0, "%s", why);
                 return;
+        }
+        switch (c->req.op) {
+        case CONTROL_OP_LEASE:
+                on_lease(q, c);
+                return;
+        case CONTROL_OP_RELEASE:
+                on_release(q, c);
+                return;
+        case CONTROL_OP_ENSURE_FREE:
+        case _CONTROL_OP_MAX:
+                break;
         }
         c->want.bytes = c->req.bytes;
         c->received_usec = now_monotonic_usec();
@@ -342,7 +407,7 @@ int requests_open(struct daemon *d, struct requests **ret) {
         _cleanup_free_ struct requests *q = calloc(1, sizeof *q);
         if (!q)
                 return -ENOMEM;
-        *q = (struct requests){ .d = d, .listen_fd = -1, .gather_fd = -1 };
+        *q = (struct requests){ .d = d, .listen_fd = -1, .gather_fd = -1, .lease_fd = -1 };
         for (size_t i = 0; i < REQUESTS_CLIENTS_MAX; i++)
                 q->clients[i].fd = -1;
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -356,8 +421,9 @@ int requests_open(struct daemon *d, struct requests **ret) {
         }
         q->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         q->gather_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        q->lease_fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
         int r = 0;
-        if (q->listen_fd < 0 || q->gather_fd < 0 || bind(q->listen_fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+        if (q->listen_fd < 0 || q->gather_fd < 0 || q->lease_fd < 0 || bind(q->listen_fd, (struct sockaddr *) &sa, sizeof sa) < 0)
                 r = negative_errno();
         /* Anyone may connect; SO_PEERCRED decides who may ask (and the refusal is logged and counted). */
         else if (chmod(path, 0666) < 0 || listen(q->listen_fd, 64) < 0)
@@ -371,9 +437,11 @@ int requests_open(struct daemon *d, struct requests **ret) {
                                     strerror(-r));
                 closep(&q->listen_fd);
                 closep(&q->gather_fd);
+                closep(&q->lease_fd);
                 return r;
         }
         q->path = strdup(path);
+        arm_lease_end(q);
         log_info("Listening for --ensure-free requests on %s (root%s%s)", path,
                  d->config.control_group && *d->config.control_group ? " and group " : " only",
                  d->config.control_group ? d->config.control_group : "");
@@ -389,6 +457,7 @@ void requests_free(struct requests *q) {
                         client_answer(q, &q->clients[i], CONTROL_STATUS_NOT_NOW, 0, "the daemon is stopping");
         closep(&q->listen_fd);
         closep(&q->gather_fd);
+        closep(&q->lease_fd);
         if (q->path)
                 (void) unlink(q->path);
         free(q->path);
@@ -401,6 +470,7 @@ size_t requests_fds(const struct requests *q, struct pollfd *p) {
                 return 0;
         p[n++] = (struct pollfd){ .fd = q->listen_fd, .events = POLLIN };
         p[n++] = (struct pollfd){ .fd = q->gather_fd, .events = POLLIN };
+        p[n++] = (struct pollfd){ .fd = q->lease_fd, .events = POLLIN };
         for (size_t i = 0; i < REQUESTS_CLIENTS_MAX; i++)
                 p[n++] = (struct pollfd){ .fd = q->clients[i].fd, .events = POLLIN };
         return n;
@@ -420,15 +490,16 @@ int requests_timeout_ms(const struct requests *q) {
         return ms;
 }
 
-void requests_dispatch(struct requests *q, const struct pollfd *p) {
+bool requests_dispatch(struct requests *q, const struct pollfd *p) {
+        bool check = false;
         if (!q)
-                return;
+                return false;
         uint64_t now = now_monotonic_usec();
         for (size_t i = 0; i < REQUESTS_CLIENTS_MAX; i++) {
                 struct request_client *c = &q->clients[i];
-                if (c->fd < 0 || p[2 + i].fd != c->fd)
+                if (c->fd < 0 || p[3 + i].fd != c->fd)
                         continue;
-                if (p[2 + i].revents & (POLLIN | POLLHUP | POLLERR))
+                if (p[3 + i].revents & (POLLIN | POLLHUP | POLLERR))
                         on_readable(q, c);
                 if (c->fd >= 0 && !c->waiting && now - c->accepted_usec >= REQUEST_READ_TIMEOUT_USEC)
                         client_answer(q, c, CONTROL_STATUS_INVALID, 0, "no complete request within %d s",
@@ -438,4 +509,12 @@ void requests_dispatch(struct requests *q, const struct pollfd *p) {
                 on_accept(q);
         if (p[1].revents & POLLIN)
                 on_gather(q);
+        if (p[2].revents & POLLIN) {
+                uint64_t ticks;
+                (void) !read(q->lease_fd, &ticks, sizeof ticks);
+                /* A lease ended: what it kept may go now, if the disk needs it. */
+                check = daemon_leases_expire(q->d);
+                arm_lease_end(q);
+        }
+        return check;
 }

@@ -94,5 +94,6 @@ void daemon_done(struct daemon *d) {
         free(d->root_dir);
         d->root_dir = NULL;
         strv_freep(&d->fs_paths);
+        daemon_leases_done(d);
         config_done(&d->config);
 }

@@ -79,6 +79,10 @@ struct config {
         /* The control socket (--ensure-free): where it listens, and the group that may ask besides root. */
         char *control_socket;        /* absolute path; NULL or "" = no control socket */
         char *control_group;         /* a group name; NULL or "" = root only */
+
+        /* Not from the file: the image ids under a lease (lease.h), set by the daemon for each cleanup.
+         * Borrowed: never parsed, printed, compared nor freed here. NULL = none. */
+        char *const *leased_image_ids;
 };
 
 struct config_error {

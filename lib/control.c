@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "strv.h"
 
 static const char *const status_names[_CONTROL_STATUS_MAX] = {
         [CONTROL_STATUS_OK] = "ok",
@@ -49,22 +50,82 @@ static json_t *message_parse(const char *text, size_t n, char *why, size_t why_s
         return j;
 }
 
+static bool only_members(json_t *j, const char *a, const char *b, char *why, size_t why_size) {
+        const char *key;
+        json_t *v;
+        json_object_foreach(j, key, v)
+                if (!streq(key, "op") && !streq(key, a) && !streq(key, b)) {
+                        snprintf(why, why_size, "unknown member \"%.40s\"", key);
+                        return false;
+                }
+        return true;
+}
+
+static int parse_lease(json_t *j, struct control_request *ret, char *why, size_t why_size) {
+        if (!only_members(j, "images", "seconds", why, why_size))
+                return -EINVAL;
+        json_t *images = json_object_get(j, "images"), *seconds = json_object_get(j, "seconds");
+        if (!json_is_array(images) || json_array_size(images) == 0 || json_array_size(images) > CONTROL_LEASE_IMAGES_MAX) {
+                snprintf(why, why_size, "\"images\" must be a list of 1 to %d images", CONTROL_LEASE_IMAGES_MAX);
+                return -EINVAL;
+        }
+        if (!json_is_integer(seconds) || json_integer_value(seconds) <= 0 || json_integer_value(seconds) > CONTROL_LEASE_SECONDS_MAX) {
+                snprintf(why, why_size, "\"seconds\" must be 1 to %d", CONTROL_LEASE_SECONDS_MAX);
+                return -EINVAL;
+        }
+        _cleanup_strv_free_ char **l = strv_new_empty();
+        if (!l)
+                return -ENOMEM;
+        size_t i;
+        json_t *v;
+        json_array_foreach(images, i, v) {
+                const char *s = json_string_value(v);
+                /* A reference or an id: no spaces, no control characters, nothing a URL path would split. */
+                if (!s || !*s || strlen(s) > 255 || strpbrk(s, " ?#%\\\t\n\r") || s[0] == '-') {
+                        snprintf(why, why_size, "\"images\"[%zu] is not an image reference or id", i);
+                        return -EINVAL;
+                }
+                int r = strv_push_dup(&l, s);
+                if (r < 0)
+                        return r;
+        }
+        *ret = (struct control_request){ .op = CONTROL_OP_LEASE, .images = TAKE_PTR(l), .seconds = (uint64_t) json_integer_value(seconds) };
+        return 0;
+}
+
+static int parse_release(json_t *j, struct control_request *ret, char *why, size_t why_size) {
+        if (!only_members(j, "lease", "lease", why, why_size))
+                return -EINVAL;
+        const char *id = json_string_value(json_object_get(j, "lease"));
+        if (!id || strlen(id) != 16 || strspn(id, "0123456789abcdef") != 16) {
+                snprintf(why, why_size, "\"lease\" must be a lease id (16 hex digits)");
+                return -EINVAL;
+        }
+        struct control_request r = { .op = CONTROL_OP_RELEASE };
+        snprintf(r.lease, sizeof r.lease, "%s", id);
+        *ret = r;
+        return 0;
+}
+
 int control_request_parse(const char *text, size_t n, struct control_request *ret, char *why, size_t why_size) {
         __attribute__((cleanup(json_decref_p))) json_t *j = message_parse(text, n, why, why_size);
         if (!j)
                 return -EINVAL;
-        const char *key;
+        const char *key, *op = json_string_value(json_object_get(j, "op"));
         json_t *v;
+        if (op && streq(op, "lease"))
+                return parse_lease(j, ret, why, why_size);
+        if (op && streq(op, "release"))
+                return parse_release(j, ret, why, why_size);
+        if (!op || !streq(op, "ensure-free")) {
+                snprintf(why, why_size, "\"op\" must be \"ensure-free\", \"lease\" or \"release\"");
+                return -EINVAL;
+        }
         json_object_foreach(j, key, v)
                 if (!streq(key, "op") && !streq(key, "bytes") && !streq(key, "path")) {
                         snprintf(why, why_size, "unknown member \"%.40s\"", key);
                         return -EINVAL;
                 }
-        json_t *op = json_object_get(j, "op");
-        if (!json_is_string(op) || !streq(json_string_value(op), "ensure-free")) {
-                snprintf(why, why_size, "\"op\" must be \"ensure-free\"");
-                return -EINVAL;
-        }
         json_t *bytes = json_object_get(j, "bytes");
         if (!json_is_integer(bytes) || json_integer_value(bytes) <= 0) {
                 snprintf(why, why_size, "\"bytes\" must be a positive integer");
@@ -89,6 +150,7 @@ int control_request_parse(const char *text, size_t n, struct control_request *re
 void control_request_done(struct control_request *r) {
         free(r->path);
         r->path = NULL;
+        strv_freep(&r->images);
 }
 
 static int dump_line(json_t *j, char *buf, size_t size) {
@@ -104,6 +166,15 @@ static int dump_line(json_t *j, char *buf, size_t size) {
 }
 
 int control_request_format(const struct control_request *r, char *buf, size_t size) {
+        if (r->op == CONTROL_OP_RELEASE)
+                return dump_line(json_pack("{s:s, s:s}", "op", "release", "lease", r->lease), buf, size);
+        if (r->op == CONTROL_OP_LEASE) {
+                json_t *a = json_array();
+                for (char **i = r->images; a && i && *i; i++)
+                        json_array_append_new(a, json_string(*i));
+                return dump_line(a ? json_pack("{s:s, s:o, s:I}", "op", "lease", "images", a, "seconds", (json_int_t) r->seconds) : NULL,
+                                 buf, size);
+        }
         if (r->bytes > INT64_MAX)
                 return -ERANGE;
         json_t *j = json_pack("{s:s, s:I}", "op", "ensure-free", "bytes", (json_int_t) r->bytes);
@@ -118,9 +189,13 @@ int control_reply_format(const struct control_reply *r, char *buf, size_t size) 
         const char *s = control_status_to_string(r->status);
         if (!s)
                 return -EINVAL;
-        return dump_line(json_pack("{s:s, s:I, s:s}", "status", s, "free", (json_int_t) MIN(r->free_bytes, (uint64_t) INT64_MAX),
-                                   "reason", r->reason),
-                         buf, size);
+        json_t *j = json_pack("{s:s, s:I, s:s}", "status", s, "free", (json_int_t) MIN(r->free_bytes, (uint64_t) INT64_MAX),
+                              "reason", r->reason);
+        if (j && r->lease[0] && json_object_set_new(j, "lease", json_string(r->lease)) < 0) {
+                json_decref(j);
+                return -ENOMEM;
+        }
+        return dump_line(j, buf, size);
 }
 
 int control_reply_parse(const char *text, size_t n, struct control_reply *ret) {
@@ -140,6 +215,9 @@ int control_reply_parse(const char *text, size_t n, struct control_reply *ret) {
         if (r.status == _CONTROL_STATUS_MAX)
                 return -EBADMSG;
         snprintf(r.reason, sizeof r.reason, "%s", reason);
+        const char *lease = json_string_value(json_object_get(j, "lease"));
+        if (lease)
+                snprintf(r.lease, sizeof r.lease, "%s", lease);
         *ret = r;
         return 0;
 }

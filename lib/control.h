@@ -3,7 +3,10 @@
  * One request per connection, one JSON object on one line (at most CONTROL_MESSAGE_MAX bytes), one
  * answer likewise, then the daemon closes:
  *   {"op":"ensure-free","bytes":21474836480,"path":"/var/lib/docker"}     path optional
- *   {"status":"ok"|"not-now"|"never"|"refused"|"invalid","free":N,"reason":"one line"}
+ *   {"op":"lease","images":["app:1","sha256:..."],"seconds":7200}
+ *   {"op":"release","lease":"0123456789abcdef"}
+ *   {"status":"ok"|"not-now"|"never"|"refused"|"invalid","free":N,"reason":"one line","lease":"ID"}
+ *   (lease only in the answer to a lease)
  * Requests whose room is not there wait for a cleanup; every waiting request is served by one cleanup
  * whose target is the largest of theirs (control_round()). */
 #pragma once
@@ -20,6 +23,8 @@
 
 enum control_op {
         CONTROL_OP_ENSURE_FREE,
+        CONTROL_OP_LEASE,
+        CONTROL_OP_RELEASE,
         _CONTROL_OP_MAX,
 };
 
@@ -27,7 +32,12 @@ struct control_request {
         enum control_op op;
         uint64_t bytes;                  /* free bytes wanted */
         char *path;                      /* owned; NULL = every engine filesystem */
+        char **images;                   /* lease: owned, NULL-terminated, 1..CONTROL_LEASE_IMAGES_MAX */
+        uint64_t seconds;                /* lease: how long, 1..CONTROL_LEASE_SECONDS_MAX */
+        char lease[24];                  /* release: the lease id */
 };
+#define CONTROL_LEASE_IMAGES_MAX 32
+#define CONTROL_LEASE_SECONDS_MAX (7 * 24 * 3600)
 
 enum control_status {
         CONTROL_STATUS_OK,               /* the room is there */
@@ -42,6 +52,7 @@ struct control_reply {
         enum control_status status;
         uint64_t free_bytes;             /* on the filesystem answered for (the one with least free) */
         char reason[512];                /* "" for ok */
+        char lease[24];                  /* the lease taken; "" otherwise */
 };
 
 /* Parses one request (text need not be NUL-terminated; n <= CONTROL_MESSAGE_MAX). On failure writes why

@@ -98,6 +98,8 @@ bool policy_labels_protected(const struct config *c, const struct engine_labels 
  * lists them in RepoTags and in their familiar form ("nginx:1.25" for Podman's "docker.io/library/nginx:1.25"). tags may be
  * NULL (dangling image). */
 bool policy_image_protected(const struct config *c, char *const *tags, const struct engine_labels *labels);
+/* Whether image id is under a lease (config.leased_image_ids): it counts as in use. */
+bool policy_image_leased(const struct config *c, const char *id);
 
 /* ---- The snapshot (input; the planner only reads it) --------------------------------------------- */
 

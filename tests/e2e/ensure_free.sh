@@ -111,7 +111,7 @@ for i in $(seq 1 100); do grep -q '^dockerclean_requests_refused_total 1$' "$scr
 fx_check "metrics count the requests and the refusal" eval \
         "grep -q '^dockerclean_requests_total 10\$' '$scratch/metrics.prom' && grep -q '^dockerclean_requests_refused_total 1\$' '$scratch/metrics.prom'"
 
-kill "$dpid"; wait "$dpid"
+kill "$dpid"; wait "$dpid"; echo "daemon exited: $?"
 fx_check "the socket goes with the daemon" test ! -e "$sock"
 ask 1M
 fx_check "no daemon: exit 69" test "$rc" = 69
