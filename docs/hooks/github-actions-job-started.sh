@@ -15,4 +15,11 @@ if [ -n "${DOCKERCLEAN_LEASE:-}" ]; then
         "$dc" --control-socket "$sock" --lease "$DOCKERCLEAN_LEASE" --for "${DOCKERCLEAN_LEASE_FOR:-6h}" >"$state"
 fi
 echo "dockerclean: job ${GITHUB_JOB:-?} of ${GITHUB_REPOSITORY:-?} needs ${DOCKERCLEAN_NEED:-20G} free"
-exec "$dc" --control-socket "$sock" --ensure-free "${DOCKERCLEAN_NEED:-20G}" --timeout "${DOCKERCLEAN_TIMEOUT:-15m}"
+rc=0
+"$dc" --control-socket "$sock" --ensure-free "${DOCKERCLEAN_NEED:-20G}" --timeout "${DOCKERCLEAN_TIMEOUT:-15m}" || rc=$?
+# A job that does not start needs no lease (the completed hook may not run).
+if [ "$rc" != 0 ] && [ -s "$state" ]; then
+        "$dc" --control-socket "$sock" --release "$(cat "$state")" || true
+        rm -f "$state"
+fi
+exit "$rc"

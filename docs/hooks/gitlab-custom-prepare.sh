@@ -12,5 +12,9 @@ if [ -n "${CUSTOM_ENV_DOCKERCLEAN_LEASE:-}" ]; then
                 exit "${SYSTEM_FAILURE_EXIT_CODE:-1}"
 fi
 echo "dockerclean: job ${CUSTOM_ENV_CI_JOB_ID} needs ${CUSTOM_ENV_DOCKERCLEAN_NEED:-20G} free"
-"$dc" --control-socket "$sock" --ensure-free "${CUSTOM_ENV_DOCKERCLEAN_NEED:-20G}" --timeout "${DOCKERCLEAN_TIMEOUT:-15m}" ||
+if ! "$dc" --control-socket "$sock" --ensure-free "${CUSTOM_ENV_DOCKERCLEAN_NEED:-20G}" --timeout "${DOCKERCLEAN_TIMEOUT:-15m}"; then
+        # The job does not run: its lease goes now.
+        [ -s "$state" ] && "$dc" --control-socket "$sock" --release "$(cat "$state")"
+        rm -f "$state"
         exit "${SYSTEM_FAILURE_EXIT_CODE:-1}"
+fi
