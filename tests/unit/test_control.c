@@ -9,9 +9,12 @@
 #include "config.h"
 #include "control.h"
 #include "dctest.h"
+#include "lease.h"
 #include "macro.h"
 #include "policy.h"
 #include "usage.h"
+#include "strv.h"
+#include <stdio.h>
 
 #define MiB (UINT64_C(1) << 20)
 #define GiB (UINT64_C(1) << 30)
@@ -216,6 +219,134 @@ START_TEST(test_control_keys) {
 }
 END_TEST
 
+START_TEST(test_lease_ops_table) {
+        static const struct {
+                const char *text;
+                int r;
+                enum control_op op;
+                size_t n_images;
+                const char *why;
+        } table[] = {
+                { "{\"op\":\"lease\",\"images\":[\"app:1\",\"sha256:abc\"],\"seconds\":7200}", 0, CONTROL_OP_LEASE, 2, NULL },
+                { "{\"op\":\"lease\",\"images\":[],\"seconds\":60}", -EINVAL, 0, 0, "list of 1 to" },
+                { "{\"op\":\"lease\",\"images\":[\"app:1\"],\"seconds\":0}", -EINVAL, 0, 0, "\"seconds\"" },
+                { "{\"op\":\"lease\",\"images\":[\"app:1\"],\"seconds\":604801}", -EINVAL, 0, 0, "\"seconds\"" },
+                { "{\"op\":\"lease\",\"images\":[\"app:1 x\"],\"seconds\":60}", -EINVAL, 0, 0, "not an image" },
+                { "{\"op\":\"lease\",\"images\":[\"../x?y\"],\"seconds\":60}", -EINVAL, 0, 0, "not an image" },
+                { "{\"op\":\"lease\",\"images\":[\"-f\"],\"seconds\":60}", -EINVAL, 0, 0, "not an image" },
+                { "{\"op\":\"lease\",\"images\":[\"a\"],\"seconds\":60,\"bytes\":1}", -EINVAL, 0, 0, "unknown member" },
+                { "{\"op\":\"release\",\"lease\":\"0123456789abcdef\"}", 0, CONTROL_OP_RELEASE, 0, NULL },
+                { "{\"op\":\"release\",\"lease\":\"0123456789ABCDEF\"}", -EINVAL, 0, 0, "16 hex" },
+                { "{\"op\":\"release\",\"lease\":\"../../etc\"}", -EINVAL, 0, 0, "16 hex" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                struct control_request r = {};
+                char why[256] = "";
+                int ret = control_request_parse(table[i].text, strlen(table[i].text), &r, why, sizeof why);
+                ck_assert_msg(ret == table[i].r, "%s: %d (%s)", table[i].text, ret, why);
+                if (ret < 0) {
+                        ck_assert_msg(strstr(why, table[i].why), "%s: reason '%s'", table[i].text, why);
+                        continue;
+                }
+                ck_assert_int_eq(r.op, table[i].op);
+                ck_assert_uint_eq(strv_length(r.images), table[i].n_images);
+                /* What the client formats, the daemon parses back the same. */
+                char line[CONTROL_MESSAGE_MAX];
+                struct control_request back = {};
+                ck_assert_int_gt(control_request_format(&r, line, sizeof line), 0);
+                ck_assert_int_eq(control_request_parse(line, strlen(line), &back, why, sizeof why), 0);
+                ck_assert_int_eq(back.op, r.op);
+                ck_assert(strv_equal(back.images, r.images) && streq(back.lease, r.lease) && back.seconds == r.seconds);
+                control_request_done(&back);
+                control_request_done(&r);
+        }
+}
+END_TEST
+
+/* The lease set: expiry, the ids every plan counts as in use, the file round trip, and a broken file. */
+START_TEST(test_lease_set) {
+        struct lease_set s = {};
+        char id1[LEASE_ID_LEN + 1], id2[LEASE_ID_LEN + 1];
+        lease_id_format((const uint8_t[8]){ 1, 2, 3, 4, 5, 6, 7, 8 }, id1);
+        lease_id_format((const uint8_t[8]){ 0xff, 0, 0, 0, 0, 0, 0, 0xab }, id2);
+        ck_assert_str_eq(id1, "0102030405060708");
+        ck_assert(lease_id_valid(id2) && !lease_id_valid("0102") && !lease_id_valid("010203040506070g"));
+        char **ids = NULL, **refs = NULL;
+        ck_assert_int_eq(strv_push_dup(&ids, "sha256:a"), 0);
+        ck_assert_int_eq(strv_push_dup(&refs, "app:1"), 0);
+        ck_assert_int_eq(lease_set_add(&s, id1, 100, 1000, &ids, &refs), 0);
+        ck_assert_ptr_null(ids);
+        ck_assert_int_eq(strv_push_dup(&ids, "sha256:a"), 0);
+        ck_assert_int_eq(strv_push_dup(&ids, "sha256:b"), 0);
+        ck_assert_int_eq(strv_push_dup(&refs, "app:1"), 0);
+        ck_assert_int_eq(strv_push_dup(&refs, "db:2"), 0);
+        ck_assert_int_eq(lease_set_add(&s, id1, 200, 0, &ids, &refs), -EEXIST);
+        ck_assert_int_eq(lease_set_add(&s, id2, 200, 0, &ids, &refs), 0);
+        char **all = NULL;
+        ck_assert_int_eq(lease_set_image_ids(&s, &all), 0);
+        ck_assert_uint_eq(strv_length(all), 2); /* sha256:a once */
+        strv_free(all);
+        ck_assert_int_eq(lease_set_next_end(&s), 100);
+
+        char *text = NULL;
+        size_t n = 0;
+        FILE *f = open_memstream(&text, &n);
+        ck_assert_int_eq(lease_set_write(&s, f), 0);
+        fclose(f);
+        struct lease_set back;
+        ck_assert_int_eq(lease_set_parse(text, n, &back), 0);
+        ck_assert_uint_eq(back.n, 2);
+        ck_assert_str_eq(back.items[1].id, id2);
+        ck_assert(back.items[1].until_ns == 200 && back.items[0].uid == 1000);
+        ck_assert_str_eq(back.items[1].refs[1], "db:2");
+        lease_set_done(&back);
+        free(text);
+
+        ck_assert_uint_eq(lease_set_expire(&s, 100), 1);   /* ends at 100: gone at 100 */
+        ck_assert_int_eq(lease_set_find(&s, id1), -ENOENT);
+        ck_assert_int_eq(lease_set_find(&s, id2), 0);
+        ck_assert_uint_eq(lease_set_expire(&s, 199), 0);
+        lease_set_done(&s);
+
+        static const char *const broken[] = {
+                "", "[]", "{\"leases\":{}}", "{\"leases\":[{\"id\":\"x\",\"until_ns\":1,\"uid\":0,\"images\":[\"a\"],\"refs\":[\"a\"]}]}",
+                "{\"leases\":[{\"id\":\"0102030405060708\",\"until_ns\":1,\"uid\":-1,\"images\":[\"a\"],\"refs\":[\"a\"]}]}",
+                "{\"leases\":[{\"id\":\"0102030405060708\",\"until_ns\":1,\"uid\":0,\"images\":[\"a\"],\"refs\":[]}]}",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(broken); i++)
+                ck_assert_msg(lease_set_parse(broken[i], strlen(broken[i]), &back) == -EBADMSG, "%s", broken[i]);
+}
+END_TEST
+
+/* A leased image counts as in use in the plan: kept, and the next one goes instead. */
+START_TEST(test_leased_image_kept) {
+        struct config c;
+        ck_assert_int_eq(config_init_defaults(&c), 0);
+        c.n_tiers = 1;
+        c.tiers[0] = (struct config_tier){ .type = CONFIG_TIER_UNUSED_IMAGES };
+        static char *const tags_a[] = { "a:1", NULL }, *const tags_b[] = { "b:1", NULL };
+        const struct policy_image images[] = {
+                { .id = "sha256:a", .tags = tags_a, .created_ns = 1, .size = 100 * MiB },
+                { .id = "sha256:b", .tags = tags_b, .created_ns = 2, .size = 100 * MiB },
+        };
+        const struct policy_snapshot snap = { .now_ns = INT64_C(1) << 60, .images = images, .n_images = 2 };
+        struct usage_fs u = fs("/x", 1 * GiB, 50 * MiB);
+        struct config t;
+        policy_free_target_config(&c, 120 * MiB, &t);
+        char *const leased[] = { "sha256:a", NULL };
+        for (int with_lease = 0; with_lease < 2; with_lease++) {
+                t.leased_image_ids = with_lease ? leased : NULL;
+                struct policy_plan plan;
+                ck_assert_int_eq(policy_plan(&t, &u.usage, &snap, &plan), 0);
+                ck_assert_uint_eq(plan.n_to_target, 1);                /* exactly enough: one image */
+                ck_assert_str_eq(plan.actions[0].id, with_lease ? "sha256:b" : "sha256:a");
+                ck_assert_uint_eq(plan.kept.in_use, with_lease ? 1 : 0);
+                policy_plan_done(&plan);
+        }
+        config_done(&c);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("control");
         TCase *tc = tcase_create("control");
@@ -226,6 +357,9 @@ int main(void) {
         tcase_add_test(tc, test_round_table);
         tcase_add_test(tc, test_free_target_config);
         tcase_add_test(tc, test_control_keys);
+        tcase_add_test(tc, test_lease_ops_table);
+        tcase_add_test(tc, test_lease_set);
+        tcase_add_test(tc, test_leased_image_kept);
         suite_add_tcase(s, tc);
         return dctest_run(s) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
