@@ -48,10 +48,10 @@ static int ask(const char *socket_path, const struct control_request *req, uint6
                 fprintf(stderr, "dockercleand: no daemon answers on %s: %m\n", socket_path);
                 return EXIT_UNAVAILABLE;
         }
-        if (send(fd, line, (size_t) n, MSG_NOSIGNAL) != n) {
-                fprintf(stderr, "dockercleand: the daemon on %s did not take the request: %m\n", socket_path);
-                return EXIT_UNAVAILABLE;
-        }
+        /* A refusal may be answered (and the connection closed) before the request is read: on a failed
+         * send the answer is still read. */
+        bool sent = send(fd, line, (size_t) n, MSG_NOSIGNAL) == n;
+        int send_errno = errno;
         uint64_t end = now_monotonic_usec() + timeout_sec * USEC_PER_SEC;
         size_t got = 0;
         while (got < sizeof line - 1 && !memchr(line, '\n', got)) {
@@ -67,7 +67,11 @@ static int ask(const char *socket_path, const struct control_request *req, uint6
                         continue;
                 ssize_t k = recv(fd, line + got, sizeof line - 1 - got, 0);
                 if (k <= 0) {
-                        fprintf(stderr, "dockercleand: the daemon closed the connection without an answer\n");
+                        if (!sent)
+                                fprintf(stderr, "dockercleand: the daemon on %s did not take the request: %s\n", socket_path,
+                                        strerror(send_errno));
+                        else
+                                fprintf(stderr, "dockercleand: the daemon closed the connection without an answer\n");
                         return EXIT_UNAVAILABLE;
                 }
                 got += (size_t) k;

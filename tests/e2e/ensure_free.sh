@@ -66,22 +66,31 @@ fx_check "exactly the two least recently used, in order" test "$removed" = "${p}
 fx_check "c stays" fx_exists ef/c:1
 fx_check "one cleanup so far" test "$(cleanups)" = 1
 
-# Three jobs at once, each wanting a bit more than is free: one cleanup serves them all.
+# Three jobs at once: the first needs one image more, the others two. They are all in the socket's queue
+# before the daemon looks (it is stopped meanwhile; ss counts the queue), the smallest first: one
+# cleanup serves them all and takes two images (a cleanup for the first alone would take one, and a
+# second cleanup would follow).
 free1=$(store_free)
+backlog() { ss -xlH src "$sock" | awk '{ print $3 }'; }
+kill -STOP "$dpid"
 pids=()
-for k in 1 2 3; do
-        ( ask "$((free1 + one * k / 4))"; echo "$rc $ms $out" >"$scratch/c$k" ) &
+wants=("$((free1 + one / 2))" "$((free1 + one * 5 / 4))" "$((free1 + one * 3 / 2))")
+for k in 0 1 2; do
+        ( ask "${wants[$k]}"; echo "$rc $ms $out" >"$scratch/c$k" ) &
         pids+=($!)
+        for i in $(seq 1 300); do [ "$(backlog)" = $((k + 1)) ] && break; sleep 0.01; done
 done
+fx_check "three requests queued" test "$(backlog)" = 3
+kill -CONT "$dpid"
 wait "${pids[@]}"
-for k in 1 2 3; do echo "concurrent $k: $(cat "$scratch/c$k")"; done
-fx_check "three concurrent requests: all exit 0" test "$(cut -d' ' -f1 "$scratch"/c[123] | sort -u)" = 0
+for k in 0 1 2; do echo "concurrent $k (wants $((wants[k] / 1048576)) MiB): $(cat "$scratch/c$k")"; done
+fx_check "three concurrent requests: all exit 0" test "$(cut -d' ' -f1 "$scratch"/c[012] | sort -u)" = 0
 fx_check "... with one cleanup between them" test "$(cleanups)" = 2
-fx_check "... which took one image (c)" eval 'fx_gone ef/c:1 && fx_exists ef/d:1'
+fx_check "... which took two images (c, d) and no more" eval 'fx_gone ef/c:1 && fx_gone ef/d:1 && fx_exists ef/e:1'
 
 # More than every unused image frees: not now, naming what kept the rest (the running container's image).
 free2=$(store_free)
-ask "$((free2 + one * 5 / 2))"
+ask "$((free2 + one * 3 / 2))"
 echo "not now: rc $rc in $ms ms: $out"
 fx_check "more than the policy can free: exit 75" test "$rc" = 75
 fx_check "... naming what was kept" grep -q "kept 1 in use or running" <<<"$out"
