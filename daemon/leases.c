@@ -46,6 +46,7 @@ static void leases_save(struct daemon *d) {
                 log_warning("Cannot save the image leases in %s: %s; they hold until the daemon stops", d->config.state_dir,
                             strerror(-r));
         leases_refresh(d);
+        daemon_write_metrics(d);
 }
 
 void daemon_leases_open(struct daemon *d) {
@@ -88,6 +89,7 @@ bool daemon_leases_expire(struct daemon *d) {
 
 int daemon_lease_take(struct daemon *d, char *const *images, uint64_t seconds, uint32_t uid, char *ret_id, char *why, size_t why_size) {
         _cleanup_strv_free_ char **ids = strv_new_empty(), **refs = NULL;
+        uint64_t bytes = 0;
         if (!ids || strv_copy(images, &refs) < 0)
                 return -ENOMEM;
         for (char *const *i = images; *i; i++) {
@@ -97,6 +99,8 @@ int daemon_lease_take(struct daemon *d, char *const *images, uint64_t seconds, u
                         snprintf(why, why_size, "no image %s on the engine (%s)", *i, strerror(-r));
                         return r;
                 }
+                if (!strv_contains(ids, det.id) && det.size > 0)
+                        bytes += (uint64_t) det.size;
                 r = strv_push_dup(&ids, det.id);
                 engine_image_detail_done(&det);
                 if (r < 0)
@@ -112,6 +116,7 @@ int daemon_lease_take(struct daemon *d, char *const *images, uint64_t seconds, u
                 snprintf(why, why_size, r == -E2BIG ? "too many leases (%d)" : "cannot take the lease", LEASE_SET_MAX);
                 return r;
         }
+        d->leases.items[d->leases.n - 1].bytes = bytes;
         leases_save(d);
         memcpy(ret_id, id, LEASE_ID_LEN + 1);
         return 0;

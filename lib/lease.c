@@ -80,6 +80,13 @@ size_t lease_set_expire(struct lease_set *s, int64_t now_ns) {
         return gone;
 }
 
+uint64_t lease_set_bytes(const struct lease_set *s) {
+        uint64_t b = 0;
+        for (size_t i = 0; i < s->n; i++)
+                b += s->items[i].bytes;
+        return b;
+}
+
 int64_t lease_set_next_end(const struct lease_set *s) {
         int64_t next = 0;
         for (size_t i = 0; i < s->n; i++)
@@ -117,8 +124,9 @@ int lease_set_write(const struct lease_set *s, FILE *f) {
         json_t *all = json_array();
         for (size_t i = 0; all && i < s->n; i++) {
                 const struct lease *l = &s->items[i];
-                json_t *o = json_pack("{s:s, s:I, s:I, s:o, s:o}", "id", l->id, "until_ns", (json_int_t) l->until_ns, "uid",
-                                      (json_int_t) l->uid, "images", strv_to_json(l->image_ids), "refs", strv_to_json(l->refs));
+                json_t *o = json_pack("{s:s, s:I, s:I, s:o, s:o, s:I}", "id", l->id, "until_ns", (json_int_t) l->until_ns, "uid",
+                                      (json_int_t) l->uid, "images", strv_to_json(l->image_ids), "refs", strv_to_json(l->refs),
+                                      "bytes", (json_int_t) MIN(l->bytes, (uint64_t) INT64_MAX));
                 if (!o || json_array_append_new(all, o) < 0) {
                         json_decref(all);
                         return -ENOMEM;
@@ -178,6 +186,9 @@ int lease_set_parse(const char *text, size_t n, struct lease_set *ret) {
                                                   &ids, &refs);
                         if (r < 0)
                                 break;
+                        json_t *bytes = json_object_get(o, "bytes"); /* optional */
+                        if (json_is_integer(bytes) && json_integer_value(bytes) > 0)
+                                s.items[s.n - 1].bytes = (uint64_t) json_integer_value(bytes);
                 }
         json_decref(root);
         if (r < 0) {

@@ -21,6 +21,7 @@ struct lease {
         uint32_t uid;                    /* who took it */
         char **image_ids;                /* NULL-terminated "sha256:...", resolved when taken */
         char **refs;                     /* ... as the caller named them, same order */
+        uint64_t bytes;                  /* the sizes of its images (each once) when it was taken */
 };
 
 struct lease_set {
@@ -41,6 +42,8 @@ size_t lease_set_expire(struct lease_set *s, int64_t now_ns);
 int64_t lease_set_next_end(const struct lease_set *s);
 /* Every image id under a lease (NULL-terminated, owned by the caller; duplicates removed). */
 int lease_set_image_ids(const struct lease_set *s, char ***ret) _must_check_;
+/* The bytes the leases keep (their .bytes summed; an image under two leases counts in each). */
+uint64_t lease_set_bytes(const struct lease_set *s);
 /* A lease id from 8 random bytes. */
 void lease_id_format(const uint8_t bytes[static 8], char ret[static LEASE_ID_LEN + 1]);
 bool lease_id_valid(const char *id);

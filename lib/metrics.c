@@ -83,6 +83,11 @@ int metrics_format(const struct metrics_sample *m, FILE *f) {
                            "# TYPE dockerclean_requests_refused_total counter\n"
                            "dockerclean_requests_refused_total %" PRIu64 "\n",
                         m->requests_total, m->requests_refused_total);
+        if (m->control) {
+                gauge(f, "dockerclean_leases", "Image leases now (--lease): their images count as in use.", (double) m->lease_count);
+                gauge(f, "dockerclean_lease_protected_bytes", "Bytes of the images under a lease (sizes when leased).",
+                      (double) m->lease_bytes);
+        }
         fprintf(f, "# HELP dockerclean_cleanups_total Cleanups run since the daemon started.\n"
                    "# TYPE dockerclean_cleanups_total counter\n"
                    "dockerclean_cleanups_total %" PRIu64 "\n",

@@ -22,7 +22,7 @@ sock=$scratch/run/control.socket
 high=$(($(e2e_high_now) + 3))
 conf() {
         e2e_config "$scratch/dc.conf" "$high" "$1" '{ type = "unused-images"; min_age = "0s"; }' \
-                "control = { socket = \"$sock\"; }; interval = \"1h\"; protect = { images = [ \"lease/c*\" ]; };"
+                "control = { socket = \"$sock\"; }; interval = \"1h\"; metrics_file = \"$scratch/metrics.prom\"; protect = { images = [ \"lease/c*\" ]; };"
 }
 conf $((high - 1))
 start() {
@@ -40,6 +40,9 @@ rc=$?
 echo "lease: rc $rc in $((($(date +%s%N) - t0) / 1000000)) ms: $lease $(cat "$scratch/lease.err")"
 fx_check "a lease is taken: exit 0 and its id" eval '[ "$rc" = 0 ] && [[ "$lease" =~ ^[0-9a-f]{16}$ ]]'
 fx_check "... kept in state_dir" grep -q "$lease" "$scratch/state/leases.json"
+grep '^dockerclean_lease' "$scratch/metrics.prom"
+fx_check "... and counted in the metrics, with the bytes it keeps" eval \
+        "grep -q '^dockerclean_leases 1\$' '$scratch/metrics.prom' && awk '\$1 == \"dockerclean_lease_protected_bytes\" { exit !(\$2 > 40000000) }' '$scratch/metrics.prom'"
 
 # Above the high watermark even with one image gone, and the low one needs two: a (the least recently
 # used) would go first, but it is leased, so b goes and the cleanup stops short, saying a is in use.

@@ -288,6 +288,8 @@ START_TEST(test_lease_set) {
         strv_free(all);
         ck_assert_int_eq(lease_set_next_end(&s), 100);
 
+        s.items[1].bytes = 42 * MiB;
+        ck_assert_uint_eq(lease_set_bytes(&s), 42 * MiB);
         char *text = NULL;
         size_t n = 0;
         FILE *f = open_memstream(&text, &n);
@@ -299,6 +301,7 @@ START_TEST(test_lease_set) {
         ck_assert_str_eq(back.items[1].id, id2);
         ck_assert(back.items[1].until_ns == 200 && back.items[0].uid == 1000);
         ck_assert_str_eq(back.items[1].refs[1], "db:2");
+        ck_assert_uint_eq(back.items[1].bytes, 42 * MiB);
         lease_set_done(&back);
         free(text);
 
