@@ -72,7 +72,6 @@ void daemon_write_metrics(struct daemon *d) {
                 .control = d->config.control_socket && *d->config.control_socket,
                 .requests_total = d->stats.requests,
                 .requests_refused_total = d->stats.requests_refused,
-                .lease_count = d->leases.n,
                 .lease_bytes = lease_set_bytes(&d->leases),
         };
         memcpy(m.reclaimed_bytes_total, d->stats.reclaimed_bytes, sizeof m.reclaimed_bytes_total);

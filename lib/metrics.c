@@ -84,7 +84,6 @@ int metrics_format(const struct metrics_sample *m, FILE *f) {
                            "dockerclean_requests_refused_total %" PRIu64 "\n",
                         m->requests_total, m->requests_refused_total);
         if (m->control) {
-                gauge(f, "dockerclean_leases", "Image leases now (--lease): their images count as in use.", (double) m->lease_count);
                 gauge(f, "dockerclean_lease_protected_bytes", "Bytes of the images under a lease (sizes when leased).",
                       (double) m->lease_bytes);
         }

@@ -24,7 +24,6 @@ struct metrics_sample {
         bool control;                          /* the control socket is on: the request series follow */
         uint64_t requests_total;               /* --ensure-free requests (connections) */
         uint64_t requests_refused_total;       /* ... from callers that may not ask */
-        uint64_t lease_count;                  /* image leases now */
         uint64_t lease_bytes;                  /* ... and the bytes their images hold */
 };
 
