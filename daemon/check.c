@@ -1,7 +1,12 @@
 /* One check: measure; when a trigger holds, clean (lib's cleanup_run) and say what happened. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
 #include "cleanup.h"
@@ -22,6 +27,23 @@ void daemon_watchdog_ping(void *userdata) {
                 return;
         d->watchdog_last_usec = now;
         sd_notify(0, "WATCHDOG=1");
+}
+
+/* One cleanup at a time on a host: the daemon's, --once's and --ensure-free --standalone's all hold
+ * state_dir/cleanup.lock while they run. Returns the locked fd (close it to unlock), or -1 when it cannot
+ * be had (then the cleanup runs anyway, as it did before there was a lock: said at debug). */
+int daemon_cleanup_lock(const struct daemon *d) {
+        _cleanup_free_ char *path = NULL;
+        if (!d->config.state_dir || asprintf(&path, "%s/cleanup.lock", d->config.state_dir) < 0)
+                return -1;
+        (void) mkdir(d->config.state_dir, 0755);
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+        if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+                log_debug("Cannot lock %s: %m", path);
+                closep(&fd);
+                return -1;
+        }
+        return fd;
 }
 
 struct check_ctx {
@@ -158,7 +180,9 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                 .max_age = max_age,
         };
         struct cleanup_result total;
+        int lock = daemon_cleanup_lock(d);
         r = cleanup_run(d->engine, &d->config, &d->fs, &o, &total);
+        closep(&lock);
         if (r < 0)
                 return r;
         if (max_age && total.error == 0)
@@ -261,7 +285,9 @@ int daemon_clean_to_free(struct daemon *d, const struct usage_set *set, uint64_t
                 .userdata = &x,
         };
         struct cleanup_result total;
+        int lock = daemon_cleanup_lock(d);
         int r = cleanup_run(d->engine, &c, set, &o, &total);
+        closep(&lock);
         if (r < 0)
                 return r;
         char why[sizeof d->check_error] = "";

@@ -93,6 +93,9 @@ void daemon_watchdog_ping(void *userdata);
  * plan on stdout (--once --dry-run). Returns 0, or -errno when the check failed; a failure is said once
  * per change of state (an unreachable engine by the reachability records, anything else here). */
 int daemon_check_and_clean(struct daemon *d, bool print_plan);
+/* Takes state_dir/cleanup.lock (waits for it): one cleanup at a time on a host. Returns the fd to close,
+ * or -1 when it cannot be had. */
+int daemon_cleanup_lock(const struct daemon *d);
 /* A cleanup for --ensure-free: the policy of the configuration with the one target "free >= free_bytes" on
  * every filesystem of set (policy_free_target_config()); progress is called after each step. Logs it
  * like any cleanup; *ret is set when it ran (result.error says why it stopped early). */
@@ -160,6 +163,9 @@ bool requests_dispatch(struct requests *q, const struct pollfd *p);
 /* --ensure-free: sends the request, waits up to timeout_sec for the answer, prints it; returns the exit
  * status (0, EXIT_TEMPFAIL, EXIT_NEVER, EXIT_NOPERM, EXIT_UNAVAILABLE when no daemon answers). */
 int daemon_ensure_free(const char *socket_path, uint64_t bytes, char *path, uint64_t timeout_sec);
+/* --ensure-free --standalone when no daemon answers: the same cleanup, run here (d's configuration, engine,
+ * history and leases set up), holding the same lock. Same exit statuses. */
+int daemon_ensure_free_standalone(struct daemon *d, uint64_t bytes, const char *path);
 /* --lease: prints the lease id on stdout; --release. Exit statuses as above (64: no such image or lease). */
 int daemon_lease(const char *socket_path, char **images, uint64_t seconds, uint64_t timeout_sec);
 int daemon_release(const char *socket_path, const char *id, uint64_t timeout_sec);

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "control.h"
 #include "daemon.h"
 #include "macro.h"
@@ -124,4 +126,57 @@ int daemon_release(const char *socket_path, const char *id, uint64_t timeout_sec
         if (rep.status != CONTROL_STATUS_OK)
                 fprintf(stderr, "dockercleand: --release: %s: %s\n", control_status_to_string(rep.status), rep.reason);
         return exit_status(rep.status);
+}
+
+int daemon_ensure_free_standalone(struct daemon *d, uint64_t bytes, const char *path) {
+        int r = daemon_engine_refresh(d);
+        if (r < 0 || d->fs.n == 0 || usage_set_measure(&d->fs, NULL) < 0) {
+                fprintf(stderr, "dockercleand: --standalone: the engine is unreachable: %s\n", d->engine_error);
+                return EXIT_UNAVAILABLE;
+        }
+        struct control_want w = { .bytes = bytes, .fs = -1 };
+        if (path) {
+                struct stat st;
+                w.fs = -2;
+                if (stat(path, &st) >= 0)
+                        for (size_t i = 0; i < d->fs.n; i++)
+                                if (d->fs.fs[i].dev == st.st_dev)
+                                        w.fs = (int) i;
+                if (w.fs == -2) {
+                        fprintf(stderr, "dockercleand: --ensure-free: never: %s is not on a filesystem that holds engine data\n", path);
+                        return EXIT_NEVER;
+                }
+        }
+        char want[32], has[32];
+        daemon_format_bytes(bytes, want, sizeof want);
+        enum control_verdict v = control_judge(&d->fs, &w);
+        struct cleanup_result t = {};
+        if (v == CONTROL_VERDICT_WAIT) {
+                struct usage_set set = {};
+                for (size_t i = 0; i < d->fs.n; i++)
+                        if ((w.fs < 0 || (size_t) w.fs == i) && d->fs.fs[i].usage.free_bytes < bytes)
+                                set.fs[set.n++] = d->fs.fs[i];
+                r = daemon_clean_to_free(d, &set, bytes, NULL, NULL, &t);
+                (void) usage_set_measure(&d->fs, NULL);
+                v = control_judge(&d->fs, &w);
+        }
+        size_t k = control_tightest(&d->fs, &w);
+        daemon_format_bytes(d->fs.fs[k].usage.free_bytes, has, sizeof has);
+        switch (v) {
+        case CONTROL_VERDICT_MET:
+                printf("%s free: %s has %s free (--standalone)\n", want, d->fs.fs[k].path, has);
+                return 0;
+        case CONTROL_VERDICT_NEVER:
+                fprintf(stderr, "dockercleand: --ensure-free %s: never: %s can never have that much free, even empty\n", want,
+                        d->fs.fs[k].path);
+                return EXIT_NEVER;
+        case CONTROL_VERDICT_WAIT:
+        case _CONTROL_VERDICT_MAX:
+                break;
+        }
+        fprintf(stderr, "dockercleand: --ensure-free %s: not-now: %s has %s free after the cleanup%s; kept %zu in use or running, "
+                "%zu protected, %zu newest of their repository, %zu younger than min_age, %zu over max_removals\n",
+                want, d->fs.fs[k].path, has, r < 0 || t.error < 0 ? " (it stopped early)" : "", t.kept.in_use, t.kept.protected_,
+                t.kept.newest, t.kept.too_young, t.kept.over_budget);
+        return EXIT_TEMPFAIL;
 }

@@ -33,6 +33,7 @@ static void help(void) {
                "      --lease IMAGE[,IMAGE...] --for DURATION\n"
                "                          those images count as in use until then (prints the lease id)\n"
                "      --release ID        ends a lease now\n"
+               "      --standalone        with --ensure-free: when no daemon answers, run the cleanup here\n"
                "      --control-socket PATH  the daemon's control socket (default: control.socket)\n"
                "      --log-level LEVEL   debug, info, notice, warning or err (overrides log_level)\n"
                "      --log-target TARGET auto (journal under systemd), journal or console\n"
@@ -59,6 +60,7 @@ enum {
         ARG_LEASE,
         ARG_FOR,
         ARG_RELEASE,
+        ARG_STANDALONE,
 };
 
 struct args {
@@ -75,6 +77,7 @@ struct args {
         const char *lease;             /* --lease IMAGE[,IMAGE...] */
         uint64_t lease_sec;            /* --for */
         const char *release;           /* --release ID */
+        bool standalone;               /* --standalone */
 };
 
 /* Returns 1 to go on, 0 to exit 0 (help, version), -EINVAL for a usage error (already printed). */
@@ -96,6 +99,7 @@ static int parse_args(int argc, char **argv, struct args *ret) {
                 { "lease", required_argument, NULL, ARG_LEASE },
                 { "for", required_argument, NULL, ARG_FOR },
                 { "release", required_argument, NULL, ARG_RELEASE },
+                { "standalone", no_argument, NULL, ARG_STANDALONE },
                 {},
         };
         struct args a = { .config_path = DOCKERCLEAN_CONFIG_PATH, .log_level = -1, .log_target = LOG_TARGET_AUTO,
@@ -169,6 +173,9 @@ static int parse_args(int argc, char **argv, struct args *ret) {
                 case ARG_RELEASE:
                         a.release = optarg;
                         break;
+                case ARG_STANDALONE:
+                        a.standalone = true;
+                        break;
                 case 'h':
                         help();
                         return 0;
@@ -197,6 +204,10 @@ static int parse_args(int argc, char **argv, struct args *ret) {
         }
         if ((a.lease || a.release) && (a.once || a.check_config || a.report)) {
                 fprintf(stderr, "dockercleand: --lease and --release exclude --once, --check-config and --report\n");
+                return -EINVAL;
+        }
+        if (a.standalone && (!a.ensure_free || a.lease || a.release)) {
+                fprintf(stderr, "dockercleand: --standalone goes with --ensure-free alone\n");
                 return -EINVAL;
         }
         if (!a.ensure_free && a.ensure_path) {
@@ -252,7 +263,7 @@ int main(int argc, char **argv) {
         /* A runner's user may not be able to check the whole configuration (disk.paths under root-only
          * directories): with --control-socket it is not read at all. */
         bool client = a.ensure_free || a.lease || a.release;
-        if (!(client && a.control_socket) && daemon_load_config(d.config_path, d.config_explicit, &d.config, false) < 0)
+        if (!(client && a.control_socket && !a.standalone) && daemon_load_config(d.config_path, d.config_explicit, &d.config, false) < 0)
                 return EXIT_CONFIG;
         if (client) {
                 const char *sock = a.control_socket ?: d.config.control_socket;
@@ -267,8 +278,18 @@ int main(int argc, char **argv) {
                         if ((r = daemon_lease(sock, images, a.lease_sec, a.ensure_timeout_sec)) != 0)
                                 return r;
                 }
-                if (a.ensure_free)
-                        return daemon_ensure_free(sock, a.ensure_bytes, abs, a.ensure_timeout_sec);
+                if (a.ensure_free) {
+                        r = daemon_ensure_free(sock, a.ensure_bytes, abs, a.ensure_timeout_sec);
+                        if (r != EXIT_UNAVAILABLE || !a.standalone)
+                                return r;
+                        fprintf(stderr, "dockercleand: running the cleanup here (--standalone)\n");
+                        if (daemon_engine_setup(&d) < 0)
+                                return EXIT_FAILURE;
+                        d.once = true;
+                        daemon_history_open(&d);
+                        daemon_leases_open(&d);
+                        return daemon_ensure_free_standalone(&d, a.ensure_bytes, abs);
+                }
                 return EXIT_SUCCESS;
         }
         if (a.dry_run)

@@ -124,5 +124,13 @@ kill "$dpid"; wait "$dpid"; echo "daemon exited: $?"
 fx_check "the socket goes with the daemon" test ! -e "$sock"
 ask 1M
 fx_check "no daemon: exit 69" test "$rc" = 69
+# --standalone: with no daemon, the same cleanup runs in the command (holding state_dir/cleanup.lock).
+fx_image ef/f:1 40 || fx_fail "build ef/f"
+free3=$(store_free)
+ask "$((free3 + one / 2))" --standalone
+echo "standalone: rc $rc in $ms ms: $out"
+fx_check "--standalone without a daemon: exit 0" test "$rc" = 0
+fx_check "... the policy's candidate went (f, the only unused image)" fx_gone ef/f:1
+fx_check "... free >= asked" test "$(store_free)" -ge "$((free3 + one / 2))"
 dk rm -f keeper >/dev/null
 fx_done
