@@ -1,7 +1,12 @@
 /* One check: measure; when a trigger holds, clean (lib's cleanup_run) and say what happened. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
 #include "cleanup.h"
@@ -25,6 +30,23 @@ void daemon_watchdog_ping(void *userdata) {
         sd_notify(0, "WATCHDOG=1");
 }
 
+/* One cleanup at a time on a host: the daemon's, --once's and --ensure-free --standalone's all hold
+ * state_dir/cleanup.lock while they run. Returns the locked fd (close it to unlock), or -1 when it cannot
+ * be had (then the cleanup runs anyway, as it did before there was a lock: said at debug). */
+int daemon_cleanup_lock(const struct daemon *d) {
+        _cleanup_free_ char *path = NULL;
+        if (!d->config.state_dir || asprintf(&path, "%s/cleanup.lock", d->config.state_dir) < 0)
+                return -1;
+        (void) mkdir(d->config.state_dir, 0755);
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+        if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+                log_debug("Cannot lock %s: %m", path);
+                closep(&fd);
+                return -1;
+        }
+        return fd;
+}
+
 struct check_ctx {
         struct daemon *d;
         bool print_plan;
@@ -33,6 +55,8 @@ struct check_ctx {
         bool critical_said;
         bool max_age_only;               /* below every trigger: said only once its plan has something */
         bool started_said;
+        void (*progress)(void *userdata); /* after each step (--ensure-free answers who has room) */
+        void *progress_data;
 };
 
 static void on_plan(const struct policy_plan *plan, const struct usage *u, void *userdata) {
@@ -67,6 +91,8 @@ static void on_step(const struct cleanup_step *s, void *userdata) {
                 x->d->stats.short_removals[s->action->tier] += s->short_freed;
                 x->d->stats.reclaimed_bytes[s->action->tier] += s->reclaimed_bytes;
         }
+        if (x->progress)
+                x->progress(x->progress_data);
 }
 
 /* The maximum-age pass runs at most once per interval (checks also follow engine events), and at every --once. */
@@ -89,6 +115,8 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                         return r;
                 }
         }
+        daemon_leases_expire(d);
+        d->config.leased_image_ids = d->leased_ids; /* the configuration may have been reloaded */
         size_t failed;
         r = usage_set_measure(&d->fs, &failed);
         if (r < 0) {
@@ -156,7 +184,9 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                 .max_age = max_age,
         };
         struct cleanup_result total;
+        int lock = daemon_cleanup_lock(d);
         r = cleanup_run(d->engine, &d->config, &d->fs, &o, &total);
+        closep(&lock);
         if (r < 0)
                 return r;
         if (max_age && total.error == 0)
@@ -239,4 +269,51 @@ int daemon_check_and_clean(struct daemon *d, bool print_plan) {
                 snprintf(d->check_error, sizeof d->check_error, "%s", why);
         }
         return r;
+}
+
+int daemon_clean_to_free(struct daemon *d, const struct usage_set *set, uint64_t free_bytes, void (*progress)(void *userdata),
+                         void *progress_data, struct cleanup_result *ret) {
+        struct config c;
+        daemon_leases_expire(d);
+        d->config.leased_image_ids = d->leased_ids;
+        policy_free_target_config(&d->config, free_bytes, &c);
+        size_t k = policy_neediest(&c, set);
+        const char *path = set->fs[k].path;
+        char want[32], fb[32];
+        daemon_format_bytes(free_bytes, want, sizeof want);
+        daemon_format_bytes(set->fs[k].usage.free_bytes, fb, sizeof fb);
+        log_structured(LOG_NOTICE, RECORD_MID_CLEANUP_START, (struct log_field[]){ { "DOCKERCLEAN_PATH", path } }, 1,
+                       "Cleanup started%s for --ensure-free: %s has %s free, %s asked for", c.dry_run ? " (dry run)" : "", path,
+                       fb, want);
+        struct check_ctx x = { .d = d, .progress = progress, .progress_data = progress_data };
+        struct cleanup_run_options o = {
+                .history = d->history,
+                .cancel = d->stop,
+                .on_plan = on_plan,
+                .on_step = on_step,
+                .userdata = &x,
+        };
+        struct cleanup_result total;
+        int lock = daemon_cleanup_lock(d);
+        int r = cleanup_run(d->engine, &c, set, &o, &total);
+        closep(&lock);
+        if (r < 0)
+                return r;
+        char why[sizeof d->check_error] = "";
+        if (total.error < 0) {
+                daemon_engine_note(d, total.error);
+                if (total.error != -ECANCELED)
+                        daemon_engine_describe(d, total.error, why, sizeof why);
+        }
+        k = policy_neediest(&c, &total.after_set);
+        record_cleanup_finished(&c, &total, total.after_set.fs[k].path, why[0] ? why : NULL, true);
+        if (!c.dry_run) {
+                d->stats.cleanups++;
+                d->stats.last_cleanup_unix = now_realtime_ns() / NSEC_PER_SEC;
+                d->stats.last_reclaimed_bytes = total.reclaimed_bytes;
+                daemon_history_save(d);
+        }
+        daemon_write_metrics(d);
+        *ret = total;
+        return 0;
 }

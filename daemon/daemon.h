@@ -10,17 +10,22 @@
 #include "config.h"
 #include "episode.h"
 #include "lastresort.h"
+#include "lease.h"
 #include "policy.h"
 #include "unlisted.h"
 #include "usage.h"
 
 struct engine;
 struct history;
+struct cleanup_result;
 
 /* Exit codes (sysexits.h). */
 #define EXIT_USAGE 64
 #define EXIT_UNAVAILABLE 69
 #define EXIT_CONFIG 78
+#define EXIT_TEMPFAIL 75               /* --ensure-free: the room cannot be made now */
+#define EXIT_NOPERM 77                 /* --ensure-free: the caller may not ask */
+#define EXIT_NEVER 65                  /* --ensure-free: more than the filesystem can ever have free */
 
 struct daemon_stats {
         uint64_t cleanups;
@@ -29,6 +34,8 @@ struct daemon_stats {
         uint64_t short_removals[_CONFIG_TIER_MAX];
         int64_t last_cleanup_unix;
         uint64_t last_reclaimed_bytes;
+        uint64_t requests;             /* control socket connections */
+        uint64_t requests_refused;     /* ... of callers that may not ask */
 };
 
 /* A running exhausted_command (daemon/lastresort.c); pid 0 = none, and then no field is meaningful. */
@@ -80,6 +87,8 @@ struct daemon {
         uint64_t max_age_last_usec;    /* CLOCK_MONOTONIC of the last maximum-age pass; 0 = none yet */
         struct unlisted_report unlisted; /* where the unlisted bytes were, last measured while exhausted (unlisted.c) */
         uint64_t unlisted_last_usec;   /* CLOCK_MONOTONIC of that measurement; 0 = none */
+        struct lease_set leases;       /* image leases (leases.c) */
+        char **leased_ids;             /* their image ids: every cleanup's config.leased_image_ids */
 
         volatile sig_atomic_t *stop;   /* raised by SIGTERM/SIGINT; aborts engine requests in flight */
         uint64_t watchdog_usec;        /* WATCHDOG_USEC, 0 = off */
@@ -94,6 +103,14 @@ void daemon_watchdog_ping(void *userdata);
  * plan on stdout (--once --dry-run). Returns 0, or -errno when the check failed; a failure is said once
  * per change of state (an unreachable engine by the reachability records, anything else here). */
 int daemon_check_and_clean(struct daemon *d, bool print_plan);
+/* Takes state_dir/cleanup.lock (waits for it): one cleanup at a time on a host. Returns the fd to close,
+ * or -1 when it cannot be had. */
+int daemon_cleanup_lock(const struct daemon *d);
+/* A cleanup for --ensure-free: the policy of the configuration with the one target "free >= free_bytes" on
+ * every filesystem of set (policy_free_target_config()); progress is called after each step. Logs it
+ * like any cleanup; *ret is set when it ran (result.error says why it stopped early). */
+int daemon_clean_to_free(struct daemon *d, const struct usage_set *set, uint64_t free_bytes, void (*progress)(void *userdata),
+                         void *progress_data, struct cleanup_result *ret);
 
 
 /* lastresort.c */
@@ -133,6 +150,50 @@ void daemon_filesystems_setup(struct daemon *d);
 /* Notes the result r of an engine request: a change between reachable and unreachable is logged once,
  * and engine_error says why it is unreachable. */
 void daemon_engine_note(struct daemon *d, int r);
+
+/* requests.c: the control socket (--ensure-free). NULL when control.socket is "". */
+struct pollfd;
+struct requests;
+#define REQUESTS_CLIENTS_MAX 16
+#define REQUESTS_FDS_MAX (3 + REQUESTS_CLIENTS_MAX)
+/* Binds control.socket (a socket left there goes); *ret stays NULL when it is off. Logs a failure. */
+int requests_open(struct daemon *d, struct requests **ret);
+/* Answers whoever still waits ("the daemon is stopping"), closes and unlinks the socket. */
+void requests_free(struct requests *q);
+/* Fills p (REQUESTS_FDS_MAX slots) with what to poll; returns how many (0 when q is NULL). */
+size_t requests_fds(const struct requests *q, struct pollfd *p);
+/* The poll() timeout the requests being read need (ms), or -1. */
+int requests_timeout_ms(const struct requests *q);
+/* Handles what poll() said about the slots requests_fds() filled: accepts, reads, answers, and runs the
+ * one cleanup the waiting requests need (synchronously: never two cleanups at once). Returns whether a
+ * check is due (a lease ended). */
+bool requests_dispatch(struct requests *q, const struct pollfd *p);
+
+/* ensure.c */
+/* --ensure-free: sends the request, waits up to timeout_sec for the answer, prints it; returns the exit
+ * status (0, EXIT_TEMPFAIL, EXIT_NEVER, EXIT_NOPERM, EXIT_UNAVAILABLE when no daemon answers). */
+int daemon_ensure_free(const char *socket_path, uint64_t bytes, char *path, uint64_t timeout_sec);
+/* --ensure-free --standalone when no daemon answers: the same cleanup, run here (d's configuration, engine,
+ * history and leases set up), holding the same lock. Same exit statuses. */
+int daemon_ensure_free_standalone(struct daemon *d, uint64_t bytes, const char *path);
+/* --lease: prints the lease id on stdout; --release. Exit statuses as above (64: no such image or lease). */
+int daemon_lease(const char *socket_path, char **images, uint64_t seconds, uint64_t timeout_sec);
+int daemon_release(const char *socket_path, const char *id, uint64_t timeout_sec);
+
+/* leases.c */
+/* Loads state_dir/leases.json (a broken file is said and leaves none), ends what ended meanwhile. */
+void daemon_leases_open(struct daemon *d);
+void daemon_leases_done(struct daemon *d);
+/* Ends the leases whose time is up (said, saved); returns whether one ended. */
+bool daemon_leases_expire(struct daemon *d);
+/* Resolves images (references or ids) on the engine and takes a lease for seconds; ret_id gets its id
+ * (LEASE_ID_LEN + 1). On failure why says what (no such image) and -errno is returned. */
+int daemon_lease_take(struct daemon *d, char *const *images, uint64_t seconds, uint32_t uid, char *ret_id, char *why,
+                      size_t why_size);
+/* Ends a lease now: -ENOENT when there is none, -EPERM when uid is neither root nor its taker. */
+int daemon_lease_release(struct daemon *d, const char *id, uint32_t uid);
+/* --report: the leases in state_dir. */
+void daemon_leases_print(const struct daemon *d);
 
 /* state.c */
 /* Loads the configuration the command line names; logs what is wrong and returns -errno

@@ -85,6 +85,7 @@ struct loop {
         int interval_fd, soon_fd, watchdog_fd;
         bool soon_armed;
         struct backoff backoff;
+        struct requests *requests;     /* the control socket; NULL when off */
 };
 
 static int timer_arm(int fd, uint64_t usec, bool periodic) {
@@ -207,6 +208,7 @@ static int loop_setup(struct loop *l) {
                 return r;
         }
         uint64_t watchdog_usec = 0;
+        (void) requests_open(l->d, &l->requests); /* a failure is logged; the watermarks work without it */
         if (sd_watchdog_enabled(false, &watchdog_usec) > 0 && watchdog_usec > 0) {
                 l->d->watchdog_usec = watchdog_usec;
                 timer_arm(l->watchdog_fd, watchdog_usec / 2, true);
@@ -332,12 +334,14 @@ static void loop_stop(struct loop *l) {
         sd_notify(0, "STOPPING=1");
         log_info("Stopping");
         daemon_command_stop(d);
+        requests_free(TAKE_PTR(l->requests));
         events_free(TAKE_PTR(l->events));
         daemon_history_save(d);
 }
 
 static void loop_done(struct loop *l) {
         events_free(l->events);
+        requests_free(l->requests);
         closep(&l->interval_fd);
         closep(&l->soon_fd);
         closep(&l->watchdog_fd);
@@ -353,7 +357,7 @@ int loop_run(struct daemon *d) {
         loop_start(&l);
 
         while (!*d->stop) {
-                struct pollfd p[_SLOT_MAX] = {
+                struct pollfd p[_SLOT_MAX + REQUESTS_FDS_MAX] = {
                         [SLOT_WAKE] = { .fd = wake_pipe[0], .events = POLLIN },
                         [SLOT_INTERVAL] = { .fd = l.interval_fd, .events = POLLIN },
                         [SLOT_SOON] = { .fd = l.soon_fd, .events = POLLIN },
@@ -364,7 +368,8 @@ int loop_run(struct daemon *d) {
                         [SLOT_COMMAND_TIMEOUT] = { .events = POLLIN },
                 };
                 daemon_command_fds(d, &p[SLOT_COMMAND_EXIT].fd, &p[SLOT_COMMAND_OUTPUT].fd, &p[SLOT_COMMAND_TIMEOUT].fd);
-                if (poll(p, _SLOT_MAX, -1) < 0) {
+                size_t n = _SLOT_MAX + requests_fds(l.requests, p + _SLOT_MAX);
+                if (poll(p, n, requests_timeout_ms(l.requests)) < 0) {
                         if (errno == EINTR)
                                 continue;
                         log_error("poll: %m");
@@ -372,6 +377,11 @@ int loop_run(struct daemon *d) {
                 }
                 if (loop_dispatch(&l, p))
                         loop_check(&l);
+                if (!*d->stop && l.requests) {
+                        if (requests_dispatch(l.requests, p + _SLOT_MAX))
+                                loop_check(&l);
+                        notify_status(d);
+                }
         }
 
         loop_stop(&l);

@@ -275,13 +275,20 @@ void record_cleanup_finished(const struct config *c, const struct cleanup_result
 /* A triggered cleanup that stopped with its targets unmet: not a success. */
 static void record_short_of_target(const struct config *c, const struct cleanup_result *t, const char *path,
                                    const struct total_fields *g, const char *rules) {
-        char fb[32], low[32], nums[7][24];
+        char fb[32], low[48], nums[7][24];
         const struct policy_kept *k = &t->kept;
         const size_t v[7] = { k->in_use, k->protected_, k->newest, k->too_young, k->over_budget, t->n_refused, t->n_short };
         for (size_t i = 0; i < ELEMENTSOF(v); i++)
                 snprintf(nums[i], sizeof nums[i], "%zu", v[i]);
         daemon_format_bytes(t->reclaimed_bytes, fb, sizeof fb);
-        snprintf(low, sizeof low, "%s", DAEMON_PERCENT(c->disk.low_watermark));
+        /* An --ensure-free cleanup's only target is free bytes (policy_free_target_config()). */
+        bool free_target = c->disk.low_watermark > 100.0;
+        if (free_target) {
+                char tf[32];
+                daemon_format_bytes(c->disk.target_free, tf, sizeof tf);
+                snprintf(low, sizeof low, "%s free", tf);
+        } else
+                snprintf(low, sizeof low, "below %s", DAEMON_PERCENT(c->disk.low_watermark));
         const char *stop = cleanup_stop_to_string(t->stop);
         struct log_field f[] = {
                 g->f[0], g->f[1], g->f[2], g->f[3],
@@ -296,11 +303,12 @@ static void record_short_of_target(const struct config *c, const struct cleanup_
                 { "DOCKERCLEAN_SHORT_REMOVALS", nums[6] },
         };
         /* The filesystem's targets may hold while the engine's own bytes (max_engine_bytes) do not. */
-        const char *what = policy_targets_met(c, &t->after) ? "with the engine's bytes over max_engine_bytes' target"
-                                                             : "above the low watermark";
+        const char *what = free_target                           ? "short of the free space asked for"
+                           : policy_targets_met(c, &t->after) ? "with the engine's bytes over max_engine_bytes' target"
+                                                              : "above the low watermark";
         log_structured(LOG_WARNING, RECORD_MID_CLEANUP_DONE, f, ELEMENTSOF(f),
                        "Cleanup ended %s: %zu removed%s, %zu skipped, %zu failed; %s reclaimed; "
-                       "now %.1f%% used on %s, target below %s; stopped: %s; kept: %zu in use or running, %zu "
+                       "now %.1f%% used on %s, target %s; stopped: %s; kept: %zu in use or running, %zu "
                        "protected, %zu newest of their repository, %zu younger than min_age, %zu over max_removals, "
                        "%zu refused by the engine; %zu removals freed under 1%% of their estimate",
                        what, t->n_removed, rules, t->n_skipped, t->n_failed, fb, t->after.used_percent, path, low,

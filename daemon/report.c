@@ -149,6 +149,7 @@ int daemon_report(struct daemon *d) {
         else
                 printf("\nNot listed by the engine: not measured (%s)\n", strerror(-ur));
         unlisted_report_done(&unl);
+        daemon_leases_print(d);
         return 0;
 }
 

@@ -97,6 +97,10 @@ void daemon_write_metrics(struct daemon *d) {
                 .engine_up = d->engine_up,
                 .budget = &d->budget,
                 .unlisted = d->unlisted_last_usec ? &d->unlisted : NULL,
+                .control = d->config.control_socket && *d->config.control_socket,
+                .requests_total = d->stats.requests,
+                .requests_refused_total = d->stats.requests_refused,
+                .lease_bytes = lease_set_bytes(&d->leases),
         };
         memcpy(m.reclaimed_bytes_total, d->stats.reclaimed_bytes, sizeof m.reclaimed_bytes_total);
         memcpy(m.removed_objects_total, d->stats.removed_objects, sizeof m.removed_objects_total);
@@ -122,5 +126,6 @@ void daemon_done(struct daemon *d) {
         free(d->root_dir);
         d->root_dir = NULL;
         strv_freep(&d->fs_paths);
+        daemon_leases_done(d);
         config_done(&d->config);
 }

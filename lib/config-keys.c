@@ -694,6 +694,38 @@ static int parse_exhausted_command_timeout(struct config_parser *p, const config
         return get_duration(p, s, 1, 3600, &c->exhausted_command_timeout_sec);
 }
 
+/* A group name as useradd(8) takes them: the daemon resolves it when it opens the socket. */
+static int parse_control_group(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        const char *v;
+        int r = get_string(p, s, "a group name", &v);
+        if (r < 0)
+                return r;
+        if (strlen(v) > 32 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != strlen(v) ||
+            v[0] == '-')
+                return config_fail(p, s, -EINVAL, "expected a group name (letters, digits, '_', '-', '.'), or \"\" for root only");
+        char *copy = v[0] ? strdup(v) : NULL;
+        if (v[0] && !copy)
+                return -ENOMEM;
+        free(c->control_group);
+        c->control_group = copy;
+        return 0;
+}
+static int parse_control_socket(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        int r = get_path(p, s, true, &c->control_socket);
+        if (r >= 0 && c->control_socket && strlen(c->control_socket) >= sizeof(((struct sockaddr_un *) NULL)->sun_path))
+                return config_fail(p, s, -EINVAL, "path too long for a unix socket (at most %zu bytes)",
+                                   sizeof(((struct sockaddr_un *) NULL)->sun_path) - 1);
+        return r;
+}
+static const struct config_key control_keys[] = {
+        { "socket", parse_control_socket },
+        { "group", parse_control_group },
+};
+static const struct config_key_table control_table = { "control", control_keys, ELEMENTSOF(control_keys) };
+static int parse_control(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        return config_parse_group(p, s, &control_table, c);
+}
+
 static const struct config_key root_keys[] = {
         { "engine", parse_engine },
         { "interval", parse_interval },
@@ -707,10 +739,11 @@ static const struct config_key root_keys[] = {
         { "metrics_file", parse_metrics_file },
         { "exhausted_command", parse_exhausted_command },
         { "exhausted_command_timeout", parse_exhausted_command_timeout },
+        { "control", parse_control },
 };
 const struct config_key_table config_root_table = { "", root_keys, ELEMENTSOF(root_keys) };
 const struct config_key_table *const config_key_groups[] = {
-        &config_root_table, &engine_table, &disk_table, &protect_table, NULL,
+        &config_root_table, &engine_table, &disk_table, &protect_table, &control_table, NULL,
 };
 
 /* The first of a pair of watermarks must be above the second. Blames the key written in the file (the low

@@ -139,6 +139,11 @@ int config_print(const struct config *c, FILE *f) {
         }
         fputs(" ];\n", f);
         fprintf(f, "exhausted_command_timeout = \"%s\";\n", config_format_duration(c->exhausted_command_timeout_sec, a));
+        fputs("control = {\n  socket = ", f);
+        print_string(f, c->control_socket ?: "");
+        fputs(";\n  group = ", f);
+        print_string(f, c->control_group ?: "");
+        fputs(";\n};\n", f);
 
         return ferror(f) ? -EIO : 0;
 }
@@ -180,5 +185,9 @@ bool config_equal(const struct config *a, const struct config *b) {
                a->max_removals == b->max_removals && strv_equal(a->exhausted_command, b->exhausted_command) &&
                a->exhausted_command_timeout_sec == b->exhausted_command_timeout_sec &&
                str_equal(a->metrics_file && *a->metrics_file ? a->metrics_file : NULL,
-                         b->metrics_file && *b->metrics_file ? b->metrics_file : NULL);
+                         b->metrics_file && *b->metrics_file ? b->metrics_file : NULL) &&
+               str_equal(a->control_socket && *a->control_socket ? a->control_socket : NULL,
+                         b->control_socket && *b->control_socket ? b->control_socket : NULL) &&
+               str_equal(a->control_group && *a->control_group ? a->control_group : NULL,
+                         b->control_group && *b->control_group ? b->control_group : NULL);
 }

@@ -36,6 +36,8 @@ void config_done(struct config *c) {
         strv_freep(&c->disk.paths);
         free(c->metrics_file);
         strv_freep(&c->exhausted_command);
+        free(c->control_socket);
+        free(c->control_group);
         *c = (struct config) {};
 }
 
@@ -72,6 +74,9 @@ int config_init_defaults(struct config *c) {
                         .min_age_sec = config_tier_default_min_age(default_tiers[i]),
                 };
         d.state_dir = strdup("/var/lib/dockerclean");
+        d.control_socket = strdup(CONFIG_CONTROL_SOCKET_DEFAULT);
+        if (!d.control_socket)
+                return -ENOMEM;
         d.protect_labels = calloc(2, sizeof(char *));
         d.protect_images = strv_new_empty();
         if (!d.state_dir || !d.protect_labels || !d.protect_images)

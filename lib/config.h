@@ -49,6 +49,9 @@ struct config_disk {
                                       * the default /var/lib/containerd); NULL or empty = none */
 };
 
+/* In the unit's RuntimeDirectory=dockerclean. */
+#define CONFIG_CONTROL_SOCKET_DEFAULT "/run/dockerclean/control.socket"
+
 /* DockerRootDir plus disk.paths: at most this many filesystems are measured. */
 #define CONFIG_DISK_PATHS_MAX 7
 
@@ -75,6 +78,14 @@ struct config {
         /* The last resort, run once per exhausted episode (daemon/lastresort.c). */
         char **exhausted_command;    /* NULL-terminated argv, argv[0] absolute; NULL or empty = off */
         uint64_t exhausted_command_timeout_sec;
+
+        /* The control socket (--ensure-free): where it listens, and the group that may ask besides root. */
+        char *control_socket;        /* absolute path; NULL or "" = no control socket */
+        char *control_group;         /* a group name; NULL or "" = root only */
+
+        /* Not from the file: the image ids under a lease (lease.h), set by the daemon for each cleanup.
+         * Borrowed: never parsed, printed, compared nor freed here. NULL = none. */
+        char *const *leased_image_ids;
 };
 
 struct config_error {

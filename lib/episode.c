@@ -49,7 +49,7 @@ void episode_note_freed(struct episode *e) {
 const char *episode_replan_to_string(enum episode_replan r) {
         static const char *const names[_EPISODE_REPLAN_MAX] = {
                 [EPISODE_REPLAN_NO] = "nothing changed",
-                [EPISODE_REPLAN_FREED] = "an engine event freed or unpinned something",
+                [EPISODE_REPLAN_FREED] = "an engine event or an ended lease freed or unpinned something",
                 [EPISODE_REPLAN_GREW] = "usage grew by a point or more",
                 [EPISODE_REPLAN_ELIGIBLE] = "a candidate that was too young is old enough now",
                 [EPISODE_REPLAN_BACKOFF] = "the back-off ran out",

@@ -108,6 +108,18 @@ int metrics_format(const struct metrics_sample *m, FILE *f) {
               m->disk->inode_high_watermark / 100.0);
         gauge(f, "dockerclean_inode_low_watermark_ratio", "Used inode share a cleanup brings usage below.",
               m->disk->inode_low_watermark / 100.0);
+        if (m->control)
+                fprintf(f, "# HELP dockerclean_requests_total Requests on the control socket (--ensure-free).\n"
+                           "# TYPE dockerclean_requests_total counter\n"
+                           "dockerclean_requests_total %" PRIu64 "\n"
+                           "# HELP dockerclean_requests_refused_total Requests refused: the caller is neither root nor in control.group.\n"
+                           "# TYPE dockerclean_requests_refused_total counter\n"
+                           "dockerclean_requests_refused_total %" PRIu64 "\n",
+                        m->requests_total, m->requests_refused_total);
+        if (m->control) {
+                gauge(f, "dockerclean_lease_protected_bytes", "Bytes of the images under a lease (sizes when leased).",
+                      (double) m->lease_bytes);
+        }
         fprintf(f, "# HELP dockerclean_cleanups_total Cleanups run since the daemon started.\n"
                    "# TYPE dockerclean_cleanups_total counter\n"
                    "dockerclean_cleanups_total %" PRIu64 "\n",

@@ -24,6 +24,10 @@ struct metrics_sample {
         bool engine_up;
         const struct budget *budget;           /* disk.max_engine_bytes; NULL or off: no engine byte series */
         const struct unlisted_report *unlisted; /* where the unlisted bytes were, last measured; NULL: no series */
+        bool control;                          /* the control socket is on: the request series follow */
+        uint64_t requests_total;               /* --ensure-free requests (connections) */
+        uint64_t requests_refused_total;       /* ... from callers that may not ask */
+        uint64_t lease_bytes;                  /* ... and the bytes their images hold */
 };
 
 /* Writes the text exposition format. */

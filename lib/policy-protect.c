@@ -8,6 +8,7 @@
 
 #include "docker-ref.h"
 #include "macro.h"
+#include "strv.h"
 
 bool policy_labels_protected(const struct config *c, const struct engine_labels *labels) {
         if (!c->protect_labels || !labels || labels->n == 0)
@@ -56,4 +57,8 @@ bool policy_image_protected(const struct config *c, char *const *tags, const str
                                 return true;
         }
         return false;
+}
+
+bool policy_image_leased(const struct config *c, const char *id) {
+        return id && c->leased_image_ids && strv_contains(c->leased_image_ids, id);
 }

@@ -126,3 +126,13 @@ size_t policy_neediest(const struct config *c, const struct usage_set *s) {
 bool policy_critical(const struct config *c, const struct usage *u) {
         return c->disk.critical_watermark > 0 && u->used_percent >= c->disk.critical_watermark;
 }
+
+void policy_free_target_config(const struct config *c, uint64_t free_bytes, struct config *ret) {
+        struct config t = *c;
+        /* Above 100 %: a watermark that never triggers and is always below. */
+        t.disk.high_watermark = t.disk.low_watermark = 101.0;
+        t.disk.inode_high_watermark = t.disk.inode_low_watermark = 101.0;
+        t.disk.min_free = t.disk.target_free = free_bytes;
+        t.disk.max_engine_bytes = t.disk.target_engine_bytes = 0;
+        *ret = t;
+}

@@ -312,7 +312,7 @@ static bool image_candidate(struct planner *p, size_t i, const struct config_tie
 
         if (p->image_planned[i] || dangling != (t->type == CONFIG_TIER_DANGLING_IMAGES))
                 return false;
-        if (p->image_pinned[i] || p->images_blocked)
+        if (p->image_pinned[i] || p->images_blocked || policy_image_leased(p->config, img->id))
                 planner_keep(p, POLICY_KEPT_IN_USE, POLICY_ACTION_REMOVE_IMAGE, t, img->id, name, 0, 0);
         else if (policy_image_protected(p->config, img->tags, &img->labels))
                 planner_keep(p, POLICY_KEPT_PROTECTED, POLICY_ACTION_REMOVE_IMAGE, t, img->id, name, 0, 0);

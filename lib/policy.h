@@ -76,6 +76,12 @@ bool policy_removal_short(uint64_t estimated_bytes, uint64_t freed_bytes);
  * on (> 0) and used_percent >= critical_watermark. */
 bool policy_critical(const struct config *c, const struct usage *u);
 
+/* The configuration of a cleanup asked for by --ensure-free: c's tiers, protection, ages and critical pass,
+ * with one target only, free_bytes >= free_bytes, which also is its only trigger (no watermark, no inode
+ * target; the watermarks of c would free more than was asked). *ret borrows c's strings and arrays:
+ * never config_done() it. */
+void policy_free_target_config(const struct config *c, uint64_t free_bytes, struct config *ret);
+
 /* Over a set of filesystems: a trigger on any starts a cleanup; the targets hold when they hold on all. */
 bool policy_triggered_any(const struct config *c, const struct usage_set *s);
 bool policy_targets_met_all(const struct config *c, const struct usage_set *s);
@@ -97,6 +103,8 @@ bool policy_labels_protected(const struct config *c, const struct engine_labels 
  * lists them in RepoTags and in their familiar form ("nginx:1.25" for Podman's "docker.io/library/nginx:1.25"). tags may be
  * NULL (dangling image). */
 bool policy_image_protected(const struct config *c, char *const *tags, const struct engine_labels *labels);
+/* Whether image id is under a lease (config.leased_image_ids): it counts as in use. */
+bool policy_image_leased(const struct config *c, const char *id);
 
 /* ---- The snapshot (input; the planner only reads it) --------------------------------------------- */
 

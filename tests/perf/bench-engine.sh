@@ -104,7 +104,7 @@ idle() {
         for k in $(seq 1 "$idle_daemons"); do
                 for _ in $(seq 1 50); do [ -S "$W/idle-$k.sock" ] && break; sleep 0.1; done
                 perf_config "$W/idle-$k.conf" "$W/idle-$k.sock" "$W/idle-state-$k" "$high" "$((high - 5))" "$all_tiers" \
-                        'interval = "1s";'
+                        "interval = \"1s\"; control = { socket = \"$W/idle-$k.control\"; };"
                 NOTIFY_SOCKET='' "$DC" --config "$W/idle-$k.conf" --log-target console >"$W/idle-$k.log" 2>&1 &
                 pids+=($!)
         done
