@@ -60,8 +60,13 @@ fx_check "B: one builder protected" test "$(kept PROTECTED)" = 1
 fx_check "B: nothing removed" test -z "$(e2e_removed_names "$pid")"
 all_stay B
 
-# C: min_age 0s: the stopped builder goes, its container first, then its state volume.
-e2e_config "$scratch/c.conf" 1 0 '{ type = "inactive-builders"; min_age = "0s"; }' "$protect"
+# C: min_age 2s, once the builder stopped more than that ago (by the clock, not a sleep: A and B usually
+# took longer): the stopped builder goes, its container first, then its state volume. Its stop time must
+# come from the engine: without it a builder is never old enough for a min_age.
+stopped=$(date -d "$(dk inspect -f '{{.State.FinishedAt}}' buildx_buildkit_ci00)" +%s)
+for _ in $(seq 1 100); do [ $(($(date +%s) - stopped)) -ge 3 ] && break; sleep 0.1; done
+fx_check "C: the builder stopped at least 3 s ago" fx_ge $(($(date +%s) - stopped)) 3
+e2e_config "$scratch/c.conf" 1 0 '{ type = "inactive-builders"; min_age = "2s"; }' "$protect"
 e2e_run_once "$scratch/c.conf"
 fx_check "C: exit 0" test "$rc" = 0
 removed=$(e2e_removed_names "$pid" | tr '\n' ' ')
