@@ -1,6 +1,7 @@
 # The opt-in inactive-builders tier: a stopped buildx docker-container builder (its container
 # buildx_buildkit_<builder><n>, then its state volume) goes once stopped for min_age, only when the tier is
-# listed; a running builder, a protected one and a volume that is no builder's stay. The builders are made
+# listed; a running builder, a protected one and a volume that is no builder's stay; the state volume goes
+# with its container even when the container alone met the targets. The builders are made
 # as buildx names them (busybox containers, no buildx needed): node 0 of builders "ci0", "live0", "kept0".
 set -u
 . "$(dirname "$0")/common.bash"
@@ -80,6 +81,21 @@ fx_check "C: its state volume stays" volume_exists buildx_buildkit_kept00_state
 fx_check "C: the volume no builder owns stays" volume_exists plain-data
 fx_check "C: the running one counted in use" test "$(kept IN_USE)" = 1
 fx_check "C: the labelled one counted protected" test "$(kept PROTECTED)" = 1
+
+# D: a builder's state volume goes with its container even when removing the container already met the
+# targets: big0 keeps 40 MiB in its container's own layer and 1 MiB of state; the cleanup needs 20 MiB.
+dk run --network none --name buildx_buildkit_big00 -v buildx_buildkit_big00_state:/state bx/base:1 \
+        sh -c 'dd if=/dev/urandom of=/big bs=1M count=40 && dd if=/dev/urandom of=/state/s bs=1M count=1' >/dev/null 2>&1
+sync
+e2e_config "$scratch/d.conf" "$(e2e_high_now)" "$(e2e_low_for_bytes $((20 * MiB)))" \
+        '{ type = "inactive-builders"; min_age = "0s"; }' "$protect"
+e2e_run_once "$scratch/d.conf"
+fx_check "D: exit 0" test "$rc" = 0
+removed=$(e2e_removed_names "$pid" | tr '\n' ' ')
+fx_check "D: removed the container, then its volume ($removed)" test "$removed" = "buildx_buildkit_big00 buildx_buildkit_big00_state "
+fx_check "D: the targets were met (no exhausted warning)" test -z "$(kept IN_USE)"
+fx_check "D: its state volume is gone" eval '! volume_exists buildx_buildkit_big00_state'
+fx_check "D: the running builder stays" test "$(dk inspect -f '{{.State.Status}}' buildx_buildkit_live00)" = running
 
 dk rm -f buildx_buildkit_live00 buildx_buildkit_kept00 >/dev/null
 dk volume rm buildx_buildkit_live00_state buildx_buildkit_kept00_state plain-data >/dev/null
