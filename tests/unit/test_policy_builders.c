@@ -266,6 +266,153 @@ START_TEST(test_builder_container_names) {
 }
 END_TEST
 
+/* ---- random worlds: the rules written out again, checked on every plan ---------------------------- */
+
+#define R_N 6
+static uint64_t rng;
+static unsigned rnd(unsigned n) {
+        rng = rng * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+        return (unsigned) (rng >> 33) % n;
+}
+
+struct rworld {
+        struct config config;
+        struct policy_container containers[R_N];
+        struct policy_volume volumes[R_N];
+        char cnames[R_N][40], cids[R_N][8], vnames[R_N][48];
+        char *mounts[R_N][3];
+};
+
+static bool r_protected(const struct engine_labels *l) {
+        return l->n > 0;
+}
+
+static bool r_mounted_by_other(const struct rworld *w, size_t self, const char *volume) {
+        for (size_t i = 0; i < R_N; i++)
+                for (char *const *m = w->containers[i].volumes; i != self && m && *m; m++)
+                        if (streq(*m, volume))
+                                return true;
+        return false;
+}
+
+static int r_position(const struct policy_plan *p, enum policy_action_kind kind, const char *id) {
+        for (size_t i = 0; i < p->n_actions; i++)
+                if (p->actions[i].kind == kind && streq(p->actions[i].id, id))
+                        return (int) i;
+        return -1;
+}
+
+/* Builder container i of the world: eligible by itself (the tier's own rules), given its state volume v. */
+static bool r_eligible(const struct rworld *w, size_t i, size_t v, uint64_t min_age_sec) {
+        const struct policy_container *k = &w->containers[i];
+        const struct policy_volume *vol = &w->volumes[v];
+        int64_t ref = k->finished_at_ns > 0 ? k->finished_at_ns : k->state == ENGINE_CONTAINER_CREATED ? k->created_ns : 0;
+        bool removable = k->state == ENGINE_CONTAINER_EXITED || k->state == ENGINE_CONTAINER_DEAD ||
+                         k->state == ENGINE_CONTAINER_CREATED;
+        bool old = min_age_sec == 0 || (ref > 0 && NOW - ref >= (int64_t) min_age_sec * SEC);
+        return removable && old && !r_protected(&k->labels) && !r_protected(&vol->labels) && vol->ref_count <= 1 &&
+               !r_mounted_by_other(w, i, vol->name);
+}
+
+START_TEST(test_builders_random) {
+        static struct engine_kv kv[] = { { "keep", "" } };
+        static const int64_t stops[] = { 0, NOW - 30 * SEC, NOW - 2 * DAY, NOW + 60 * SEC };
+        static const uint64_t ages[] = { 0, 60, 86400 };
+        size_t planned = 0, kept_running = 0;
+
+        for (unsigned it = 0; it < 5000; it++) {
+                struct rworld w = {};
+                rng = it * UINT64_C(0x9e3779b97f4a7c15) + 1;
+                w.config = builders_config(ages[rnd(3)]);
+                w.config.max_removals = rnd(8);
+                switch (rnd(3)) { /* the builders tier alone, after the stopped containers, before the volumes */
+                case 1:
+                        w.config.tiers[1] = w.config.tiers[0];
+                        w.config.tiers[0] = (struct config_tier) { .type = CONFIG_TIER_STOPPED_CONTAINERS,
+                                                                   .min_age_sec = ages[rnd(3)] };
+                        w.config.n_tiers = 2;
+                        break;
+                case 2:
+                        w.config.tiers[1] = (struct config_tier) { .type = CONFIG_TIER_UNUSED_VOLUMES, .include_named = true };
+                        w.config.n_tiers = 2;
+                        break;
+                }
+                for (size_t i = 0; i < R_N; i++) {
+                        struct policy_container *k = &w.containers[i];
+                        struct policy_volume *v = &w.volumes[i];
+                        snprintf(w.cids[i], sizeof w.cids[i], "c%zu", i);
+                        snprintf(w.cnames[i], sizeof w.cnames[i], rnd(10) < 8 ? "buildx_buildkit_b%zu0" : "plain%zu", i);
+                        snprintf(w.vnames[i], sizeof w.vnames[i], rnd(10) < 8 ? "buildx_buildkit_b%zu0_state" : "v%zu", i);
+                        size_t nm = 0;
+                        if (rnd(10) < 8)
+                                w.mounts[i][nm++] = w.vnames[i];
+                        if (rnd(10) < 2)
+                                w.mounts[i][nm++] = w.vnames[rnd(R_N)];
+                        *k = (struct policy_container) {
+                                .id = w.cids[i], .name = w.cnames[i], .image_id = "sha256:b",
+                                .state = (enum engine_container_state) rnd(ENGINE_CONTAINER_DEAD + 1),
+                                .created_ns = NOW - 10 * DAY, .finished_at_ns = stops[rnd(4)],
+                                .size_rw = rnd(100), .labels = { kv, rnd(10) < 2 }, .volumes = w.mounts[i],
+                        };
+                        *v = (struct policy_volume) { .name = w.vnames[i], .created_ns = NOW - 10 * DAY, .size = rnd(1000),
+                                                      .ref_count = (int64_t) rnd(4) - 1, .labels = { kv, rnd(10) < 2 } };
+                }
+                struct policy_snapshot s = { .now_ns = NOW, .containers = w.containers, .n_containers = R_N,
+                                             .volumes = w.volumes, .n_volumes = R_N };
+                struct usage u = usage_95();
+                struct policy_plan p = {};
+                const struct config_tier *bt = &w.config.tiers[w.config.tiers[0].type == CONFIG_TIER_INACTIVE_BUILDERS ? 0 : 1];
+
+                ck_assert_int_eq(policy_plan(&w.config, &u, &s, &p), 0);
+                ck_assert_uint_le(p.n_actions, w.config.max_removals);
+                for (size_t a = 0; a < p.n_actions; a++) {
+                        const struct policy_action *x = &p.actions[a];
+                        if (x->tier != CONFIG_TIER_INACTIVE_BUILDERS) {
+                                ck_assert(!x->with_previous);
+                                continue;
+                        }
+                        ck_assert_msg(x->kind == POLICY_ACTION_REMOVE_CONTAINER, "iteration %u: a volume first", it);
+                        /* the container, then right after it its own state volume */
+                        size_t i = (size_t) (x->id[1] - '0');
+                        char want[64];
+                        snprintf(want, sizeof want, "%s_state", w.cnames[i]);
+                        ck_assert(policy_builder_container(w.cnames[i]));
+                        ck_assert_uint_lt(a + 1, p.n_actions);
+                        const struct policy_action *y = &p.actions[++a];
+                        ck_assert(y->kind == POLICY_ACTION_REMOVE_VOLUME && y->with_previous &&
+                                  y->tier == CONFIG_TIER_INACTIVE_BUILDERS && streq(y->id, want));
+                        size_t v = (size_t) (y->id[strlen("buildx_buildkit_b")] - '0');
+                        ck_assert_msg(r_eligible(&w, i, v, bt->min_age_sec), "iteration %u: c%zu not eligible", it, i);
+                        planned++;
+                }
+                /* every volume planned by another tier is mounted by no container at all */
+                for (size_t a = 0; a < p.n_actions; a++)
+                        if (p.actions[a].kind == POLICY_ACTION_REMOVE_VOLUME && !p.actions[a].with_previous)
+                                ck_assert(!r_mounted_by_other(&w, SIZE_MAX, p.actions[a].id));
+                /* complete unless truncated: an eligible builder left out was taken apart by an earlier tier */
+                for (size_t i = 0; !p.truncated && i < R_N; i++) {
+                        char want[64];
+                        snprintf(want, sizeof want, "%s_state", w.cnames[i]);
+                        if (!policy_builder_container(w.cnames[i]) || !streq(w.vnames[i], want) ||
+                            !r_eligible(&w, i, i, bt->min_age_sec))
+                                continue;
+                        int c = r_position(&p, POLICY_ACTION_REMOVE_CONTAINER, w.cids[i]);
+                        ck_assert_msg(c >= 0, "iteration %u: eligible builder c%zu left out", it, i);
+                        if (p.actions[c].tier == CONFIG_TIER_INACTIVE_BUILDERS)
+                                ck_assert_int_eq(r_position(&p, POLICY_ACTION_REMOVE_VOLUME, want), c + 1);
+                }
+                for (size_t i = 0; i < R_N; i++)
+                        kept_running += engine_container_state_is_active(w.containers[i].state) &&
+                                        policy_builder_container(w.cnames[i]) &&
+                                        r_position(&p, POLICY_ACTION_REMOVE_CONTAINER, w.cids[i]) < 0;
+                policy_plan_done(&p);
+        }
+        /* the worlds exercise the tier */
+        ck_assert_uint_gt(planned, 500);
+        ck_assert_uint_gt(kept_running, 1000);
+}
+END_TEST
+
 static Suite *builders_suite(void) {
         Suite *s = suite_create("policy_builders");
         TCase *tc = tcase_create("core");
@@ -274,6 +421,7 @@ static Suite *builders_suite(void) {
         tcase_add_test(tc, test_builders_max_removals);
         tcase_add_test(tc, test_builders_after_stopped_containers);
         tcase_add_test(tc, test_builder_container_names);
+        tcase_add_test(tc, test_builders_random);
         suite_add_tcase(s, tc);
         return s;
 }
