@@ -264,6 +264,17 @@ static int planner_add(struct planner *p, enum policy_action_kind kind, const st
         return 0;
 }
 
+static size_t builder_state_volume(const struct policy_snapshot *s, const struct policy_container *k);
+
+/* A builder container with its state volume is the inactive-builders tier's when that tier is listed: taken
+ * alone, its volume would stay behind, pinned by nothing and taken by no tier. */
+static bool left_to_builders(const struct planner *p, const struct policy_container *k) {
+        for (size_t i = 0; i < MIN(p->config->n_tiers, ELEMENTSOF(p->config->tiers)); i++)
+                if (p->config->tiers[i].type == CONFIG_TIER_INACTIVE_BUILDERS)
+                        return builder_state_volume(p->snapshot, k) != SIZE_MAX;
+        return false;
+}
+
 static int plan_stopped_containers(struct planner *p, const struct config_tier *t) {
         const struct policy_snapshot *s = p->snapshot;
         uint64_t age = planner_age(p, t);
@@ -275,7 +286,7 @@ static int plan_stopped_containers(struct planner *p, const struct config_tier *
                 return -ENOMEM;
         for (size_t i = 0; i < s->n_containers; i++) {
                 const struct policy_container *k = &s->containers[i];
-                if (p->container_planned[i] || str_empty(k->id))
+                if (p->container_planned[i] || str_empty(k->id) || left_to_builders(p, k))
                         continue;
                 if (!engine_container_state_is_removable(k->state))
                         planner_keep(p, POLICY_KEPT_IN_USE, POLICY_ACTION_REMOVE_CONTAINER, t, k->id, k->name, 0, 0);

@@ -27,7 +27,8 @@
  *     an image with a kept child is kept;
  *     The one exception is the inactive-builders tier: a stopped buildx builder container
  *     (buildx_buildkit_<builder><n>, see unlisted_builder_name()) is planned with its state volume
- *     (<container name>_state) right after it, when no other container mounts that volume;
+ *     (<container name>_state) right after it, when no other container mounts that volume; while that
+ *     tier is listed, the stopped-containers tier leaves such a builder (one with its volume) to it;
  *   - never a protected object (policy_labels_protected(), policy_image_protected());
  *   - never an object younger than its tier's min_age, except in the critical pass (policy_critical()),
  *     where the age is min(min_age, disk.critical_min_age); max_unused_age is never below min_age;

@@ -97,6 +97,19 @@ fx_check "D: the targets were met (no exhausted warning)" test -z "$(kept IN_USE
 fx_check "D: its state volume is gone" eval '! volume_exists buildx_buildkit_big00_state'
 fx_check "D: the running builder stays" test "$(dk inspect -f '{{.State.Status}}' buildx_buildkit_live00)" = running
 
-dk rm -f buildx_buildkit_live00 buildx_buildkit_kept00 >/dev/null
-dk volume rm buildx_buildkit_live00_state buildx_buildkit_kept00_state plain-data >/dev/null
+# E: with the tier listed, a builder is its own even when stopped-containers comes first: that tier takes a
+# plain stopped container, not the builder's container (its volume would stay behind), which is too young
+# for the builders tier.
+dk run --network none --name buildx_buildkit_e00 -v buildx_buildkit_e00_state:/state bx/base:1 true >/dev/null
+dk run --network none --name plain-stopped bx/base:1 true >/dev/null
+e2e_config "$scratch/e.conf" 1 0 '{ type = "stopped-containers"; min_age = "0s"; }, { type = "inactive-builders"; min_age = "1h"; }' "$protect"
+e2e_run_once "$scratch/e.conf"
+fx_check "E: exit 0" test "$rc" = 0
+fx_check "E: the plain stopped container went" fx_gone plain-stopped
+fx_check "E: the builder's container stays" fx_exists buildx_buildkit_e00
+fx_check "E: its state volume stays" volume_exists buildx_buildkit_e00_state
+fx_check "E: the builder counted too young" test "$(kept TOO_YOUNG)" = 1
+
+dk rm -f buildx_buildkit_live00 buildx_buildkit_kept00 buildx_buildkit_e00 >/dev/null
+dk volume rm buildx_buildkit_live00_state buildx_buildkit_kept00_state buildx_buildkit_e00_state plain-data >/dev/null
 fx_done

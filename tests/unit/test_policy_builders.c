@@ -226,24 +226,32 @@ START_TEST(test_builders_max_removals) {
 }
 END_TEST
 
-/* A stopped-containers tier listed first takes the builder container alone: its volume is then pinned
- * for this plan (the container is still in the snapshot) and the builders tier does not take it. */
+/* With the tier listed, a builder container with its state volume is its own: a stopped-containers tier
+ * listed first (and with a shorter min_age) leaves it, which would otherwise take the container alone and
+ * leave the volume behind; a builder-named container without a listed state volume is still a stopped
+ * container. Without the tier, builder containers are stopped containers like any other. */
 START_TEST(test_builders_after_stopped_containers) {
         struct config c = builders_config(7 * 86400);
         c.tiers[1] = c.tiers[0];
-        c.tiers[0] = (struct config_tier) { .type = CONFIG_TIER_STOPPED_CONTAINERS, .min_age_sec = 9 * 86400 };
+        c.tiers[0] = (struct config_tier) { .type = CONFIG_TIER_STOPPED_CONTAINERS, .min_age_sec = 3600 };
         c.n_tiers = 2;
         struct usage u = usage_95();
         struct policy_snapshot s = snapshot();
         struct policy_plan p = {};
 
         ck_assert_int_eq(policy_plan(&c, &u, &s, &p), 0);
-        /* stopped 10 days ago: c-old, c-shared, c-other, c-plain, c-noindex, c-novol by the container tier
-         * (c-kept is protected); c-ci0 (8 days) is left to the builders tier, with its volume. */
+        /* stopped-containers: c-other, c-plain, c-noindex, c-novol (10 days ago; c-kept is protected), not the
+         * builders; then the builders tier as alone. */
+        ck_assert_str_eq(plan_ids(&p), "c-noindex,c-novol,c-other,c-plain,"
+                                       "c-old,buildx_buildkit_old0_state,c-ci0,buildx_buildkit_ci00_state");
+        ck_assert_uint_eq(p.tier_actions[CONFIG_TIER_STOPPED_CONTAINERS], 4);
+        ck_assert_uint_eq(p.tier_actions[CONFIG_TIER_INACTIVE_BUILDERS], 4);
+        policy_plan_done(&p);
+
+        c.n_tiers = 1;
+        ck_assert_int_eq(policy_plan(&c, &u, &s, &p), 0);
         const char *ids = plan_ids(&p);
-        ck_assert_msg(strstr(ids, "c-ci0,buildx_buildkit_ci00_state"), "%s", ids);
-        ck_assert_msg(!strstr(ids, "buildx_buildkit_old0_state"), "%s", ids);
-        ck_assert_uint_eq(p.tier_actions[CONFIG_TIER_INACTIVE_BUILDERS], 2);
+        ck_assert_msg(strstr(ids, "c-old") && strstr(ids, "c-young") && !strstr(ids, "_state"), "%s", ids);
         policy_plan_done(&p);
 }
 END_TEST
