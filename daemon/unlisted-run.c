@@ -206,6 +206,20 @@ int daemon_unlisted_measure(struct daemon *d, const struct engine_df *df, struct
                         return k;
         } else if (!d->containerd_store)
                 log_debug("overlay2 directories not compared with the layer store: %s", strerror(-k));
+        /* containerd's root (--report: the engine's figures are known): its content and snapshots walked. */
+        if (d->containerd_store && df && d->fs.n > 1) {
+                bool cut_before = w.cut_short;
+                if ((k = unlisted_containerd_bytes(d->fs.fs[1].path, &w, &bytes)) >= 0) {
+                        struct budget_parts p;
+                        budget_parts_from_df(df, &p);
+                        if (!(r.containerd_path = strdup(d->fs.fs[1].path)))
+                                return -ENOMEM;
+                        r.containerd_bytes = bytes;
+                        r.containerd_engine_bytes = p.images + p.containers + p.build_cache;
+                        r.containerd_cut_short = w.cut_short && !cut_before;
+                } else
+                        log_debug("%s not measured: %s", d->fs.fs[1].path, strerror(-k));
+        }
         r.cut_short = r.cut_short || w.cut_short;
         if ((k = unlisted_report_finish(&r)) < 0)
                 return k;
@@ -269,9 +283,27 @@ void daemon_unlisted_print(const struct daemon *d, const struct unlisted_report 
         }
         if (r->cut_short)
                 printf("Cut short:   the walks stopped at their bound; the figures marked are floors\n");
-        for (size_t i = 1; i < d->fs.n; i++)
-                if (d->containerd_store)
+        for (size_t i = 1; i < d->fs.n; i++) {
+                if (!d->containerd_store)
+                        continue;
+                if (i > 1 || !r->containerd_path) {
                         printf("Not measured on %s: containerd content and snapshots that no image references\n", d->fs.fs[i].path);
+                        continue;
+                }
+                /* Not the exact set of blobs and snapshots no image references (the API does not list them):
+                 * the walk's bytes less the engine's, said as such. */
+                char held[32], ctrd_eng[32];
+                uint64_t rest = unlisted_containerd_unattributed(r);
+                unlisted_format_bytes(rest, b, sizeof b);
+                unlisted_format_bytes(r->containerd_bytes, held, sizeof held);
+                unlisted_format_bytes(r->containerd_engine_bytes, ctrd_eng, sizeof ctrd_eng);
+                printf("containerd content not attributed to an image on %s: %s (%" PRIu64 " bytes)%s: its content store and "
+                       "snapshotters hold %s (%" PRIu64 " bytes, walked), the engine's images, containers and build cache "
+                       "%s (%" PRIu64 " bytes); the difference, an estimate: content and snapshots no image lists "
+                       "(interrupted pulls, not yet garbage-collected), and how the two count shared and compressed bytes\n",
+                       r->containerd_path, b, rest, r->containerd_cut_short ? " (at least: cut short)" : "", held,
+                       r->containerd_bytes, ctrd_eng, r->containerd_engine_bytes);
+        }
 }
 
 static void record_unlisted(const struct unlisted_report *r) {

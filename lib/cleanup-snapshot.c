@@ -177,6 +177,7 @@ static int64_t nth_smallest(int64_t *refs, size_t n_refs, size_t n) {
 static int fill_finished_at(struct engine *e, const struct config *c, struct history *h, int64_t now_ns,
                             struct cleanup_snapshot *s) {
         size_t n = s->containers.n;
+        int r;
         s->finished_at_ns = calloc_at_least_one(n, sizeof *s->finished_at_ns);
         s->size_rw = calloc_at_least_one(n, sizeof *s->size_rw);
         s->stop_known = calloc_at_least_one(n, sizeof *s->stop_known);
@@ -185,6 +186,10 @@ static int fill_finished_at(struct engine *e, const struct config *c, struct his
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
                 s->size_rw[i] = -1;
+        for (size_t i = 0; tier_configured(c, CONFIG_TIER_INACTIVE_BUILDERS) && i < n; i++) /* builders: a few */
+                if (engine_container_state_is_stopped(s->containers.items[i].state) &&
+                    policy_builder_container(s->containers.items[i].name) && (r = inspect_stop(e, h, false, s, i)) < 0)
+                        return r;
         if (!tier_configured(c, CONFIG_TIER_STOPPED_CONTAINERS) || c->max_removals == 0)
                 return 0;
         bool need_size = s->have_df && !(s->df.types & ENGINE_DF_CONTAINERS);
@@ -195,7 +200,6 @@ static int fill_finished_at(struct engine *e, const struct config *c, struct his
         int64_t newest_ns = now_ns - (int64_t) MIN(min_age_sec, (uint64_t) (INT64_MAX / NSEC_PER_SEC)) * NSEC_PER_SEC;
         int64_t newest_any_ns = now_ns - (int64_t) MIN(crit_age_sec, (uint64_t) (INT64_MAX / NSEC_PER_SEC)) * NSEC_PER_SEC;
         size_t k_max = c->max_removals;
-        int r;
 
         _cleanup_free_ struct unknown_stop *unknown = calloc_at_least_one(n, sizeof *unknown);
         _cleanup_free_ int64_t *tier_refs = calloc_at_least_one(n, sizeof *tier_refs);
@@ -543,7 +547,7 @@ static int build_policy_arrays(const struct config *c, struct history *h, int64_
         }
 
         size_t n_vol = 0;
-        if (s->have_df && tier_configured(c, CONFIG_TIER_UNUSED_VOLUMES)) {
+        if (s->have_df && (tier_configured(c, CONFIG_TIER_UNUSED_VOLUMES) || tier_configured(c, CONFIG_TIER_INACTIVE_BUILDERS))) {
                 s->pvolumes = calloc_at_least_one(s->df.n_volumes, sizeof *s->pvolumes);
                 if (!s->pvolumes)
                         return -ENOMEM;
@@ -659,7 +663,7 @@ int cleanup_snapshot_take(struct engine *e, const struct config *c, struct histo
         unsigned types = ENGINE_DF_IMAGES | ENGINE_DF_BUILD_CACHE;
         /* The container part walks every writable layer (minutes on a busy host): from API 1.42 it is
          * not asked for, and the sizes of the containers the plan may take come from their inspects. */
-        if (tier_configured(c, CONFIG_TIER_UNUSED_VOLUMES))
+        if (tier_configured(c, CONFIG_TIER_UNUSED_VOLUMES) || tier_configured(c, CONFIG_TIER_INACTIVE_BUILDERS))
                 types |= ENGINE_DF_VOLUMES;
         r = engine_system_df_types(e, types, &s.df);
         if (r >= 0)

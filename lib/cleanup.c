@@ -183,15 +183,20 @@ int cleanup_execute(struct engine *e, const struct config *c, const struct usage
         res.before_set = now;
         bool kind_stopped[_POLICY_ACTION_KIND_MAX] = {};
 
+        int previous = 0; /* the result of the action before */
         for (size_t i = 0; i < plan->n_actions && i < c->max_removals; i++) {
+                const struct policy_action *a = &plan->actions[i];
+                /* A builder's state volume goes right after its container, or not at all. */
+                if (a->with_previous && previous != 0 && previous != -ENOENT)
+                        continue;
                 /* Maximum-age removals are not for the targets: they lead the plan and all run. */
-                if (plan->actions[i].rule != POLICY_RULE_MAX_AGE && policy_targets_met_all(c, &now) && budget_met(budget))
+                if (!a->with_previous && a->rule != POLICY_RULE_MAX_AGE && policy_targets_met_all(c, &now) &&
+                    budget_met(budget))
                         break;
                 if (cancel && *cancel) {
                         res.cancelled = true;
                         break;
                 }
-                const struct policy_action *a = &plan->actions[i];
                 if (kind_stopped[a->kind]) {
                         res.n_short_stopped++;
                         continue;
@@ -201,6 +206,7 @@ int cleanup_execute(struct engine *e, const struct config *c, const struct usage
                 const struct usage *neediest = &now.fs[policy_neediest(c, &now)].usage;
                 r = do_action(e, c, neediest, budget, a, message, sizeof message, &step.engine_reclaimed);
                 step.result = r;
+                previous = r;
                 if (r < 0 && r != -ENOENT && r != -EBUSY) {
                         if (!message[0])
                                 snprintf(message, sizeof message, "%s", engine_last_error(e)->message);

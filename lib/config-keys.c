@@ -27,6 +27,7 @@ static const char *const tier_names[_CONFIG_TIER_MAX] = {
         [CONFIG_TIER_UNUSED_IMAGES] = "unused-images",
         [CONFIG_TIER_UNUSED_VOLUMES] = "unused-volumes",
         [CONFIG_TIER_UNUSED_NETWORKS] = "unused-networks",
+        [CONFIG_TIER_INACTIVE_BUILDERS] = "inactive-builders",
 };
 
 /* min_age of a tier that does not set one. The first four are the shipped tiers' values; volumes hold
@@ -38,6 +39,7 @@ static const uint64_t tier_default_min_age[_CONFIG_TIER_MAX] = {
         [CONFIG_TIER_UNUSED_IMAGES] = SEC_PER_DAY,
         [CONFIG_TIER_UNUSED_VOLUMES] = 7 * SEC_PER_DAY,
         [CONFIG_TIER_UNUSED_NETWORKS] = 3600,
+        [CONFIG_TIER_INACTIVE_BUILDERS] = 7 * SEC_PER_DAY, /* its cache goes with it */
 };
 
 uint64_t config_tier_default_min_age(enum config_tier_type t) {
@@ -610,7 +612,7 @@ static int parse_tier(struct config_parser *p, const config_setting_t *s, int se
                         if (config_close_enough(v, tier_names[i]))
                                 return config_fail(p, type, -EINVAL, "unknown tier type %s; did you mean \"%s\"?", config_quote(v, q), tier_names[i]);
                 return config_fail(p, type, -EINVAL,
-                                   "unknown tier type %s; use stopped-containers, dangling-images, build-cache, unused-images, unused-volumes or unused-networks",
+                                   "unknown tier type %s; use stopped-containers, dangling-images, build-cache, unused-images, unused-volumes, unused-networks or inactive-builders",
                                    config_quote(v, q));
         }
         if (seen[k] >= 0)

@@ -20,6 +20,7 @@ enum config_tier_type {
         CONFIG_TIER_UNUSED_IMAGES,
         CONFIG_TIER_UNUSED_VOLUMES,
         CONFIG_TIER_UNUSED_NETWORKS,
+        CONFIG_TIER_INACTIVE_BUILDERS, /* a stopped buildx docker-container builder and its state volume */
         _CONFIG_TIER_MAX,
 };
 

@@ -12,6 +12,7 @@
 #include "sort-util.h"
 #include "strv.h"
 #include "time-util.h"
+#include "unlisted.h"
 
 const char *policy_action_kind_to_string(enum policy_action_kind k) {
         static const char *const table[_POLICY_ACTION_KIND_MAX] = {
@@ -263,6 +264,17 @@ static int planner_add(struct planner *p, enum policy_action_kind kind, const st
         return 0;
 }
 
+static size_t builder_state_volume(const struct policy_snapshot *s, const struct policy_container *k);
+
+/* A builder container with its state volume is the inactive-builders tier's when that tier is listed: taken
+ * alone, its volume would stay behind, pinned by nothing and taken by no tier. */
+static bool left_to_builders(const struct planner *p, const struct policy_container *k) {
+        for (size_t i = 0; i < MIN(p->config->n_tiers, ELEMENTSOF(p->config->tiers)); i++)
+                if (p->config->tiers[i].type == CONFIG_TIER_INACTIVE_BUILDERS)
+                        return builder_state_volume(p->snapshot, k) != SIZE_MAX;
+        return false;
+}
+
 static int plan_stopped_containers(struct planner *p, const struct config_tier *t) {
         const struct policy_snapshot *s = p->snapshot;
         uint64_t age = planner_age(p, t);
@@ -274,7 +286,7 @@ static int plan_stopped_containers(struct planner *p, const struct config_tier *
                 return -ENOMEM;
         for (size_t i = 0; i < s->n_containers; i++) {
                 const struct policy_container *k = &s->containers[i];
-                if (p->container_planned[i] || str_empty(k->id))
+                if (p->container_planned[i] || str_empty(k->id) || left_to_builders(p, k))
                         continue;
                 if (!engine_container_state_is_removable(k->state))
                         planner_keep(p, POLICY_KEPT_IN_USE, POLICY_ACTION_REMOVE_CONTAINER, t, k->id, k->name, 0, 0);
@@ -543,6 +555,106 @@ static int plan_networks(struct planner *p, const struct config_tier *t) {
         return 0;
 }
 
+/* inactive-builders: the state volume of builder container k, the volume named "<k's name>_state"; SIZE_MAX
+ * when k is no buildx builder container (buildx_buildkit_<builder><n>) or the snapshot lacks the volume. */
+static size_t builder_state_volume(const struct policy_snapshot *s, const struct policy_container *k) {
+        if (!policy_builder_container(k->name))
+                return SIZE_MAX;
+        size_t n = strlen(k->name);
+        for (size_t i = 0; i < s->n_volumes; i++) {
+                const char *v = s->volumes[i].name;
+                if (v && strncmp(v, k->name, n) == 0 && streq(v + n, "_state"))
+                        return i;
+        }
+        return SIZE_MAX;
+}
+
+bool policy_builder_container(const char *name) {
+        const char *start;
+        size_t len, n;
+
+        if (str_empty(name) || unlisted_builder_name(name, &start, &len) < 0)
+                return false;
+        n = strlen(name);
+        return !(n >= strlen("_state") && streq(name + n - strlen("_state"), "_state")); /* a volume's name */
+}
+
+/* Whether a container other than the builder's own (index self) mounts its state volume. */
+static bool builder_volume_shared(const struct policy_snapshot *s, size_t self, const struct policy_volume *v) {
+        if (v->ref_count > 1)
+                return true;
+        for (size_t i = 0; i < s->n_containers; i++)
+                if (i != self && strv_contains(s->containers[i].volumes, v->name))
+                        return true;
+        return false;
+}
+
+/* A builder is unused since it stopped: one stopped at an unknown time is not old enough (its Created says
+ * nothing about its last build); one that never ran counts from its Created. */
+static int64_t builder_reference_ns(const struct policy_container *k) {
+        if (k->finished_at_ns > 0)
+                return k->finished_at_ns;
+        return k->state == ENGINE_CONTAINER_CREATED ? k->created_ns : 0;
+}
+
+/* Stopped builders, longest unused first, each as two actions: its container, then its state volume. */
+static int plan_builders(struct planner *p, const struct config_tier *t) {
+        const struct policy_snapshot *s = p->snapshot;
+        uint64_t age = planner_age(p, t);
+        _cleanup_free_ struct order_item *items = calloc_at_least_one(s->n_containers, sizeof(*items));
+        _cleanup_free_ size_t *volume_of = calloc_at_least_one(s->n_containers, sizeof(size_t));
+        size_t n = 0;
+        int r;
+
+        if (!items || !volume_of)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->n_containers; i++) {
+                const struct policy_container *k = &s->containers[i];
+                size_t v = builder_state_volume(s, k);
+                if (p->container_planned[i] || str_empty(k->id) || v == SIZE_MAX || p->volume_planned[v])
+                        continue;
+                const struct policy_volume *vol = &s->volumes[v];
+                int64_t ref = builder_reference_ns(k);
+                if (!engine_container_state_is_removable(k->state) || builder_volume_shared(s, i, vol))
+                        planner_keep(p, POLICY_KEPT_IN_USE, POLICY_ACTION_REMOVE_CONTAINER, t, k->id, k->name, 0, 0);
+                else if (policy_labels_protected(p->config, &k->labels) ||
+                         policy_labels_protected(p->config, &vol->labels))
+                        planner_keep(p, POLICY_KEPT_PROTECTED, POLICY_ACTION_REMOVE_CONTAINER, t, k->id, k->name, 0, 0);
+                else if (!old_enough(ref, s->now_ns, age))
+                        planner_keep(p, POLICY_KEPT_TOO_YOUNG, POLICY_ACTION_REMOVE_CONTAINER, t, k->id, k->name, ref,
+                                     age);
+                else {
+                        volume_of[i] = v;
+                        items[n++] = (struct order_item) { i, ref, k->created_ns, k->id };
+                }
+        }
+        qsort(items, n, sizeof(*items), order_item_compare);
+
+        for (size_t j = 0; j < n; j++) {
+                size_t i = items[j].index, v = volume_of[i];
+                const struct policy_container *k = &s->containers[i];
+                struct policy_action *a;
+                /* Both or neither. */
+                if (p->plan.n_actions + 2 > p->config->max_removals) {
+                        p->plan.truncated = true;
+                        planner_over_budget(p, n - j);
+                        break;
+                }
+                r = planner_add(p, POLICY_ACTION_REMOVE_CONTAINER, t, k->id, k->name, NULL, k->size_rw, items[j].key1,
+                                NULL);
+                if (r < 0)
+                        return r;
+                r = planner_add(p, POLICY_ACTION_REMOVE_VOLUME, t, s->volumes[v].name, s->volumes[v].name, NULL,
+                                s->volumes[v].size, items[j].key1, &a);
+                if (r < 0)
+                        return r;
+                a->with_previous = true;
+                p->container_planned[i] = true;
+                p->volume_planned[v] = true;
+        }
+        return 0;
+}
+
 struct id_entry {
         const char *id;
         size_t index;
@@ -766,6 +878,9 @@ static int plan_tier(struct planner *p, const struct config_tier *t) {
                 break;
         case CONFIG_TIER_UNUSED_NETWORKS:
                 r = plan_networks(p, t);
+                break;
+        case CONFIG_TIER_INACTIVE_BUILDERS:
+                r = plan_builders(p, t);
                 break;
         default:
                 r = -EINVAL;

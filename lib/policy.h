@@ -25,6 +25,10 @@
  *   - an image is planned only if every image that names it as parent is planned before it (the engine
  *     refuses to delete a parent: "image has dependent child images"), so children come before parents and
  *     an image with a kept child is kept;
+ *     The one exception is the inactive-builders tier: a stopped buildx builder container
+ *     (buildx_buildkit_<builder><n>, see unlisted_builder_name()) is planned with its state volume
+ *     (<container name>_state) right after it, when no other container mounts that volume; while that
+ *     tier is listed, the stopped-containers tier leaves such a builder (one with its volume) to it;
  *   - never a protected object (policy_labels_protected(), policy_image_protected());
  *   - never an object younger than its tier's min_age, except in the critical pass (policy_critical()),
  *     where the age is min(min_age, disk.critical_min_age); max_unused_age is never below min_age;
@@ -105,6 +109,10 @@ bool policy_labels_protected(const struct config *c, const struct engine_labels 
 bool policy_image_protected(const struct config *c, char *const *tags, const struct engine_labels *labels);
 /* Whether image id is under a lease (config.leased_image_ids): it counts as in use. */
 bool policy_image_leased(const struct config *c, const char *id);
+
+/* Whether a container name is a buildx docker-container builder's, buildx_buildkit_<builder><n> (its state
+ * volume is that name plus "_state"): what the inactive-builders tier looks at. */
+bool policy_builder_container(const char *name);
 
 /* ---- The snapshot (input; the planner only reads it) --------------------------------------------- */
 
@@ -222,6 +230,9 @@ struct policy_action {
         uint64_t until_sec;              /* age_sec: only records unused for that long go (MAX_AGE: with
                                           * keep_storage 0, whatever the usage) */
         uint64_t build_cache_counted;    /* the snapshot's build_cache.counted, to recompute keep_storage */
+        bool with_previous;              /* inactive-builders: this state volume goes with the builder container
+                                          * of the action right before it: run right after that one (even when
+                                          * the targets hold), skipped when that one failed */
 };
 
 /* Why the objects the configured tiers looked at and did not plan stay, each counted once under the

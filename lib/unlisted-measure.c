@@ -294,3 +294,35 @@ int unlisted_overlay2_orphans(const char *root, struct unlisted_walk *w, uint64_
         *ret_count = count;
         return 0;
 }
+
+int unlisted_containerd_bytes(const char *root, struct unlisted_walk *w, uint64_t *ret_bytes) {
+        if (!root || root[0] != '/')
+                return -EINVAL;
+        int fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                int r = -errno;
+                close(fd);
+                return r;
+        }
+        uint64_t total = 0;
+        bool found = false;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                uint64_t b = 0;
+                if (!streq(de->d_name, "io.containerd.content.v1.content") &&
+                    !startswith(de->d_name, "io.containerd.snapshotter.v1."))
+                        continue;
+                if (unlisted_du_at(dirfd(d), de->d_name, w, &b, NULL) < 0)
+                        continue;
+                found = true;
+                total += b;
+        }
+        closedir(d);
+        if (!found)
+                return -ENOENT;
+        *ret_bytes = total;
+        return 0;
+}

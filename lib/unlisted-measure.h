@@ -36,3 +36,6 @@ int unlisted_tmp_bytes(const char *root, struct unlisted_walk *w, uint64_t *ret_
  * (another storage driver, the containerd image store). A layer being extracted at this moment has its
  * directory before its metadata: such a directory is counted too. */
 int unlisted_overlay2_orphans(const char *root, struct unlisted_walk *w, uint64_t *ret_bytes, size_t *ret_count) _must_check_;
+/* What containerd's content store (io.containerd.content.v1.content) and snapshotters
+ * (io.containerd.snapshotter.v1.*) hold under its root. -ENOENT when root has none of them. */
+int unlisted_containerd_bytes(const char *root, struct unlisted_walk *w, uint64_t *ret_bytes) _must_check_;

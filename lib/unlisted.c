@@ -38,7 +38,12 @@ void unlisted_report_done(struct unlisted_report *r) {
                 free(r->items[i].name);
         free(r->items);
         free(r->path);
+        free(r->containerd_path);
         *r = (struct unlisted_report) {};
+}
+
+uint64_t unlisted_containerd_unattributed(const struct unlisted_report *r) {
+        return r->containerd_bytes > r->containerd_engine_bytes ? r->containerd_bytes - r->containerd_engine_bytes : 0;
 }
 
 int unlisted_report_add(struct unlisted_report *r, const struct unlisted_item *item) {

@@ -41,6 +41,12 @@ struct unlisted_report {
         struct unlisted_item *items;
         size_t n, allocated;
         bool cut_short;                /* some walk was cut short */
+        /* The containerd image store (--report only): on containerd_path, what its content store and
+         * snapshotters hold (walked) against the bytes /system/df gives images, containers and build cache. */
+        char *containerd_path;         /* NULL = not measured (owned) */
+        uint64_t containerd_bytes;
+        uint64_t containerd_engine_bytes;
+        bool containerd_cut_short;
 };
 void unlisted_report_done(struct unlisted_report *r);
 /* Appends a copy of *item (name duplicated). */
@@ -51,6 +57,10 @@ int unlisted_report_add(struct unlisted_report *r, const struct unlisted_item *i
 bool unlisted_source_in_engine(enum unlisted_source s);
 /* used - engine - every item outside the engine's accounting, 0 when that is negative. */
 uint64_t unlisted_unexplained(const struct unlisted_report *r);
+/* containerd content not attributed to an image: containerd_bytes - containerd_engine_bytes, 0 when that
+ * is negative. An estimate, not the set of blobs and snapshots no image references: the engine's figures
+ * and a walk's differ in how they count shared and compressed bytes. */
+uint64_t unlisted_containerd_unattributed(const struct unlisted_report *r);
 /* Adds the unexplained item (unless 0 or the engine's bytes are not known) and sorts the items largest first (ties: by source, then name). */
 int unlisted_report_finish(struct unlisted_report *r) _must_check_;
 /* The bytes of every item of source s. */

@@ -32,6 +32,14 @@ if [ -d "$root/image/overlay2/layerdb" ]; then
         mkdir -p "$root/overlay2/0123unlistedorphan/diff"
         head -c $((3 * MiB)) /dev/urandom >"$root/overlay2/0123unlistedorphan/diff/blob"
 fi
+# The containerd image store: 8 MiB of content no image references (a blob as an interrupted pull would
+# leave it), written into the throwaway engine's containerd root.
+ctrd=""
+if [ -n "${DOCKERCLEAN_TEST_STORE_ROOT:-}" ] && [ -d "$DOCKERCLEAN_TEST_STORE_ROOT/io.containerd.content.v1.content/blobs/sha256" ]; then
+        ctrd=$DOCKERCLEAN_TEST_STORE_ROOT
+        blob=$ctrd/io.containerd.content.v1.content/blobs/sha256/$(printf '0%.0s' $(seq 1 63))1
+        head -c $((8 * MiB)) /dev/urandom >"$blob"
+fi
 sync
 
 e2e_config "$scratch/dc.conf" 99 98
@@ -75,6 +83,24 @@ rows = [int(m.group(1)) for m in re.finditer(r"^  [a-z-]+ +.*? [0-9.]+ [KMGT]?i?
 sys.exit(not (len(rows) >= 4 and rows == sorted(rows, reverse=True)))' <<<"$out"
 fx_check "the largest with its remedy" grep -q "^Largest: *container un-web's log is .* and it has no max-size: set log-opts" <<<"$out"
 fx_check "the unexplained rest" grep -qE '^  unexplained ' <<<"$out"
+if [ -n "$ctrd" ]; then
+        # ctrd_figure N: the Nth byte count of the containerd line (1: not attributed, 2: held, 3: the engine's).
+        ctrd_figure() { python3 -c 'import re, sys
+m = re.search(r"^containerd content not attributed to an image on \S+: .*?\((\d+) bytes\).*?\((\d+) bytes, walked\).*?\((\d+) bytes\)", sys.stdin.read(), re.M)
+print(m.group(int(sys.argv[1])) if m else -1)' "$1" <<<"$2"; }
+        held=$(ctrd_figure 2 "$out")
+        want=$(du_b "$ctrd"/io.containerd.content.v1.content "$ctrd"/io.containerd.snapshotter.v1.*)
+        fx_check "containerd: content and snapshots $held bytes, du $want" near "$held" "$want"
+        fx_check "containerd: not attributed = held - the engine's" \
+                test "$(ctrd_figure 1 "$out")" = "$(( held - $(ctrd_figure 3 "$out") ))"
+        fx_check "containerd: no 'Not measured' line" eval '! grep -q "^Not measured on " <<<"$out"'
+        # Without the blob, the figure not attributed is less by the blob's du.
+        blob_du=$(du_b "$blob")
+        rm -f "$blob"
+        out2=$("$DOCKERCLEAND" --config "$scratch/dc.conf" --report --log-target console)
+        less=$(( $(ctrd_figure 1 "$out") - $(ctrd_figure 1 "$out2") ))
+        fx_check "containerd: the unreferenced blob counted ($less bytes, du $blob_du)" near "$less" "$blob_du"
+fi
 
 # Every tier exhausted (nothing may go: min_age 1d): the warning right after names the largest.
 e2e_config "$scratch/ex.conf" 1 0 '{ type = "stopped-containers"; min_age = "1d"; }' "metrics_file = \"$scratch/ex.prom\";"
@@ -137,5 +163,5 @@ sent=$(grep -cv '^$' "$scratch/proxy.log" || true)
 fx_check "idle: 0 engine requests during them ($sent)" test "$sent" = 0
 
 dk rm -f un-web >/dev/null
-rm -rf "$root/tmp/GetImageBlob-unlisted" "$root/overlay2/0123unlistedorphan"
+rm -rf "$root/tmp/GetImageBlob-unlisted" "$root/overlay2/0123unlistedorphan" ${blob:+"$blob"}
 fx_done

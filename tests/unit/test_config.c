@@ -308,7 +308,7 @@ static const struct config_case cases[] = {
         { "tiers = ( \"build-cache\" );", "t.conf:1: tiers.[0]: expected a tier, like { type = \"build-cache\"; min_age = \"24h\"; }" },
         { "tiers = ( { type = \"build-cach\"; } );", "t.conf:1: tiers.[0].type: unknown tier type \"build-cach\"; did you mean \"build-cache\"?" },
         { "tiers = ( { type = \"everything\"; } );",
-          "t.conf:1: tiers.[0].type: unknown tier type \"everything\"; use stopped-containers, dangling-images, build-cache, unused-images, unused-volumes or unused-networks" },
+          "t.conf:1: tiers.[0].type: unknown tier type \"everything\"; use stopped-containers, dangling-images, build-cache, unused-images, unused-volumes, unused-networks or inactive-builders" },
         { "tiers = (\n  { type = \"build-cache\"; },\n  { type = \"dangling-images\"; },\n  { type = \"build-cache\"; }\n);",
           "t.conf:4: tiers.[2].type: duplicate tier type \"build-cache\"; tiers.[0] has it already" },
         { "tiers = ( { min_age = \"1h\"; } );", "t.conf:1: tiers.[0]: missing key 'type'" },
@@ -762,7 +762,8 @@ START_TEST(test_round_trip_non_default) {
         c.n_tiers = 0;
         for (int t = _CONFIG_TIER_MAX - 1; t >= 0; t--)
                 c.tiers[c.n_tiers++] = (struct config_tier) { .type = (enum config_tier_type) t, .min_age_sec = 365 * 86400 };
-        c.tiers[1].include_named = true; /* unused-volumes */
+        for (size_t i = 0; i < c.n_tiers; i++)
+                c.tiers[i].include_named = c.tiers[i].type == CONFIG_TIER_UNUSED_VOLUMES;
         c.disk.min_free = UINT64_MAX - 1;
         c.disk.target_free = UINT64_MAX;
         c.engine_timeout_sec = 86400;

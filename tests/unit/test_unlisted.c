@@ -209,6 +209,44 @@ START_TEST(test_walks) {
 }
 END_TEST
 
+/* containerd's root: its content store and snapshotters are walked, nothing else there; the figure not
+ * attributed to an image is the rest over the engine's, never below 0. */
+START_TEST(test_containerd) {
+        char root[] = "/tmp/dcctrd.XXXXXX", p[512];
+        ck_assert_ptr_nonnull(mkdtemp(root));
+        static const char *const dirs[] = { "io.containerd.content.v1.content", "io.containerd.content.v1.content/blobs",
+                                            "io.containerd.content.v1.content/blobs/sha256",
+                                            "io.containerd.snapshotter.v1.overlayfs",
+                                            "io.containerd.snapshotter.v1.overlayfs/snapshots", "io.containerd.metadata.v1.bolt",
+                                            NULL };
+        for (const char *const *d = dirs; *d; d++) {
+                snprintf(p, sizeof p, "%s/%s", root, *d);
+                ck_assert_int_eq(mkdir(p, 0700), 0);
+        }
+        snprintf(p, sizeof p, "%s/io.containerd.content.v1.content/blobs/sha256/aa", root), write_file(p, 256 * 1024);
+        snprintf(p, sizeof p, "%s/io.containerd.snapshotter.v1.overlayfs/snapshots/f", root), write_file(p, 64 * 1024);
+        snprintf(p, sizeof p, "%s/io.containerd.metadata.v1.bolt/meta.db", root), write_file(p, 512 * 1024); /* not content */
+
+        struct unlisted_walk w = {};
+        uint64_t bytes = 0;
+        ck_assert_int_eq(unlisted_containerd_bytes(root, &w, &bytes), 0);
+        ck_assert_uint_ge(bytes, 320 * 1024);
+        ck_assert_uint_lt(bytes, 320 * 1024 + 8 * 4096 + 1);
+        snprintf(p, sizeof p, "%s/io.containerd.metadata.v1.bolt", root);
+        ck_assert_int_eq(unlisted_containerd_bytes(p, &w, &bytes), -ENOENT);
+        ck_assert_int_eq(unlisted_containerd_bytes("relative", &w, &bytes), -EINVAL);
+
+        struct unlisted_report r = { .containerd_bytes = 10 * MiB, .containerd_engine_bytes = 4 * MiB };
+        ck_assert_uint_eq(unlisted_containerd_unattributed(&r), 6 * MiB);
+        r.containerd_engine_bytes = 11 * MiB;
+        ck_assert_uint_eq(unlisted_containerd_unattributed(&r), 0);
+
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+        ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(test_metrics) {
         struct config_disk disk = { .high_watermark = 85, .low_watermark = 75 };
         struct unlisted_report r = { .used_bytes = 100, .engine_bytes = 10, .engine_known = true };
@@ -258,6 +296,7 @@ int main(void) {
         tcase_add_test(tc, test_builder_names);
         tcase_add_test(tc, test_walks);
         tcase_add_test(tc, test_metrics);
+        tcase_add_test(tc, test_containerd);
         suite_add_tcase(s, tc);
         int failed = dctest_run(s);
         return failed ? EXIT_FAILURE : EXIT_SUCCESS;
