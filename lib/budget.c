@@ -88,8 +88,9 @@ void budget_freed(struct budget *b, enum policy_action_kind kind, uint64_t bytes
         case POLICY_ACTION_REMOVE_VOLUME:
                 part = &b->parts.volumes;
                 break;
-        default:
-                return; /* networks hold no bytes */
+        case POLICY_ACTION_REMOVE_NETWORK: /* networks hold no bytes */
+        case _POLICY_ACTION_KIND_MAX:
+                return;
         }
         uint64_t taken = MIN(*part, bytes);
         *part -= taken;

@@ -161,9 +161,10 @@ static int do_action(struct engine *e, const struct config *c, const struct usag
                 return classify(e, engine_delete_volume(e, a->id));
         case POLICY_ACTION_REMOVE_NETWORK:
                 return classify(e, engine_delete_network(e, a->id));
-        default:
-                return -EINVAL;
+        case _POLICY_ACTION_KIND_MAX:
+                break;
         }
+        return -EINVAL;
 }
 
 int cleanup_execute(struct engine *e, const struct config *c, const struct usage_set *filesystems,

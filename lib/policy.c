@@ -157,9 +157,11 @@ static uint64_t planner_age(const struct planner *p, const struct config_tier *t
                 return MAX(t->max_unused_age_sec, t->min_age_sec);
         case POLICY_RULE_CRITICAL:
                 return MIN(t->min_age_sec, p->config->disk.critical_min_age_sec);
-        default:
-                return t->min_age_sec;
+        case POLICY_RULE_TIER:
+        case _POLICY_RULE_MAX:
+                break;
         }
+        return t->min_age_sec;
 }
 
 static void kept_object_done(struct policy_kept_object *k) {
@@ -192,7 +194,7 @@ static void planner_keep(struct planner *p, enum policy_kept_reason why, enum po
                 if (at > 0 && (k->next_eligible_ns == 0 || at < k->next_eligible_ns))
                         k->next_eligible_ns = at;
                 break;
-        default:
+        case _POLICY_KEPT_REASON_MAX:
                 break;
         }
 
@@ -750,8 +752,8 @@ static int plan_tiers(struct planner *p) {
                 case CONFIG_TIER_UNUSED_NETWORKS:
                         r = plan_networks(p, t);
                         break;
-                default:
-                        r = -EINVAL;
+                case _CONFIG_TIER_MAX:
+                        return -EINVAL;
                 }
                 if (r < 0)
                         return r;
