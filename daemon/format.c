@@ -33,6 +33,8 @@ const char *daemon_action_noun(enum policy_action_kind k) {
                 return "volume";
         case POLICY_ACTION_REMOVE_NETWORK:
                 return "network";
+        case _POLICY_ACTION_KIND_MAX:
+                break;
         }
         return "object";
 }
