@@ -394,5 +394,6 @@ int engine_events_follow_full(struct engine *e, const struct engine_filter *filt
 int engine_parse_status_age(const char *status, int64_t *ret_max_sec) _must_check_;
 
 /* Time helpers: RFC 3339 with optional fraction ("2026-11-29T06:36:03.797318163Z") to unix ns;
- * the zero time "0001-01-01T00:00:00Z" gives 0. -EINVAL on garbage. */
+ * the zero time "0001-01-01T00:00:00Z" gives 0, a time before 1677-09-21 too, one after 2262-04-11 is
+ * clamped to TIME_UNIX_SEC_MAX seconds (what int64 ns hold). -EINVAL on garbage. */
 int engine_parse_time(const char *s, int64_t *ret_ns) _must_check_;
