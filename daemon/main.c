@@ -136,7 +136,7 @@ static void on_stop_signal(int sig) {
         loop_signal_wakeup(sig);
 }
 
-int main(int argc, char **argv) {
+static int run(int argc, char **argv) {
         struct args a;
         int r = parse_args(argc, argv, &a);
         if (r <= 0)
@@ -164,11 +164,13 @@ int main(int argc, char **argv) {
                 return EXIT_SUCCESS;
         }
 
-        struct sigaction sa = { .sa_handler = on_stop_signal };
+        struct sigaction sa = { .sa_handler = on_stop_signal }, ign = { .sa_handler = SIG_IGN };
         sigemptyset(&sa.sa_mask);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGINT, &sa, NULL);
-        signal(SIGPIPE, SIG_IGN);
+        sigemptyset(&ign.sa_mask);
+        if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGPIPE, &ign, NULL) < 0) {
+                log_error("Cannot handle SIGTERM, SIGINT and SIGPIPE: %m");
+                return EXIT_FAILURE;
+        }
 
         r = daemon_engine_setup(&d);
         if (r < 0)
@@ -188,4 +190,18 @@ int main(int argc, char **argv) {
                 return d.check_failed_in_engine ? EXIT_UNAVAILABLE : EXIT_FAILURE;
         }
         return loop_run(&d);
+}
+
+/* What was printed (--check-config, --report, a dry run's plan, --help) must have reached stdout: a full
+ * disk or a closed pipe is said and fails the command (exit 1), as coreutils' close_stdout does. */
+static int flush_stdout(int status) {
+        if (fflush(stdout) == 0 && !ferror(stdout))
+                return status;
+        int r = errno > 0 ? errno : EIO;
+        fprintf(stderr, "dockercleand: cannot write to standard output: %s\n", strerror(r));
+        return status == EXIT_SUCCESS ? EXIT_FAILURE : status;
+}
+
+int main(int argc, char **argv) {
+        return flush_stdout(run(argc, argv));
 }
