@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,7 @@
 
 /* Written by signal handlers, read by the loop: the only globals, as signal handlers need them. */
 static int wake_pipe[2] = { -1, -1 };
-static volatile sig_atomic_t reload_requested, check_requested;
+static atomic_int reload_requested, check_requested;
 
 void loop_signal_wakeup(int sig) {
         int saved = errno;

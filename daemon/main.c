@@ -1,7 +1,9 @@
 /* dockercleand: keeps the filesystem holding Docker's data from filling up. */
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +14,10 @@
 #include "loop.h"
 #include "macro.h"
 
-static volatile sig_atomic_t stop_requested;
+/* Atomics, not volatile sig_atomic_t: the flag is also read by other threads (the engine client's requests
+ * in flight); a lock-free atomic is as safe to set from a signal handler. */
+static_assert(ATOMIC_INT_LOCK_FREE == 2, "atomic_int must be lock-free to be set by a signal handler");
+static atomic_int stop_requested;
 
 static void help(void) {
         printf("Usage: dockercleand [OPTIONS]\n"

@@ -2,6 +2,7 @@
 #include "cleanup.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,7 +169,7 @@ static int do_action(struct engine *e, const struct config *c, const struct usag
 }
 
 int cleanup_execute(struct engine *e, const struct config *c, const struct usage_set *filesystems,
-                    const struct policy_plan *plan, struct budget *budget, const volatile sig_atomic_t *cancel,
+                    const struct policy_plan *plan, struct budget *budget, const atomic_int *cancel,
                     cleanup_step_cb cb, void *userdata, struct cleanup_result *ret_result) {
         struct cleanup_result res = {};
         int r;

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,7 +41,7 @@ struct engine_options {
         uint64_t timeout_sec;          /* overall timeout for slow calls (prune, df); 0 = 10 min */
         uint64_t connect_timeout_ms;   /* 0 = 5 s */
         size_t max_body;               /* 0 = ENGINE_DEFAULT_MAX_BODY */
-        const volatile sig_atomic_t *cancel; /* when non-NULL and set, requests in flight abort */
+        const atomic_int *cancel; /* when non-NULL and set, requests in flight abort */
         /* When non-NULL, called now and then (about once a second) while a request is in flight, on
          * the calling thread: a prune can take minutes, and the daemon's watchdog must not starve. */
         void (*progress)(void *userdata);

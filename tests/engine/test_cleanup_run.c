@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,7 +140,7 @@ struct seen {
         unsigned steps;
         char failure[512];             /* the message of the last failed step */
         size_t first_plan_actions;
-        volatile sig_atomic_t cancel;
+        atomic_int cancel;
         unsigned cancel_after;         /* raise cancel after this many steps; 0 = never */
         struct history *history;       /* NULL: none */
 };
