@@ -219,6 +219,12 @@ def main():
         else:
             row("idle (unchanged)", "not measured in this run (scripts/bench --only idle)")
 
+    if "idle_after_cleanup.rss_anon_kib" in r:
+        anon = num(r, "idle_after_cleanup.rss_anon_kib")
+        out.append("")
+        row("idle after a cleanup of %s removals (fake engine)" % fmt(num(r, "idle_after_cleanup.removals"), "", 0),
+            "RssAnon %s" % fmt(anon and anon / MIB, " MiB"), "RssAnon <= 2 MiB", verdict(anon and anon / MIB, 2))
+
     times = [(k.split(".")[1], num(r, k)) for k in r if k.startswith("time.")]
     if times:
         out.append("")
