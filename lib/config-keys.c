@@ -97,7 +97,7 @@ static int get_integer(struct config_parser *p, const config_setting_t *s, int64
 
 static int get_duration(struct config_parser *p, const config_setting_t *s, uint64_t min, uint64_t max, uint64_t *ret) {
         char why[256], q[CONFIG_QUOTE_MAX], a[CONFIG_VALUE_STRING_MAX], b[CONFIG_VALUE_STRING_MAX];
-        const char *v;
+        const char *v = NULL;
         uint64_t sec;
         int r;
 
@@ -135,7 +135,7 @@ static int get_size(struct config_parser *p, const config_setting_t *s, uint64_t
         char why[256], q[CONFIG_QUOTE_MAX];
         const char *v;
         uint64_t bytes;
-        int64_t i;
+        int64_t i = 0;
         int r;
 
         switch (config_setting_type(s)) {
@@ -303,7 +303,7 @@ static int parse_log_level(struct config_parser *p, const config_setting_t *s, s
 }
 
 static int parse_max_removals(struct config_parser *p, const config_setting_t *s, struct config *c) {
-        int64_t v;
+        int64_t v = 0;
         int r;
 
         if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
@@ -432,7 +432,7 @@ static int parse_critical_min_age(struct config_parser *p, const config_setting_
 }
 
 static int parse_protect_newest_per_repository(struct config_parser *p, const config_setting_t *s, struct config *c) {
-        int64_t v;
+        int64_t v = 0;
         int r;
 
         if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
