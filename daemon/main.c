@@ -141,6 +141,19 @@ static void on_stop_signal(int sig) {
         loop_signal_wakeup(sig);
 }
 
+/* SIGTERM and SIGINT raise the stop flag; SIGPIPE is ignored (a closed stdout is an error, not a death). */
+static int setup_signals(void) {
+        struct sigaction sa = { .sa_handler = on_stop_signal }, ign = { .sa_handler = SIG_IGN };
+        sigemptyset(&sa.sa_mask);
+        sigemptyset(&ign.sa_mask);
+        if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGPIPE, &ign, NULL) < 0) {
+                int r = negative_errno();
+                log_error("Cannot handle SIGTERM, SIGINT and SIGPIPE: %s", strerror(-r));
+                return r;
+        }
+        return 0;
+}
+
 static int run(int argc, char **argv) {
         struct args a;
         int r = parse_args(argc, argv, &a);
@@ -169,13 +182,8 @@ static int run(int argc, char **argv) {
                 return EXIT_SUCCESS;
         }
 
-        struct sigaction sa = { .sa_handler = on_stop_signal }, ign = { .sa_handler = SIG_IGN };
-        sigemptyset(&sa.sa_mask);
-        sigemptyset(&ign.sa_mask);
-        if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGPIPE, &ign, NULL) < 0) {
-                log_error("Cannot handle SIGTERM, SIGINT and SIGPIPE: %m");
+        if (setup_signals() < 0)
                 return EXIT_FAILURE;
-        }
 
         r = daemon_engine_setup(&d);
         if (r < 0)
