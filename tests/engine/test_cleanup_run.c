@@ -512,7 +512,7 @@ END_TEST
 int main(void) {
         Suite *s = suite_create("cleanup_run");
         TCase *tc = tcase_create("rounds");
-        tcase_set_timeout(tc, 60);
+        tcase_set_timeout(tc, 120); /* the fake's start may take up to 60 s on a loaded host */
         tcase_add_test(tc, test_rounds_unpin_images);
         tcase_add_test(tc, test_budget_across_rounds);
         tcase_add_test(tc, test_budget_spent_in_round_two);
