@@ -1,9 +1,9 @@
-# The fuzz smoke: every libFuzzer target (scripts/fuzz-config, scripts/fuzz-engine) for a short while
-# from its seeds, its corpus then replayed with leak checks; a crash, sanitizer report, leak or broken
+# The fuzz smoke: every libFuzzer target (scripts/fuzz-config, -engine, -policy) for a short while from
+# its seeds, its corpus then replayed with leak checks; a crash, sanitizer report, leak or broken
 # invariant fails the suite. Needs clang-14 and libclang-rt-14-dev (scripts/install-deps test).
 #
 # DOCKERCLEAN_FUZZ_SECONDS per target (default 20): on 2 cores a CI run of every engine has a budget of
-# 30-45 minutes, of which this is about a minute and a half with the clang build. The seeds and the
+# 30-45 minutes, of which this is about two minutes with the clang build (three targets). The seeds and the
 # dictionaries reach every decoder and key parser within seconds; what 60 s more would find is the
 # deep fuzzing's job (scripts/fuzz-* 600 by hand, with the kept corpus), not every CI run's.
 set -u
@@ -17,7 +17,7 @@ clang -fsanitize=fuzzer -o "$bin/fuzz-probe" "$bin/fuzz-probe.c" 2>/dev/null ||
         skip "clang cannot link libFuzzer (libclang-rt-14-dev)"
 export FUZZ_BUILD_DIR=$bin/fuzz-build
 fail=0
-for target in config engine; do
+for target in config engine policy; do
         # A fresh corpus each run: what CI tests is the tree, not a corpus grown on this machine.
         corpus=$bin/fuzz-corpus-$target
         rm -rf "$corpus"
