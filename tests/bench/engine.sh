@@ -11,11 +11,13 @@
 #   podman5              Debian 13's Podman 5 service (runtime runc, cgroupfs) in the same root
 # Every engine gets its own socket, exec-root (or runroot), pidfile and a data-root on a loop-mounted
 # ext4 image. The chroot engines run in a mount namespace of their own: the root bind-mounted onto
-# itself, /proc, /sys, /dev, private tmpfs on /run and /tmp, and the bench directory bound at its own
-# path, so every path the engine reports is the same inside the root and on the host (dockercleand
-# measures from the host). The engine's mounts (overlay, shm) stay in that namespace and go with it.
+# itself, /proc, /sys, /dev, private tmpfs on /run and /tmp, /var/lib/containers from the bench
+# directory, and the bench directory bound at its own path, so every path the engine reports is the
+# same inside the root and on the host (dockercleand measures from the host). The engine's mounts (overlay, shm) stay in that namespace and go with it.
 
 bench_log() { printf 'bench: %s\n' "$*" >&2; }
+# shellcheck source=tests/bench/progress.sh
+. "$(dirname "${BASH_SOURCE[0]}")/progress.sh"
 
 BENCH_ENGINES="docker20 docker26 docker26-containerd podman5"
 BENCH_CACHE=${DOCKERCLEAN_TEST_CACHE:-/var/cache/dockerclean-test}
@@ -26,7 +28,9 @@ bench_engine_known() { case " $BENCH_ENGINES " in *" $1 "*) return 0 ;; esac; re
 bench_engine_needs_root() { [ "$1" != docker20 ]; }
 
 # Starts systemd-journald when nothing listens on the journal socket (containers, CI machines without
-# systemd as PID 1). It keeps running afterwards, like the system service it stands in for.
+# systemd as PID 1). It keeps running afterwards, like the system service it stands in for: benches
+# that run at the same time or later use it (stopping it under them would lose their records), and it
+# holds nothing of the bench's (no mount, no file under its directories). It says so, with its pid.
 bench_journald_ensure() {
         if [ -S /run/systemd/journal/socket ] && journalctl -n 0 >/dev/null 2>&1 &&
                 systemd-cat -t dockerclean-bench true 2>/dev/null; then
@@ -38,9 +42,10 @@ bench_journald_ensure() {
         done
         [ -x "$jd" ] || { bench_log "systemd-journald not found (install systemd)"; return 1; }
         mkdir -p /run/systemd/journal /var/log/journal
-        bench_log "starting $jd (no journal socket on this machine)"
         setsid "$jd" </dev/null >/dev/null 2>&1 &
-        local i
+        local i pid=$!
+        bench_log "started $jd, pid $pid (no journal socket on this machine); it keeps running afterwards, as the" \
+                "system service would, for the tests' journal reads and any later run (kill $pid to stop it)"
         for i in $(seq 1 50); do
                 [ -S /run/systemd/journal/socket ] && systemd-cat -t dockerclean-bench true 2>/dev/null && return 0
                 sleep 0.1
@@ -74,10 +79,10 @@ bench_root_ensure() {
                 local mirror t0 new=$roots/engines-trixie.new
                 mirror=$(bench_mirror) || exit 1
                 t0=$SECONDS
-                bench_log "building the Debian 13 root $root from $mirror (once; kept for later runs)"
+                bench_log "building the Debian 13 root for the docker26/podman5 engines in $root from $mirror (once, 1-2 min on 2 cores; later runs reuse it)"
                 rm -rf "$new" "$root"
-                if ! debootstrap --variant=minbase --include="$BENCH_TRIXIE_PACKAGES" trixie "$new" "$mirror" \
-                        >"$roots/engines-trixie.log" 2>&1; then
+                if ! progress_run bench "$roots/engines-trixie.log" \
+                        debootstrap --variant=minbase --include="$BENCH_TRIXIE_PACKAGES" trixie "$new" "$mirror"; then
                         bench_log "debootstrap failed; the end of $roots/engines-trixie.log:"
                         tail -n 20 "$roots/engines-trixie.log" >&2
                         rm -rf "$new"
@@ -211,6 +216,10 @@ bench_in_root() {
                 mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
                 mkdir -p "$root$dir"
                 mount --rbind "$dir" "$root$dir"
+                # Podman keeps a blob-info cache in /var/lib/containers/cache whatever --root says: in
+                # the bench directory, not in the cached root.
+                mkdir -p "$dir/var-lib-containers" "$root/var/lib/containers"
+                mount --bind "$dir/var-lib-containers" "$root/var/lib/containers"
                 exec chroot "$root" env PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"' bench-root "$root" "$dir" "$@" \
                 </dev/null >>"$log" 2>&1 &
 }
