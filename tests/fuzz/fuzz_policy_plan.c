@@ -189,7 +189,7 @@ static void check_plan(const struct policy_plan *p, const struct policy_snapshot
                         break;
                 }
                 case POLICY_ACTION_PRUNE_BUILD_CACHE:
-                        CHECK(s->build_cache.supported && s->build_cache.total > 0);
+                        CHECK(s->build_cache.supported && s->build_cache.counted > 0);
                         break;
                 case _POLICY_ACTION_KIND_MAX:
                         CHECK(false);
@@ -283,8 +283,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 };
         }
         unsigned b = byte(&in);
-        s.build_cache = (struct policy_build_cache){ .supported = b & 1, .total = (uint64_t) (b >> 1) << 20,
-                                                     .reclaimable = (uint64_t) (b >> 2) << 20 };
+        s.build_cache = (struct policy_build_cache){ .supported = b & 1, .counted = (uint64_t) (b >> 1) << 20,
+                                                     .reclaimable = (uint64_t) (b >> 2) << 20,
+                                                     .shared = (uint64_t) byte(&in) << 20 };
 
         struct policy_plan p = {}, q = {};
         int r = policy_plan(&config, &u, &s, &p);
