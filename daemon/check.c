@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -237,6 +238,10 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                 daemon_history_save(d);
         }
         daemon_write_metrics(d);
+        /* A cleanup's snapshots (listings of every container and image) are freed by now, but glibc keeps
+         * the heap they grew: give it back, or the idle daemon keeps the peak (2.1 MiB RssAnon after 400
+         * removals, against a goal of 2). */
+        malloc_trim(0);
         return r < 0 ? r : 0;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -90,7 +91,7 @@ struct daemon {
         struct lease_set leases;       /* image leases (leases.c) */
         char **leased_ids;             /* their image ids: every cleanup's config.leased_image_ids */
 
-        volatile sig_atomic_t *stop;   /* raised by SIGTERM/SIGINT; aborts engine requests in flight */
+        atomic_int *stop;              /* raised by SIGTERM/SIGINT; aborts engine requests in flight */
         uint64_t watchdog_usec;        /* WATCHDOG_USEC, 0 = off */
         uint64_t watchdog_last_usec;   /* CLOCK_MONOTONIC of the last WATCHDOG=1 */
 };

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,7 @@ struct events {
         pthread_t thread;
         bool running;
         struct engine *engine;         /* the thread's own client */
-        volatile sig_atomic_t cancel;
+        atomic_int cancel;
         pthread_mutex_t lock;          /* guards queue, n_queued, overflow, dropped, result */
         struct queued_event queue[EVENT_QUEUE_MAX];
         size_t n_queued;

@@ -33,9 +33,10 @@ const char *daemon_action_noun(enum policy_action_kind k) {
                 return "volume";
         case POLICY_ACTION_REMOVE_NETWORK:
                 return "network";
-        default:
-                return "object";
+        case _POLICY_ACTION_KIND_MAX:
+                break;
         }
+        return "object";
 }
 
 const char *daemon_action_name(const struct policy_action *a, char buf[static DAEMON_ACTION_NAME_MAX]) {

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,7 @@
 
 /* Written by signal handlers, read by the loop: the only globals, as signal handlers need them. */
 static int wake_pipe[2] = { -1, -1 };
-static volatile sig_atomic_t reload_requested, check_requested;
+static atomic_int reload_requested, check_requested;
 
 void loop_signal_wakeup(int sig) {
         int saved = errno;
@@ -86,8 +87,10 @@ struct loop {
         bool soon_armed;
         struct backoff backoff;
         struct requests *requests;     /* the control socket; NULL when off */
+        int error;                     /* a timer could not be set, poll() failed: the loop ends (exit 1) */
 };
 
+static int timer_arm(int fd, uint64_t usec, bool periodic) _must_check_;
 static int timer_arm(int fd, uint64_t usec, bool periodic) {
         struct itimerspec its = {
                 .it_value = { .tv_sec = (time_t) (usec / USEC_PER_SEC), .tv_nsec = (long) (usec % USEC_PER_SEC) * NSEC_PER_USEC },
@@ -99,9 +102,22 @@ static int timer_arm(int fd, uint64_t usec, bool periodic) {
         return timerfd_settime(fd, 0, &its, NULL) < 0 ? negative_errno() : 0;
 }
 
-static void timer_disarm(int fd) {
+/* A timer that cannot be set would leave the daemon waiting on nothing: said, and the loop ends with exit
+ * status 1 (systemd's Restart= starts it again) rather than going on deaf. */
+static void loop_timer_set(struct loop *l, int fd, uint64_t usec, bool periodic, const char *what) {
+        int r = timer_arm(fd, usec, periodic);
+        if (r < 0 && l->error == 0) {
+                log_error("Cannot set the %s timer: %s", what, strerror(-r));
+                l->error = r;
+        }
+}
+
+static void loop_timer_disarm(struct loop *l, int fd, const char *what) {
         struct itimerspec its = {};
-        timerfd_settime(fd, 0, &its, NULL);
+        if (timerfd_settime(fd, 0, &its, NULL) < 0 && l->error == 0) {
+                l->error = negative_errno();
+                log_error("Cannot disarm the %s timer: %s", what, strerror(-l->error));
+        }
 }
 
 static void timer_ack(int fd) {
@@ -139,12 +155,13 @@ static void notify_status(const struct daemon *d) {
 }
 
 static void loop_arm_interval(struct loop *l) {
-        timer_arm(l->interval_fd, l->d->config.interval_sec * USEC_PER_SEC, true);
+        loop_timer_set(l, l->interval_fd, l->d->config.interval_sec * USEC_PER_SEC, true, "interval");
 }
 
 /* The engine is unreachable: the next check is a retry, sooner than the interval. */
 static void loop_retry(struct loop *l) {
-        timer_arm(l->interval_fd, backoff_next(&l->backoff, l->d->config.interval_sec * USEC_PER_SEC), false);
+        loop_timer_set(l, l->interval_fd, backoff_next(&l->backoff, l->d->config.interval_sec * USEC_PER_SEC), false,
+                       "retry");
 }
 
 static bool engine_settings_changed(const struct config *a, const struct config *b) {
@@ -195,9 +212,13 @@ static int loop_setup(struct loop *l) {
         }
         struct sigaction sa = { .sa_handler = on_reload_signal };
         sigemptyset(&sa.sa_mask);
-        sigaction(SIGHUP, &sa, NULL);
-        sa.sa_handler = on_check_signal;
-        sigaction(SIGUSR1, &sa, NULL);
+        struct sigaction sc = sa;
+        sc.sa_handler = on_check_signal;
+        if (sigaction(SIGHUP, &sa, NULL) < 0 || sigaction(SIGUSR1, &sc, NULL) < 0) {
+                int r = negative_errno();
+                log_error("Cannot handle SIGHUP and SIGUSR1: %s", strerror(-r));
+                return r;
+        }
 
         l->interval_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
         l->soon_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -211,7 +232,11 @@ static int loop_setup(struct loop *l) {
         (void) requests_open(l->d, &l->requests); /* a failure is logged; the watermarks work without it */
         if (sd_watchdog_enabled(false, &watchdog_usec) > 0 && watchdog_usec > 0) {
                 l->d->watchdog_usec = watchdog_usec;
-                timer_arm(l->watchdog_fd, watchdog_usec / 2, true);
+                r = timer_arm(l->watchdog_fd, watchdog_usec / 2, true);
+                if (r < 0) {
+                        log_error("Cannot set the watchdog timer: %s", strerror(-r));
+                        return r;
+                }
         }
         return 0;
 }
@@ -276,7 +301,7 @@ static void loop_on_events(struct loop *l) {
                 budget_note_grew(&d->budget);
         /* Growth, or something freed while every tier was exhausted: check soon rather than next interval. */
         if (((effect & EVENTS_GREW) || ((effect & EVENTS_FREED) && d->episode.active)) && !l->soon_armed) {
-                timer_arm(l->soon_fd, EVENT_CHECK_DELAY_USEC, false);
+                loop_timer_set(l, l->soon_fd, EVENT_CHECK_DELAY_USEC, false, "event check");
                 l->soon_armed = true;
         }
         /* The stream is the only connection kept while idle: when it fails, find out whether the engine
@@ -323,7 +348,7 @@ static void loop_check(struct loop *l) {
         else if (backoff_reset(&l->backoff))
                 loop_arm_interval(l);
         if (l->soon_armed) { /* this check covers the events that armed it */
-                timer_disarm(l->soon_fd);
+                loop_timer_disarm(l, l->soon_fd, "event check");
                 l->soon_armed = false;
         }
         notify_status(d);
@@ -356,7 +381,7 @@ int loop_run(struct daemon *d) {
                 return EXIT_FAILURE;
         loop_start(&l);
 
-        while (!*d->stop) {
+        while (!*d->stop && l.error == 0) {
                 struct pollfd p[_SLOT_MAX + REQUESTS_FDS_MAX] = {
                         [SLOT_WAKE] = { .fd = wake_pipe[0], .events = POLLIN },
                         [SLOT_INTERVAL] = { .fd = l.interval_fd, .events = POLLIN },
@@ -372,7 +397,8 @@ int loop_run(struct daemon *d) {
                 if (poll(p, n, requests_timeout_ms(l.requests)) < 0) {
                         if (errno == EINTR)
                                 continue;
-                        log_error("poll: %m");
+                        l.error = negative_errno();
+                        log_error("poll: %s", strerror(-l.error));
                         break;
                 }
                 if (loop_dispatch(&l, p))
@@ -385,5 +411,5 @@ int loop_run(struct daemon *d) {
         }
 
         loop_stop(&l);
-        return EXIT_SUCCESS;
+        return l.error == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

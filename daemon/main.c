@@ -1,8 +1,10 @@
 /* dockercleand: keeps the filesystem holding Docker's data from filling up. */
+#include <assert.h>
 #include <errno.h>
 #include <sys/prctl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +16,10 @@
 #include "macro.h"
 #include "strv.h"
 
-static volatile sig_atomic_t stop_requested;
+/* Atomics, not volatile sig_atomic_t: the flag is also read by other threads (the engine client's requests
+ * in flight); a lock-free atomic is as safe to set from a signal handler. */
+static_assert(ATOMIC_INT_LOCK_FREE == 2, "atomic_int must be lock-free to be set by a signal handler");
+static atomic_int stop_requested;
 
 static void help(void) {
         printf("Usage: dockercleand [OPTIONS]\n"
@@ -241,7 +246,20 @@ static void on_stop_signal(int sig) {
         loop_signal_wakeup(sig);
 }
 
-int main(int argc, char **argv) {
+/* SIGTERM and SIGINT raise the stop flag; SIGPIPE is ignored (a closed stdout is an error, not a death). */
+static int setup_signals(void) {
+        struct sigaction sa = { .sa_handler = on_stop_signal }, ign = { .sa_handler = SIG_IGN };
+        sigemptyset(&sa.sa_mask);
+        sigemptyset(&ign.sa_mask);
+        if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGPIPE, &ign, NULL) < 0) {
+                int r = negative_errno();
+                log_error("Cannot handle SIGTERM, SIGINT and SIGPIPE: %s", strerror(-r));
+                return r;
+        }
+        return 0;
+}
+
+static int run(int argc, char **argv) {
         struct args a;
         int r = parse_args(argc, argv, &a);
         if (r <= 0)
@@ -309,11 +327,8 @@ int main(int argc, char **argv) {
                 return EXIT_SUCCESS;
         }
 
-        struct sigaction sa = { .sa_handler = on_stop_signal };
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGINT, &sa, NULL);
-        signal(SIGPIPE, SIG_IGN);
+        if (setup_signals() < 0)
+                return EXIT_FAILURE;
 
         r = daemon_engine_setup(&d);
         if (r < 0)
@@ -338,4 +353,18 @@ int main(int argc, char **argv) {
                 return d.check_failed_in_engine ? EXIT_UNAVAILABLE : EXIT_FAILURE;
         }
         return loop_run(&d);
+}
+
+/* What was printed (--check-config, --report, a dry run's plan, --help) must have reached stdout: a full
+ * disk or a closed pipe is said and fails the command (exit 1), as coreutils' close_stdout does. */
+static int flush_stdout(int status) {
+        if (fflush(stdout) == 0 && !ferror(stdout))
+                return status;
+        int r = errno > 0 ? errno : EIO;
+        fprintf(stderr, "dockercleand: cannot write to standard output: %s\n", strerror(r));
+        return status == EXIT_SUCCESS ? EXIT_FAILURE : status;
+}
+
+int main(int argc, char **argv) {
+        return flush_stdout(run(argc, argv));
 }

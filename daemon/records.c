@@ -93,9 +93,11 @@ static const char *rule_field(enum policy_rule r) {
                 return "max-age";
         case POLICY_RULE_CRITICAL:
                 return "critical";
-        default:
-                return "tier";
+        case POLICY_RULE_TIER:
+        case _POLICY_RULE_MAX:
+                break;
         }
+        return "tier";
 }
 
 /* Why an action's rule took it, for the end of a message: "" for the tier's own rule. */

@@ -423,10 +423,9 @@ int requests_open(struct daemon *d, struct requests **ret) {
         q->gather_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
         q->lease_fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
         int r = 0;
-        if (q->listen_fd < 0 || q->gather_fd < 0 || q->lease_fd < 0 || bind(q->listen_fd, (struct sockaddr *) &sa, sizeof sa) < 0)
-                r = negative_errno();
         /* Anyone may connect; SO_PEERCRED decides who may ask (and the refusal is logged and counted). */
-        else if (chmod(path, 0666) < 0 || listen(q->listen_fd, 64) < 0)
+        if (q->listen_fd < 0 || q->gather_fd < 0 || q->lease_fd < 0 || bind(q->listen_fd, (struct sockaddr *) &sa, sizeof sa) < 0 ||
+            chmod(path, 0666) < 0 || listen(q->listen_fd, 64) < 0)
                 r = negative_errno();
         if (r < 0) {
                 /* Outside the unit (no RuntimeDirectory=) the default directory may not exist: then no socket. */

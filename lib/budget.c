@@ -74,7 +74,7 @@ void budget_note_grew(struct budget *b) {
 }
 
 void budget_freed(struct budget *b, enum policy_action_kind kind, uint64_t bytes) {
-        uint64_t *part;
+        uint64_t *part = NULL;
         switch (kind) {
         case POLICY_ACTION_REMOVE_CONTAINER:
                 part = &b->parts.containers;
@@ -88,9 +88,12 @@ void budget_freed(struct budget *b, enum policy_action_kind kind, uint64_t bytes
         case POLICY_ACTION_REMOVE_VOLUME:
                 part = &b->parts.volumes;
                 break;
-        default:
-                return; /* networks hold no bytes */
+        case POLICY_ACTION_REMOVE_NETWORK:
+        case _POLICY_ACTION_KIND_MAX:
+                break;
         }
+        if (!part)
+                return; /* networks hold no bytes */
         uint64_t taken = MIN(*part, bytes);
         *part -= taken;
         b->freed_since = add_sat(b->freed_since, taken);

@@ -96,7 +96,7 @@ void cleanup_snapshot_done(struct cleanup_snapshot *s) {
 static bool stop_time_stale(const struct engine_container *ct, int64_t finished_ns, int64_t now_ns) {
         if (ct->stopped_max_sec < 0)
                 return false;
-        return now_ns - finished_ns > (ct->stopped_max_sec + STATUS_SLACK_SEC) * NSEC_PER_SEC;
+        return now_ns - finished_ns > time_sec_to_ns(ct->stopped_max_sec + STATUS_SLACK_SEC);
 }
 
 /* A stopped container whose stop time is not known yet. */
@@ -163,7 +163,7 @@ static int inspect_stop(struct engine *e, struct history *h, bool with_size, str
  * inspected with their size, unless the history has it. */
 /* The reference time the planner orders a stopped-containers candidate by. */
 static int64_t container_ref_ns(const struct cleanup_snapshot *s, size_t i) {
-        return s->finished_at_ns[i] > 0 ? s->finished_at_ns[i] : s->containers.items[i].created * NSEC_PER_SEC;
+        return s->finished_at_ns[i] > 0 ? s->finished_at_ns[i] : time_sec_to_ns(s->containers.items[i].created);
 }
 
 /* The n smallest of refs (sorted in place): the n-th, or INT64_MIN when there are none. */
@@ -197,8 +197,8 @@ static int fill_finished_at(struct engine *e, const struct config *c, struct his
         /* The critical pass (when configured: whether it runs depends on the usage at plan time) goes on
          * after the tiers with min(min_age, critical_min_age); its candidates follow every TIER one. */
         uint64_t crit_age_sec = c->disk.critical_watermark > 0 ? MIN(min_age_sec, c->disk.critical_min_age_sec) : min_age_sec;
-        int64_t newest_ns = now_ns - (int64_t) MIN(min_age_sec, (uint64_t) (INT64_MAX / NSEC_PER_SEC)) * NSEC_PER_SEC;
-        int64_t newest_any_ns = now_ns - (int64_t) MIN(crit_age_sec, (uint64_t) (INT64_MAX / NSEC_PER_SEC)) * NSEC_PER_SEC;
+        int64_t newest_ns = now_ns - time_age_sec_to_ns(min_age_sec);
+        int64_t newest_any_ns = now_ns - time_age_sec_to_ns(crit_age_sec);
         size_t k_max = c->max_removals;
 
         _cleanup_free_ struct unknown_stop *unknown = calloc_at_least_one(n, sizeof *unknown);
@@ -209,7 +209,7 @@ static int fill_finished_at(struct engine *e, const struct config *c, struct his
         size_t n_unknown = 0;
         for (size_t i = 0; i < n; i++) {
                 struct engine_container *ct = &s->containers.items[i];
-                int64_t created_ns = ct->created * NSEC_PER_SEC, finished_ns, size_rw;
+                int64_t created_ns = time_sec_to_ns(ct->created), finished_ns, size_rw;
                 if (!engine_container_state_is_stopped(ct->state) || created_ns > newest_any_ns ||
                     policy_labels_protected(c, &ct->labels))
                         continue;
@@ -294,7 +294,7 @@ static size_t container_candidates_known(const struct config *c, const struct cl
         if (!tier_configured(c, CONFIG_TIER_STOPPED_CONTAINERS))
                 return 0;
         uint64_t min_age_sec = tier_min_age(c, CONFIG_TIER_STOPPED_CONTAINERS);
-        int64_t newest_ns = now_ns - (int64_t) MIN(min_age_sec, (uint64_t) (INT64_MAX / NSEC_PER_SEC)) * NSEC_PER_SEC;
+        int64_t newest_ns = now_ns - time_age_sec_to_ns(min_age_sec);
         size_t n = 0;
         for (size_t i = 0; i < s->containers.n; i++) {
                 const struct engine_container *ct = &s->containers.items[i];
@@ -302,7 +302,7 @@ static size_t container_candidates_known(const struct config *c, const struct cl
                     (engine_container_state_is_stopped(ct->state) && !s->stop_known[i]) ||
                     policy_labels_protected(c, &ct->labels))
                         continue;
-                int64_t ref = s->finished_at_ns[i] > 0 ? s->finished_at_ns[i] : ct->created * NSEC_PER_SEC;
+                int64_t ref = s->finished_at_ns[i] > 0 ? s->finished_at_ns[i] : time_sec_to_ns(ct->created);
                 if (ref <= newest_ns)
                         n++;
         }
@@ -511,7 +511,7 @@ static int build_policy_arrays(const struct config *c, struct history *h, int64_
                         .name = ct->name,
                         .image_id = ct->image_id,
                         .state = ct->state,
-                        .created_ns = ct->created * NSEC_PER_SEC,
+                        .created_ns = time_sec_to_ns(ct->created),
                         .finished_at_ns = s->finished_at_ns[i],
                         .size_rw = (d ? clamp_size(d->size_rw)
                                       : s->size_rw[i] >= 0 ? clamp_size(s->size_rw[i])
@@ -539,7 +539,7 @@ static int build_policy_arrays(const struct config *c, struct history *h, int64_
                         .tags = im->repo_tags,
                         .digests = im->repo_digests,
                         .last_tag_time_ns = s->last_tag_time_ns ? s->last_tag_time_ns[i] : 0,
-                        .created_ns = im->created * NSEC_PER_SEC,
+                        .created_ns = time_sec_to_ns(im->created),
                         .size = unique,
                         .labels = im->labels,
                         .parent_id = im->parent_id,
@@ -573,7 +573,7 @@ static int build_policy_arrays(const struct config *c, struct history *h, int64_
                                 .id = nw->id,
                                 .name = nw->name,
                                 .builtin = nw->builtin,
-                                .created_ns = nw->created * NSEC_PER_SEC,
+                                .created_ns = time_sec_to_ns(nw->created),
                                 .n_containers = nw->n_containers,
                                 .labels = nw->labels,
                         };
@@ -587,7 +587,7 @@ static int build_policy_arrays(const struct config *c, struct history *h, int64_
                  * them frees nothing), and unused for the tier's min_age (the prune's until filter). The
                  * engine measures reserved-space (keep-storage) against the first two alone: shared
                  * records in that total made the keep too large and the prune take too little. */
-                int64_t until_ns = (int64_t) tier_min_age(c, CONFIG_TIER_BUILD_CACHE) * NSEC_PER_SEC;
+                int64_t until_ns = time_age_sec_to_ns(tier_min_age(c, CONFIG_TIER_BUILD_CACHE));
                 for (size_t i = 0; i < s->df.n_build_cache; i++) {
                         const struct engine_df_build_cache *b = &s->df.build_cache[i];
                         uint64_t sz = clamp_size(b->size);

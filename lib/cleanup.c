@@ -2,6 +2,7 @@
 #include "cleanup.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,13 +162,14 @@ static int do_action(struct engine *e, const struct config *c, const struct usag
                 return classify(e, engine_delete_volume(e, a->id));
         case POLICY_ACTION_REMOVE_NETWORK:
                 return classify(e, engine_delete_network(e, a->id));
-        default:
-                return -EINVAL;
+        case _POLICY_ACTION_KIND_MAX:
+                break;
         }
+        return -EINVAL;
 }
 
 int cleanup_execute(struct engine *e, const struct config *c, const struct usage_set *filesystems,
-                    const struct policy_plan *plan, struct budget *budget, const volatile sig_atomic_t *cancel,
+                    const struct policy_plan *plan, struct budget *budget, const atomic_int *cancel,
                     cleanup_step_cb cb, void *userdata, struct cleanup_result *ret_result) {
         struct cleanup_result res = {};
         int r;

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -150,7 +151,7 @@ struct cleanup_result {
  * (result.error says why it stopped early: engine unreachable, statvfs failed); -EPERM, -EINVAL or the
  * first measurement's error when it did nothing. */
 int cleanup_execute(struct engine *e, const struct config *c, const struct usage_set *filesystems,
-                    const struct policy_plan *plan, struct budget *budget, const volatile sig_atomic_t *cancel,
+                    const struct policy_plan *plan, struct budget *budget, const atomic_int *cancel,
                     cleanup_step_cb cb, void *userdata, struct cleanup_result *ret_result) _must_check_;
 
 /* Called with every round's plan before it is carried out (in a dry run, the only round's). */
@@ -158,7 +159,7 @@ typedef void (*cleanup_plan_cb)(const struct policy_plan *plan, const struct usa
 
 struct cleanup_run_options {
         struct history *history;               /* may be NULL (then last use is the image's Created time) */
-        const volatile sig_atomic_t *cancel;   /* may be NULL */
+        const atomic_int *cancel;              /* may be NULL */
         cleanup_plan_cb on_plan;               /* may be NULL */
         cleanup_step_cb on_step;               /* may be NULL; every action, as it happens */
         void *userdata;                        /* for both callbacks */

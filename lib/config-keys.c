@@ -68,6 +68,8 @@ static int get_string(struct config_parser *p, const config_setting_t *s, const 
         if (config_setting_type(s) != CONFIG_TYPE_STRING)
                 return config_fail(p, s, -EINVAL, "expected %s", expected);
         v = config_setting_get_string(s);
+        if (!v)
+                return config_fail(p, s, -EINVAL, "expected %s", expected);
         for (const char *i = v; *i; i++)
                 if ((unsigned char) *i < 0x20 || *i == 0x7f)
                         return config_fail(p, s, -EINVAL, "contains a control character");
@@ -100,7 +102,7 @@ static int get_integer(struct config_parser *p, const config_setting_t *s, int64
 
 static int get_duration(struct config_parser *p, const config_setting_t *s, uint64_t min, uint64_t max, uint64_t *ret) {
         char why[256], q[CONFIG_QUOTE_MAX], a[CONFIG_VALUE_STRING_MAX], b[CONFIG_VALUE_STRING_MAX];
-        const char *v;
+        const char *v = NULL;
         uint64_t sec;
         int r;
 
@@ -138,7 +140,7 @@ static int get_size(struct config_parser *p, const config_setting_t *s, uint64_t
         char why[256], q[CONFIG_QUOTE_MAX];
         const char *v;
         uint64_t bytes;
-        int64_t i;
+        int64_t i = 0;
         int r;
 
         switch (config_setting_type(s)) {
@@ -167,7 +169,7 @@ static int get_size(struct config_parser *p, const config_setting_t *s, uint64_t
 
 /* Absolute paths: the daemon runs with / as working directory, so relative ones would mislead. */
 static int get_path(struct config_parser *p, const config_setting_t *s, bool empty_ok, char **ret) {
-        const char *v;
+        const char *v = ""; /* set by get_string() on success; the analyzer cannot see config_fail() returns < 0 */
         char *copy;
         int r;
 
@@ -335,7 +337,7 @@ static int parse_log_level(struct config_parser *p, const config_setting_t *s, s
 }
 
 static int parse_max_removals(struct config_parser *p, const config_setting_t *s, struct config *c) {
-        int64_t v;
+        int64_t v = 0;
         int r;
 
         if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
@@ -464,7 +466,7 @@ static int parse_critical_min_age(struct config_parser *p, const config_setting_
 }
 
 static int parse_protect_newest_per_repository(struct config_parser *p, const config_setting_t *s, struct config *c) {
-        int64_t v;
+        int64_t v = 0;
         int r;
 
         if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)

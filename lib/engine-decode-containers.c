@@ -236,7 +236,7 @@ static int scan_container(struct json_scan *s, size_t i, void *userdata) {
                 else if (streq(key, "State"))
                         r = json_scan_state(s, "State", &c->state);
                 else if (streq(key, "Created"))
-                        r = json_scan_int(s, "Created", 0, &c->created);
+                        r = engine_scan_created(s, &c->created);
                 else if (streq(key, "SizeRw"))
                         r = json_scan_int(s, "SizeRw", size_def, &c->size_rw);
                 else if (streq(key, "SizeRootFs"))

@@ -44,8 +44,8 @@ int engine_decode_event(const char *buf, size_t len, struct engine_event_data *r
         /* Podman's image events name the image by bare hex: give it Docker's "sha256:" form. */
         if (streq(ed.ev.type, "image"))
                 ed.ev.actor_id = docker_ref_id_normalize(ed.ev.actor_id, ed.actor_id);
-        if (ed.ev.time_ns == 0 && secs > 0 && secs < INT64_MAX / NSEC_PER_SEC)
-                ed.ev.time_ns = secs * NSEC_PER_SEC;
+        if (ed.ev.time_ns == 0 && secs > 0 && secs <= TIME_UNIX_SEC_MAX)
+                ed.ev.time_ns = time_sec_to_ns(secs);
         ed.ev.attributes = &ed.attributes;
         bool own_actor = ed.ev.actor_id == ed.actor_id;
         *ret = TAKE_STRUCT(ed);

@@ -56,7 +56,7 @@ static int scan_image(struct json_scan *s, size_t i, void *userdata) {
                 else if (streq(key, "RepoDigests"))
                         r = json_scan_strv(s, "RepoDigests", "<none>@<none>", &im->repo_digests);
                 else if (streq(key, "Created"))
-                        r = json_scan_int(s, "Created", 0, &im->created);
+                        r = engine_scan_created(s, &im->created);
                 else if (streq(key, "Size"))
                         r = json_scan_int(s, "Size", 0, &im->size);
                 else if (streq(key, "SharedSize"))

@@ -150,7 +150,7 @@ static int scan_df_image(struct json_scan *s, size_t i, void *userdata) {
                 else if (streq(key, "Containers"))
                         r = json_scan_int(s, "Containers", -1, &im->containers);
                 else if (streq(key, "Created"))
-                        r = json_scan_int(s, "Created", 0, &im->created);
+                        r = engine_scan_created(s, &im->created);
                 else if (streq(key, "RepoTags"))
                         r = json_scan_strv(s, "RepoTags", "<none>:<none>", &im->repo_tags);
                 else

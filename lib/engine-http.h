@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <curl/curl.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,7 +25,7 @@ struct engine {
         uint64_t short_timeout_ms; /* everything else but the event stream */
         uint64_t connect_timeout_ms;
         size_t max_body;
-        const volatile sig_atomic_t *cancel;
+        const atomic_int *cancel;
         void (*progress)(void *userdata);
         void *progress_userdata;
         char api_version[16]; /* "" until negotiated */

@@ -12,6 +12,7 @@
 
 #include "docker-ref.h"
 #include "engine-internal.h"
+#include "json-scan.h"
 #include "time-util.h"
 
 int engine_error_set(struct engine_error *err, int code, const char *fmt, ...) {
@@ -122,11 +123,22 @@ int engine_parse_status_age(const char *status, int64_t *ret_max_sec) {
                 size_t k = strlen(units[i].unit);
                 if (strncmp(end, units[i].unit, k) != 0 || (end[k] != 0 && !(end[k] == 's' && end[k + 1] == 0)))
                         continue;
-                *ret_max_sec = (count * units[i].round_up_den + units[i].round_up_num) * units[i].sec /
-                               units[i].round_up_den;
+                /* Clamped like every engine time: "100000 years" is past what nanoseconds hold. */
+                *ret_max_sec = MIN((count * units[i].round_up_den + units[i].round_up_num) * units[i].sec /
+                                           units[i].round_up_den,
+                                   TIME_UNIX_SEC_MAX);
                 return 0;
         }
         return -EINVAL;
+}
+
+int engine_scan_created(struct json_scan *s, int64_t *ret) {
+        int64_t v;
+        int r = json_scan_int(s, "Created", 0, &v);
+        if (r < 0)
+                return r;
+        *ret = time_clamp_unix_sec(v);
+        return r;
 }
 
 int engine_parse_time(const char *s, int64_t *ret_ns) {
@@ -176,10 +188,15 @@ int engine_parse_time(const char *s, int64_t *ret_ns) {
                 *ret_ns = 0;
                 return 0;
         }
-        /* int64 ns covers 1677-09-21 to 2262-04-11. */
-        if (secs > INT64_MAX / NSEC_PER_SEC - 1 || secs < INT64_MIN / NSEC_PER_SEC + 1)
-                return -ERANGE;
-        *ret_ns = secs * NSEC_PER_SEC + frac;
+        /* int64 ns covers 1677-09-21 to 2262-04-11: clamped like every engine time, a time before it to 0
+         * (unknown, as Go's zero time), one after it to TIME_UNIX_SEC_MAX. */
+        if (secs > TIME_UNIX_SEC_MAX - 1)
+                secs = TIME_UNIX_SEC_MAX, frac = 0;
+        else if (secs < INT64_MIN / NSEC_PER_SEC + 1) {
+                *ret_ns = 0;
+                return 0;
+        }
+        *ret_ns = time_sec_to_ns(secs) + frac;
         return 0;
 }
 

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,7 +46,7 @@ struct engine_options {
         uint64_t timeout_sec;          /* overall timeout for slow calls (prune, df); 0 = 10 min */
         uint64_t connect_timeout_ms;   /* 0 = 5 s */
         size_t max_body;               /* 0 = ENGINE_DEFAULT_MAX_BODY */
-        const volatile sig_atomic_t *cancel; /* when non-NULL and set, requests in flight abort */
+        const atomic_int *cancel; /* when non-NULL and set, requests in flight abort */
         /* When non-NULL, called now and then (about once a second) while a request is in flight, on
          * the calling thread: a prune can take minutes, and the daemon's watchdog must not starve. */
         void (*progress)(void *userdata);
@@ -402,5 +403,6 @@ int engine_events_follow_full(struct engine *e, const struct engine_filter *filt
 int engine_parse_status_age(const char *status, int64_t *ret_max_sec) _must_check_;
 
 /* Time helpers: RFC 3339 with optional fraction ("2026-11-29T06:36:03.797318163Z") to unix ns;
- * the zero time "0001-01-01T00:00:00Z" gives 0. -EINVAL on garbage. */
+ * the zero time "0001-01-01T00:00:00Z" gives 0, a time before 1677-09-21 too, one after 2262-04-11 is
+ * clamped to TIME_UNIX_SEC_MAX seconds (what int64 ns hold). -EINVAL on garbage. */
 int engine_parse_time(const char *s, int64_t *ret_ns) _must_check_;

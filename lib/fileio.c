@@ -134,7 +134,7 @@ int fileio_write_atomic(const char *path, mode_t mode, int (*write_content)(FILE
          * /var/lib/prometheus/node-exporter) works: that user can swap the directory for another one,
          * which is then judged, or for a link to one of root's, where a fresh file of the configured
          * name is all that is made. */
-        bool sticky;
+        bool sticky = false; /* set by open_checked_dir() on success; the analyzer cannot see that */
         _cleanup_close_ int dfd = -1;
         int r = open_checked_dir(dir, &dfd, &sticky, why, why_size);
         if (r < 0)

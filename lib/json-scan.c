@@ -19,10 +19,12 @@ static size_t skip_ws(const struct json_scan *s, size_t p) {
         return p;
 }
 
+/* Always -EBADMSG (json_read_bad()'s), written so that a reader of this file alone (clang's analyzer
+ * too) sees an error path end negative. */
 static int bad_at(const struct json_scan *s, size_t p, const char *what) {
-        if (p >= s->len)
-                return json_read_bad(s->d, "%s: the body ends at byte %zu", what, p);
-        return json_read_bad(s->d, "%s at byte %zu", what, p);
+        int r = p >= s->len ? json_read_bad(s->d, "%s: the body ends at byte %zu", what, p)
+                            : json_read_bad(s->d, "%s at byte %zu", what, p);
+        return r < 0 ? r : -EBADMSG;
 }
 
 const char *json_scan_type_name(int type) {

@@ -187,7 +187,7 @@ int lease_set_parse(const char *text, size_t n, struct lease_set *ret) {
                         if (r < 0)
                                 break;
                         json_t *bytes = json_object_get(o, "bytes"); /* optional */
-                        if (json_is_integer(bytes) && json_integer_value(bytes) > 0)
+                        if (s.n > 0 && json_is_integer(bytes) && json_integer_value(bytes) > 0)
                                 s.items[s.n - 1].bytes = (uint64_t) json_integer_value(bytes);
                 }
         json_decref(root);

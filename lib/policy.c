@@ -158,9 +158,11 @@ static uint64_t planner_age(const struct planner *p, const struct config_tier *t
                 return MAX(t->max_unused_age_sec, t->min_age_sec);
         case POLICY_RULE_CRITICAL:
                 return MIN(t->min_age_sec, p->config->disk.critical_min_age_sec);
-        default:
-                return t->min_age_sec;
+        case POLICY_RULE_TIER:
+        case _POLICY_RULE_MAX:
+                break;
         }
+        return t->min_age_sec;
 }
 
 static void kept_object_done(struct policy_kept_object *k) {
@@ -193,7 +195,7 @@ static void planner_keep(struct planner *p, enum policy_kept_reason why, enum po
                 if (at > 0 && (k->next_eligible_ns == 0 || at < k->next_eligible_ns))
                         k->next_eligible_ns = at;
                 break;
-        default:
+        case _POLICY_KEPT_REASON_MAX:
                 break;
         }
 
@@ -857,7 +859,7 @@ static size_t prune_first_at(const struct planner *p, size_t n_tiers) {
 }
 
 static int plan_tier(struct planner *p, const struct config_tier *t) {
-        int r;
+        int r = -EINVAL; /* a value outside the enum */
 
         if (p->rule == POLICY_RULE_MAX_AGE &&
             (t->max_unused_age_sec == 0 || (t->type != CONFIG_TIER_UNUSED_IMAGES && t->type != CONFIG_TIER_BUILD_CACHE)))
@@ -882,8 +884,8 @@ static int plan_tier(struct planner *p, const struct config_tier *t) {
         case CONFIG_TIER_INACTIVE_BUILDERS:
                 r = plan_builders(p, t);
                 break;
-        default:
-                r = -EINVAL;
+        case _CONFIG_TIER_MAX:
+                break;
         }
         return r;
 }

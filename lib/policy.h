@@ -1,17 +1,12 @@
 /* policy.h: the pure cleanup decisions. No I/O, no engine calls, no clock: everything comes in through
  * struct config, struct usage and struct policy_snapshot, and one struct policy_plan comes out.
  *
- * How the executor uses it:
- *   1. usage_measure(); if !policy_triggered(), nothing to do.
- *   2. List containers, images, volumes, networks and the build cache through the engine and fill a
- *      struct policy_snapshot (borrowed pointers into the engine's lists are fine: the planner copies
- *      whatever it keeps). Then history_seed(h, &snapshot, now) and history_fill_snapshot() (in that
- *      order: seeding resolves names and adds Created/LastTagTime/container times) fill images[].last_used_ns.
- *   3. policy_plan() -> ordered actions. Run them in order; after each removal re-measure and stop as
- *      soon as policy_targets_met() holds on the *measured* usage, which may happen before or after
- *      plan.n_to_target (estimates are rough: shared layers, filesystem overhead). A dry run shows
- *      actions [0, n_to_target) (and may list the rest as "if estimates are low").
- *   4. A failed action (404: already gone; 409: became used) is skipped; go on with the next one.
+ * Where it is called: the call order of one cleanup is stated once, in cleanup.h (and traced from the
+ * daemon's loop in docs/HACKING.md). What the caller owes the planner: a struct policy_snapshot of what
+ * the engine has (borrowed pointers into the engine's lists are fine: the planner copies whatever it
+ * keeps), with images[].last_used_ns filled by history_seed() then history_fill_snapshot(), in that
+ * order. Estimates are rough (shared layers, filesystem overhead): the executor stops on the *measured*
+ * usage (policy_targets_met()), before or after plan.n_to_target.
  *
  * Safety rules no configuration can break (the planner enforces them; tests/unit/test_policy_random.c
  * checks them on random snapshots):

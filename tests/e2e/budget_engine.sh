@@ -16,9 +16,9 @@ MIB=1048576
 fx_image bud/base:1 0
 fx_running bud-job bud/base:1
 fx_image bud/a:1 20
-sleep 1.1 # distinct Created times: a is the least recently used, then b, then c
+e2e_next_second # distinct Created times: a is the least recently used, then b, then c
 fx_image bud/b:1 20
-sleep 1.1
+e2e_next_second
 fx_image bud/c:1 20
 
 # What the engine itself uses, as the budget counts it: LayersSize, the writable layers, the volumes, the
@@ -50,7 +50,7 @@ start_proxy() {
         rm -f "$scratch/proxy.sock" "$scratch/proxy.log"
         python3 "$src/tests/bench/engine-proxy.py" "$scratch/proxy.sock" "$DOCKERCLEAN_TEST_SOCKET" "$scratch/proxy.log" &
         proxy=$!
-        for _ in $(seq 1 50); do [ -S "$scratch/proxy.sock" ] && break; sleep 0.1; done
+        e2e_wait_for 60 test -S "$scratch/proxy.sock"
 }
 stop_proxy() { kill "$proxy" 2>/dev/null; wait "$proxy" 2>/dev/null; }
 dfs() { grep -c 'GET /v[0-9.]*/system/df' "$scratch/proxy.log" 2>/dev/null || true; }
@@ -132,31 +132,36 @@ notify_log=$scratch/notify.log
 : >"$notify_log"
 python3 "$src/tests/bench/notify-listener.py" "$scratch/notify.sock" "$notify_log" --timeout 120 &
 listener=$!
-for _ in $(seq 1 50); do [ -S "$scratch/notify.sock" ] && break; sleep 0.1; done
+e2e_wait_for 60 test -S "$scratch/notify.sock"
 used=$(engine_bytes)
 budget_conf "$scratch/b.conf" $((used + 1024 * MIB)) $((used + 512 * MIB)) \
         "interval = \"2s\"; metrics_file = \"$scratch/metrics.prom\";" 'engine_usage_interval = "1h";'
-NOTIFY_SOCKET=$scratch/notify.sock "$DOCKERCLEAND" --config "$scratch/b.conf" --log-target console 2>"$scratch/b.err" &
+# At debug level: a measurement record per check, so that "nothing more was asked" is said after
+# checks that really ran (e2e_checks).
+NOTIFY_SOCKET=$scratch/notify.sock "$DOCKERCLEAND" --config "$scratch/b.conf" --log-target console --log-level debug \
+        2>"$scratch/b.err" &
 pid=$!
-wait_for() { local end=$((SECONDS + $1)); shift; while [ $SECONDS -lt $end ]; do "$@" && return 0; sleep 0.1; done; "$@"; }
+wait_for() { e2e_wait_for "$@"; }
 fx_check "B: metrics written" wait_for 20 test -s "$scratch/metrics.prom"
 images_metric() { sed -n 's/^dockerclean_engine_bytes{part="images"} //p' "$scratch/metrics.prom" 2>/dev/null; }
 fx_check "B: metrics: the engine's bytes by part" grep -qE '^dockerclean_engine_bytes\{part="containers"\} [0-9]+$' "$scratch/metrics.prom"
 fx_check "B: metrics: the budget" grep -qx "dockerclean_engine_max_bytes $((used + 1024 * MIB))" "$scratch/metrics.prom"
 fx_check "B: STATUS= names what the engine uses" wait_for 5 grep -q 'STATUS=.*; engine uses [0-9.]* [KMG]iB (clean at ' "$notify_log"
-sleep 5 # two or three checks more
-fx_check "B: one /system/df in three checks or more (got $(dfs))" test "$(dfs)" = 1
+fx_check "B: three checks more" e2e_wait_checks "$scratch/b.err" 3
+fx_check "B: one /system/df in $(e2e_checks "$scratch/b.err") checks (got $(dfs))" test "$(dfs)" = 1
 before=$(images_metric)
 fx_image bud/d:1 10
 fx_check "B: a new image is in the figures within seconds (growth events)" \
         wait_for 15 eval '[ "$(images_metric)" -ge $((before + 9 * MIB)) ]'
 # The build's events came over seconds (its containers, the commit, the tag): a check serves the last
 # of them at most a check interval (2 s) after the one-interval gap since the refresh before (2 s), plus
-# the second by which a check follows an event; after that, quiet checks ask nothing more.
-sleep 6
+# the second by which a check follows an event. All of them came before the figures showed the image;
+# counted in checks from there: the one an event brings, one a refresh too recent skips, the next one
+# serves the rest; one more for slack. After that, quiet checks ask nothing more.
+fx_check "B: four checks after the refresh" e2e_wait_checks "$scratch/b.err" 4
 settled=$(dfs)
-sleep 5
-fx_check "B: /system/df after the events ($settled), none in the quiet checks that follow ($(dfs))" \
+fx_check "B: three quiet checks more" e2e_wait_checks "$scratch/b.err" 3
+fx_check "B: /system/df after the events ($settled), none in the 3 quiet checks that follow ($(dfs))" \
         eval '[ "$settled" -ge 2 ] && [ "$(dfs)" = "$settled" ]'
 case "${DOCKERCLEAN_TEST_ENGINE:-docker20}" in
 docker20 | podman*) fx_check "B: API 1.41: the plain /system/df" eval '! grep -q "system/df?type" "$scratch/proxy.log"' ;;

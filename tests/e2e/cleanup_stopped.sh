@@ -10,7 +10,7 @@ fx_running keeper e2e/base:1
 # Ten stopped containers of 40 MiB each, created one after another (oldest first).
 for i in 0 1 2 3 4 5 6 7 8 9; do
         fx_stopped "stopped$i" e2e/base:1 40 || fx_fail "create stopped$i"
-        sleep 1.1   # FinishedAt has nanoseconds, but keep the order unmistakable
+        e2e_next_second   # FinishedAt has nanoseconds, but keep the order unmistakable
 done
 before=$(fx_used_percent)
 echo "used before: $before%"

@@ -92,3 +92,36 @@ e2e_events_open() {
         done
         return 1
 }
+
+# e2e_wait_for SECONDS CMD...: waits until CMD succeeds (checked every 0.1 s), at most SECONDS, then runs
+# it once more so a failure says what it checked. A wait on an event with a deadline, never a fixed
+# sleep: deadlines are generous (a loaded 2-core host), a passing run waits only for the event.
+e2e_wait_for() {
+        local end=$((SECONDS + $1)); shift
+        while [ $SECONDS -lt $end ]; do "$@" && return 0; sleep 0.1; done
+        "$@"
+}
+
+# e2e_checks FILE: how many checks a daemon run with --log-level debug --log-target console (stderr to
+# FILE) has made: its measurement record, one per check and filesystem, counted for the first filesystem.
+# An absence ("nothing more was asked", "said once") is asserted only after such checks really ran.
+e2e_checks() {
+        awk 'path == "" && / used; cleaning starts at / && /^\// { path = substr($0, 1, index($0, ": ") + 1) }
+             path != "" && index($0, path) == 1 && / used; cleaning starts at / { n++ }
+             END { print n + 0 }' "$1" 2>/dev/null || echo 0
+}
+# e2e_wait_checks FILE N [SECONDS]: waits until the daemon logging to FILE has made N more checks than
+# now (default deadline: 60 s plus 10 s a check).
+e2e_wait_checks() {
+        local file=$1 n=$2 want
+        want=$(($(e2e_checks "$file") + n))
+        e2e_wait_for "${3:-$((60 + 10 * n))}" eval "[ \"\$(e2e_checks '$file')\" -ge $want ]"
+}
+
+# e2e_next_second: returns once the wall clock's second has changed (at most a second): objects made
+# before and after have distinct Created times (seconds on some engines), without a fixed sleep.
+e2e_next_second() {
+        local t0
+        t0=$(date +%s)
+        while [ "$(date +%s)" = "$t0" ]; do sleep 0.02; done
+}

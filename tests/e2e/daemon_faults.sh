@@ -16,8 +16,9 @@ start_fake() { # start_fake SCENARIO [ARGS]: the fake on $scratch/fake.sock, its
                 --root "$scratch/root" "$@" "$scenario" <"$scratch/fake.in" >"$scratch/fake.out" &
         fake=$!
         exec 3>"$scratch/fake.in" # the fake exits when this closes
-        for _ in $(seq 1 100); do grep -q '^ready' "$scratch/fake.out" 2>/dev/null && return 0; sleep 0.05; done
-        echo "the fake engine did not start" >&2
+        # Its "ready" line, with a deadline a loaded host meets (python's start alone can take seconds).
+        e2e_wait_for 60 grep -q '^ready' "$scratch/fake.out" 2>/dev/null && return 0
+        echo "the fake engine did not start within 60 s" >&2
         return 1
 }
 stop_fake() { exec 3>&-; wait "$fake" 2>/dev/null; }
@@ -55,10 +56,7 @@ once info-wrong-types 'GET /v1.41/info: malformed answer to /info: "DockerRootDi
 start_fake error-500-json
 "$DOCKERCLEAND" --config "$scratch/dc.conf" --log-target console 2>"$scratch/daemon.err" &
 pid=$!
-for _ in $(seq 1 100); do
-        [ "$(grep -c '^Cleanup could not run' "$scratch/daemon.err")" -ge 3 ] && break
-        sleep 0.1
-done
+e2e_wait_for 60 eval '[ "$(grep -c "^Cleanup could not run" "$scratch/daemon.err")" -ge 3 ]'
 kill -TERM "$pid"
 wait "$pid"
 stop_fake
@@ -87,10 +85,10 @@ interval = "1s";
 metrics_file = "$scratch/no-such-dir/dockerclean.prom";
 disk = { high_watermark = "99.99%"; low_watermark = "99%"; };
 EOC
-"$DOCKERCLEAND" --config "$scratch/metrics.conf" --log-target console 2>"$scratch/metrics.err" &
+"$DOCKERCLEAND" --config "$scratch/metrics.conf" --log-target console --log-level debug 2>"$scratch/metrics.err" &
 pid=$!
-for _ in $(seq 1 100); do grep -q 'Cannot write the metrics file' "$scratch/metrics.err" && break; sleep 0.1; done
-sleep 2.5 # more checks at "1s": none may say it again
+fx_check "metrics failure: said" e2e_wait_for 60 grep -q 'Cannot write the metrics file' "$scratch/metrics.err"
+fx_check "metrics failure: three checks more (none may say it again)" e2e_wait_checks "$scratch/metrics.err" 3
 kill -TERM "$pid"
 wait "$pid"
 stop_fake
@@ -139,14 +137,15 @@ tiers = ( { type = "stopped-containers"; min_age = "0s"; }, { type = "unused-ima
 protect = { images = [ "base" ]; };
 EOC
 start_fake world --world "$scratch/world.json" --data "$scratch/root"
-"$DOCKERCLEAND" --config "$scratch/stuck.conf" --log-target console 2>"$scratch/stuck.err" &
+"$DOCKERCLEAND" --config "$scratch/stuck.conf" --log-target console --log-level debug 2>"$scratch/stuck.err" &
 pid=$!
-sleep 8 # eight intervals
+# Nine checks: the first and eight intervals (counted: the checks that really ran, not the seconds).
+fx_check "stuck: nine checks ran" e2e_wait_for 120 eval '[ "$(e2e_checks "$scratch/stuck.err")" -ge 9 ]'
 kill -TERM "$pid"
 wait "$pid"
 stop_fake
 plans=$(grep -c '^GET /v1.41/system/df' "$scratch/fake.log")
-echo "stuck host: $plans plans (/system/df) in 8 intervals"
+echo "stuck host: $plans plans (/system/df) in $(e2e_checks "$scratch/stuck.err") checks"
 fx_check "stuck: at least one plan" test "$plans" -ge 1
 fx_check "stuck: at most 4 plans in 8 intervals (back-off 1s, 2s, 4s)" test "$plans" -le 4
 fx_check "stuck: never /images/prune" eval '! grep -q "/images/prune" "$scratch/fake.log"'

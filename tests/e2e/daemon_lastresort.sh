@@ -19,16 +19,13 @@ start_fake() {
                 <"$scratch/fake.in" >"$scratch/fake.out" &
         fake=$!
         exec 3>"$scratch/fake.in"
-        for _ in $(seq 1 100); do grep -q '^ready' "$scratch/fake.out" 2>/dev/null && return 0; sleep 0.05; done
-        echo "the fake engine did not start" >&2
+        # Its "ready" line, with a deadline a loaded host meets (python's start alone can take seconds).
+        e2e_wait_for 60 grep -q '^ready' "$scratch/fake.out" 2>/dev/null && return 0
+        echo "the fake engine did not start within 60 s" >&2
         return 1
 }
 stop_fake() { exec 3>&-; wait "$fake" 2>/dev/null; }
-wait_for() { # wait_for SECONDS CMD...
-        local end=$((SECONDS + $1)); shift
-        while [ $SECONDS -lt $end ]; do "$@" && return 0; sleep 0.1; done
-        "$@"
-}
+wait_for() { e2e_wait_for "$@"; } # wait_for SECONDS CMD...
 count() { grep -c -- "$1" "$2" 2>/dev/null || true; }
 runs() { test "$(count '^run' "$scratch/$1.runs")" = "$2"; } # runs NAME N: NAME.sh ran N times
 
@@ -111,11 +108,11 @@ fx_check "journal: PRIORITY notice" grep -q '"PRIORITY":"5"' <<<"$fields"
 # The daemon: once per episode, however many intervals pass; the episode ends when the triggers clear
 # (a reload to a 99.99% watermark), and the next one runs it again.
 rm -f "$scratch/ok.runs"
-"$DOCKERCLEAND" --config "$scratch/ok.conf" --log-target console 2>"$scratch/episode.err" &
+"$DOCKERCLEAND" --config "$scratch/ok.conf" --log-target console --log-level debug 2>"$scratch/episode.err" &
 pid=$!
 fx_check "episode: the command ran" wait_for 20 test -s "$scratch/ok.runs"
-sleep 4 # four intervals, each finding the same exhausted host
-fx_check "episode: once in five intervals" runs ok 1
+fx_check "episode: four checks more, each finding the same exhausted host" e2e_wait_checks "$scratch/episode.err" 4
+fx_check "episode: once in those five checks" runs ok 1
 HIGH=99.99% conf "$scratch/ok.conf" "[ \"$scratch/ok.sh\", \"--reason\", \"disk\" ]" 'log_level = "debug";'
 kill -HUP "$pid"
 fx_check "episode: a check below the trigger after the reload (the episode ends)" \
@@ -123,7 +120,7 @@ fx_check "episode: a check below the trigger after the reload (the episode ends)
 conf "$scratch/ok.conf" "[ \"$scratch/ok.sh\", \"--reason\", \"disk\" ]"
 kill -HUP "$pid"
 fx_check "episode: a new episode runs it again" wait_for 20 runs ok 2
-sleep 2
+fx_check "episode: two checks more" e2e_wait_checks "$scratch/episode.err" 2
 fx_check "episode: and only once" runs ok 2
 kill -TERM "$pid"
 wait "$pid"

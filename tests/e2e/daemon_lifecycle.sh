@@ -10,14 +10,9 @@ notify_log=$scratch/notify.log
 : >"$notify_log"
 python3 "$src/tests/bench/notify-listener.py" "$scratch/notify.sock" "$notify_log" --timeout 300 &
 listener=$!
-for _ in $(seq 1 50); do [ -S "$scratch/notify.sock" ] && break; sleep 0.1; done
+e2e_wait_for 60 test -S "$scratch/notify.sock"
 
-wait_for() { # wait_for SECONDS CMD...: polls until CMD succeeds
-        local t=$1; shift
-        local end=$((SECONDS + t))
-        while [ $SECONDS -lt $end ]; do "$@" && return 0; sleep 0.1; done
-        "$@"
-}
+wait_for() { e2e_wait_for "$@"; } # wait_for SECONDS CMD...: polls until CMD succeeds
 notified() { grep -q -- "$1" "$notify_log"; }
 count_notified() { grep -c -- "$1" "$notify_log" || true; }
 notified_at_least() { [ "$(count_notified "$1")" -ge "$2" ]; }
@@ -76,11 +71,8 @@ echo "notify order: $order"
 fx_check "READY, RELOADING, READY, ..., STOPPING in order" grep -qE '^READY=1 RELOADING=1 READY=1 .*STOPPING=1 $' <<<"$order"
 
 # journald takes datagrams asynchronously: read once the daemon's last record ("Stopping") is there.
-for _ in $(seq 1 100); do
-        journal=$(e2e_journal "$pid")
-        grep -q '"MESSAGE":"Stopping"' <<<"$journal" && break
-        sleep 0.1
-done
+stopping() { journal=$(e2e_journal "$pid"); grep -q '"MESSAGE":"Stopping"' <<<"$journal"; }
+e2e_wait_for 30 stopping
 engine_records() { grep -E '"MESSAGE_ID":"(57aafb9fb9c24ce980554d9e40282cd8|50cd910f80224bc48b7ea86a7f27afc8)"' <<<"$journal" |
         python3 -c 'import sys, json
 for l in sys.stdin: print(json.loads(l)["MESSAGE"])'; }

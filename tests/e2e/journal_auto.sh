@@ -14,7 +14,7 @@ wait $native
 systemd-cat -t "$tag-plain" "$DOCKERCLEAND" --config "$scratch/dc.conf" --once --log-level debug &
 plain_pid=$!
 wait $plain_pid
-sleep 0.5
+# e2e_journal asks journald to store what it was sent (--sync), then waits for the records.
 structured=$(e2e_journal "$native" _TRANSPORT=journal | grep -c '"DOCKERCLEAN_USED_PERCENT"' || true)
 plain=$(e2e_journal "$plain_pid" _TRANSPORT=stdout | grep -c "used" || true)
 fx_check "with JOURNAL_STREAM: structured records ($structured)" test "$structured" -gt 0

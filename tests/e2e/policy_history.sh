@@ -6,9 +6,9 @@ set -u
 fx_reset
 
 fx_image hist/oldest:1 40
-sleep 1.1
+e2e_next_second
 fx_image hist/middle:1 40
-sleep 1.1
+e2e_next_second
 fx_image hist/newest:1 40
 e2e_events_probe
 e2e_config "$scratch/dc.conf" 99 98 '{ type = "unused-images"; min_age = "0s"; }' \
@@ -19,7 +19,8 @@ daemon=$!
 fx_check "the daemon follows the engine's events" e2e_events_open "$scratch/metrics.prom"
 dk create --network none --name user hist/oldest:1 >/dev/null
 dk rm user >/dev/null
-sleep 1.5
+# Events come in order: once the daemon checked after a later tag, it has taken the container's.
+fx_check "the daemon took the container's events" e2e_events_open "$scratch/metrics.prom"
 kill -TERM "$daemon"; wait "$daemon"
 fx_check "the history was saved in state_dir" test -n "$(ls -A "$scratch/state" 2>/dev/null)"
 

@@ -20,7 +20,7 @@ for x in $images; do
         [ "$x" = c ] && before_c=$(store_used)
         fx_image "lru/$x:1" 40 || fx_fail "build lru/$x"
         [ "$x" = c ] && one=$(($(store_used) - before_c))
-        sleep 1.1
+        e2e_next_second # distinct Created times
 done
 # What one image of 40 MiB of random data takes on this store (lru/c shares only busybox with the
 # others): about 40 MiB with overlay2, twice that with the containerd store (the blob and the unpacked

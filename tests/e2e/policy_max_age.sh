@@ -81,27 +81,24 @@ e2e_config "$scratch/b.conf" 99 98 '{ type = "unused-images"; min_age = "1s"; ma
 t0=$(date +%s.%N)
 "$DOCKERCLEAND" --config "$scratch/b.conf" --log-target journal --log-level debug &
 pid=$!
-for _ in $(seq 1 100); do fx_exists mx/young:1 || break; sleep 0.1; done
+e2e_wait_for 30 fx_gone mx/young:1
 fx_check "B: the first pass removed the image unused for longer than 2 s" fx_gone mx/young:1
 fx_image mx/late:1 0
 # Checks between passes: each tag is an event the daemon checks after (the metrics file is rewritten).
 for i in 1 2 3 4 5 6; do
         rm -f "$scratch/metrics"
         dk tag mx/probe:1 "mx/probe:t$i" >/dev/null
-        for _ in $(seq 1 30); do [ -s "$scratch/metrics" ] && break; sleep 0.1; done
-        sleep 0.5
+        e2e_wait_for 30 test -s "$scratch/metrics"
+        sleep 0.5 # time passes between the checks: mx/late grows old, passes fall in different intervals
 done
 # mx/late:1 is old by now; the pass after the interval takes it (at most two intervals away).
-for _ in $(seq 1 150); do fx_exists mx/late:1 || break; sleep 0.1; done
+e2e_wait_for 30 fx_gone mx/late:1
 fx_check "B: a later pass removed the image that grew old meanwhile" fx_gone mx/late:1
 kill -TERM "$pid"
 wait "$pid"
 t1=$(date +%s.%N)
-for _ in $(seq 1 100); do
-        journal=$(e2e_journal "$pid")
-        grep -q '"MESSAGE":"Stopping"' <<<"$journal" && break
-        sleep 0.1
-done
+stopping() { journal=$(e2e_journal "$pid"); grep -q '"MESSAGE":"Stopping"' <<<"$journal"; }
+e2e_wait_for 30 stopping
 # A pass that removes something is a cleanup (started, with DOCKERCLEAN_RULE=max-age); one that finds
 # nothing is said at debug.
 passes=$(( $(grep '"MESSAGE_ID":"6df2c895cce6421b8dfcbd68ed87e9e6"' <<<"$journal" | grep -c '"DOCKERCLEAN_RULE":"max-age"') +

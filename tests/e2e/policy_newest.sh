@@ -13,7 +13,7 @@ p=
 fx_podman && p=docker.io/
 for i in 1 2 3 4; do
         fx_image "nw/app:$i" 2 || fx_fail "build nw/app:$i"
-        sleep 1.1   # Created has a resolution of a second on some engines
+        e2e_next_second   # Created has a resolution of a second on some engines
 done
 fx_image nw/base:1 2
 # A first cleanup that protects everything: afterwards the history knows every image, so the re-tag below

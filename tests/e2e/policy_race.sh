@@ -11,7 +11,7 @@ src=${DOCKERCLEAN_SOURCE_DIR:?}
 fx_image race/img:1 40
 dk tag race/img:1 race/img:2
 fx_image race/other:1 40
-sleep 1.1
+e2e_next_second
 fx_image race/newer:1 40
 e2e_config "$scratch/dc.conf" "$(e2e_high_now)" 1 '{ type = "unused-images"; min_age = "0s"; }'
 sed -i "s|socket = \"$DOCKERCLEAN_TEST_SOCKET\"|socket = \"$scratch/proxy.sock\"|" "$scratch/dc.conf"
@@ -20,8 +20,7 @@ start_proxy() {
         rm -f "$scratch/proxy.sock"
         python3 "$src/tests/bench/engine-proxy.py" "$scratch/proxy.sock" "$DOCKERCLEAN_TEST_SOCKET" "$1" "${@:2}" &
         proxy=$!
-        for _ in $(seq 1 50); do [ -S "$scratch/proxy.sock" ] && return 0; sleep 0.1; done
-        return 1
+        e2e_wait_for 60 test -S "$scratch/proxy.sock"
 }
 
 # Dry run: not one removing request.

@@ -143,17 +143,17 @@ fx_check "un-old's estimate ($est) includes its log (du $want)" fx_ge "$est_b" "
 rm -f "$scratch/proxy.sock" "$scratch/proxy.log"
 python3 "$src/tests/bench/engine-proxy.py" "$scratch/proxy.sock" "$DOCKERCLEAN_TEST_SOCKET" "$scratch/proxy.log" &
 proxy=$!
-for _ in $(seq 1 50); do [ -S "$scratch/proxy.sock" ] && break; sleep 0.1; done
+e2e_wait_for 60 test -S "$scratch/proxy.sock"
 e2e_config "$scratch/idle.conf" 99 98 '{ type = "stopped-containers"; min_age = "0s"; }' 'interval = "1s";'
 sed -i "s|socket = \"$DOCKERCLEAN_TEST_SOCKET\"|socket = \"$scratch/proxy.sock\"|" "$scratch/idle.conf"
 "$DOCKERCLEAND" --config "$scratch/idle.conf" --log-target console --log-level debug >"$scratch/idle.log" 2>&1 &
 dpid=$!
 checks() { grep -c 'cleaning starts at' "$scratch/idle.log" 2>/dev/null || true; }
-for _ in $(seq 1 100); do [ "$(checks)" -ge 1 ] && break; sleep 0.1; done
-for _ in $(seq 1 100); do grep -q 'GET /v[0-9.]*/events' "$scratch/proxy.log" 2>/dev/null && break; sleep 0.1; done
+e2e_wait_for 60 eval '[ "$(checks)" -ge 1 ]'
+e2e_wait_for 60 grep -q 'GET /v[0-9.]*/events' "$scratch/proxy.log"
 first=$(checks)
 : >"$scratch/proxy.log"
-for _ in $(seq 1 100); do [ "$(checks)" -ge $((first + 3)) ] && break; sleep 0.1; done
+e2e_wait_for 60 eval '[ "$(checks)" -ge $((first + 3)) ]'
 n=$(checks)
 kill "$dpid"; wait "$dpid" 2>/dev/null
 kill "$proxy" 2>/dev/null; wait "$proxy" 2>/dev/null

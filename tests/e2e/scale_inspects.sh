@@ -52,8 +52,9 @@ start_fake() {
                 --world "$scratch/world.json" --data "$scratch/data" world <"$scratch/fake.in" >"$scratch/fake.out" &
         fake=$!
         exec 3>"$scratch/fake.in"
-        for _ in $(seq 1 100); do grep -q '^ready' "$scratch/fake.out" 2>/dev/null && return 0; sleep 0.05; done
-        echo "the fake engine did not start" >&2
+        # Its "ready" line, with a deadline a loaded host meets (python's start alone can take seconds).
+        e2e_wait_for 60 grep -q '^ready' "$scratch/fake.out" 2>/dev/null && return 0
+        echo "the fake engine did not start within 60 s" >&2
         return 1
 }
 stop_fake() { exec 3>&-; wait "$fake" 2>/dev/null; }
@@ -91,10 +92,8 @@ config "$scratch/follow.conf" "$scratch/state" 99 98 'interval = "1h";'
 "$DOCKERCLEAND" --config "$scratch/follow.conf" --log-target console --log-level debug >"$scratch/follow.log" 2>&1 &
 pid=$!
 # The tag after the die events makes a check: once it ran, every die event before it was taken.
-for _ in $(seq 1 200); do
-        grep -q '^EVENTS-SENT' "$scratch/fake.log" 2>/dev/null && [ "$(grep -c '% used' "$scratch/follow.log")" -ge 2 ] && break
-        sleep 0.05
-done
+fx_check "the daemon checked after the fake sent its events" e2e_wait_for 60 \
+        eval 'grep -q "^EVENTS-SENT" "$scratch/fake.log" 2>/dev/null && [ "$(grep -c "% used" "$scratch/follow.log")" -ge 2 ]'
 kill -TERM "$pid"; wait "$pid"
 stops=$(grep -c '^@[0-9a-f]\{64\} ' "$scratch/state/image-history" 2>/dev/null || echo 0)
 fx_check "the daemon kept the stop time of each of the 300 exited containers from die events ($stops)" test "$stops" = 300

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "dctest.h"
 #include "engine.h"
 #include "fake.h"
+#include "history.h"
 #include "macro.h"
 #include "usage.h"
 
@@ -59,6 +61,7 @@ struct world_opts {
         const char *b_extra;           /* more of B's fields, ", \"refuse\": true" */
         bool image_fs;                 /* images on a filesystem of their own (as with the containerd store) */
         const char *tiers;             /* instead of stopped-containers and unused-images, both 1h */
+        long long c1_finished;         /* c1's FinishedAt (unix s), default two days ago */
 };
 
 static void world_start(struct world *w, const struct world_opts *opts) {
@@ -80,7 +83,7 @@ static void world_start(struct world *w, const struct world_opts *opts) {
 
         long long now = (long long) time(NULL);
         _cleanup_free_ char *json = NULL, *path = NULL;
-        ck_assert_int_ge(asprintf(&json, WORLD_DEFAULT, now - 3 * 86400, now - 2 * 86400, now - 86400, now - 3 * 86400,
+        ck_assert_int_ge(asprintf(&json, WORLD_DEFAULT, now - 3 * 86400, opts->c1_finished ? opts->c1_finished : now - 2 * 86400, now - 86400, now - 3 * 86400,
                                   2 * MIB, 4 * MIB, opts->fail ? opts->fail : "",
                                   opts->b_tags ? opts->b_tags : "[\"old:1\"]", opts->b_extra ? opts->b_extra : ""),
                          0);
@@ -137,8 +140,9 @@ struct seen {
         unsigned steps;
         char failure[512];             /* the message of the last failed step */
         size_t first_plan_actions;
-        volatile sig_atomic_t cancel;
+        atomic_int cancel;
         unsigned cancel_after;         /* raise cancel after this many steps; 0 = never */
+        struct history *history;       /* NULL: none */
 };
 
 static void on_plan(const struct policy_plan *plan, const struct usage *u, void *userdata) {
@@ -169,6 +173,7 @@ static struct cleanup_result run(struct world *w, struct seen *s) {
                 ck_assert_int_eq(usage_set_add(&fs, w->images), 1);
         ck_assert_int_eq(usage_set_measure(&fs, NULL), 0);
         struct cleanup_run_options o = {
+                .history = s->history,
                 .cancel = &s->cancel,
                 .on_plan = on_plan,
                 .on_step = on_step,
@@ -480,10 +485,34 @@ START_TEST(test_dry_run_plans_once) {
 }
 END_TEST
 
+/* Engine times out of any range saturate, never overflow (UBSan stops the case if one does): c1's Status
+ * says "Exited (0) 293 years ago" while the history has it stopped two days ago (the Status bound, in
+ * nanoseconds, is past INT64_MAX), and image B was created at INT64_MAX unix seconds. c1 goes on its
+ * history's stop time; B is too young to go. */
+START_TEST(test_engine_times_out_of_range) {
+        struct world w;
+        long long now = (long long) time(NULL);
+        world_start(&w, &(struct world_opts){ .config = "disk = { high_watermark = \"50%\"; low_watermark = \"10%\"; };",
+                                              .c1_finished = now - 293LL * 365 * 86400,
+                                              .b_extra = ", \"Created\": 9223372036854775807" });
+        struct seen s = {};
+        ck_assert_int_eq(history_new(NULL, &s.history), 0);
+        ck_assert_int_eq(history_note_container_stop(s.history, CONTAINER_1, (int64_t) (now - 2 * 86400) * 1000000000, -1), 1);
+        struct cleanup_result res = run(&w, &s);
+        ck_assert_int_eq(res.error, 0);
+        ck_assert(!object_left(&w, "container", CONTAINER_1));
+        ck_assert(object_left(&w, "image", IMAGE_B));
+        _cleanup_free_ char *log = fake_log(&w.fake);
+        ck_assert_msg(!strstr(log, "/containers/" CONTAINER_1 "/json"), "c1 inspected: %s", log);
+        history_free(s.history);
+        world_stop(&w);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("cleanup_run");
         TCase *tc = tcase_create("rounds");
-        tcase_set_timeout(tc, 60);
+        tcase_set_timeout(tc, 120); /* the fake's start may take up to 60 s on a loaded host */
         tcase_add_test(tc, test_rounds_unpin_images);
         tcase_add_test(tc, test_budget_across_rounds);
         tcase_add_test(tc, test_budget_spent_in_round_two);
@@ -497,6 +526,7 @@ int main(void) {
         tcase_add_test(tc, test_estimate_from_a_listed_parent);
         tcase_add_test(tc, test_build_cache_estimate);
         tcase_add_test(tc, test_dry_run_plans_once);
+        tcase_add_test(tc, test_engine_times_out_of_range);
         suite_add_tcase(s, tc);
         return dctest_run(s) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -16,8 +16,8 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1064,7 +1064,7 @@ START_TEST(test_events) {
 END_TEST
 
 START_TEST(test_events_cancel) {
-        volatile sig_atomic_t cancel = 0;
+        atomic_int cancel = 0;
         struct engine *e = NULL;
         _cleanup_free_ char *nomatch = uniq("nomatch");
         ck_assert_int_eq(engine_new(&(struct engine_options) { .host = sock, .cancel = &cancel }, &e), 0);

@@ -57,11 +57,17 @@ START_TEST(test_parse_time) {
         /* The edges of int64 nanoseconds. */
         ck_assert_int_eq(engine_parse_time("2262-04-11T23:47:15Z", &ns), 0);
         ck_assert_int_eq(ns, INT64_C(9223372035000000000));
-        ck_assert_int_eq(engine_parse_time("2262-04-11T23:47:16Z", &ns), -ERANGE);
+        /* Beyond them, clamped (an engine's clock or a file's date can say anything): later ones to the last
+         * second that fits, earlier ones to 0, unknown. */
+        ck_assert_int_eq(engine_parse_time("2262-04-11T23:47:16.999999999Z", &ns), 0);
+        ck_assert_int_eq(ns, INT64_C(9223372036000000000));
         ck_assert_int_eq(engine_parse_time("1677-09-21T00:12:45Z", &ns), 0);
         ck_assert_int_eq(ns, INT64_C(-9223372035000000000));
-        ck_assert_int_eq(engine_parse_time("1677-09-21T00:12:44Z", &ns), -ERANGE);
-        ck_assert_int_eq(engine_parse_time("9999-12-31T23:59:59Z", &ns), -ERANGE);
+        ns = 7;
+        ck_assert_int_eq(engine_parse_time("1677-09-21T00:12:44Z", &ns), 0);
+        ck_assert_int_eq(ns, 0);
+        ck_assert_int_eq(engine_parse_time("9999-12-31T23:59:59Z", &ns), 0);
+        ck_assert_int_eq(ns, INT64_C(9223372036000000000));
 
         static const char *const garbage[] = {
                 "", "2024", "2024-01-01", "2024-01-01T00:00:00", "2024-01-01T00:00:00Z ", " 2024-01-01T00:00:00Z",
@@ -315,6 +321,9 @@ START_TEST(test_status_age) {
                 { "Exited (0) 3 weeks ago", 28 * 86400 },
                 { "Exited (0) 5 months ago", 180 * 86400 },
                 { "Exited (0) 2 years ago", 3 * 365 * 86400 },
+                /* past what nanoseconds hold (2262): clamped like every engine time */
+                { "Exited (0) 292 years ago", INT64_MAX / 1000000000 },
+                { "Exited (0) 100000 years ago", INT64_MAX / 1000000000 },
                 { "Exited (0) 3 days", -1 },
                 { "Exited (0) 3 fortnights ago", -1 },
                 { "Exited (0) -3 days ago", -1 },
@@ -351,6 +360,25 @@ START_TEST(test_status_age) {
         ck_assert_int_eq(l.items[2].stopped_max_sec, -1);
         ck_assert_int_eq(l.items[3].stopped_max_sec, -1);
         engine_container_list_done(&l);
+}
+END_TEST
+
+/* Engine times are clamped where they are decoded: Created in [0, 2262], so that no conversion to
+ * nanoseconds overflows later. */
+START_TEST(test_created_clamped) {
+        struct engine_container_list l;
+        ck_assert_int_eq(engine_decode_containers(S("[{\"Id\":\"a\",\"Created\":9223372036854775807},{\"Id\":\"b\",\"Created\":-5},"
+                                                    "{\"Id\":\"c\",\"Created\":1700000000}]"),
+                                                  false, &l, NULL),
+                         0);
+        ck_assert_int_eq(l.items[0].created, INT64_MAX / 1000000000);
+        ck_assert_int_eq(l.items[1].created, 0);
+        ck_assert_int_eq(l.items[2].created, 1700000000);
+        engine_container_list_done(&l);
+        struct engine_image_list il;
+        ck_assert_int_eq(engine_decode_images(S("[{\"Id\":\"sha256:a\",\"Created\":9223372036854775807}]"), &il, NULL), 0);
+        ck_assert_int_eq(il.items[0].created, INT64_MAX / 1000000000);
+        engine_image_list_done(&il);
 }
 END_TEST
 
@@ -676,6 +704,7 @@ int main(void) {
         tcase_add_test(tc, test_decode_truncations);
         tcase_add_test(tc, test_decode_scanned_text);
         tcase_add_test(tc, test_status_age);
+        tcase_add_test(tc, test_created_clamped);
         tcase_add_test(tc, test_decode_inspect);
         tcase_add_test(tc, test_decode_delete_and_prune);
         tcase_add_test(tc, test_decode_df_volumes_networks);

@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,7 @@
 #define BASE_NS (INT64_C(1700000000) * 1000000000 + 1234) /* as in fake-engine.py */
 
 static struct engine *engine_at(const char *host, uint64_t timeout_sec, size_t max_body,
-                                const volatile sig_atomic_t *cancel) {
+                                const atomic_int *cancel) {
         struct engine *e = NULL;
         struct engine_options o = { .host = host, .timeout_sec = timeout_sec, .max_body = max_body, .cancel = cancel };
         ck_assert_int_eq(engine_new(&o, &e), 0);
@@ -523,7 +524,7 @@ END_TEST
 START_TEST(test_cancel) {
         struct fake f;
         struct engine_df df;
-        volatile sig_atomic_t cancel = 0;
+        atomic_int cancel = 0;
         fake_start(&f, "hang");
         struct engine *e = engine_at(f.sock, 600, 0, &cancel);
         ck_assert_int_eq(engine_ping(e), 0);
@@ -685,7 +686,7 @@ END_TEST
 
 START_TEST(test_events_cancel_and_retry) {
         struct fake f;
-        volatile sig_atomic_t cancel = 0;
+        atomic_int cancel = 0;
         struct collected c = { .stop_after = 100 };
         struct dctest_raiser cc = { &cancel, 400 }, late = { &cancel, 1500 };
         pthread_t t;
@@ -893,7 +894,7 @@ int main(void) {
 
         Suite *s = suite_create("engine faults");
         TCase *tc = tcase_create("faults");
-        tcase_set_timeout(tc, 60);
+        tcase_set_timeout(tc, 120); /* the fake's start may take up to 60 s on a loaded host */
         tcase_add_test(tc, test_unreachable_missing_socket);
         tcase_add_test(tc, test_unreachable_refused);
         tcase_add_test(tc, test_unreachable_permission_denied);

@@ -153,7 +153,10 @@ def human_duration(sec):
 
 
 def rfc3339(unix):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(unix))
+    try:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(unix))
+    except (OverflowError, ValueError, OSError):   # past what Python's calendar holds (Go's goes further)
+        return "9999-12-31T23:59:59Z"
 
 
 class World:

@@ -235,6 +235,11 @@ def main():
                 "<= 1.15x", verdict(x_off, 1.15))
             row("%s: vs prune -a at the watermark" % t, "%.1f / %.1f %s = %.2fx" % (dc / div, pa / div, unit, x_pa),
                 "<= 0.5x", verdict(x_pa, 0.5))
+    if "idle_after_cleanup.rss_anon_kib" in r:
+        anon = num(r, "idle_after_cleanup.rss_anon_kib")
+        out.append("")
+        row("idle after a cleanup of %s removals (fake engine)" % fmt(num(r, "idle_after_cleanup.removals"), "", 0),
+            "RssAnon %s" % fmt(anon and anon / MIB, " MiB"), "RssAnon <= 2 MiB", verdict(anon and anon / MIB, 2))
 
     times = [(k.split(".")[1], num(r, k)) for k in r if k.startswith("time.")]
     if times:

@@ -38,6 +38,9 @@ printf 'interval = "30s";\nengine = { socket = "%s/nothing.sock"; };\n' "$tmp" >
 expect "--check-config prints the effective configuration" 0 'interval = "30s"' -- \
         "$bin" --config "$tmp/good.conf" --check-config
 expect "--check-config fills in defaults" 0 'high_watermark = "85%"' -- "$bin" --config "$tmp/good.conf" --check-config
+expect "--check-config to a full disk fails and says so" 1 "cannot write to standard output: No space left on device" -- \
+        sh -c '"$1" --config "$2" --check-config >/dev/full' sh "$bin" "$tmp/good.conf"
+expect "--version to a full disk fails" 1 "cannot write to standard output" -- sh -c '"$1" --version >/dev/full' sh "$bin"
 expect "--once with no engine is 69" 69 "nothing.sock.*(no socket|unreachable)|unreachable.*nothing.sock" -- \
         "$bin" --config "$tmp/good.conf" --once --log-target console
 expect "--report with no engine is 69" 69 "unreachable" -- "$bin" --config "$tmp/good.conf" --report --log-target console

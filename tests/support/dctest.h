@@ -3,6 +3,7 @@
 
 #include <check.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -21,7 +22,7 @@ int dctest_run(Suite *s);
 /* A thread body that raises *flag after ms milliseconds:
  * pthread_create(&t, NULL, dctest_raise_after, &(struct dctest_raiser){ &flag, 300 }). */
 struct dctest_raiser {
-        volatile sig_atomic_t *flag;
+        atomic_int *flag;
         unsigned ms;
 };
 void *dctest_raise_after(void *raiser);

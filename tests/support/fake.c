@@ -82,8 +82,9 @@ void fake_start_args(struct fake *f, const char *scenario, const char *const *ex
         char line[256];
         size_t len = 0;
         struct pollfd p = { .fd = out[0], .events = POLLIN };
+        /* Its "ready" line, with a deadline a loaded host meets (python's start alone can take seconds). */
         while (len < sizeof line - 1 && !memchr(line, '\n', len)) {
-                ck_assert_msg(poll(&p, 1, 10000) == 1, "the fake engine did not start");
+                ck_assert_msg(poll(&p, 1, 60000) == 1, "the fake engine did not start within 60 s");
                 ssize_t k = read(out[0], line + len, sizeof line - 1 - len);
                 ck_assert_msg(k > 0, "the fake engine exited at start (python3 missing?)");
                 len += (size_t) k;

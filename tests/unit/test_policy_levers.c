@@ -674,7 +674,9 @@ START_TEST(test_random_levers) {
                                 RCHECK(a->until_sec == age, rs, "until");
                                 RCHECK(a->rule != POLICY_RULE_MAX_AGE || a->keep_storage == 0, rs, "max-age prune keeps");
                                 break;
-                        default:
+                        case POLICY_ACTION_REMOVE_VOLUME:
+                        case POLICY_ACTION_REMOVE_NETWORK:
+                        case _POLICY_ACTION_KIND_MAX:
                                 RCHECK(false, rs, "unexpected kind");
                         }
                 }
