@@ -121,7 +121,7 @@ bench_root_ensure() {
                 mirror=$(bench_mirror) || exit 1
                 t0=$SECONDS
                 bench_log "building the $label root for $(bench_suite_engines "$suite") into $root from $mirror," \
-                        "once (kept for later runs; a few minutes; log: $log)"
+                        "once (about a minute; kept for later runs; log: $log)"
                 rm -rf "$new" "$root"
                 if ! debootstrap --variant=minbase --include="$packages" "$suite" "$new" "$mirror" \
                         /usr/share/debootstrap/scripts/"$script" >"$log" 2>&1; then
@@ -192,9 +192,9 @@ bench_engine_config() {
                 return 0
         fi
         root=$(cat "$dir/root")
-        # The root's docker CLI (Debian 13's 26.1, forky's 28.5) on the host, with the root's own libc and loader: it sees the
-        # host's files (build contexts) and negotiates the engine's API version. BuildKit builds need its
-        # buildx plugin, found through DOCKER_CONFIG's cli-plugins.
+        # The root's docker CLI (Debian 13's 26.1, forky's 28.5) on the host, with the root's own libc
+        # and loader: it sees the host's files (build contexts) and negotiates the engine's API version.
+        # BuildKit builds need its buildx plugin, found through DOCKER_CONFIG's cli-plugins.
         local ldso="$root/lib64/ld-linux-x86-64.so.2 --library-path $root/usr/lib/x86_64-linux-gnu:$root/lib/x86_64-linux-gnu"
         mkdir -p "$dir/cli/cli-plugins"
         printf '#!/bin/sh\nDOCKER_CONFIG=%s exec %s %s "$@"\n' "$dir/cli" "$ldso" "$root/usr/bin/docker" >"$dir/bin/docker"
