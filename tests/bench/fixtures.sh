@@ -64,6 +64,21 @@ fx_buildx_build() {
         return $rc
 }
 
+# fx_build_cached [build options...] CONTEXT: a build that leaves build cache, on every engine that has
+# one: fx_buildx_build where fx_buildkit holds, else the CLI's own BuildKit client (docker20's 20.10:
+# DOCKER_BUILDKIT=1 docker build). RUN steps get no network (the bench engines have no bridge: BuildKit
+# fails them with "network bridge not found" otherwise). Prints the image id; the output on failure.
+fx_build_cached() {
+        if fx_buildkit; then fx_buildx_build "$@"; return; fi
+        local err rc
+        err=$(mktemp)
+        DOCKER_BUILDKIT=1 dk build --network none -q "$@" 2>"$err"
+        rc=$?
+        [ $rc = 0 ] || { echo "fixtures: DOCKER_BUILDKIT=1 docker build $* failed:" >&2; cat "$err" >&2; }
+        rm -f "$err"
+        return $rc
+}
+
 # fx_context DIR MB [CACHE_MB]: the build context of fx_image: busybox, a nonce (every build is new),
 # a Dockerfile whose image has an MB-sized random layer. With CACHE_MB (BuildKit builds only), a
 # throwaway stage first writes two random files of CACHE_MB/2 in two RUN steps: build cache that no
