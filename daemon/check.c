@@ -11,6 +11,7 @@
 #include "policy.h"
 #include "records.h"
 #include "time-util.h"
+#include "unlisted-run.h"
 
 /* Long requests (a prune may take minutes) and long cleanups must not starve systemd's watchdog. */
 void daemon_watchdog_ping(void *userdata) {
@@ -63,6 +64,7 @@ static void on_step(const struct cleanup_step *s, void *userdata) {
         record_step(s);
         if (s->result == 0) {
                 x->d->stats.removed_objects[s->action->tier]++;
+                x->d->stats.short_removals[s->action->tier] += s->short_freed;
                 x->d->stats.reclaimed_bytes[s->action->tier] += s->reclaimed_bytes;
         }
 }
@@ -113,6 +115,7 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
         bool max_age = max_age_due(d);
         if (!triggered && !max_age) {
                 episode_end(&d->episode);
+                daemon_unlisted_forget(d); /* its series stop with the episode */
                 /* --once below every trigger: say so plainly (the plan's place on stdout with --dry-run). */
                 for (size_t i = 0; i < d->fs.n; i++) {
                         const struct usage_fs *f = &d->fs.fs[i];
@@ -133,6 +136,7 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                 enum episode_replan due = episode_replan_due(&d->episode, &u, now_realtime_ns());
                 if (due == EPISODE_REPLAN_NO && !max_age) {
                         log_debug("Every tier is still exhausted; not planning again before something changes");
+                        daemon_unlisted_exhausted(d, false); /* at most every interval */
                         daemon_write_metrics(d);
                         return 0;
                 }
@@ -175,7 +179,7 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
         if (!cleaned && !why[0])
                 log_debug("Maximum-age pass: nothing is unused for longer than max_unused_age");
         if ((!d->config.dry_run && cleaned) || why[0])
-                record_cleanup_finished(&total, d->last_usage_path, why[0] ? why : NULL);
+                record_cleanup_finished(&d->config, &total, d->last_usage_path, why[0] ? why : NULL, triggered);
         if (!d->config.dry_run) {
                 if (cleaned) {
                         d->stats.cleanups++;
@@ -189,12 +193,17 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                         if (episode_exhausted(&d->episode, &total.after, now_realtime_ns(), total.kept.next_eligible_ns,
                                               d->config.interval_sec)) {
                                 record_exhausted(&d->config, &total, d->last_usage_path, d->once ? NULL : &d->episode);
+                                daemon_unlisted_exhausted(d, true); /* where the bytes are, right after */
                                 daemon_command_start(d, total.reclaimed_bytes); /* the last resort, once per episode */
-                        } else
+                        } else {
                                 log_info("Every tier is still exhausted; the next plan waits for a change, %s at the latest",
                                          DAEMON_DURATION(d->episode.backoff_sec));
-                } else if (r >= 0 && !total.cancelled)
+                                daemon_unlisted_exhausted(d, false); /* at most every interval */
+                        }
+                } else if (r >= 0 && !total.cancelled) {
                         episode_end(&d->episode);
+                        daemon_unlisted_forget(d);
+                }
                 daemon_history_save(d);
         }
         daemon_write_metrics(d);

@@ -11,6 +11,7 @@
 #include "episode.h"
 #include "lastresort.h"
 #include "policy.h"
+#include "unlisted.h"
 #include "usage.h"
 
 struct engine;
@@ -25,14 +26,18 @@ struct daemon_stats {
         uint64_t cleanups;
         uint64_t reclaimed_bytes[_CONFIG_TIER_MAX];
         uint64_t removed_objects[_CONFIG_TIER_MAX];
+        uint64_t short_removals[_CONFIG_TIER_MAX];
         int64_t last_cleanup_unix;
         uint64_t last_reclaimed_bytes;
 };
 
 /* A running exhausted_command (daemon/lastresort.c); pid 0 = none, and then no field is meaningful. */
 struct daemon_command {
-        pid_t pid;                     /* also its process group and session */
-        int pidfd, out_fd, timer_fd;   /* its exit, its stdout and stderr, its timeout; -1 once closed */
+        pid_t pid;                     /* also its process group and session; the command stays "running"
+                                        * after this leader exits while processes it started are left */
+        int pidfd, out_fd, timer_fd;   /* its exit, its stdout and stderr, its timeout; -1 once closed
+                                        * (pidfd: once the leader is reaped) */
+        bool leader_gone;              /* the leader was reaped and its record written */
         char *argv0;
         uint64_t started_usec;         /* CLOCK_MONOTONIC */
         uint64_t timeout_sec;
@@ -53,8 +58,11 @@ struct daemon {
         bool engine_state_known;       /* engine_up has been logged once */
         char engine_error[1024];
         char check_error[1024];        /* why the last check failed (other than an unreachable engine); "" = it worked */
-        bool metrics_failing;          /* the last metrics_file write failed (said once) */
+        int metrics_error;             /* how the last metrics_file write failed, 0 = it worked (said once
+                                        * per change) */
+        int history_error;             /* how the last history save failed, 0 = it worked (likewise) */
         bool once;                     /* --once: a failure ends the run */
+        bool one_shot;                 /* --once or --report: an unreachable engine ends the run, never retried */
         bool check_failed_in_engine;   /* the last check failed because of the engine (--once exits 69) */
 
         struct history *history;
@@ -70,6 +78,8 @@ struct daemon {
         struct budget budget;          /* disk.max_engine_bytes: the engine's own bytes */
         bool budget_failing;           /* the last /system/df for it failed (said once) */
         uint64_t max_age_last_usec;    /* CLOCK_MONOTONIC of the last maximum-age pass; 0 = none yet */
+        struct unlisted_report unlisted; /* where the unlisted bytes were, last measured while exhausted (unlisted.c) */
+        uint64_t unlisted_last_usec;   /* CLOCK_MONOTONIC of that measurement; 0 = none */
 
         volatile sig_atomic_t *stop;   /* raised by SIGTERM/SIGINT; aborts engine requests in flight */
         uint64_t watchdog_usec;        /* WATCHDOG_USEC, 0 = off */

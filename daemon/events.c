@@ -117,9 +117,10 @@ int events_fd(const struct events *t) {
         return t->efd;
 }
 
-int events_start(struct events *t, const char *host) {
+int events_start(struct events *t, const char *host, uid_t socket_owner) {
         struct engine_options o = {
                 .host = host,
+                .socket_owner = socket_owner,
                 .cancel = &t->cancel,
         };
         t->cancel = 0;
@@ -197,7 +198,7 @@ unsigned events_drain(struct events *t, struct history *h, bool *ret_dropped) {
         return effect;
 }
 
-int events_revive(struct events *t, const char *host) {
+int events_revive(struct events *t, const char *host, uid_t socket_owner) {
         if (!t->running)
                 return 0;
         pthread_mutex_lock(&t->lock);
@@ -206,5 +207,5 @@ int events_revive(struct events *t, const char *host) {
         if (result == 0 || result == -ECANCELED)
                 return 0;
         events_stop(t);
-        return events_start(t, host);
+        return events_start(t, host, socket_owner);
 }

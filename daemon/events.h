@@ -11,6 +11,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "macro.h"
 
@@ -31,7 +32,7 @@ int events_fd(const struct events *t);
 
 /* Starts following the engine at host (NULL = the default socket), from where the last stream stopped.
  * Only when not running. -errno if the client or the thread cannot be created. */
-int events_start(struct events *t, const char *host) _must_check_;
+int events_start(struct events *t, const char *host, uid_t socket_owner) _must_check_;
 /* Stops the follower and waits for it; what it queued since the last drain is dropped (the next
  * events_start() resumes from the last drained event, so it is not lost). No-op if not running. */
 void events_stop(struct events *t);
@@ -45,4 +46,4 @@ unsigned events_drain(struct events *t, struct history *h, bool *ret_dropped);
 
 /* Restarts the follower if it gave up (it reconnects by itself after ordinary drops). 0, or what
  * events_start() failed with: then it is not running, and stays so. */
-int events_revive(struct events *t, const char *host) _must_check_;
+int events_revive(struct events *t, const char *host, uid_t socket_owner) _must_check_;

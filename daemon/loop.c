@@ -177,7 +177,7 @@ static void loop_reload(struct loop *l) {
                 events_stop(l->events);
                 daemon_engine_setup(d);
                 daemon_engine_refresh(d);
-                if (events_start(l->events, d->config.engine_socket) < 0)
+                if (events_start(l->events, d->config.engine_socket, d->config.engine_socket_owner) < 0)
                         log_warning("Cannot follow engine events; relying on the interval alone");
         }
         record_config_reloaded(d->config_path);
@@ -220,7 +220,7 @@ static void loop_start(struct loop *l) {
         record_started(&d->config, d->engine ? engine_host(d->engine) : NULL);
 
         int r = daemon_check_and_clean(d, false);
-        if (events_start(l->events, d->config.engine_socket) < 0)
+        if (events_start(l->events, d->config.engine_socket, d->config.engine_socket_owner) < 0)
                 log_warning("Cannot follow engine events; relying on the interval alone");
         sd_notify(0, "READY=1");
         notify_status(d);
@@ -285,7 +285,7 @@ static void loop_on_events(struct loop *l) {
                 notify_status(d);
                 daemon_write_metrics(d);
         }
-        if (events_revive(l->events, d->config.engine_socket) < 0)
+        if (events_revive(l->events, d->config.engine_socket, d->config.engine_socket_owner) < 0)
                 log_warning("Cannot follow engine events; relying on the interval alone");
 }
 

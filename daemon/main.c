@@ -1,5 +1,6 @@
 /* dockercleand: keeps the filesystem holding Docker's data from filling up. */
 #include <errno.h>
+#include <sys/prctl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,7 +18,7 @@ static volatile sig_atomic_t stop_requested;
 static void help(void) {
         printf("Usage: dockercleand [OPTIONS]\n"
                "\n"
-               "Keeps the filesystem that holds Docker's data from filling up: when it passes the high\n"
+               "Keeps the filesystems that hold the engine's data from filling up: when one passes the high\n"
                "watermark, removes stopped containers, dangling images, build cache and least recently used\n"
                "images, in the configured order, until usage is below the low watermark.\n"
                "\n"
@@ -25,13 +26,14 @@ static void help(void) {
                "      --once              check once, clean if needed, and exit\n"
                "  -n, --dry-run           plan and log, remove nothing\n"
                "      --check-config      validate the configuration, print it with defaults filled in\n"
-               "      --report            print what Docker uses, the filesystem and the thresholds\n"
-               "      --log-level LEVEL   debug, info, notice, warning or err (overrides log_level)\n"
+               "      --report            print what Docker uses, each filesystem and the thresholds\n"
+               "      --log-level LEVEL   debug, info, notice, warning (warn) or err (error); overrides log_level\n"
                "      --log-target TARGET auto (journal under systemd), journal or console\n"
                "  -h, --help              show this help\n"
                "      --version           show the version\n"
                "\n"
-               "Exit status: 0 ok, 64 usage, 69 engine unavailable (--once, --report), 78 configuration.\n",
+               "Exit status: 0 ok, 1 internal error (a filesystem cannot be measured, out of memory),\n"
+               "64 usage, 69 engine unavailable (--once, --report), 78 configuration.\n",
                DOCKERCLEAN_CONFIG_PATH);
 }
 
@@ -151,6 +153,7 @@ int main(int argc, char **argv) {
                 .force_dry_run = a.dry_run,
                 .log_level_override = a.log_level,
                 .stop = &stop_requested,
+                .one_shot = a.once || a.report,
         };
         if (daemon_load_config(d.config_path, d.config_explicit, &d.config, false) < 0)
                 return EXIT_CONFIG;
@@ -178,6 +181,10 @@ int main(int argc, char **argv) {
                 r = daemon_report(&d);
                 return r >= 0 ? EXIT_SUCCESS : engine_error_is_unreachable(r) || r == -ETIMEDOUT || r == -EREMOTEIO || r == -EBADMSG ? EXIT_UNAVAILABLE : EXIT_FAILURE;
         }
+        /* What exhausted_command leaves behind becomes ours, so it can be killed (daemon/lastresort.c). */
+        if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+                log_warning("Cannot become a child subreaper (%s): processes exhausted_command leaves behind may outlive it",
+                            strerror(errno));
         daemon_history_open(&d);
         if (a.once) {
                 d.once = true;

@@ -15,6 +15,7 @@
 int daemon_engine_setup(struct daemon *d) {
         struct engine_options o = {
                 .host = d->config.engine_socket,
+                .socket_owner = d->config.engine_socket_owner,
                 .timeout_sec = d->config.engine_timeout_sec,
                 .cancel = d->stop,
                 .progress = daemon_watchdog_ping,
@@ -66,7 +67,7 @@ void daemon_engine_note(struct daemon *d, int r) {
         snprintf(d->engine_error, sizeof d->engine_error, "%s",
                  err->message[0] ? err->message : why ? why : strerror(-r));
         if (d->engine_up || !d->engine_state_known)
-                record_engine_down(engine_host(d->engine), d->engine_error);
+                record_engine_down(engine_host(d->engine), d->engine_error, /* retrying= */ !d->one_shot);
         d->engine_up = false;
         d->engine_state_known = true;
 }

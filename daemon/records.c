@@ -159,8 +159,10 @@ void record_critical(const struct config *c, const char *path, const struct usag
 
 void record_step(const struct cleanup_step *s) {
         const struct policy_action *a = s->action;
-        char bytes[32], used[32], free_b[32], fb[32], nbuf[DAEMON_ACTION_NAME_MAX], why[160];
+        char bytes[32], est[32], used[32], free_b[32], fb[32], eb[32], nbuf[DAEMON_ACTION_NAME_MAX], why[160],
+                short_note[200] = "";
         snprintf(bytes, sizeof bytes, "%" PRIu64, s->reclaimed_bytes);
+        snprintf(est, sizeof est, "%" PRIu64, a->estimated_bytes);
         usage_fields(&s->after, used, free_b);
         struct log_field f[] = {
                 { "DOCKERCLEAN_TIER", config_tier_type_to_string(a->tier) },
@@ -170,12 +172,20 @@ void record_step(const struct cleanup_step *s) {
                 { "DOCKERCLEAN_USED_PERCENT", used },
                 { "DOCKERCLEAN_FREE_BYTES", free_b },
                 { "DOCKERCLEAN_RULE", rule_field(a->rule) },
+                { "DOCKERCLEAN_ESTIMATED_BYTES", est },
+                { "DOCKERCLEAN_SHORT", s->short_freed ? "1" : "0" },
         };
         const char *noun = daemon_action_noun(a->kind), *name = daemon_action_name(a, nbuf);
         daemon_format_bytes(s->reclaimed_bytes, fb, sizeof fb);
+        daemon_format_bytes(a->estimated_bytes, eb, sizeof eb);
+        if (s->short_freed)
+                snprintf(short_note, sizeof short_note, "; under 1%% of the %s estimated: its content is shared (build "
+                         "cache, other images)%s", eb,
+                         policy_short_stops_kind(a->kind) ? ", no more of its kind this round, planning again" : "");
         if (s->result == 0)
-                log_structured(LOG_INFO, RECORD_MID_REMOVED, f, ELEMENTSOF(f), "Removed %s %s (%s freed, now %.1f%% used%s)",
-                               noun, name, fb, s->after.used_percent, rule_reason(a, why, sizeof why));
+                log_structured(s->short_freed ? LOG_NOTICE : LOG_INFO, RECORD_MID_REMOVED, f, ELEMENTSOF(f),
+                               "Removed %s %s (%s freed, now %.1f%% used%s%s)", noun, name, fb, s->after.used_percent,
+                               rule_reason(a, why, sizeof why), short_note);
         else if (s->result == -ENOENT)
                 log_debug("Skipped %s %s: already gone", noun, name);
         else if (s->result == -EBUSY)
@@ -213,6 +223,9 @@ void record_plan(const struct policy_plan *plan) {
 }
 
 /* The fields of cleanup finished and of every tier exhausted. */
+struct total_fields;
+static void record_short_of_target(const struct config *c, const struct cleanup_result *t, const char *path,
+                                   const struct total_fields *g, const char *rules);
 struct total_fields {
         char reclaimed[32], used[32], free_b[32];
         struct log_field f[4];
@@ -227,7 +240,8 @@ static void total_fields(const struct cleanup_result *t, const char *path, struc
         ret->f[3] = (struct log_field){ "DOCKERCLEAN_PATH", path };
 }
 
-void record_cleanup_finished(const struct cleanup_result *t, const char *path, const char *why) {
+void record_cleanup_finished(const struct config *c, const struct cleanup_result *t, const char *path,
+                             const char *why, bool triggered) {
         struct total_fields g;
         char fb[32];
         total_fields(t, path, &g);
@@ -247,11 +261,51 @@ void record_cleanup_finished(const struct cleanup_result *t, const char *path, c
                 size_t n_max_age = t->rule_removed[POLICY_RULE_MAX_AGE], n_critical = t->rule_removed[POLICY_RULE_CRITICAL];
                 if (n_max_age > 0 || n_critical > 0)
                         snprintf(rules, sizeof rules, " (%zu by maximum age, %zu in the critical pass)", n_max_age, n_critical);
+                if (triggered && !t->targets_met && !t->cancelled) {
+                        record_short_of_target(c, t, path, &g, rules);
+                        return;
+                }
                 log_structured(LOG_NOTICE, RECORD_MID_CLEANUP_DONE, g.f, ELEMENTSOF(g.f),
                                "Cleanup finished: %zu removed%s, %zu skipped, %zu failed; %s reclaimed; now %.1f%% used on %s%s",
                                t->n_removed, rules, t->n_skipped, t->n_failed, fb, t->after.used_percent, path,
                                t->cancelled ? " (interrupted)" : "");
         }
+}
+
+/* A triggered cleanup that stopped with its targets unmet: not a success. */
+static void record_short_of_target(const struct config *c, const struct cleanup_result *t, const char *path,
+                                   const struct total_fields *g, const char *rules) {
+        char fb[32], low[32], nums[7][24];
+        const struct policy_kept *k = &t->kept;
+        const size_t v[7] = { k->in_use, k->protected_, k->newest, k->too_young, k->over_budget, t->n_refused, t->n_short };
+        for (size_t i = 0; i < ELEMENTSOF(v); i++)
+                snprintf(nums[i], sizeof nums[i], "%zu", v[i]);
+        daemon_format_bytes(t->reclaimed_bytes, fb, sizeof fb);
+        snprintf(low, sizeof low, "%s", DAEMON_PERCENT(c->disk.low_watermark));
+        const char *stop = cleanup_stop_to_string(t->stop);
+        struct log_field f[] = {
+                g->f[0], g->f[1], g->f[2], g->f[3],
+                { "DOCKERCLEAN_TARGETS_MET", "0" },
+                { "DOCKERCLEAN_STOP", stop ? stop : "?" },
+                { "DOCKERCLEAN_KEPT_IN_USE", nums[0] },
+                { "DOCKERCLEAN_KEPT_PROTECTED", nums[1] },
+                { "DOCKERCLEAN_KEPT_NEWEST", nums[2] },
+                { "DOCKERCLEAN_KEPT_TOO_YOUNG", nums[3] },
+                { "DOCKERCLEAN_KEPT_OVER_BUDGET", nums[4] },
+                { "DOCKERCLEAN_KEPT_REFUSED", nums[5] },
+                { "DOCKERCLEAN_SHORT_REMOVALS", nums[6] },
+        };
+        /* The filesystem's targets may hold while the engine's own bytes (max_engine_bytes) do not. */
+        const char *what = policy_targets_met(c, &t->after) ? "with the engine's bytes over max_engine_bytes' target"
+                                                             : "above the low watermark";
+        log_structured(LOG_WARNING, RECORD_MID_CLEANUP_DONE, f, ELEMENTSOF(f),
+                       "Cleanup ended %s: %zu removed%s, %zu skipped, %zu failed; %s reclaimed; "
+                       "now %.1f%% used on %s, target below %s; stopped: %s; kept: %zu in use or running, %zu "
+                       "protected, %zu newest of their repository, %zu younger than min_age, %zu over max_removals, "
+                       "%zu refused by the engine; %zu removals freed under 1%% of their estimate",
+                       what, t->n_removed, rules, t->n_skipped, t->n_failed, fb, t->after.used_percent, path, low,
+                       stop ? stop : "?", k->in_use, k->protected_, k->newest, k->too_young, k->over_budget,
+                       t->n_refused, t->n_short);
 }
 
 void record_exhausted(const struct config *c, const struct cleanup_result *t, const char *path,
@@ -357,10 +411,13 @@ void record_command_failed_to_start(const char *cmd, int r) {
                        strerror(-r));
 }
 
-void record_command_refused(const char *cmd, const char *why) {
+void record_command_refused(const char *cmd, int r, const char *why) {
         struct log_field f[] = { { "DOCKERCLEAN_COMMAND", cmd }, { "DOCKERCLEAN_ERROR", why } };
-        log_structured(LOG_WARNING, RECORD_MID_COMMAND, f, ELEMENTSOF(f),
-                       "exhausted_command %s not run: %s; only root may be able to change a command run as root", cmd, why);
+        /* Only -EPERM is about who may change it; a command that is gone is said as such. */
+        log_structured(LOG_WARNING, RECORD_MID_COMMAND, f, ELEMENTSOF(f), "exhausted_command %s not run: %s%s", cmd, why,
+                       r == -EPERM    ? "; only root may be able to change a command run as root"
+                       : r == -ENOENT ? " (the command does not exist)"
+                                      : "");
 }
 
 void record_command_stopped(const char *cmd, uint64_t usec, const struct lastresort_output *o) {
@@ -372,10 +429,10 @@ void record_command_stopped(const char *cmd, uint64_t usec, const struct lastres
                        line[0] ? "; output: " : "", line);
 }
 
-void record_engine_down(const char *host, const char *why) {
+void record_engine_down(const char *host, const char *why, bool retrying) {
         struct log_field f[] = { { "DOCKERCLEAN_ENGINE", host } };
-        log_structured(LOG_WARNING, RECORD_MID_ENGINE_DOWN, f, ELEMENTSOF(f), "Engine at %s: %s; retrying with backoff",
-                       host, why);
+        log_structured(LOG_WARNING, RECORD_MID_ENGINE_DOWN, f, ELEMENTSOF(f), "Engine at %s: %s%s", host, why,
+                       retrying ? "; retrying with backoff" : "");
 }
 
 void record_engine_up(const char *host) {
@@ -402,10 +459,12 @@ void record_check_recovered(const char *engine_host) {
         log_structured(LOG_NOTICE, RECORD_MID_CHECK_RECOVERED, f, ELEMENTSOF(f), "Checks work again");
 }
 
-void record_metrics_failed(const char *path, int r) {
-        struct log_field f[] = { { "DOCKERCLEAN_METRICS_FILE", path }, { "DOCKERCLEAN_ERROR", strerror(-r) } };
+void record_metrics_failed(const char *path, int r, const char *why) {
+        const char *error = why && *why ? why : strerror(-r);
+        struct log_field f[] = { { "DOCKERCLEAN_METRICS_FILE", path }, { "DOCKERCLEAN_ERROR", error } };
         log_structured(LOG_WARNING, RECORD_MID_METRICS_FAILED, f, ELEMENTSOF(f),
-                       "Cannot write the metrics file %s: %s; said once until a write works again", path, strerror(-r));
+                       "Cannot write the metrics file %s: %s%s; said once until a write works again", path, error,
+                       why && *why ? "; refused: only root may be able to change where root writes" : "");
 }
 
 void record_config_reloaded(const char *path) {

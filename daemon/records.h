@@ -57,7 +57,12 @@ void record_critical(const struct config *c, const char *path, const struct usag
 void record_plan(const struct policy_plan *plan);
 /* cleanup finished (notice): DOCKERCLEAN_RECLAIMED_BYTES, _USED_PERCENT, _FREE_BYTES; when it ended on an
  * error (why != NULL), "could not run" or "stopped early" with why, and DOCKERCLEAN_ERROR. */
-void record_cleanup_finished(const struct cleanup_result *total, const char *path, const char *why);
+/* The end of a cleanup: "Cleanup finished" when it met its targets (or was interrupted, or was no cleanup
+ * under pressure: a maximum-age pass); a WARNING "Cleanup ended above the low watermark" when a triggered
+ * cleanup (triggered) stopped with the targets unmet, with why it stopped and what kept the rest; why: a
+ * failure (then "could not run" / "stopped early"). */
+void record_cleanup_finished(const struct config *c, const struct cleanup_result *total, const char *path,
+                             const char *why, bool triggered);
 /* still above a trigger, every tier exhausted (warning, once per episode): as cleanup finished, plus
  * DOCKERCLEAN_KEPT_IN_USE, _PROTECTED, _TOO_YOUNG, _OVER_BUDGET, _REFUSED; with the episode (NULL for
  * --once), when the daemon plans again. */
@@ -75,10 +80,10 @@ void record_command_started(const char *cmd, int pid, uint64_t timeout_sec, cons
 void record_command_finished(const char *cmd, int how, int status, bool timed_out, uint64_t timeout_sec, uint64_t usec,
                              const struct lastresort_output *o);
 void record_command_failed_to_start(const char *cmd, int r);
-void record_command_refused(const char *cmd, const char *why);
+void record_command_refused(const char *cmd, int r, const char *why);
 void record_command_stopped(const char *cmd, uint64_t usec, const struct lastresort_output *o);
 /* engine unreachable (warning) / back (notice): DOCKERCLEAN_ENGINE. */
-void record_engine_down(const char *host, const char *why);
+void record_engine_down(const char *host, const char *why, bool retrying);
 void record_engine_up(const char *host);
 /* a check failed for another reason than an unreachable engine (warning, once per change of what
  * failed): DOCKERCLEAN_ENGINE, DOCKERCLEAN_ERROR, DOCKERCLEAN_REQUEST, DOCKERCLEAN_HTTP_STATUS when the
@@ -89,7 +94,7 @@ void record_check_failed(const char *engine_host, const char *why, const char *r
 void record_check_recovered(const char *engine_host);
 /* metrics_file could not be written (warning, once until a write works again): DOCKERCLEAN_METRICS_FILE,
  * DOCKERCLEAN_ERROR. */
-void record_metrics_failed(const char *path, int r);
+void record_metrics_failed(const char *path, int r, const char *why);
 /* configuration reloaded (info) / rejected (err): DOCKERCLEAN_CONFIG, DOCKERCLEAN_CONFIG_LINE. */
 void record_config_reloaded(const char *path);
 void record_config_rejected(const char *path, const struct config_error *err, int r, bool reload);

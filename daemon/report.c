@@ -13,6 +13,7 @@
 #include "budget.h"
 #include "policy.h"
 #include "strv.h"
+#include "unlisted-run.h"
 
 static uint64_t pos(int64_t v) {
         return v > 0 ? (uint64_t) v : 0;
@@ -40,17 +41,23 @@ int daemon_report(struct daemon *d) {
         size_t failed = SIZE_MAX;
         int m = usage_set_measure(&d->fs, &failed);
 
+        /* As docker system df: the layers less the unique part of the images in use. Summing the unused
+         * images' Size - SharedSize alone said 0 B for legacy-built images whose untagged parents make
+         * SharedSize == Size, while removing them frees it all. On the containerd store the images' Size
+         * outgrows LayersSize and docker's figure goes negative: then that sum, capped at LayersSize. */
         size_t active = 0;
-        uint64_t reclaim = 0, size = 0;
+        uint64_t used = 0, unused = 0, reclaim = 0, size = 0, layers = pos(df.layers_size);
         for (size_t i = 0; i < df.n_images; i++) {
                 const struct engine_df_image *im = &df.images[i];
-                if (im->containers > 0)
+                uint64_t unique = pos(im->size) - MIN(pos(im->shared_size), pos(im->size));
+                if (im->containers > 0) {
                         active++;
-                else
-                        reclaim += pos(im->size) - MIN(pos(im->shared_size), pos(im->size));
+                        used += unique;
+                } else
+                        unused += unique;
         }
         printf("%-15s %-9s %-9s %-11s %s\n", "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
-        row("Images", df.n_images, active, pos(df.layers_size), MIN(reclaim, pos(df.layers_size)));
+        row("Images", df.n_images, active, layers, MIN(MAX(layers - MIN(used, layers), unused), layers));
 
         active = 0, reclaim = 0, size = 0;
         for (size_t i = 0; i < df.n_containers; i++) {
@@ -88,6 +95,9 @@ int daemon_report(struct daemon *d) {
         row("Build Cache", df.n_build_cache, active, size, reclaim);
         struct budget_parts eng;
         budget_parts_from_df(&df, &eng);
+        /* Where the rest is, measured now (the filesystem first: its used bytes are the whole). */
+        struct unlisted_report unl = {};
+        int ur = m >= 0 ? daemon_unlisted_measure(d, &df, &unl) : -ENODATA;
         engine_df_done(&df);
 
         printf("\n");
@@ -134,6 +144,11 @@ int daemon_report(struct daemon *d) {
         if (m >= 0)
                 printf("State:       %s\n", policy_triggered_any(&d->config, &d->fs) || eng_over ? "above a trigger: a cleanup would run now"
                                                                                                   : "below every trigger: nothing to do");
+        if (ur >= 0)
+                daemon_unlisted_print(d, &unl);
+        else
+                printf("\nNot listed by the engine: not measured (%s)\n", strerror(-ur));
+        unlisted_report_done(&unl);
         return 0;
 }
 
@@ -259,7 +274,8 @@ void daemon_print_plan(const struct daemon *d, const char *path, const struct po
                 size_t critical = 0;
                 for (size_t i = shown; i < plan->n_actions; i++)
                         critical += plan->actions[i].rule == POLICY_RULE_CRITICAL;
-                printf("(%zu more candidates follow if the estimates fall short", plan->n_actions - shown);
+                printf("(%zu more %s if the estimates fall short", plan->n_actions - shown,
+                       plan->n_actions - shown == 1 ? "candidate follows" : "candidates follow");
                 if (critical > 0)
                         printf(", %zu of them in the critical pass", critical);
                 printf(")\n");

@@ -2,9 +2,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "engine.h"
+#include "fileio.h"
 #include "history.h"
 #include "log.h"
 #include "metrics.h"
@@ -37,11 +40,28 @@ void daemon_history_open(struct daemon *d) {
         if (d->history)
                 return;
         unsigned line = 0;
-        int r = history_load_full(d->config.state_dir, &d->history, &line);
+        char why[512];
+        int r;
+        /* A directory others can change could hold a history they wrote: it is neither read nor written. */
+        if (d->config.state_dir && access(d->config.state_dir, F_OK) == 0 &&
+            fileio_check_dir(d->config.state_dir, why, sizeof why) == -EPERM) {
+                log_warning("The usage history in %s is not read: %s; refused: only root may be able to change the "
+                            "state directory; starting afresh from image metadata",
+                            d->config.state_dir, why);
+                r = 0; /* said; d->history stays NULL */
+        } else
+                r = history_load_full(d->config.state_dir, &d->history, &line);
         if (r == -EBADMSG)
                 log_warning("%s/%s:%u: the usage history is corrupt; starting afresh from image metadata",
                             d->config.state_dir, HISTORY_FILE_NAME, line);
-        else if (r < 0 && r != -ENOENT)
+        else if (r == -EPERM || r == -ELOOP) {
+                struct stat st;
+                _cleanup_free_ char *path = NULL;
+                if (!d->history && asprintf(&path, "%s/%s", d->config.state_dir, HISTORY_FILE_NAME) >= 0 && lstat(path, &st) == 0 &&
+                    !S_ISREG(st.st_mode))
+                        log_warning("%s is %s, not a regular file: not read; starting afresh from image metadata", path,
+                                    fileio_type_name(st.st_mode));
+        } else if (r < 0 && r != -ENOENT)
                 log_warning("Cannot read the usage history in %s (%s); starting afresh from image metadata",
                             d->config.state_dir, strerror(-r));
         if (!d->history) {
@@ -54,9 +74,16 @@ void daemon_history_open(struct daemon *d) {
 void daemon_history_save(struct daemon *d) {
         if (!d->history || !history_dirty(d->history))
                 return;
-        int r = history_save(d->history);
-        if (r < 0)
-                log_warning("Cannot save the usage history in %s: %s", d->config.state_dir, strerror(-r));
+        char why[512];
+        int r = history_save_full(d->history, why, sizeof why);
+        /* A full disk is exactly when this may fail: said once per change, not at every check. */
+        if (r < 0 && r != d->history_error)
+                log_warning("Cannot save the usage history in %s: %s%s; said once until a save works again", d->config.state_dir,
+                            why[0] ? why : strerror(-r),
+                            why[0] ? "; refused: only root may be able to change the state directory" : "");
+        else if (r >= 0 && d->history_error)
+                log_notice("The usage history in %s is saved again", d->config.state_dir);
+        d->history_error = r < 0 ? r : 0;
 }
 
 void daemon_write_metrics(struct daemon *d) {
@@ -69,19 +96,23 @@ void daemon_write_metrics(struct daemon *d) {
                 .last_cleanup_unix = d->stats.last_cleanup_unix,
                 .engine_up = d->engine_up,
                 .budget = &d->budget,
+                .unlisted = d->unlisted_last_usec ? &d->unlisted : NULL,
         };
         memcpy(m.reclaimed_bytes_total, d->stats.reclaimed_bytes, sizeof m.reclaimed_bytes_total);
         memcpy(m.removed_objects_total, d->stats.removed_objects, sizeof m.removed_objects_total);
-        int r = metrics_write_file(d->config.metrics_file, &m);
-        /* A full disk is exactly when this may fail: said once, not at every check. */
-        if (r < 0 && !d->metrics_failing)
-                record_metrics_failed(d->config.metrics_file, r);
-        else if (r >= 0 && d->metrics_failing)
+        memcpy(m.short_removals_total, d->stats.short_removals, sizeof m.short_removals_total);
+        char why[512];
+        int r = metrics_write_file(d->config.metrics_file, &m, why, sizeof why);
+        /* A full disk is exactly when this may fail: said once per change, not at every check. */
+        if (r < 0 && r != d->metrics_error)
+                record_metrics_failed(d->config.metrics_file, r, why);
+        else if (r >= 0 && d->metrics_error)
                 log_notice("The metrics file %s is written again", d->config.metrics_file);
-        d->metrics_failing = r < 0;
+        d->metrics_error = r < 0 ? r : 0;
 }
 
 void daemon_done(struct daemon *d) {
+        unlisted_report_done(&d->unlisted);
         if (d->history) {
                 history_free(d->history);
                 d->history = NULL;

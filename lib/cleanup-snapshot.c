@@ -10,6 +10,7 @@
 #include "macro.h"
 #include "strv.h"
 #include "time-util.h"
+#include "unlisted-measure.h"
 
 static bool tier_configured(const struct config *c, enum config_tier_type t) {
         for (size_t i = 0; i < c->n_tiers; i++)
@@ -77,6 +78,7 @@ void cleanup_snapshot_done(struct cleanup_snapshot *s) {
         free(s->finished_at_ns);
         free(s->size_rw);
         free(s->stop_known);
+        free(s->log_bytes);
         free(s->last_tag_time_ns);
         free(s->last_tag_deferred);
         free(s->pcontainers);
@@ -131,6 +133,8 @@ static int inspect_stop(struct engine *e, struct history *h, bool with_size, str
         if (r < 0)
                 return r;
         s->finished_at_ns[i] = d.finished_at_ns;
+        if (engine_container_state_is_stopped(d.state)) /* its log goes with it: in its estimate */
+                s->log_bytes[i] = unlisted_log_size(d.log_path);
         if (with_size)
                 s->size_rw[i] = d.size_rw;
         ct->state = d.state;
@@ -176,7 +180,8 @@ static int fill_finished_at(struct engine *e, const struct config *c, struct his
         s->finished_at_ns = calloc_at_least_one(n, sizeof *s->finished_at_ns);
         s->size_rw = calloc_at_least_one(n, sizeof *s->size_rw);
         s->stop_known = calloc_at_least_one(n, sizeof *s->stop_known);
-        if (!s->finished_at_ns || !s->size_rw || !s->stop_known)
+        s->log_bytes = calloc_at_least_one(n, sizeof *s->log_bytes);
+        if (!s->finished_at_ns || !s->size_rw || !s->stop_known || !s->log_bytes)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
                 s->size_rw[i] = -1;
@@ -504,9 +509,9 @@ static int build_policy_arrays(const struct config *c, struct history *h, int64_
                         .state = ct->state,
                         .created_ns = ct->created * NSEC_PER_SEC,
                         .finished_at_ns = s->finished_at_ns[i],
-                        .size_rw = d ? clamp_size(d->size_rw)
-                                     : s->size_rw[i] >= 0 ? clamp_size(s->size_rw[i])
-                                                          : clamp_size(ct->size_rw),
+                        .size_rw = (d ? clamp_size(d->size_rw)
+                                      : s->size_rw[i] >= 0 ? clamp_size(s->size_rw[i])
+                                                           : clamp_size(ct->size_rw)) + s->log_bytes[i],
                         .labels = ct->labels,
                         .volumes = ct->volumes,
                         .networks = ct->networks,
@@ -574,15 +579,21 @@ static int build_policy_arrays(const struct config *c, struct history *h, int64_
         struct policy_build_cache bc = {};
         if (s->have_df && s->df.build_cache_supported) {
                 bc.supported = true;
-                /* What the prune can take: records not in use, not shared with another record (freeing
-                 * them frees nothing), and unused for the tier's min_age (the prune's until filter). */
+                /* What the prune can take: records not in use, not shared with an image's layers (freeing
+                 * them frees nothing), and unused for the tier's min_age (the prune's until filter). The
+                 * engine measures reserved-space (keep-storage) against the first two alone: shared
+                 * records in that total made the keep too large and the prune take too little. */
                 int64_t until_ns = (int64_t) tier_min_age(c, CONFIG_TIER_BUILD_CACHE) * NSEC_PER_SEC;
                 for (size_t i = 0; i < s->df.n_build_cache; i++) {
                         const struct engine_df_build_cache *b = &s->df.build_cache[i];
                         uint64_t sz = clamp_size(b->size);
                         int64_t used = b->last_used_ns > 0 ? b->last_used_ns : b->created_ns;
-                        bc.total += sz;
-                        if (!b->in_use && !b->shared && (until_ns == 0 || (used > 0 && now_ns - used >= until_ns)))
+                        if (b->shared)
+                                bc.shared += sz;
+                        if (b->in_use || b->shared)
+                                continue;
+                        bc.counted += sz;
+                        if (until_ns == 0 || (used > 0 && now_ns - used >= until_ns))
                                 bc.reclaimable += sz;
                 }
         }

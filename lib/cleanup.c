@@ -126,9 +126,9 @@ static int prune_build_cache(struct engine *e, const struct config *c, const str
         char until[32];
         snprintf(until, sizeof until, "%llus", (unsigned long long) a->until_sec);
         struct engine_filter filters[] = { { "until", until } };
-        uint64_t keep = policy_build_cache_keep_storage(c, now, a->build_cache_total);
+        uint64_t keep = policy_build_cache_keep_storage(c, now, a->build_cache_counted);
         /* The engine's budget may need more of it than the filesystem does. */
-        keep = MIN(keep, a->build_cache_total - MIN(a->build_cache_total, budget_needed(budget)));
+        keep = MIN(keep, a->build_cache_counted - MIN(a->build_cache_counted, budget_needed(budget)));
         /* The maximum-age prune takes all that is old enough, whatever the usage. */
         if (a->rule == POLICY_RULE_MAX_AGE)
                 keep = 0;
@@ -181,6 +181,7 @@ int cleanup_execute(struct engine *e, const struct config *c, const struct usage
         if (r < 0)
                 return r;
         res.before_set = now;
+        bool kind_stopped[_POLICY_ACTION_KIND_MAX] = {};
 
         for (size_t i = 0; i < plan->n_actions && i < c->max_removals; i++) {
                 /* Maximum-age removals are not for the targets: they lead the plan and all run. */
@@ -191,6 +192,10 @@ int cleanup_execute(struct engine *e, const struct config *c, const struct usage
                         break;
                 }
                 const struct policy_action *a = &plan->actions[i];
+                if (kind_stopped[a->kind]) {
+                        res.n_short_stopped++;
+                        continue;
+                }
                 struct cleanup_step step = { .action = a };
                 char message[sizeof engine_last_error(e)->message] = "";
                 const struct usage *neediest = &now.fs[policy_neediest(c, &now)].usage;
@@ -221,6 +226,15 @@ int cleanup_execute(struct engine *e, const struct config *c, const struct usage
                         res.tier_removed[a->tier]++;
                         res.rule_removed[a->rule]++;
                         res.tier_reclaimed[a->tier] += step.reclaimed_bytes;
+                        /* The engine's own figure counts too: another filesystem may have gained. */
+                        if (policy_removal_short(a->estimated_bytes, MAX(step.reclaimed_bytes, step.engine_reclaimed))) {
+                                step.short_freed = true;
+                                res.n_short++;
+                                if (policy_short_stops_kind(a->kind)) {
+                                        kind_stopped[a->kind] = true;
+                                        res.replan = true;
+                                }
+                        }
                 } else if (r == -ENOENT || r == -EBUSY) {
                         res.n_skipped++;
                         res.n_refused += r == -EBUSY;
@@ -254,6 +268,8 @@ static void result_add(struct cleanup_result *total, const struct cleanup_result
         total->n_refused += round->n_refused;
         total->n_removed += round->n_removed;
         total->n_skipped += round->n_skipped;
+        total->n_short += round->n_short;
+        total->n_short_stopped += round->n_short_stopped;
         total->n_failed += round->n_failed;
         total->targets_met = round->targets_met;
         total->cancelled = round->cancelled;
@@ -319,6 +335,10 @@ static int run_round(struct engine *e, const struct config *c, unsigned removals
                 ret->kept = plan.kept;
                 ret->kept_normal = plan.kept_normal;
                 ret->budget_unverified = budget_short && ret->n_removed > 0 && budget_met(o->budget);
+                /* Removed images gave their layers back to the build-cache records that shared them:
+                 * the next round's prune can take them. */
+                ret->unshared = snap.snapshot.build_cache.shared > 0 &&
+                                ret->tier_removed[CONFIG_TIER_DANGLING_IMAGES] + ret->tier_removed[CONFIG_TIER_UNUSED_IMAGES] > 0;
         }
         return r;
 }
@@ -372,8 +392,10 @@ int cleanup_run(struct engine *e, const struct config *c, const struct usage_set
                         total.stop = CLEANUP_STOP_BUDGET;
                         break;
                 }
-                /* Only removed containers unpin something (images, volumes, networks) for another round. */
-                if (res.tier_removed[CONFIG_TIER_STOPPED_CONTAINERS] == 0 && !res.budget_unverified) {
+                /* Only removed containers unpin something (images, volumes, networks), and removed images
+                 * unshare build cache, for another round; a short removal stopped a kind: plan again. */
+                if (res.tier_removed[CONFIG_TIER_STOPPED_CONTAINERS] == 0 && !res.budget_unverified &&
+                    !res.unshared && !res.replan) {
                         total.stop = CLEANUP_STOP_NOTHING_UNPINNED;
                         break;
                 }

@@ -7,10 +7,12 @@
  *            on_plan()                   the caller sees the plan (a dry run stops here, after round 1)
  *            cleanup_execute()           carry it out in order, re-measuring (statvfs) after every
  *                                        removal and stopping the moment every target holds
- *   A round that removed containers may have unpinned images, volumes and networks, so another round
- *   follows; the rounds stop when the targets are met, when cancelled, when a round removed nothing,
- *   when the budget is spent, when no container was removed (nothing newly unpinned), on an error, or
- *   after CLEANUP_ROUNDS_MAX rounds.
+ *   A round that removed containers may have unpinned images, volumes and networks, and one that removed
+ *   images whose layers build-cache records share (the snapshot's build_cache.shared) made those records
+ *   private, for a prune to take; a round that stopped a kind of removal because one freed under 1% of
+ *   its estimate (policy_removal_short()) wants a fresh snapshot too. Then another round follows; the
+ *   rounds stop when the targets are met, when cancelled, when a round removed nothing, when the budget
+ *   is spent, when nothing was newly unpinned or unshared, on an error, or after CLEANUP_ROUNDS_MAX rounds.
  * A plan made at or above disk.critical_watermark goes on, after the tiers' own min_age, with the critical
  * pass (policy.h); maximum-age removals (cleanup_run_options.max_age) lead the plan and run even when
  * the targets hold, and are all a cleanup below every trigger does.
@@ -49,6 +51,9 @@ struct cleanup_snapshot {
         int64_t *size_rw;              /* per container: SizeRw from an inspect or the history where /system/df
                                         * was not asked for containers; else -1 */
         bool *stop_known;              /* per container: finished_at_ns is known (or it is gone) */
+        uint64_t *log_bytes;           /* per container: its log files (LogPath and rotations), measured when
+                                        * this snapshot inspected it stopped; they go with it, so they are in
+                                        * its estimate; else 0 */
         size_t n_inspected;            /* containers inspected for their stop time */
         size_t n_from_history;         /* stop times the history knew */
         size_t n_stale;                /* of those, stop times the listing's Status proved stale */
@@ -86,7 +91,8 @@ enum cleanup_stop {
         CLEANUP_STOP_CANCELLED,
         CLEANUP_STOP_NOTHING_REMOVED,  /* a round removed nothing: what is left may not be removed */
         CLEANUP_STOP_BUDGET,           /* max_removals spent */
-        CLEANUP_STOP_NOTHING_UNPINNED, /* no container removed: another round would plan the same */
+        CLEANUP_STOP_NOTHING_UNPINNED, /* no container (nor image sharing build cache) removed: another
+                                        * round would plan the same */
         CLEANUP_STOP_ROUNDS,           /* CLEANUP_ROUNDS_MAX rounds */
         CLEANUP_STOP_DRY_RUN,          /* one round planned, nothing removed */
         CLEANUP_STOP_ERROR,            /* result.error says why */
@@ -102,6 +108,8 @@ struct cleanup_step {
         const char *message;           /* the engine's message for failures and skips, else NULL */
         uint64_t reclaimed_bytes;      /* free bytes gained over every filesystem (0 when they shrank meanwhile) */
         uint64_t engine_reclaimed;     /* what the engine says it reclaimed (prunes), else 0 */
+        bool short_freed;              /* removed, but freed under 1% of its estimate (policy_removal_short()):
+                                        * no more of its kind this round */
         struct usage after;            /* measured right after, of the filesystem that needs the most */
 };
 typedef void (*cleanup_step_cb)(const struct cleanup_step *step, void *userdata);
@@ -111,6 +119,10 @@ struct cleanup_result {
         struct usage_set before_set, after_set; /* every filesystem */
         size_t n_removed, n_skipped, n_failed;
         size_t n_refused;              /* of n_skipped: the engine said it is in use now (409) */
+        size_t n_short;                /* of n_removed: freed under 1% of the estimate (cleanup_step.short_freed) */
+        size_t n_short_stopped;        /* actions not run as their kind was stopped by a short removal */
+        bool replan;                   /* a short removal stopped a kind: the next round plans afresh */
+        bool unshared;                 /* images were removed while build-cache records shared layers */
         uint64_t reclaimed_bytes;      /* free bytes gained, summed over the filesystems */
         uint64_t tier_reclaimed[_CONFIG_TIER_MAX];
         size_t tier_removed[_CONFIG_TIER_MAX];

@@ -6,6 +6,7 @@
 #include "config-internal.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <inttypes.h>
 #include <libconfig.h>
@@ -259,12 +260,41 @@ static int parse_engine_socket(struct config_parser *p, const config_setting_t *
         return 0;
 }
 
+/* A rootless engine's socket belongs to its user: "1000" or "podman"; root's is always trusted. */
+static int parse_engine_socket_owner(struct config_parser *p, const config_setting_t *s, struct config *c) {
+        const char *v;
+        int r = get_string(p, s, "a user name or a uid", &v);
+        if (r < 0)
+                return r;
+        char *end;
+        errno = 0;
+        unsigned long uid = strtoul(v, &end, 10);
+        if (!*v) { /* as shipped: not set, root only */
+                c->engine_socket_owner = 0;
+                return 0;
+        }
+        if (v[0] >= '0' && v[0] <= '9') {
+                if (*end || errno || uid >= (uid_t) -1)
+                        return config_fail(p, s, -EINVAL, "expected a user name or a uid, got \"%s\"", v);
+                c->engine_socket_owner = (uid_t) uid;
+                return 0;
+        }
+        struct passwd pw, *found = NULL;
+        char buf[4096];
+        r = getpwnam_r(v, &pw, buf, sizeof buf, &found);
+        if (r != 0 || !found)
+                return config_fail(p, s, -EINVAL, "no user \"%s\"%s%s", v, r ? ": " : "", r ? strerror(r) : "");
+        c->engine_socket_owner = found->pw_uid;
+        return 0;
+}
+
 static int parse_engine_timeout(struct config_parser *p, const config_setting_t *s, struct config *c) {
         return get_duration(p, s, 1, SEC_PER_DAY, &c->engine_timeout_sec);
 }
 
 static const struct config_key engine_keys[] = {
         { "socket", parse_engine_socket },
+        { "socket_owner", parse_engine_socket_owner },
         { "timeout", parse_engine_timeout },
 };
 static const struct config_key_table engine_table = { "engine", engine_keys, ELEMENTSOF(engine_keys) };
@@ -647,19 +677,16 @@ static int parse_exhausted_command(struct config_parser *p, const config_setting
         r = get_string_list(p, s, check_command_arg, &c->exhausted_command);
         if (r < 0 || strv_isempty(c->exhausted_command))
                 return r;
-        /* It runs as root: like sshd's StrictModes, neither the command nor the file that names it may be
-         * changeable by anyone but root. */
+        /* It runs as root: like sshd's StrictModes, the command may not be changeable by anyone but root
+         * (nor may the file that names it: config_parse_file() checks every configuration file). */
         r = safe_path_check(c->exhausted_command[0], SAFE_PATH_EXECUTABLE, why, sizeof why);
-        if (r < 0)
+        if (r == -EPERM)
                 return config_fail(p, config_setting_get_elem(s, 0), -EINVAL,
                                    "%s; refused: the command runs as root, so only root may be able to change it", why);
-        if (p->is_file) {
-                r = safe_path_check(p->name, 0, why, sizeof why);
-                if (r < 0)
-                        return config_fail(p, s, -EINVAL,
-                                           "%s; refused: this file names a command run as root, so only root may be able to change it",
-                                           why);
-        }
+        /* Not a question of who may change it: the command is not there (or cannot be reached). */
+        if (r < 0)
+                return config_fail(p, config_setting_get_elem(s, 0), -EINVAL, "%s%s", why,
+                                   r == -ENOENT ? " (the command does not exist)" : "");
         return 0;
 }
 

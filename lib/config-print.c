@@ -79,6 +79,10 @@ int config_print(const struct config *c, FILE *f) {
                 fputs(";\n", f);
         } else
                 fputs("  # socket: not set; $DOCKER_HOST if set, else /var/run/docker.sock\n", f);
+        if (c->engine_socket_owner)
+                fprintf(f, "  socket_owner = \"%u\";\n", (unsigned) c->engine_socket_owner);
+        else
+                fputs("  # socket_owner: not set; the socket must be root's\n", f);
         fprintf(f, "  timeout = \"%s\";\n", config_format_duration(c->engine_timeout_sec, a));
         fputs("};\n", f);
         fprintf(f, "interval = \"%s\";\n", config_format_duration(c->interval_sec, a));
@@ -148,7 +152,8 @@ bool config_equal(const struct config *a, const struct config *b) {
                 return true;
         if (!a || !b)
                 return false;
-        if (!str_equal(a->engine_socket, b->engine_socket) || a->engine_timeout_sec != b->engine_timeout_sec ||
+        if (!str_equal(a->engine_socket, b->engine_socket) || a->engine_socket_owner != b->engine_socket_owner ||
+            a->engine_timeout_sec != b->engine_timeout_sec ||
             a->interval_sec != b->interval_sec || !str_equal(a->state_dir, b->state_dir) || a->dry_run != b->dry_run ||
             a->log_level != b->log_level)
                 return false;

@@ -19,7 +19,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "macro.h"
+#include "safe-path.h"
 
 /* Config files are a few KiB; the cap keeps a wrong --config (a log, a device) from eating memory. */
 #define CONFIG_FILE_MAX (1024 * 1024)
@@ -351,15 +353,35 @@ int config_parse_file(const char *path, struct config *ret, struct config_error 
 
         if (!path || !ret)
                 return -EINVAL;
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* Never blocking (a FIFO), only a regular file. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return file_error(ret_error, path, negative_errno(), "cannot open");
         if (fstat(fd, &st) < 0)
                 return file_error(ret_error, path, negative_errno(), "cannot stat");
         if (S_ISDIR(st.st_mode))
                 return file_error(ret_error, path, -EISDIR, "cannot read");
+        if (!S_ISREG(st.st_mode)) {
+                struct config_error e;
+                error_set(&e, -EPERM, path, 0, NULL, "is %s, not a regular file", fileio_type_name(st.st_mode));
+                if (ret_error)
+                        *ret_error = e;
+                return -EPERM;
+        }
+        /* It decides what root removes, runs and writes: like sshd's StrictModes, a file (or a directory
+         * or link on the way to it, judged where it lies) anyone but root can change is refused. */
+        char why[300];
+        int r = safe_path_check(path, 0, why, sizeof why);
+        if (r < 0) {
+                struct config_error e;
+                error_set(&e, r, path, 0, NULL, "%s; refused: only root may be able to change the configuration of a daemon "
+                          "that runs as root", why);
+                if (ret_error)
+                        *ret_error = e;
+                return r;
+        }
 
-        /* Not trusting st_size: pipes ("--config <(...)") have none. */
+        /* Not trusting st_size: it may grow while read. */
         text = malloc(CONFIG_FILE_MAX + 1);
         if (!text)
                 return -ENOMEM;

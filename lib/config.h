@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <stdio.h>
 
 #include "macro.h"
@@ -54,6 +55,8 @@ struct config_disk {
 struct config {
         char *engine_socket;         /* as written: a path, "unix://PATH" or "tcp://HOST:PORT"; NULL = not set
                                       * (then DOCKER_HOST, then /var/run/docker.sock) */
+        uid_t engine_socket_owner;   /* who besides root may own the engine's unix socket (a rootless
+                                      * engine's user); 0 = root only */
         uint64_t engine_timeout_sec; /* per request for prune and df */
         uint64_t interval_sec;
         char *state_dir;

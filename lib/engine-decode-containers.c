@@ -292,6 +292,8 @@ void engine_container_detail_done(struct engine_container_detail *c) {
         free(c->id);
         free(c->name);
         free(c->image_id);
+        free(c->log_path);
+        free(c->log_driver);
         json_read_labels_free(&c->labels);
         *c = (struct engine_container_detail) {};
 }
@@ -301,7 +303,7 @@ int engine_decode_container_detail(const char *buf, size_t len, struct engine_co
         struct json_read_cursor d = { err, "/containers/{id}/json", -1 };
         _cleanup_json_ json_t *root = NULL;
         _cleanup_(engine_container_detail_done) struct engine_container_detail c = {};
-        json_t *state = NULL, *config = NULL;
+        json_t *state = NULL, *config = NULL, *host_config = NULL, *log_config = NULL, *log_opts = NULL;
         const char *name;
         int r;
 
@@ -312,8 +314,21 @@ int engine_decode_container_detail(const char *buf, size_t len, struct engine_co
             (r = json_read_time(&d, root, "Created", &c.created_ns)) < 0 ||
             (r = json_read_int(&d, root, "SizeRw", -1, &c.size_rw)) < 0 ||
             (r = json_read_object(&d, root, "State", &state)) < 0 ||
-            (r = json_read_object(&d, root, "Config", &config)) < 0)
+            (r = json_read_object(&d, root, "Config", &config)) < 0 ||
+            (r = json_read_str(&d, root, "LogPath", false, &c.log_path)) < 0 ||
+            (r = json_read_object(&d, root, "HostConfig", &host_config)) < 0)
                 return r;
+        if (host_config && (r = json_read_object(&d, host_config, "LogConfig", &log_config)) < 0)
+                return r;
+        if (log_config && ((r = json_read_str(&d, log_config, "Type", false, &c.log_driver)) < 0 ||
+                           (r = json_read_object(&d, log_config, "Config", &log_opts)) < 0))
+                return r;
+        if (log_opts) {
+                const char *max_size = NULL;
+                if ((r = json_read_peek_str(&d, log_opts, "max-size", false, &max_size)) < 0)
+                        return r;
+                c.log_max_size = max_size && *max_size;
+        }
         if (state && ((r = json_read_state(&d, state, "Status", &c.state)) < 0 ||
                       (r = json_read_time(&d, state, "StartedAt", &c.started_at_ns)) < 0 ||
                       (r = json_read_time(&d, state, "FinishedAt", &c.finished_at_ns)) < 0))

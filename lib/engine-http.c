@@ -7,11 +7,14 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine-http.h"
+#include "fileio.h"
 #include "engine-internal.h"
 
 void engine_response_done(struct engine_response *r) {
@@ -214,6 +217,24 @@ static int unreachable(struct engine *e, int os_errno) {
                                 e->curl_error[0] ? e->curl_error : os_errno ? strerror(os_errno) : "connection failed");
 }
 
+/* The socket is the engine's word on what exists and what may go: only a socket its owner (root, or the
+ * rootless engine's user named in engine.socket_owner) made is listened to. Another user's socket in a
+ * directory they can write to would otherwise feed the planner. */
+static int check_socket(struct engine *e) {
+        struct stat st;
+        if (stat(e->socket_path, &st) < 0)
+                return unreachable(e, errno);
+        if (S_ISSOCK(st.st_mode) && (st.st_uid == 0 || st.st_uid == geteuid() || st.st_uid == e->socket_owner))
+                return 0;
+        e->api_version[0] = 0; /* whatever answers once this is fixed may be another engine */
+        if (!S_ISSOCK(st.st_mode))
+                return engine_error_set(&e->error, -EHOSTUNREACH, "engine refused: %s is %s, not a socket", e->socket_path,
+                                        fileio_type_name(st.st_mode));
+        return engine_error_set(&e->error, -EHOSTUNREACH,
+                                "engine refused: %s is owned by uid %u, not root (engine.socket_owner names a rootless engine's user)",
+                                e->socket_path, (unsigned) st.st_uid);
+}
+
 int engine_perform(struct engine *e, const struct engine_transfer *t) {
         _cleanup_free_ char *url = NULL;
         long os_errno = 0;
@@ -227,6 +248,8 @@ int engine_perform(struct engine *e, const struct engine_transfer *t) {
                 return -ENOMEM;
         t->resp->max = t->resp->max ? t->resp->max : e->max_body;
         t->resp->content_length = UINT64_MAX;
+        if (e->socket_path && (r = check_socket(e)) < 0)
+                return r;
         r = setup_transfer(e, t, url);
         if (r < 0)
                 return r;

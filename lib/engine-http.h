@@ -3,6 +3,8 @@
  * and the event stream (lib/engine-events.c) use. The JSON decoders are in engine-internal.h. */
 #pragma once
 
+#include <sys/types.h>
+
 #include <curl/curl.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,6 +17,7 @@ struct engine {
         CURL *curl;
         char *host;        /* "unix:///path" or "tcp://host:port", for messages and engine_host() */
         char *socket_path; /* unix only */
+        uid_t socket_owner; /* who besides root and us may own it */
         char *base_url;    /* "http://localhost", "http://host:port" or "https://host:port" */
         char *ca_file, *cert_file, *key_file; /* tcp with DOCKER_TLS_VERIFY */
         uint64_t timeout_ms;       /* slow calls: prune, df, deletes, sized listings */

@@ -101,6 +101,7 @@ int engine_new(const struct engine_options *o, struct engine **ret) {
         e->connect_timeout_ms = o->connect_timeout_ms ? o->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS;
         e->max_body = o->max_body ? o->max_body : ENGINE_DEFAULT_MAX_BODY;
         e->cancel = o->cancel;
+        e->socket_owner = o->socket_owner;
         e->progress = o->progress;
         e->progress_userdata = o->progress_userdata;
         r = resolve_host(e, o->host);

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "macro.h"
 
@@ -37,6 +38,10 @@ struct engine;
 struct engine_options {
         const char *host;              /* "/path", "unix:///path", "tcp://host:port"; NULL or "" =
                                         * $DOCKER_HOST, else ENGINE_DEFAULT_SOCKET */
+        uid_t socket_owner;            /* a unix socket must be a socket owned by root, by the caller or by
+                                        * this uid (a rootless engine's user; 0 = nobody else): anything
+                                        * else is refused before connecting (-EHOSTUNREACH, the message says
+                                        * what it is) */
         uint64_t timeout_sec;          /* overall timeout for slow calls (prune, df); 0 = 10 min */
         uint64_t connect_timeout_ms;   /* 0 = 5 s */
         size_t max_body;               /* 0 = ENGINE_DEFAULT_MAX_BODY */
@@ -176,6 +181,9 @@ struct engine_container_detail {
         int64_t finished_at_ns;        /* 0 when never finished */
         int64_t size_rw;               /* SizeRw: inspected with size, else -1 */
         struct engine_labels labels;
+        char *log_path;                /* LogPath: the json-file log ("" or NULL for other drivers) */
+        char *log_driver;              /* HostConfig.LogConfig.Type ("json-file", "local", ...); NULL unknown */
+        bool log_max_size;             /* HostConfig.LogConfig.Config has a non-empty max-size */
 };
 int engine_inspect_container(struct engine *e, const char *id, struct engine_container_detail *ret) _must_check_;
 /* GET /containers/{id}/json?size=1: also SizeRw, at the cost of a walk of this container's writable layer

@@ -17,7 +17,7 @@
 
 #define KEY_MAX 512
 #define LINE_MAX_BYTES 1024
-#define FILE_MAX_BYTES ((off_t) 64 * 1024 * 1024)
+#define FILE_MAX_BYTES ((size_t) 64 * 1024 * 1024)
 
 struct entry {
         char *key;
@@ -682,7 +682,6 @@ int history_load_full(const char *state_dir, struct history **ret, unsigned *err
         _cleanup_free_ char *path = NULL;
         _cleanup_fclose_ FILE *f = NULL;
         unsigned line_no;
-        struct stat st;
         int r;
 
         if (!state_dir || !*state_dir || !ret)
@@ -690,15 +689,10 @@ int history_load_full(const char *state_dir, struct history **ret, unsigned *err
         r = history_path(state_dir, &path);
         if (r < 0)
                 return r;
-        f = fopen(path, "re");
-        if (!f)
-                return negative_errno();
-        if (fstat(fileno(f), &st) < 0)
-                return negative_errno();
-        if (!S_ISREG(st.st_mode))
-                return -EBADMSG;
-        if (st.st_size > FILE_MAX_BYTES)
-                return -EFBIG;
+        /* Not blocking on a FIFO, not following a link, only a regular file: see fileio_open_regular(). */
+        r = fileio_open_regular(path, FILE_MAX_BYTES, &f, NULL);
+        if (r < 0)
+                return r;
         r = history_new(state_dir, &h);
         if (r < 0)
                 return r;
@@ -765,10 +759,12 @@ static int write_content(FILE *f, const void *userdata) {
         return 0;
 }
 
-int history_save(struct history *h) {
+int history_save_full(struct history *h, char *why, size_t why_size) {
         _cleanup_free_ char *path = NULL;
         int r;
 
+        if (why && why_size > 0)
+                why[0] = 0;
         if (!h)
                 return -EINVAL;
         history_prune(h);
@@ -781,11 +777,15 @@ int history_save(struct history *h) {
         if (mkdir(h->state_dir, 0755) < 0 && errno != EEXIST)
                 return negative_errno();
 
-        r = fileio_write_atomic(path, 0644, write_content, h);
+        r = fileio_write_atomic(path, 0644, write_content, h, why, why_size);
         if (r < 0)
                 return r;
         h->dirty = false;
         return 0;
+}
+
+int history_save(struct history *h) {
+        return history_save_full(h, NULL, 0);
 }
 
 const char *history_store(const struct history *h) {

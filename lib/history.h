@@ -38,7 +38,8 @@ int history_new(const char *state_dir, struct history **ret) _must_check_;
 /* Reads STATE_DIR/image-history into a new history. -ENOENT when there is no file yet (the caller starts
  * with history_new(), and the first history_seed() makes the first cleanup not random); -EBADMSG when the
  * file is corrupt (bad header, malformed line, line over 1 KiB, missing final newline, NUL byte);
- * -EFBIG over 64 MiB; other -errno from reading. */
+ * -EFBIG over 64 MiB; -EPERM when it is not a regular file (a FIFO, a device: never opened blocking),
+ * -ELOOP when it is a symbolic link (not followed); other -errno from reading. */
 int history_load(const char *state_dir, struct history **ret) _must_check_;
 /* Same; on -EBADMSG *error_line (if non-NULL) is set to the offending line, 1-based. */
 int history_load_full(const char *state_dir, struct history **ret, unsigned *error_line) _must_check_;
@@ -120,6 +121,8 @@ void history_fill_snapshot(const struct history *h, struct policy_image *images,
  * success (also when memory-only or unchanged since the last save), -errno otherwise (the previous file
  * stays intact). */
 int history_save(struct history *h) _must_check_;
+/* Same; why (may be NULL) says why the state directory was refused (see fileio_write_atomic()). */
+int history_save_full(struct history *h, char *why, size_t why_size) _must_check_;
 
 size_t history_size(const struct history *h);
 

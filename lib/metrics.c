@@ -9,6 +9,7 @@
 #include "budget.h"
 #include "fileio.h"
 #include "macro.h"
+#include "unlisted.h"
 
 static void gauge(FILE *f, const char *name, const char *help, double v) {
         fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n", name, help, name, name, v);
@@ -55,6 +56,38 @@ static void fs_gauges(FILE *f, const char *name, const char *help, const struct 
         }
 }
 
+/* The largest container logs given a series of their own. */
+#define METRICS_CONTAINER_LOGS_MAX 10
+
+/* Bytes per source on one filesystem (every source, 0 included, so that an alert sees it fall; unexplained
+ * only when the engine's own bytes were asked), and the
+ * largest container logs by name. */
+static void unlisted_gauges(FILE *f, const struct unlisted_report *r) {
+        if (!r || !r->path)
+                return;
+        fprintf(f, "# HELP dockerclean_unlisted_bytes Bytes on a filesystem that holds engine data, by source the Engine API "
+                   "does not list (measured when every tier was exhausted).\n# TYPE dockerclean_unlisted_bytes gauge\n");
+        for (int s = 0; s < _UNLISTED_SOURCE_MAX; s++) {
+                if (s == UNLISTED_UNEXPLAINED && !r->engine_known)
+                        continue;
+                fprintf(f, "dockerclean_unlisted_bytes{path=\"");
+                label_value(f, r->path);
+                fprintf(f, "\",source=\"%s\"} %" PRIu64 "\n", unlisted_source_to_string(s), unlisted_source_bytes(r, s));
+        }
+        size_t shown = 0;
+        for (size_t i = 0; i < r->n && shown < METRICS_CONTAINER_LOGS_MAX; i++) {
+                const struct unlisted_item *it = &r->items[i];
+                if (it->source != UNLISTED_CONTAINER_LOG || !it->name)
+                        continue;
+                if (shown++ == 0)
+                        fprintf(f, "# HELP dockerclean_container_log_bytes The largest container logs (log file and its "
+                                   "rotations).\n# TYPE dockerclean_container_log_bytes gauge\n");
+                fprintf(f, "dockerclean_container_log_bytes{name=\"");
+                label_value(f, it->name);
+                fprintf(f, "\",max_size=\"%s\"} %" PRIu64 "\n", it->no_max_size ? "none" : "set-or-stopped", it->bytes);
+        }
+}
+
 int metrics_format(const struct metrics_sample *m, FILE *f) {
         if (!m || !f || !m->disk)
                 return -EINVAL;
@@ -89,6 +122,12 @@ int metrics_format(const struct metrics_sample *m, FILE *f) {
         for (int t = 0; t < _CONFIG_TIER_MAX; t++)
                 fprintf(f, "dockerclean_removed_objects_total{tier=\"%s\"} %" PRIu64 "\n", config_tier_type_to_string(t),
                         m->removed_objects_total[t]);
+        fprintf(f, "# HELP dockerclean_short_removals_total Removals that freed under 1%% of their estimate (layers "
+                   "shared with the build cache or other images), by tier, since the daemon started.\n"
+                   "# TYPE dockerclean_short_removals_total counter\n");
+        for (int t = 0; t < _CONFIG_TIER_MAX; t++)
+                fprintf(f, "dockerclean_short_removals_total{tier=\"%s\"} %" PRIu64 "\n", config_tier_type_to_string(t),
+                        m->short_removals_total[t]);
         gauge(f, "dockerclean_last_cleanup_timestamp_seconds", "Unix time of the last cleanup (0 = none yet).",
               (double) m->last_cleanup_unix);
         gauge(f, "dockerclean_engine_up", "Whether the Docker engine answered the last request.", m->engine_up ? 1 : 0);
@@ -113,6 +152,7 @@ int metrics_format(const struct metrics_sample *m, FILE *f) {
                                 fprintf(f, "dockerclean_engine_bytes{part=\"%s\"} %" PRIu64 "\n", parts[i].part, parts[i].bytes);
                 }
         }
+        unlisted_gauges(f, m->unlisted);
         return ferror(f) ? -EIO : 0;
 }
 
@@ -120,8 +160,8 @@ static int write_content(FILE *f, const void *userdata) {
         return metrics_format(userdata, f);
 }
 
-int metrics_write_file(const char *path, const struct metrics_sample *m) {
+int metrics_write_file(const char *path, const struct metrics_sample *m, char *why, size_t why_size) {
         if (!path || !*path)
                 return -EINVAL;
-        return fileio_write_atomic(path, 0644, write_content, m);
+        return fileio_write_atomic(path, 0644, write_content, m, why, why_size);
 }

@@ -10,6 +10,7 @@
 #include "macro.h"
 
 struct budget;
+struct unlisted_report;
 
 struct metrics_sample {
         const struct usage_set *filesystems;   /* NULL (or none) before the first measurement; one series each,
@@ -18,13 +19,16 @@ struct metrics_sample {
         uint64_t cleanups_total;
         uint64_t reclaimed_bytes_total[_CONFIG_TIER_MAX];
         uint64_t removed_objects_total[_CONFIG_TIER_MAX];
+        uint64_t short_removals_total[_CONFIG_TIER_MAX]; /* removals that freed under 1% of their estimate */
         int64_t last_cleanup_unix;             /* 0 = never */
         bool engine_up;
         const struct budget *budget;           /* disk.max_engine_bytes; NULL or off: no engine byte series */
+        const struct unlisted_report *unlisted; /* where the unlisted bytes were, last measured; NULL: no series */
 };
 
 /* Writes the text exposition format. */
 int metrics_format(const struct metrics_sample *m, FILE *f) _must_check_;
-/* Writes to PATH.tmp in the same directory, fsyncs, renames over PATH and fsyncs the directory
- * (fileio_write_atomic()): readers never see half a file. */
-int metrics_write_file(const char *path, const struct metrics_sample *m) _must_check_;
+/* Writes a fresh file in path's directory, fsyncs, renames it over path and fsyncs the directory
+ * (fileio_write_atomic(), which also says in why, may be NULL, why a directory is refused): readers never
+ * see half a file, and nobody else's name is written through. */
+int metrics_write_file(const char *path, const struct metrics_sample *m, char *why, size_t why_size) _must_check_;

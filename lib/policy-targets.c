@@ -64,11 +64,30 @@ uint64_t policy_bytes_needed(const struct config *c, const struct usage *u) {
         return hi;
 }
 
-uint64_t policy_build_cache_keep_storage(const struct config *c, const struct usage *u, uint64_t total_build_cache) {
+uint64_t policy_build_cache_keep_storage(const struct config *c, const struct usage *u, uint64_t counted) {
         if (policy_inode_target_unmet(c, u))
                 return 0;
         uint64_t needed = policy_bytes_needed(c, u);
-        return needed >= total_build_cache ? 0 : total_build_cache - needed;
+        return needed >= counted ? 0 : counted - needed;
+}
+
+bool policy_short_stops_kind(enum policy_action_kind k) {
+        switch (k) {
+        case POLICY_ACTION_REMOVE_IMAGE:
+        case POLICY_ACTION_PRUNE_BUILD_CACHE:
+                return true;
+        case POLICY_ACTION_REMOVE_CONTAINER:
+        case POLICY_ACTION_REMOVE_VOLUME:
+        case POLICY_ACTION_REMOVE_NETWORK:
+        case _POLICY_ACTION_KIND_MAX:
+                return false;
+        }
+        return false;
+}
+
+bool policy_removal_short(uint64_t estimated_bytes, uint64_t freed_bytes) {
+        /* freed * 100 < estimated, without overflow */
+        return estimated_bytes > 0 && freed_bytes < estimated_bytes / 100 + (estimated_bytes % 100 != 0);
 }
 
 bool policy_triggered_any(const struct config *c, const struct usage_set *s) {

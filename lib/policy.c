@@ -419,7 +419,7 @@ static int plan_build_cache(struct planner *p, const struct config_tier *t) {
         struct usage now;
         int r;
 
-        if (p->build_cache_planned[p->rule] || !b->supported || b->total == 0)
+        if (p->build_cache_planned[p->rule] || !b->supported || b->counted == 0)
                 return 0;
         if (p->rule == POLICY_RULE_CRITICAL && planner_age(p, t) >= t->min_age_sec)
                 return 0; /* the same prune as the tier's */
@@ -427,8 +427,8 @@ static int plan_build_cache(struct planner *p, const struct config_tier *t) {
                 return 0;
 
         usage_after_freeing(p->usage, p->cumulative, &now);
-        uint64_t keep = p->rule == POLICY_RULE_MAX_AGE ? 0 : policy_build_cache_keep_storage(p->config, &now, b->total);
-        uint64_t bytes = p->rule == POLICY_RULE_TIER ? MIN(b->reclaimable, b->total - keep) : 0;
+        uint64_t keep = p->rule == POLICY_RULE_MAX_AGE ? 0 : policy_build_cache_keep_storage(p->config, &now, b->counted);
+        uint64_t bytes = p->rule == POLICY_RULE_TIER ? MIN(b->reclaimable, b->counted - keep) : 0;
 
         struct policy_action *a;
         r = planner_add(p, POLICY_ACTION_PRUNE_BUILD_CACHE, t, NULL, NULL, NULL, bytes, 0, &a);
@@ -436,7 +436,7 @@ static int plan_build_cache(struct planner *p, const struct config_tier *t) {
                 return r;
         a->keep_storage = keep;
         a->until_sec = planner_age(p, t);
-        a->build_cache_total = b->total;
+        a->build_cache_counted = b->counted;
         p->build_cache_planned[p->rule] = true;
         return 0;
 }
@@ -721,43 +721,83 @@ static void planner_finish(struct planner *p) {
         }
 }
 
-/* One sweep over the configured tiers in their order, under p->rule. The maximum-age sweep looks only at
- * the tiers with a max_unused_age. */
-static int plan_tiers(struct planner *p) {
+static bool tier_is_images(enum config_tier_type t) {
+        return t == CONFIG_TIER_DANGLING_IMAGES || t == CONFIG_TIER_UNUSED_IMAGES;
+}
+
+/* Where the build-cache prune goes first: the position of the build-cache tier when image tiers are
+ * configured before it and the snapshot's cache shares layers with images (BuildKit-built images)
+ * while the prune can still take private records; else SIZE_MAX (the configured order). Removing an
+ * image whose layers the cache holds frees about nothing (the records turn private for a later prune),
+ * while the prune frees what it says and costs no image: the cheaper victim goes first. */
+static size_t prune_first_at(const struct planner *p, size_t n_tiers) {
         const struct config *c = p->config;
+        const struct policy_build_cache *b = &p->snapshot->build_cache;
+        if (p->rule == POLICY_RULE_MAX_AGE || !b->supported || b->shared == 0 || b->counted == 0)
+                return SIZE_MAX;
+        bool images_before = false;
+        for (size_t i = 0; i < n_tiers; i++) {
+                if (c->tiers[i].type == CONFIG_TIER_BUILD_CACHE)
+                        return images_before ? i : SIZE_MAX;
+                images_before = images_before || tier_is_images(c->tiers[i].type);
+        }
+        return SIZE_MAX;
+}
+
+static int plan_tier(struct planner *p, const struct config_tier *t) {
         int r;
 
-        for (size_t i = 0; i < MIN(c->n_tiers, ELEMENTSOF(c->tiers)); i++) {
+        if (p->rule == POLICY_RULE_MAX_AGE &&
+            (t->max_unused_age_sec == 0 || (t->type != CONFIG_TIER_UNUSED_IMAGES && t->type != CONFIG_TIER_BUILD_CACHE)))
+                return 0;
+        switch (t->type) {
+        case CONFIG_TIER_STOPPED_CONTAINERS:
+                r = plan_stopped_containers(p, t);
+                break;
+        case CONFIG_TIER_DANGLING_IMAGES:
+        case CONFIG_TIER_UNUSED_IMAGES:
+                r = plan_images(p, t);
+                break;
+        case CONFIG_TIER_BUILD_CACHE:
+                r = plan_build_cache(p, t);
+                break;
+        case CONFIG_TIER_UNUSED_VOLUMES:
+                r = plan_volumes(p, t);
+                break;
+        case CONFIG_TIER_UNUSED_NETWORKS:
+                r = plan_networks(p, t);
+                break;
+        default:
+                r = -EINVAL;
+        }
+        return r;
+}
+
+/* One sweep over the configured tiers in their order, under p->rule. The maximum-age sweep looks only at
+ * the tiers with a max_unused_age. Image tiers configured before the build-cache tier wait for its prune
+ * when prune_first_at() says so. */
+static int plan_tiers(struct planner *p) {
+        const struct config *c = p->config;
+        size_t n_tiers = MIN(c->n_tiers, ELEMENTSOF(c->tiers));
+        size_t prune_at = prune_first_at(p, n_tiers);
+        int r;
+
+        for (size_t i = 0; i < n_tiers; i++) {
                 const struct config_tier *t = &c->tiers[i];
-                if (p->rule == POLICY_RULE_MAX_AGE &&
-                    (t->max_unused_age_sec == 0 ||
-                     (t->type != CONFIG_TIER_UNUSED_IMAGES && t->type != CONFIG_TIER_BUILD_CACHE)))
+                if (prune_at != SIZE_MAX && i < prune_at && tier_is_images(t->type))
                         continue;
-                switch (t->type) {
-                case CONFIG_TIER_STOPPED_CONTAINERS:
-                        r = plan_stopped_containers(p, t);
-                        break;
-                case CONFIG_TIER_DANGLING_IMAGES:
-                case CONFIG_TIER_UNUSED_IMAGES:
-                        r = plan_images(p, t);
-                        break;
-                case CONFIG_TIER_BUILD_CACHE:
-                        r = plan_build_cache(p, t);
-                        break;
-                case CONFIG_TIER_UNUSED_VOLUMES:
-                        r = plan_volumes(p, t);
-                        break;
-                case CONFIG_TIER_UNUSED_NETWORKS:
-                        r = plan_networks(p, t);
-                        break;
-                default:
-                        r = -EINVAL;
-                }
+                r = plan_tier(p, t);
                 if (r < 0)
                         return r;
+                if (i != prune_at)
+                        continue;
+                for (size_t j = 0; j < prune_at; j++)
+                        if (tier_is_images(c->tiers[j].type) && (r = plan_tier(p, &c->tiers[j])) < 0)
+                                return r;
         }
         return 0;
 }
+
 
 int policy_plan(const struct config *c, const struct usage *u, const struct policy_snapshot *s,
                 struct policy_plan *ret_plan) {

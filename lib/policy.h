@@ -62,10 +62,15 @@ bool policy_inode_target_unmet(const struct config *c, const struct usage *u);
  * 0 when the byte targets already hold; UINT64_MAX when no amount can (e.g. target_free larger than the
  * filesystem, or low_watermark 0). Exactly consistent with usage_after_freeing(). */
 uint64_t policy_bytes_needed(const struct config *c, const struct usage *u);
-/* keep-storage for the build-cache prune: max(0, total_build_cache - policy_bytes_needed(c, u)), or 0
+/* keep-storage for the build-cache prune: max(0, counted - policy_bytes_needed(c, u)), where counted is
+ * policy_build_cache.counted (what the engine measures the keep against: the private records not in use), or 0
  * (free all that is old enough) while the inode target is unmet, since inode relief cannot be estimated.
  * The executor should call this again with the *measured* usage just before running the prune. */
-uint64_t policy_build_cache_keep_storage(const struct config *c, const struct usage *u, uint64_t total_build_cache);
+uint64_t policy_build_cache_keep_storage(const struct config *c, const struct usage *u, uint64_t counted);
+
+/* A removal that freed under 1% of its estimate (estimated > 0): counted, and its estimate was wrong for a
+ * reason the snapshot did not show (layers the build cache or another image holds). */
+bool policy_removal_short(uint64_t estimated_bytes, uint64_t freed_bytes);
 
 /* Whether a plan for this usage goes on past the tiers' min_age (the critical pass): critical_watermark is
  * on (> 0) and used_percent >= critical_watermark. */
@@ -145,8 +150,14 @@ struct policy_network {
 
 struct policy_build_cache {
         bool supported;                  /* false on Podman (no /build/prune) */
-        uint64_t total;                  /* bytes of all build-cache records; 0 = no build cache: no action */
-        uint64_t reclaimable;            /* bytes of records not in use: the estimate never exceeds it */
+        uint64_t counted;                /* bytes of the records not in use and not shared with an image's
+                                          * layers: what the engine measures reserved-space/keep-storage
+                                          * against (BuildKit); 0 = nothing a prune can take: no action */
+        uint64_t reclaimable;            /* of those, the records unused for the tier's min_age: the
+                                          * estimate never exceeds it */
+        uint64_t shared;                 /* bytes of records shared with image layers (BuildKit-built
+                                          * images): removing such an image frees about nothing, it turns
+                                          * these records private for the next plan's prune */
 };
 
 struct policy_snapshot {
@@ -202,7 +213,7 @@ struct policy_action {
         uint64_t keep_storage;           /* at plan time; recompute with policy_build_cache_keep_storage() */
         uint64_t until_sec;              /* age_sec: only records unused for that long go (MAX_AGE: with
                                           * keep_storage 0, whatever the usage) */
-        uint64_t build_cache_total;      /* the snapshot's total, to recompute keep_storage */
+        uint64_t build_cache_counted;    /* the snapshot's build_cache.counted, to recompute keep_storage */
 };
 
 /* Why the objects the configured tiers looked at and did not plan stay, each counted once under the
@@ -280,3 +291,9 @@ const char *policy_kept_reason_to_string(enum policy_kept_reason r);
 /* "remove-container", "remove-image", "prune-build-cache", "remove-volume", "remove-network"; NULL if out
  * of range. */
 const char *policy_action_kind_to_string(enum policy_action_kind k);
+
+/* Whether a short removal of this kind stops further removals of the kind in the round (the next round
+ * plans from a fresh snapshot): images and build-cache prunes, whose content others can share. Not
+ * containers, volumes, networks: their bytes are their own, and a short one is a measurement that lags
+ * (the containerd store collects a removed container's snapshot a moment later). */
+bool policy_short_stops_kind(enum policy_action_kind k);

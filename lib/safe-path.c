@@ -16,14 +16,17 @@
 
 #define SAFE_PATH_MAX_LINKS 40
 
-static bool trusted_owner(uid_t uid) {
+bool safe_path_trusted_owner(uid_t uid) {
         return uid == 0 || uid == geteuid();
 }
 
 /* A directory on the way: owned by a trusted user and writable by nobody else, or sticky (then
  * *ret_sticky: its entry must be trusted, as nobody else can then rename or remove it). */
-static int check_dir(const char *path, const struct stat *st, bool *ret_sticky, char *why, size_t why_size) {
-        if (!trusted_owner(st->st_uid))
+int safe_path_check_dir(const char *path, const struct stat *st, bool *ret_sticky, char *why, size_t why_size) {
+        bool sticky_dummy;
+        if (!ret_sticky)
+                ret_sticky = &sticky_dummy;
+        if (!safe_path_trusted_owner(st->st_uid))
                 return snprintf(why, why_size, "%s is owned by uid %u, not root", path, (unsigned) st->st_uid), -EPERM;
         *ret_sticky = false;
         if ((st->st_mode & (S_IWGRP | S_IWOTH)) == 0)
@@ -61,7 +64,7 @@ int safe_path_check(const char *path, unsigned flags, char *why, size_t why_size
 
         if (stat("/", &st) < 0)
                 return r = negative_errno(), snprintf(why, why_size, "/: %s", strerror(-r)), r;
-        r = check_dir("/", &st, &root_sticky, why, why_size);
+        r = safe_path_check_dir("/", &st, &root_sticky, why, why_size);
         if (r < 0)
                 return r;
         sticky = root_sticky;
@@ -91,7 +94,7 @@ int safe_path_check(const char *path, unsigned flags, char *why, size_t why_size
                          * kept, so judge it again */
                         if (stat(done[0] ? done : "/", &st) < 0)
                                 return r = negative_errno(), snprintf(why, why_size, "%s: %s", done, strerror(-r)), r;
-                        r = check_dir(done[0] ? done : "/", &st, &sticky, why, why_size);
+                        r = safe_path_check_dir(done[0] ? done : "/", &st, &sticky, why, why_size);
                         if (r < 0)
                                 return r;
                         continue;
@@ -102,7 +105,7 @@ int safe_path_check(const char *path, unsigned flags, char *why, size_t why_size
                 if (lstat(here, &st) < 0)
                         return r = negative_errno(), snprintf(why, why_size, "%s: %s", here, strerror(-r)), r;
                 snprintf(dir_path, sizeof dir_path, "%s", done[0] ? done : "/");
-                if (sticky && !trusted_owner(st.st_uid))
+                if (sticky && !safe_path_trusted_owner(st.st_uid))
                         return snprintf(why, why_size, "%s is owned by uid %u, not root, in %s, which anyone may write to", here,
                                         (unsigned) st.st_uid, dir_path),
                                -EPERM;
@@ -113,7 +116,7 @@ int safe_path_check(const char *path, unsigned flags, char *why, size_t why_size
                         char target[PATH_MAX + 1], spliced[sizeof pending];
                         if (++links > SAFE_PATH_MAX_LINKS)
                                 return snprintf(why, why_size, "%s: %s", path, strerror(ELOOP)), -ELOOP;
-                        if (!trusted_owner(st.st_uid))
+                        if (!safe_path_trusted_owner(st.st_uid))
                                 return snprintf(why, why_size, "%s is a symbolic link owned by uid %u, not root", here,
                                                 (unsigned) st.st_uid),
                                        -EPERM;
@@ -132,7 +135,7 @@ int safe_path_check(const char *path, unsigned flags, char *why, size_t why_size
                         continue;
                 }
                 if (S_ISDIR(st.st_mode)) {
-                        r = check_dir(here, &st, &sticky, why, why_size);
+                        r = safe_path_check_dir(here, &st, &sticky, why, why_size);
                         if (r < 0)
                                 return r;
                         memcpy(done, here, sizeof done);
@@ -142,7 +145,7 @@ int safe_path_check(const char *path, unsigned flags, char *why, size_t why_size
                         return snprintf(why, why_size, "%s: %s", here, strerror(ENOTDIR)), -ENOTDIR;
                 if (!S_ISREG(st.st_mode))
                         return snprintf(why, why_size, "%s is not a regular file", here), -EPERM;
-                if (!trusted_owner(st.st_uid))
+                if (!safe_path_trusted_owner(st.st_uid))
                         return snprintf(why, why_size, "%s is owned by uid %u, not root", here, (unsigned) st.st_uid), -EPERM;
                 if (st.st_mode & (S_IWGRP | S_IWOTH))
                         return snprintf(why, why_size, "%s is writable by %s (mode %04o)", here,

@@ -5,7 +5,9 @@
  * that entry. Reads the filesystem (lstat/stat), never writes; no logging. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "macro.h"
 
@@ -16,3 +18,10 @@
  * can change it) or what resolving it failed with (-ENOENT, ...), and why says which component and why, e.g.
  * "/srv/bin is writable by its group (mode 0775)". why is always a NUL-terminated string. */
 int safe_path_check(const char *path, unsigned flags, char *why, size_t why_size) _must_check_;
+
+/* The rule for one directory, from its stat: 0 when it is owned by root or the caller and writable by
+ * nobody else, or sticky (then *ret_sticky, may be NULL: an entry in it is safe only when that entry is
+ * trusted too); -EPERM and why ("NAME is writable by its group (mode 0775)") otherwise. */
+int safe_path_check_dir(const char *name, const struct stat *st, bool *ret_sticky, char *why, size_t why_size) _must_check_;
+/* Whether an entry owned by uid may stay in a sticky directory (root's or the caller's). */
+bool safe_path_trusted_owner(uid_t uid);

@@ -14,12 +14,15 @@
 #   podman58             Debian forky's Podman 5.8 service (runtime runc, cgroupfs) in the forky root
 # Every engine gets its own socket, exec-root (or runroot), pidfile and a data-root on a loop-mounted
 # ext4 image. The chroot engines run in a mount namespace of their own: the root bind-mounted onto
-# itself, /proc, /sys, /dev, private tmpfs on /run and /tmp, and the bench directory bound at its own
-# path, so every path the engine reports is the same inside the root and on the host (dockercleand
-# measures from the host). The engine's mounts (overlay, shm) stay in that namespace and go with it.
+# itself, /proc, /sys, /dev, private tmpfs on /run and /tmp, /var/lib/containers from the bench
+# directory, and the bench directory bound at its own path, so every path the engine reports is the
+# same inside the root and on the host (dockercleand measures from the host). The engine's mounts
+# (overlay, shm) stay in that namespace and go with it.
 # The engines from a root use that root's docker CLI and its buildx plugin (BuildKit builds).
 
 bench_log() { printf 'bench: %s\n' "$*" >&2; }
+# shellcheck source=tests/bench/progress.sh
+. "$(dirname "${BASH_SOURCE[0]}")/progress.sh"
 
 # KIND: SUITE (the Debian root it runs from, "-" for the host's), FLAVOUR (how it is started:
 # dockerd, dockerd-containerd: dockerd on the containerd image store with a containerd of its own,
@@ -63,7 +66,9 @@ bench_suite_label() { bench_table_field "$BENCH_SUITE_TABLE" "$1" 2 | tr _ ' '; 
 bench_suite_engines() { awk -v s="$1" '$2 == s { printf "%s%s", sep, $1; sep = "/" }' <<<"$BENCH_ENGINE_TABLE"; }
 
 # Starts systemd-journald when nothing listens on the journal socket (containers, CI machines without
-# systemd as PID 1). It keeps running afterwards, like the system service it stands in for.
+# systemd as PID 1). It keeps running afterwards, like the system service it stands in for: benches
+# that run at the same time or later use it (stopping it under them would lose their records), and it
+# holds nothing of the bench's (no mount, no file under its directories). It says so, with its pid.
 bench_journald_ensure() {
         if [ -S /run/systemd/journal/socket ] && journalctl -n 0 >/dev/null 2>&1 &&
                 systemd-cat -t dockerclean-bench true 2>/dev/null; then
@@ -75,9 +80,10 @@ bench_journald_ensure() {
         done
         [ -x "$jd" ] || { bench_log "systemd-journald not found (install systemd)"; return 1; }
         mkdir -p /run/systemd/journal /var/log/journal
-        bench_log "starting $jd (no journal socket on this machine)"
         setsid "$jd" </dev/null >/dev/null 2>&1 &
-        local i
+        local i pid=$!
+        bench_log "started $jd, pid $pid (no journal socket on this machine); it keeps running afterwards, as the" \
+                "system service would, for the tests' journal reads and any later run (kill $pid to stop it)"
         for i in $(seq 1 50); do
                 [ -S /run/systemd/journal/socket ] && systemd-cat -t dockerclean-bench true 2>/dev/null && return 0
                 sleep 0.1
@@ -120,11 +126,11 @@ bench_root_ensure() {
                         { bench_log "debootstrap has no script '$script' (update debootstrap)"; exit 1; }
                 mirror=$(bench_mirror) || exit 1
                 t0=$SECONDS
-                bench_log "building the $label root for $(bench_suite_engines "$suite") into $root from $mirror," \
-                        "once (about a minute; kept for later runs; log: $log)"
+                bench_log "building the $label root for the $(bench_suite_engines "$suite") engines in $root from" \
+                        "$mirror (once, about a minute on 2 cores; later runs reuse it; log: $log)"
                 rm -rf "$new" "$root"
-                if ! debootstrap --variant=minbase --include="$packages" "$suite" "$new" "$mirror" \
-                        /usr/share/debootstrap/scripts/"$script" >"$log" 2>&1; then
+                if ! progress_run bench "$log" debootstrap --variant=minbase --include="$packages" "$suite" \
+                        "$new" "$mirror" /usr/share/debootstrap/scripts/"$script"; then
                         bench_log "debootstrap failed; the end of $log:"
                         tail -n 20 "$log" >&2
                         rm -rf "$new"
@@ -259,6 +265,10 @@ bench_in_root() {
                 mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
                 mkdir -p "$root$dir"
                 mount --rbind "$dir" "$root$dir"
+                # Podman keeps a blob-info cache in /var/lib/containers/cache whatever --root says: in
+                # the bench directory, not in the cached root.
+                mkdir -p "$dir/var-lib-containers" "$root/var/lib/containers"
+                mount --bind "$dir/var-lib-containers" "$root/var/lib/containers"
                 exec chroot "$root" env PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"' bench-root "$root" "$dir" "$@" \
                 </dev/null >>"$log" 2>&1 &
 }

@@ -196,7 +196,16 @@ fx_reset() {
 fx_failures=0
 fx_ok() { printf 'ok: %s\n' "$*"; }
 fx_fail() { printf 'FAIL%s: %s\n' "${DOCKERCLEAN_TEST_ENGINE:+ (engine $DOCKERCLEAN_TEST_ENGINE)}" "$*" >&2; fx_failures=$((fx_failures + 1)); }
-fx_check() { local what=$1; shift; if "$@"; then fx_ok "$what"; else fx_fail "$what"; return 1; fi; }
+# fx_check WHAT CMD...: runs CMD; when it fails, also says what it compared (the figures, not just the claim).
+fx_check() { local what=$1; shift; if "$@"; then fx_ok "$what"; else fx_fail "$what"; fx_compared "$@"; return 1; fi; }
+fx_compared() {
+        case "$1" in
+        fx_lt) printf '    compared: %s < %s is false\n' "$2" "$3" ;;
+        fx_ge) printf '    compared: %s >= %s is false\n' "$2" "$3" ;;
+        test | \[) shift; printf '    compared: test %s is false\n' "$*" ;;
+        *) printf '    the check that failed: %s\n' "$*" ;;
+        esac >&2
+}
 fx_lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 fx_ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 fx_exists() { dk inspect "$1" >/dev/null 2>&1; }

@@ -6,7 +6,15 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 : "${DOCKERCLEAND:?DOCKERCLEAND (the daemon binary) is set by ctest}"
 scratch=$(mktemp -d /tmp/dce2e.XXXXXX)
-trap 'rm -rf "$scratch"' EXIT
+# A suite that failed keeps its scratch directory (the daemon's logs, configurations, state) and says where.
+e2e_exit() {
+        if [ "$1" = 0 ] || [ "$1" = 77 ]; then
+                rm -rf "$scratch"
+        else
+                echo "kept for a look: $scratch (this run's logs, configurations and state; remove it afterwards)" >&2
+        fi
+}
+trap 'e2e_exit $?' EXIT
 # Process ids come round again (pid_max is 32768 here) in a journal that outlives each test: only records
 # from this test's own time are its processes'.
 e2e_started=$(($(date +%s) - 1))

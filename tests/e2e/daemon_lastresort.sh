@@ -199,10 +199,10 @@ refused() { # refused WHAT CONFIG PATTERN
 rm -f "$scratch/ok.runs"
 conf "$scratch/open/dc.conf" "[ \"$scratch/ok.sh\" ]"
 refused "a configuration in a world-writable directory" "$scratch/open/dc.conf" \
-        "^error: $scratch/open/dc.conf:6: exhausted_command: $scratch/open is writable by anyone \(mode 0777\); refused"
+        "^error: $scratch/open/dc.conf: $scratch/open is writable by anyone \(mode 0777\); refused"
 conf "$scratch/group.conf" "[ \"$scratch/ok.sh\" ]"
 chmod 0664 "$scratch/group.conf"
-refused "a group-writable configuration" "$scratch/group.conf" "group.conf:6: exhausted_command: .*group.conf is writable by its group \(mode 0664\)"
+refused "a group-writable configuration" "$scratch/group.conf" "group.conf: .*group.conf is writable by its group \(mode 0664\)"
 conf "$scratch/cmd-open.conf" "[ \"$scratch/open/ok.sh\" ]"
 refused "a command in a world-writable directory" "$scratch/cmd-open.conf" \
         "cmd-open.conf:6: exhausted_command.\[0\]: $scratch/open is writable by anyone \(mode 0777\); refused: the command runs as root"
@@ -226,7 +226,7 @@ fx_check "reload: started" wait_for 20 grep -q 'started' "$scratch/reload.err"
 chmod 0666 "$scratch/reload.conf"
 kill -HUP "$pid"
 fx_check "reload: rejected, the running configuration kept" \
-        wait_for 10 grep -q "^error: $scratch/reload.conf:6: exhausted_command: $scratch/reload.conf is writable by anyone (mode 0666); refused: .*; keeping the running configuration$" "$scratch/reload.err"
+        wait_for 10 grep -q "^error: $scratch/reload.conf: $scratch/reload.conf is writable by anyone (mode 0666); refused: .*; keeping the running configuration$" "$scratch/reload.err"
 fx_check "reload: still running" kill -0 "$pid"
 kill -TERM "$pid"
 wait "$pid"

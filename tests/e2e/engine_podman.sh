@@ -3,7 +3,8 @@
 # real engine dockerclean supports.
 #
 # Starts `podman system service` (rootful, Debian's Podman 4.3) with a private --root, --runroot,
-# temporary directory, event log and network configuration, all in one temporary directory, then runs
+# temporary directory, event log, network configuration and /var/lib/containers/cache (an overlay on
+# /var/lib in its own mount namespace), all in one temporary directory, then runs
 # $DOCKERCLEAN_TEST_BIN_DIR/test_engine with DOCKERCLEAN_TEST_SOCKET pointing at it and
 # DOCKERCLEAN_TEST_ENGINE=podman. Everything is stopped (by pid) and removed on exit.
 #
@@ -68,7 +69,15 @@ network_config_dir = "$dir/net"
 EOF
 export CONTAINERS_CONF=$dir/containers.conf
 
-setsid podman --root "$dir/root" --runroot "$dir/runroot" system service --time=0 "unix://$sock" \
+# Podman keeps a cache of blob facts in /var/lib/containers/cache whatever --root says (containers/image's
+# blob-info cache, written when it builds): the service runs in a mount namespace of its own in which
+# /var/lib is an overlay whose writes land in the directory, so nothing of it stays on the host.
+# setsid, unshare and bash exec each other: $! is the service's pid.
+mkdir -p "$dir/varlib/upper" "$dir/varlib/work"
+setsid unshare --mount --propagation private -- bash -c '
+        mount -t overlay overlay -o "lowerdir=/var/lib,upperdir=$1/varlib/upper,workdir=$1/varlib/work" /var/lib || exit 1
+        shift; exec "$@"' podman-service "$dir" \
+        podman --root "$dir/root" --runroot "$dir/runroot" system service --time=0 "unix://$sock" \
         </dev/null >"$dir/service.log" 2>&1 &
 pid=$!
 up=
@@ -98,3 +107,8 @@ fi
 
 export DOCKERCLEAN_TEST_SOCKET=$sock DOCKERCLEAN_TEST_ENGINE=podman DOCKER_HOST=unix://$sock
 "$bin/test_engine"
+# The service wrote its blob-info cache into the directory, not the host's /var/lib/containers.
+if [ ! -e "$dir/varlib/upper/containers/cache" ]; then
+        echo "FAIL: no blob-info cache in $dir/varlib/upper/containers/cache: where did the service write it?" >&2
+        exit 1
+fi

@@ -41,6 +41,17 @@ reclaimed=$(sed -n 's/^DOCKERCLEAN_RECLAIMED_BYTES=//p' "$scratch/cmd.runs")
 finished=$(e2e_journal "$pid" MESSAGE_ID=0df3a46d76df44c1a3c984f92c4e4c45)
 fx_check "DOCKERCLEAN_RECLAIMED_BYTES ($reclaimed) is the cleanup's and not 0" \
         eval '[ "$reclaimed" != 0 ] && grep -q "\"DOCKERCLEAN_RECLAIMED_BYTES\":\"$reclaimed\"" <<<"$finished"'
+# It ended above its low watermark: a warning that says so and what kept the rest, never "finished".
+end=$(python3 -c 'import json, sys
+for l in sys.stdin:
+    if l.strip():
+        r = json.loads(l)
+        print(r.get("PRIORITY"), r.get("DOCKERCLEAN_KEPT_IN_USE", "-"), r.get("DOCKERCLEAN_STOP", "-"), "|", r.get("MESSAGE"))' <<<"$finished")
+echo "end of the cleanup: $end"
+fx_check "the end is a warning, 'ended above the low watermark', not 'finished' ($end)" \
+        eval 'grep -q "^4 " <<<"$end" && grep -q "Cleanup ended above the low watermark" <<<"$end" && ! grep -q "Cleanup finished" <<<"$end"'
+fx_check "it names what kept the rest: in use >= 2 (the running container and its image)" \
+        eval 'awk "{ exit !(\$2 >= 2) }" <<<"$end"'
 record=$(e2e_journal "$pid" MESSAGE_ID=5c1be13e602d4e998a69cb61e3781fde)
 fx_check "journal: exit status 0 and the output" \
         eval 'grep -q "\"DOCKERCLEAN_EXIT_STATUS\":\"0\"" <<<"$record" && grep -q "\"DOCKERCLEAN_OUTPUT\":\"paused\"" <<<"$record"'

@@ -219,6 +219,23 @@ def main():
         else:
             row("idle (unchanged)", "not measured in this run (scripts/bench --only idle)")
 
+    traces = sorted({k.split(".")[1] for k in r if k.startswith("eviction.") and k.endswith(".offline.repulled_bytes")})
+    if traces:
+        head("Eviction replay (issue 25): bytes re-pulled by dockercleand's default beside the offline reference and"
+             " prune -a (tables: build/bench/eviction.txt)")
+        table()
+        for t in traces:
+            dc, off, pa = (num(r, "eviction.%s.%s.repulled_bytes" % (t, p)) for p in ("dockercleand", "offline", "prune_all"))
+            if dc is None or off is None or pa is None:
+                continue
+            x_off = dc / off if off else float("inf")
+            x_pa = dc / pa if pa else float("inf")
+            div, unit = (1e6, "MB") if max(dc, pa) < 1e10 else (1e9, "GB")
+            row("%s: vs offline reference" % t, "%.1f / %.1f %s = %.2fx" % (dc / div, off / div, unit, x_off),
+                "<= 1.15x", verdict(x_off, 1.15))
+            row("%s: vs prune -a at the watermark" % t, "%.1f / %.1f %s = %.2fx" % (dc / div, pa / div, unit, x_pa),
+                "<= 0.5x", verdict(x_pa, 0.5))
+
     times = [(k.split(".")[1], num(r, k)) for k in r if k.startswith("time.")]
     if times:
         out.append("")

@@ -41,6 +41,26 @@ expect "--check-config fills in defaults" 0 'high_watermark = "85%"' -- "$bin" -
 expect "--once with no engine is 69" 69 "nothing.sock.*(no socket|unreachable)|unreachable.*nothing.sock" -- \
         "$bin" --config "$tmp/good.conf" --once --log-target console
 expect "--report with no engine is 69" 69 "unreachable" -- "$bin" --config "$tmp/good.conf" --report --log-target console
+# They exit at once: nothing is retried, so nothing may say it is.
+expect_not() { # expect_not WHAT PATTERN -- CMD...: the output does not match PATTERN (any status)
+        local what=$1 pattern=$2; shift 3
+        local out
+        out=$("$@" 2>&1)
+        if grep -qE -- "$pattern" <<<"$out"; then
+                echo "FAIL: $what: the output says /$pattern/:" >&2; printf '%s\n' "$out" | head -20 >&2
+                fail=$((fail + 1))
+        else
+                echo "ok: $what"
+        fi
+}
+expect_not "--once with no engine does not promise a retry" "retrying" -- \
+        "$bin" --config "$tmp/good.conf" --once --log-target console
+expect_not "--report with no engine does not promise a retry" "retrying" -- \
+        "$bin" --config "$tmp/good.conf" --report --log-target console
+printf 'exhausted_command = [ "%s/no-such-command" ];\n' "$tmp" >"$tmp/nocmd.conf"
+expect "a missing exhausted_command says it does not exist" 78 "no-such-command: No such file or directory \\(the command does not exist\\)" -- \
+        "$bin" --config "$tmp/nocmd.conf" --check-config
+expect_not "... and not that only root may change it" "only root" -- "$bin" --config "$tmp/nocmd.conf" --check-config
 
 [ "$fail" = 0 ] || { echo "$fail check(s) failed" >&2; exit 1; }
 echo "all checks passed"

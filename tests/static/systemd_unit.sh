@@ -40,12 +40,12 @@ check "ExecReload checks the configuration, then signals" \
         grep -qxF -- "ExecReload=/bin/sh -c '$(sed -n 's|^ExecStart=\(.*\)$|\1|p' "$unit") --check-config --log-target console >/dev/null && kill -HUP \${MAINPID}'" "$unit"
 check "no unit line runs /bin/kill or /usr/bin/kill" bash -c "! grep -Eq '^Exec.*(/usr)?/bin/kill' '$unit'"
 
-# Every MESSAGE_ID in daemon/records.h has a catalog entry, and journalctl accepts the catalog.
+# Every MESSAGE_ID in daemon/*.h (records.h, unlisted-run.h) has a catalog entry, and journalctl accepts the catalog.
 mkdir -p "$tmp/root/usr/lib/systemd/catalog"
 cp "$src/systemd/dockerclean.catalog" "$tmp/root/usr/lib/systemd/catalog/"
 check "journalctl --update-catalog accepts the catalog" journalctl --root="$tmp/root" --update-catalog
 listed=$(journalctl --root="$tmp/root" --list-catalog 2>/dev/null)
-for id in $(sed -n 's/^#define RECORD_MID_[A-Z_]* *"\([0-9a-f]\{32\}\)".*/\1/p' "$src/daemon/records.h"); do
+for id in $(sed -n 's/^#define RECORD_MID_[A-Z_]* *"\([0-9a-f]\{32\}\)".*/\1/p' "$src"/daemon/*.h); do
         check "catalog explains $id" grep -q "^$id dockerclean:" <<<"$listed"
 done
 [ "$fail" = 0 ] || { echo "$fail check(s) failed" >&2; exit 1; }

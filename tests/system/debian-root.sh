@@ -45,8 +45,12 @@ mirror=$(sed -n 's/^URIs: *\(http[^ ]*\/debian\)\/\{0,1\}$/\1/p' /etc/apt/source
 [ -n "$mirror" ] || { echo "debian-root: no Debian mirror found in /etc/apt/sources.list(.d)" >&2; exit 1; }
 
 rm -rf "$root.new"
-echo "debian-root: building $root from $mirror (once; cached afterwards)" >&2
-if ! debootstrap --variant=minbase --include="$packages" "$suite" "$root.new" "$mirror" >"$root.log" 2>&1; then
+case "$suite" in bookworm) name="Debian 12" took="1-3 min" ;; trixie) name="Debian 13" took="2-7 min" ;; esac
+echo "debian-root: building the $name root for the operator flow in $root from $mirror (once, $took on 2 cores; later runs reuse it)" >&2
+# shellcheck source=tests/bench/progress.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../bench/progress.sh"
+t0=$SECONDS
+if ! progress_run debian-root "$root.log" debootstrap --variant=minbase --include="$packages" "$suite" "$root.new" "$mirror"; then
         tail -20 "$root.log" >&2
         echo "debian-root: debootstrap failed; full log in $root.log" >&2
         rm -rf "$root.new"
@@ -59,4 +63,5 @@ rm -f "$root.new"/var/cache/apt/archives/*.deb
 echo "$stamp" >"$root.new/.dockerclean-root"
 rm -rf "$root"
 mv "$root.new" "$root"
+echo "debian-root: $root built in $((SECONDS - t0)) s" >&2
 echo "$root"

@@ -82,6 +82,7 @@ static char *describe(const struct config *c) {
         if (c->field != d.field)                                                              \
                 append(&out, &len, #field "=%" fmt, (type) c->field);
         STR(engine_socket);
+        NUM(engine_socket_owner, "u", unsigned);
         NUM(engine_timeout_sec, PRIu64, uint64_t);
         NUM(interval_sec, PRIu64, uint64_t);
         STR(state_dir);
@@ -185,6 +186,10 @@ static const struct config_case cases[] = {
         { "engine = { socket = \"tcp://127.0.0.1:2375\"; };", "=engine_socket=tcp://127.0.0.1:2375" },
         { "engine = { socket = \"tcp://[::1]:2375\"; };", "=engine_socket=tcp://[::1]:2375" },
         { "engine = { };", "=" },
+        /* A rootless engine's socket owner: a uid, or a user name (root's is uid 0 everywhere). */
+        { "engine = { socket_owner = \"1000\"; };", "=engine_socket_owner=1000" },
+        { "engine = { socket_owner = \"root\"; };", "=" },
+        { "engine = { socket_owner = \"\"; };", "=" },
         { "dry_run = true;", "=dry_run=1" },
         { "dry_run = FALSE;", "=" },
         { "log_level = \"debug\";", "=log_level=7" },
@@ -234,6 +239,11 @@ static const struct config_case cases[] = {
         { "disk = { interval = \"1m\"; };", "t.conf:1: disk.interval: unknown key; did you mean 'interval' at the top level?" },
         { "frobnicate = 1;", "t.conf:1: frobnicate: unknown key" },
         { "engine = { timout = \"1m\"; };", "t.conf:1: engine.timout: unknown key; did you mean 'timeout'?" },
+        { "engine = { socket_owner = \"no-such-user-dc\"; };", "t.conf:1: engine.socket_owner: no user \"no-such-user-dc\"" },
+        { "engine = { socket_owner = \"12x\"; };", "t.conf:1: engine.socket_owner: expected a user name or a uid, got \"12x\"" },
+        { "engine = { socket_owner = 1000; };", "t.conf:1: engine.socket_owner: expected a user name or a uid" },
+        { "engine = { socket_owner = \"4294967295\"; };",
+          "t.conf:1: engine.socket_owner: expected a user name or a uid, got \"4294967295\"" },
         { "tiers = ( { type = \"build-cache\"; minage = \"1h\"; } );", "t.conf:1: tiers.[0].minage: unknown key; did you mean 'min_age'?" },
         { "interval = \"1m\";\ndisk = {\n  low_watermark = \"80%\";\n  high_watermark = \"85%\"\n"
           "  min_free = \"1G\" target_free = \"2G\";\n  junk = 1;\n};\n",
@@ -911,7 +921,7 @@ START_TEST(test_shipped_conf_commented_values_are_defaults) {
         config_done(&d);
 
         static const char *const keys[] = {
-                "socket", "timeout", "interval", "state_dir", "dry_run", "log_level", "high_watermark", "low_watermark",
+                "socket", "socket_owner", "timeout", "interval", "state_dir", "dry_run", "log_level", "high_watermark", "low_watermark",
                 "min_free", "target_free", "inode_high_watermark", "inode_low_watermark", "tiers", "labels", "images",
                 "max_removals", "metrics_file",
         };

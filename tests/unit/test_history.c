@@ -383,8 +383,8 @@ START_TEST(test_round_trip) {
 END_TEST
 
 START_TEST(test_atomic_replace) {
-        /* A crash between writing the temporary file and the rename leaves a .tmp: it is ignored, and
-         * replaced by the next save. */
+        /* A file at the old temporary name (a crash of an older version, or planted): it is ignored, and
+         * neither adopted nor removed by the next save (issue 20). */
         struct history *h = new_history(scratch), *l = NULL;
         ck_assert_int_eq(history_note_use(h, ID_A, T0), 1);
         ck_assert_int_eq(history_save(h), 0);
@@ -397,7 +397,9 @@ START_TEST(test_atomic_replace) {
 
         ck_assert_int_eq(history_note_use(h, ID_B, T0), 1);
         ck_assert_int_eq(history_save(h), 0);
-        ck_assert_int_ne(access(state_path(HISTORY_FILE_NAME ".tmp"), F_OK), 0);
+        struct stat tmp_st;
+        ck_assert_int_eq(stat(state_path(HISTORY_FILE_NAME ".tmp"), &tmp_st), 0);
+        ck_assert_int_eq(tmp_st.st_size, 34);
         ck_assert_int_eq(history_load(scratch, &l), 0);
         ck_assert_uint_eq(history_size(l), 2);
         history_free(l);
@@ -474,8 +476,15 @@ START_TEST(test_corrupt_files) {
         ck_assert_int_eq(unlink(state_path(HISTORY_FILE_NAME)), 0);
         ck_assert_int_eq(mkdir(state_path(HISTORY_FILE_NAME), 0755), 0);
         struct history *h = NULL;
-        ck_assert_int_eq(history_load(scratch, &h), -EBADMSG);
+        ck_assert_int_eq(history_load(scratch, &h), -EPERM);
         ck_assert_int_eq(rmdir(state_path(HISTORY_FILE_NAME)), 0);
+        /* A FIFO is not waited on (it would block the start), a link is not followed. */
+        ck_assert_int_eq(mkfifo(state_path(HISTORY_FILE_NAME), 0644), 0);
+        ck_assert_int_eq(history_load(scratch, &h), -EPERM);
+        ck_assert_int_eq(unlink(state_path(HISTORY_FILE_NAME)), 0);
+        ck_assert_int_eq(symlink("/etc/passwd", state_path(HISTORY_FILE_NAME)), 0);
+        ck_assert_int_eq(history_load(scratch, &h), -ELOOP);
+        ck_assert_int_eq(unlink(state_path(HISTORY_FILE_NAME)), 0);
 
         /* After a corrupt file the daemon starts afresh; the first save replaces it. */
         write_text(state_path(HISTORY_FILE_NAME), "garbage\n", 8);

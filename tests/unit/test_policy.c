@@ -671,7 +671,7 @@ static struct policy_snapshot mixed_snapshot(void) {
         s.n_volumes = ELEMENTSOF(mixed_volumes);
         s.networks = mixed_networks;
         s.n_networks = ELEMENTSOF(mixed_networks);
-        s.build_cache = (struct policy_build_cache) { .supported = true, .total = 100, .reclaimable = 100 };
+        s.build_cache = (struct policy_build_cache) { .supported = true, .counted = 100, .reclaimable = 100 };
         return s;
 }
 
@@ -918,7 +918,7 @@ START_TEST(test_build_cache_tier) {
         struct policy_snapshot s = snap();
         s.containers = &k;
         s.n_containers = 1;
-        s.build_cache = (struct policy_build_cache) { .supported = true, .total = 50 * GiB, .reclaimable = 40 * GiB };
+        s.build_cache = (struct policy_build_cache) { .supported = true, .counted = 50 * GiB, .reclaimable = 40 * GiB };
         struct policy_plan p = {};
 
         /* 20 GiB still needed after the container: keep 30 GiB of 50. */
@@ -930,13 +930,13 @@ START_TEST(test_build_cache_tier) {
         ck_assert_uint_eq(a->keep_storage, 30 * GiB);
         ck_assert_uint_eq(a->estimated_bytes, 20 * GiB);
         ck_assert_uint_eq(a->until_sec, 7200);
-        ck_assert_uint_eq(a->build_cache_total, 50 * GiB);
+        ck_assert_uint_eq(a->build_cache_counted, 50 * GiB);
         ck_assert_uint_eq(p.n_to_target, 2);
         ck_assert(p.reachable);
         policy_plan_done(&p);
 
         /* Less reclaimable than needed: keep 0 of 15, estimate capped by what is reclaimable. */
-        s.build_cache = (struct policy_build_cache) { .supported = true, .total = 15 * GiB, .reclaimable = 12 * GiB };
+        s.build_cache = (struct policy_build_cache) { .supported = true, .counted = 15 * GiB, .reclaimable = 12 * GiB };
         PLAN(&c, &u, &s, &p);
         ck_assert_uint_eq(p.actions[1].keep_storage, 0);
         ck_assert_uint_eq(p.actions[1].estimated_bytes, 12 * GiB);
@@ -945,7 +945,7 @@ START_TEST(test_build_cache_tier) {
         policy_plan_done(&p);
 
         /* Podman (no /build/prune) and an empty cache: no action. */
-        s.build_cache = (struct policy_build_cache) { .supported = false, .total = 15 * GiB, .reclaimable = 12 * GiB };
+        s.build_cache = (struct policy_build_cache) { .supported = false, .counted = 15 * GiB, .reclaimable = 12 * GiB };
         PLAN(&c, &u, &s, &p);
         ck_assert_uint_eq(count_kind(&p, POLICY_ACTION_PRUNE_BUILD_CACHE), 0);
         policy_plan_done(&p);

@@ -287,7 +287,7 @@ START_TEST(test_critical_protected_budget_build_cache) {
                 { .id = "young2", .state = ENGINE_CONTAINER_EXITED, .created_ns = NOW - DAY, .finished_at_ns = NOW - 15 * MIN_ },
         };
         struct policy_snapshot s = { .now_ns = NOW, .containers = containers, .n_containers = ELEMENTSOF(containers),
-                                     .build_cache = { .supported = true, .total = GiB, .reclaimable = GiB / 2 } };
+                                     .build_cache = { .supported = true, .counted = GiB, .reclaimable = GiB / 2 } };
         struct usage u = usage_percent(96);
         struct policy_plan p;
         ck_assert_int_eq(policy_plan(&c, &u, &s, &p), 0);
@@ -373,7 +373,7 @@ END_TEST
 START_TEST(test_max_age_build_cache) {
         struct config c = base_config();
         add_tier(&c, CONFIG_TIER_BUILD_CACHE, 86400, 14 * 86400);
-        struct policy_snapshot s = { .now_ns = NOW, .build_cache = { .supported = true, .total = GiB, .reclaimable = GiB } };
+        struct policy_snapshot s = { .now_ns = NOW, .build_cache = { .supported = true, .counted = GiB, .reclaimable = GiB } };
         struct usage u = usage_percent(10);
         struct policy_plan p;
         ck_assert_int_eq(policy_plan(&c, &u, &s, &p), 0);
@@ -554,7 +554,7 @@ static void rgenerate(struct rworld *w) {
         }
         w->s = (struct policy_snapshot) { .now_ns = NOW, .images = w->images, .n_images = R_IMAGES,
                                           .containers = w->containers, .n_containers = nc,
-                                          .build_cache = { .supported = true, .total = 100 * MiB, .reclaimable = 50 * MiB } };
+                                          .build_cache = { .supported = true, .counted = 100 * MiB, .reclaimable = 50 * MiB } };
         w->u = usage_percent(80 + rnd(21));
 }
 

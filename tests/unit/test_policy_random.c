@@ -253,8 +253,8 @@ static void generate(void) {
         s->volumes = W.volumes;
         s->networks = W.networks;
         s->build_cache = (struct policy_build_cache) { .supported = chance(70),
-                                                       .total = chance(20) ? 0 : rnd_below(5000) };
-        s->build_cache.reclaimable = rnd_below((unsigned) s->build_cache.total + 1);
+                                                       .counted = chance(20) ? 0 : rnd_below(5000) };
+        s->build_cache.reclaimable = rnd_below((unsigned) s->build_cache.counted + 1);
 }
 
 /* ---- the rules, written out again ------------------------------------------------------------------ */
@@ -508,15 +508,15 @@ static void check_plan(const struct policy_plan *p) {
                 }
                 case POLICY_ACTION_PRUNE_BUILD_CACHE: {
                         CHECK(t->type == CONFIG_TIER_BUILD_CACHE, "build cache from tier %d", t->type);
-                        CHECK(s->build_cache.supported && s->build_cache.total > 0, "build cache prune without cache");
+                        CHECK(s->build_cache.supported && s->build_cache.counted > 0, "build cache prune without cache");
                         CHECK(a->until_sec == t->min_age_sec, "until");
-                        CHECK(a->build_cache_total == s->build_cache.total, "total");
+                        CHECK(a->build_cache_counted == s->build_cache.counted, "total");
                         uint64_t need = need_after(sum);
                         uint64_t keep = inode_unmet(&W.usage) ? 0
-                                        : need >= s->build_cache.total ? 0
-                                                                       : s->build_cache.total - need;
+                                        : need >= s->build_cache.counted ? 0
+                                                                       : s->build_cache.counted - need;
                         CHECK(a->keep_storage == keep, "keep %" PRIu64 " expected %" PRIu64, a->keep_storage, keep);
-                        uint64_t est = s->build_cache.total - keep;
+                        uint64_t est = s->build_cache.counted - keep;
                         if (est > s->build_cache.reclaimable)
                                 est = s->build_cache.reclaimable;
                         CHECK(a->estimated_bytes == est, "build cache estimate");
@@ -605,7 +605,7 @@ static void check_plan(const struct policy_plan *p) {
                                 }
                                 break;
                         case CONFIG_TIER_BUILD_CACHE:
-                                CHECK(!(s->build_cache.supported && s->build_cache.total > 0) ||
+                                CHECK(!(s->build_cache.supported && s->build_cache.counted > 0) ||
                                               p->tier_actions[CONFIG_TIER_BUILD_CACHE] == 1,
                                       "build cache left out");
                                 break;
