@@ -1,31 +1,69 @@
 # shellcheck shell=bash
 # Start and stop a private engine for tests and the demo; sourced by with-engine.sh and scripts/demo.
 #
-# Engines (bench_engine_start's KIND):
+# Engines (bench_engine_start's KIND), one row each of BENCH_ENGINE_TABLE below:
 #   docker20             the host's own dockerd: Debian 12's docker.io 20.10, or a dockerd of another
 #                        origin (docker-ce) when one is installed; run as a second, private instance
 #   docker26             Debian 13's dockerd 26 (overlay2), run with chroot in the cached trixie root
 #   docker26-containerd  the same with the containerd image store: Debian 13's containerd with its root
 #                        on a loop filesystem of its own (CONTAINERD_SIZE, default the data-root's size
 #                        and inode count), DockerRootDir on another
-#   podman5              Debian 13's Podman 5 service (runtime runc, cgroupfs) in the same root
+#   podman5              Debian 13's Podman 5.4 service (runtime runc, cgroupfs) in the same root
+#   docker28             Debian forky's dockerd 28.5 (overlay2), in the cached forky root
+#   docker28-containerd  the same with forky's containerd 2.1 image store (its root on its own loop fs)
+#   podman58             Debian forky's Podman 5.8 service (runtime runc, cgroupfs) in the forky root
 # Every engine gets its own socket, exec-root (or runroot), pidfile and a data-root on a loop-mounted
 # ext4 image. The chroot engines run in a mount namespace of their own: the root bind-mounted onto
 # itself, /proc, /sys, /dev, private tmpfs on /run and /tmp, /var/lib/containers from the bench
 # directory, and the bench directory bound at its own path, so every path the engine reports is the
-# same inside the root and on the host (dockercleand measures from the host). The engine's mounts (overlay, shm) stay in that namespace and go with it.
+# same inside the root and on the host (dockercleand measures from the host). The engine's mounts
+# (overlay, shm) stay in that namespace and go with it.
+# The engines from a root use that root's docker CLI and its buildx plugin (BuildKit builds).
 
 bench_log() { printf 'bench: %s\n' "$*" >&2; }
 # shellcheck source=tests/bench/progress.sh
 . "$(dirname "${BASH_SOURCE[0]}")/progress.sh"
 
-BENCH_ENGINES="docker20 docker26 docker26-containerd podman5"
+# KIND: SUITE (the Debian root it runs from, "-" for the host's), FLAVOUR (how it is started:
+# dockerd, dockerd-containerd: dockerd on the containerd image store with a containerd of its own,
+# podman: Podman's compatible service), BUILDKIT (yes: the CLI has buildx and the engine BuildKit).
+# A new generation of engines is a root in BENCH_SUITE_TABLE and rows here.
+BENCH_ENGINE_TABLE='
+docker20            -       dockerd             no
+docker26            trixie  dockerd             yes
+docker26-containerd trixie  dockerd-containerd  yes
+podman5             trixie  podman              no
+docker28            forky   dockerd             yes
+docker28-containerd forky   dockerd-containerd  yes
+podman58            forky   podman              no
+'
+# SUITE: its name in Debian ("Debian 13"), the debootstrap script (Debian 12's debootstrap has none for
+# forky: sid's serves) and the packages the root holds; a root whose marker lists other packages is
+# rebuilt. Both roots are kept in $BENCH_CACHE/roots/engines-SUITE.
+BENCH_SUITE_TABLE='
+trixie  Debian_13      trixie  docker.io,docker-cli,docker-buildx,containerd,runc,podman,conmon,netavark,catatonit,iptables
+forky   Debian_forky   sid     docker.io,docker-cli,docker-buildx,containerd,runc,podman,conmon,netavark,catatonit,iptables,busybox-static,ca-certificates
+'
 BENCH_CACHE=${DOCKERCLEAN_TEST_CACHE:-/var/cache/dockerclean-test}
-# What the trixie root holds; a root built with another list is rebuilt.
-BENCH_TRIXIE_PACKAGES=docker.io,docker-cli,docker-buildx,containerd,runc,podman,conmon,netavark,catatonit,iptables
 
-bench_engine_known() { case " $BENCH_ENGINES " in *" $1 "*) return 0 ;; esac; return 1; }
-bench_engine_needs_root() { [ "$1" != docker20 ]; }
+# bench_table_field TABLE KEY N: the Nth field of KEY's row.
+bench_table_field() { awk -v k="$2" -v n="$3" '$1 == k { print $n; exit }' <<<"$1"; }
+BENCH_ENGINES=$(awk 'NF { printf "%s%s", sep, $1; sep = " " }' <<<"$BENCH_ENGINE_TABLE")
+
+bench_engine_known() { [ -n "$1" ] && [ -n "$(bench_table_field "$BENCH_ENGINE_TABLE" "$1" 1)" ]; }
+# bench_engine_suite KIND: the Debian suite of the root KIND runs from; nothing for the host's engine.
+bench_engine_suite() { local s; s=$(bench_table_field "$BENCH_ENGINE_TABLE" "$1" 2); [ "$s" = - ] || echo "$s"; }
+bench_engine_flavour() { bench_table_field "$BENCH_ENGINE_TABLE" "$1" 3; }
+bench_engine_needs_root() { [ -n "$(bench_engine_suite "$1")" ]; }
+# bench_engine_containerd_store KIND: images and layers are in containerd's root, not DockerRootDir.
+bench_engine_containerd_store() { [ "$(bench_engine_flavour "$1")" = dockerd-containerd ]; }
+bench_engine_podman() { [ "$(bench_engine_flavour "$1")" = podman ]; }
+# bench_engine_buildkit KIND: `docker buildx build` works against it (fixtures.sh's fx_image_buildkit).
+bench_engine_buildkit() { [ "$(bench_table_field "$BENCH_ENGINE_TABLE" "$1" 4)" = yes ]; }
+# bench_suite_label SUITE: "Debian 13", "Debian forky".
+bench_suite_label() { bench_table_field "$BENCH_SUITE_TABLE" "$1" 2 | tr _ ' '; }
+# bench_suite_engines SUITE: the engines that run from SUITE's root, for messages.
+bench_suite_engines() { awk -v s="$1" '$2 == s { printf "%s%s", sep, $1; sep = "/" }' <<<"$BENCH_ENGINE_TABLE"; }
 
 # Starts systemd-journald when nothing listens on the journal socket (containers, CI machines without
 # systemd as PID 1). It keeps running afterwards, like the system service it stands in for: benches
@@ -63,36 +101,46 @@ bench_mirror() {
         echo "$m"
 }
 
-# bench_root_ensure: the trixie root (debootstrapped once from the machine's mirror, kept in
-# $BENCH_CACHE/roots/engines-trixie: a name of its own, other tools keep other roots there); prints
-# its path. Reused when complete (the marker lists the same packages), rebuilt when not. Concurrent
-# benches wait for one build (flock).
+# bench_root_ensure SUITE: SUITE's root (debootstrapped once from the machine's mirror, kept in
+# $BENCH_CACHE/roots/engines-SUITE: a name of its own, other tools keep other roots there); prints its
+# path. Reused when complete (the marker lists the same packages), rebuilt when not: built into
+# engines-SUITE.new, renamed when done. Concurrent benches wait for one build (flock).
 bench_root_ensure() {
-        local roots=$BENCH_CACHE/roots root marker
-        root=$roots/engines-trixie
+        local suite=$1 roots=$BENCH_CACHE/roots root marker packages script label
+        packages=$(bench_table_field "$BENCH_SUITE_TABLE" "$suite" 4)
+        script=$(bench_table_field "$BENCH_SUITE_TABLE" "$suite" 3)
+        [ -n "$packages" ] || { bench_log "no root known for suite '$suite'"; return 1; }
+        label=$(bench_suite_label "$suite")
+        root=$roots/engines-$suite
         marker=$root/.dockerclean-engines
         mkdir -p "$roots"
         (
-                flock -w 1800 9 || { bench_log "timed out waiting for another build of $root"; exit 1; }
-                if [ -f "$marker" ] && [ "$(cat "$marker")" = "$BENCH_TRIXIE_PACKAGES" ]; then exit 0; fi
+                if ! flock -n 9; then
+                        bench_log "waiting for another bench building the $label root $root"
+                        flock -w 1800 9 || { bench_log "timed out waiting for another build of $root"; exit 1; }
+                fi
+                if [ -f "$marker" ] && [ "$(cat "$marker")" = "$packages" ]; then exit 0; fi
                 command -v debootstrap >/dev/null || { bench_log "debootstrap not found (install debootstrap)"; exit 1; }
-                local mirror t0 new=$roots/engines-trixie.new
+                local mirror t0 new=$root.new log=$roots/engines-$suite.log
+                [ -f /usr/share/debootstrap/scripts/"$script" ] ||
+                        { bench_log "debootstrap has no script '$script' (update debootstrap)"; exit 1; }
                 mirror=$(bench_mirror) || exit 1
                 t0=$SECONDS
-                bench_log "building the Debian 13 root for the docker26/podman5 engines in $root from $mirror (once, 1-2 min on 2 cores; later runs reuse it)"
+                bench_log "building the $label root for the $(bench_suite_engines "$suite") engines in $root from" \
+                        "$mirror (once, about a minute on 2 cores; later runs reuse it; log: $log)"
                 rm -rf "$new" "$root"
-                if ! progress_run bench "$roots/engines-trixie.log" \
-                        debootstrap --variant=minbase --include="$BENCH_TRIXIE_PACKAGES" trixie "$new" "$mirror"; then
-                        bench_log "debootstrap failed; the end of $roots/engines-trixie.log:"
-                        tail -n 20 "$roots/engines-trixie.log" >&2
+                if ! progress_run bench "$log" debootstrap --variant=minbase --include="$packages" "$suite" \
+                        "$new" "$mirror" /usr/share/debootstrap/scripts/"$script"; then
+                        bench_log "debootstrap failed; the end of $log:"
+                        tail -n 20 "$log" >&2
                         rm -rf "$new"
                         exit 1
                 fi
                 rm -f "$new"/var/cache/apt/archives/*.deb
-                echo "$BENCH_TRIXIE_PACKAGES" >"$new/.dockerclean-engines"
+                echo "$packages" >"$new/.dockerclean-engines"
                 mv "$new" "$root"
-                bench_log "root built in $((SECONDS - t0)) s"
-        ) 9>"$roots/engines-trixie.lock" || return 1
+                bench_log "the $label root is built, in $((SECONDS - t0)) s ($(du -sh "$root" | cut -f1) on disk)"
+        ) 9>"$roots/engines-$suite.lock" || return 1
         echo "$root"
 }
 
@@ -122,14 +170,14 @@ bench_engine_start() {
         bench_engine_known "$kind" || { bench_log "unknown engine '$kind' (one of: $BENCH_ENGINES)"; return 1; }
         echo "$kind" >"$dir/engine"
         if bench_engine_needs_root "$kind"; then
-                bench_root_ensure >"$dir/root" || return 1
+                bench_root_ensure "$(bench_engine_suite "$kind")" >"$dir/root" || return 1
         else
                 bench_host_dockerd || return 1
         fi
         mkdir -p "$dir/exec"
         bench_fs "$dir" mnt "$size" "$inodes"
         echo "$size" >"$dir/size"
-        if [ "$kind" = docker26-containerd ]; then
+        if bench_engine_containerd_store "$kind"; then
                 bench_fs "$dir" ctrd "${CONTAINERD_SIZE:-$size}" "$inodes"
                 echo "${CONTAINERD_SIZE:-$size}" >"$dir/ctrd-size"
         fi
@@ -141,7 +189,7 @@ bench_engine_start() {
 bench_engine_config() {
         local dir=$1 kind=$2 root
         mkdir -p "$dir/bin"
-        if [ "$kind" = docker20 ]; then
+        if ! bench_engine_needs_root "$kind"; then
                 # The CLI that came with the host's dockerd (docker.io's or docker-ce-cli's), not one
                 # of another version earlier on PATH.
                 local cli=/usr/bin/docker
@@ -150,20 +198,21 @@ bench_engine_config() {
                 return 0
         fi
         root=$(cat "$dir/root")
-        # Debian 13's docker CLI (26.1) on the host, with the root's own libc and loader: it sees the
-        # host's files (build contexts) and negotiates the engine's API version. BuildKit builds need its
-        # buildx plugin, found through DOCKER_CONFIG's cli-plugins.
+        # The root's docker CLI (Debian 13's 26.1, forky's 28.5) on the host, with the root's own libc
+        # and loader: it sees the host's files (build contexts) and negotiates the engine's API version.
+        # BuildKit builds need its buildx plugin, found through DOCKER_CONFIG's cli-plugins.
         local ldso="$root/lib64/ld-linux-x86-64.so.2 --library-path $root/usr/lib/x86_64-linux-gnu:$root/lib/x86_64-linux-gnu"
         mkdir -p "$dir/cli/cli-plugins"
         printf '#!/bin/sh\nDOCKER_CONFIG=%s exec %s %s "$@"\n' "$dir/cli" "$ldso" "$root/usr/bin/docker" >"$dir/bin/docker"
         printf '#!/bin/sh\nexec %s %s "$@"\n' "$ldso" "$root/usr/libexec/docker/cli-plugins/docker-buildx" \
                 >"$dir/cli/cli-plugins/docker-buildx"
         chmod +x "$dir/bin/docker" "$dir/cli/cli-plugins/docker-buildx"
-        case "$kind" in
-        docker26)
+        case "$(bench_engine_flavour "$kind")" in
+        dockerd)
                 echo '{}' >"$dir/daemon.json"
                 ;;
-        docker26-containerd)
+        dockerd-containerd)
+                # containerd 2.x takes this version 2 configuration too (it says so and migrates it).
                 echo '{ "features": { "containerd-snapshotter": true } }' >"$dir/daemon.json"
                 cat >"$dir/containerd.toml" <<EOF
 version = 2
@@ -179,7 +228,7 @@ state = "$dir/exec/containerd-state"
   disable_apparmor = true
 EOF
                 ;;
-        podman5)
+        podman)
                 # runc: crun refuses this host's cgroup v1 setup. Lower ulimits than Podman's defaults:
                 # raising them needs CAP_SYS_RESOURCE, which root here may lack. Everything Podman would
                 # write outside the bench directory is redirected into it.
@@ -200,7 +249,7 @@ EOF
         esac
 }
 
-# bench_in_root DIR LOG CMD...: starts CMD (in the background, $! its pid) in the trixie root, in a
+# bench_in_root DIR LOG CMD...: starts CMD (in the background, $! its pid) in the engine's root, in a
 # mount namespace of its own (see the top of this file).
 bench_in_root() {
         local dir=$1 log=$2 root
@@ -233,17 +282,17 @@ bench_dockerd_start() {
                 -H "unix://$dir/docker.sock" --pidfile "$dir/docker.pid"
                 --bridge=none --iptables=false --ip-masq=false --ip-forward=false
                 --log-level=warn)
-        case "$kind" in
-        docker20)
+        case "$(bench_engine_needs_root "$kind" && echo in-root-)$(bench_engine_flavour "$kind")" in
+        dockerd)
                 # A private containerd too (dockerd starts one under exec-root when none is given).
                 setsid dockerd "${dockerd_args[@]}" --storage-driver=overlay2 \
                         </dev/null >>"$dir/dockerd.log" 2>&1 &
                 ;;
-        docker26)
+        in-root-dockerd)
                 bench_in_root "$dir" "$dir/dockerd.log" dockerd "${dockerd_args[@]}" --ip6tables=false \
                         --config-file "$dir/daemon.json" --storage-driver=overlay2
                 ;;
-        docker26-containerd)
+        in-root-dockerd-containerd)
                 # The system containerd's role: started first, its root on the ctrd filesystem; dockerd
                 # then uses it through --containerd (and stores images there: containerd-snapshotter).
                 bench_in_root "$dir" "$dir/dockerd.log" bash -c '
@@ -253,10 +302,14 @@ bench_dockerd_start() {
                         dockerd "${dockerd_args[@]}" --ip6tables=false --config-file "$dir/daemon.json" \
                         --containerd "$dir/containerd.sock"
                 ;;
-        podman5)
+        in-root-podman)
                 CONTAINERS_CONF=$dir/containers.conf bench_in_root "$dir" "$dir/dockerd.log" \
                         podman --root "$dir/mnt/podman" --runroot "$dir/exec/runroot" \
                         system service --time=0 "unix://$dir/docker.sock"
+                ;;
+        *)
+                bench_log "engine $kind: no way to start a $(bench_engine_flavour "$kind") engine outside a root"
+                return 1
                 ;;
         esac
         echo $! >"$dir/dockerd.launcher-pid"
@@ -289,12 +342,12 @@ bench_engine_describe() {
         kind=$(cat "$dir/engine")
         v=$(curl -sf --max-time 5 --unix-socket "$dir/docker.sock" http://localhost/version)
         info=$(curl -sf --max-time 10 --unix-socket "$dir/docker.sock" http://localhost/info)
-        case "$kind" in
-        docker20)
+        if ! bench_engine_needs_root "$kind"; then
                 origin=$(dpkg -S "$(readlink -f "$(command -v dockerd)")" 2>/dev/null | cut -d: -f1)
-                origin="the host's $(command -v dockerd), package ${origin:-of no Debian package}" ;;
-        *) origin="Debian 13's packages in $(cat "$dir/root")" ;;
-        esac
+                origin="the host's $(command -v dockerd), package ${origin:-of no Debian package}"
+        else
+                origin="$(bench_suite_label "$(bench_engine_suite "$kind")")'s packages in $(cat "$dir/root")"
+        fi
         python3 -c 'import json, sys
 v, i = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 store = dict((k, w) for k, w in i.get("DriverStatus") or [] if isinstance(k, str)).get("driver-type", "")

@@ -13,8 +13,8 @@ fx_require_engine() {
 }
 fx_require_engine
 
-# The CLI that matches the engine (with-engine.sh says which: the host's with its dockerd, Debian 13's
-# for the engines from the trixie root), so the objects are made at the engine's own API version.
+# The CLI that matches the engine (with-engine.sh says which: the host's with its dockerd, the root's
+# with its buildx plugin for the engines from a Debian root), so the objects are made at the engine's own API version.
 if [ -n "${DOCKERCLEAN_TEST_DOCKER:-}" ]; then DOCKER=$DOCKERCLEAN_TEST_DOCKER
 elif [ -x /usr/bin/docker ]; then DOCKER=/usr/bin/docker; else DOCKER=docker; fi
 # The filesystem the fixtures fill (image content and container layers): DockerRootDir's, or
@@ -43,22 +43,78 @@ fx_busybox() {
         return 1
 }
 
-# fx_image REF MB [--label k=v ...]: builds REF FROM scratch with busybox and an MB-sized random layer.
-# Every build is unique (a nonce file), so rebuilding a tag leaves the old image dangling.
-fx_image() {
-        local ref=$1 mb=$2; shift 2
-        local ctx
-        ctx=$(mktemp -d)
+# fx_buildkit: the engine and its CLI build with BuildKit (`docker buildx build`): docker26, docker28 and
+# their containerd variants (with-engine.sh says so in DOCKERCLEAN_TEST_BUILDKIT=1); not docker20 (the
+# host's 20.10, no buildx), not Podman. A test that needs BuildKit images does
+#   fx_buildkit || fx_skip "no BuildKit on this engine"
+fx_buildkit() { [ "${DOCKERCLEAN_TEST_BUILDKIT:-0}" = 1 ]; }
+
+# fx_buildx_build [docker buildx build options...] CONTEXT: a BuildKit build, the way a build host
+# makes one today: `docker buildx build --builder default --load --network none -q ...` (the engine's
+# own BuildKit, docker driver; the result loaded into the engine's image store, its intermediate
+# steps kept as build cache). --network none: the bench engines have no bridge, and BuildKit's RUN
+# steps need a network mode that exists. Prints the image id (-q); the build's output only on failure.
+fx_buildx_build() {
+        local err rc
+        err=$(mktemp)
+        dk buildx build --builder default --load --network none -q "$@" 2>"$err"
+        rc=$?
+        [ $rc = 0 ] || { echo "fixtures: docker buildx build $* failed:" >&2; cat "$err" >&2; }
+        rm -f "$err"
+        return $rc
+}
+
+# fx_build_cached [build options...] CONTEXT: a build that leaves build cache, on every engine that has
+# one: fx_buildx_build where fx_buildkit holds, else the CLI's own BuildKit client (docker20's 20.10:
+# DOCKER_BUILDKIT=1 docker build). RUN steps get no network (the bench engines have no bridge: BuildKit
+# fails them with "network bridge not found" otherwise). Prints the image id; the output on failure.
+fx_build_cached() {
+        if fx_buildkit; then fx_buildx_build "$@"; return; fi
+        local err rc
+        err=$(mktemp)
+        DOCKER_BUILDKIT=1 dk build --network none -q "$@" 2>"$err"
+        rc=$?
+        [ $rc = 0 ] || { echo "fixtures: DOCKER_BUILDKIT=1 docker build $* failed:" >&2; cat "$err" >&2; }
+        rm -f "$err"
+        return $rc
+}
+
+# fx_context DIR MB [CACHE_MB]: the build context of fx_image: busybox, a nonce (every build is new),
+# a Dockerfile whose image has an MB-sized random layer. With CACHE_MB (BuildKit builds only), a
+# throwaway stage first writes two random files of CACHE_MB/2 in two RUN steps: build cache that no
+# image holds (the final stage copies only a small file from that stage, so BuildKit runs it).
+fx_context() {
+        local ctx=$1 mb=$2 cache_mb=${3:-0}
         cp "$(fx_busybox)" "$ctx/busybox"
         head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$ctx/nonce"
         {
+                if [ "$cache_mb" -gt 0 ]; then
+                        echo "FROM scratch AS scratchwork"
+                        echo "COPY busybox /bin/busybox"
+                        echo "COPY nonce /nonce"
+                        echo "RUN [\"/bin/busybox\", \"dd\", \"if=/dev/urandom\", \"of=/work1\", \"bs=1M\", \"count=$((cache_mb / 2))\"]"
+                        echo "RUN [\"/bin/busybox\", \"dd\", \"if=/dev/urandom\", \"of=/work2\", \"bs=1M\", \"count=$((cache_mb - cache_mb / 2))\"]"
+                        echo "RUN [\"/bin/busybox\", \"cp\", \"/nonce\", \"/result\"]"
+                        echo
+                fi
                 echo "FROM scratch"
                 echo "COPY busybox /bin/busybox"
                 echo "COPY nonce /nonce"
+                [ "$cache_mb" -gt 0 ] && echo "COPY --from=scratchwork /result /result"
                 [ "$mb" -gt 0 ] && echo "RUN [\"/bin/busybox\", \"dd\", \"if=/dev/urandom\", \"of=/blob\", \"bs=1M\", \"count=$mb\"]"
                 echo 'ENTRYPOINT ["/bin/busybox"]'
                 echo 'CMD ["sh"]'
         } >"$ctx/Dockerfile"
+}
+
+# fx_image REF MB [--label k=v ...]: builds REF FROM scratch with busybox and an MB-sized random layer,
+# with the legacy builder (no build cache). Every build is unique (a nonce file), so rebuilding a tag
+# leaves the old image dangling.
+fx_image() {
+        local ref=$1 mb=$2; shift 2
+        local ctx
+        ctx=$(mktemp -d)
+        fx_context "$ctx" "$mb"
         local labels=() a
         for a in "$@"; do labels+=(--label "${a#--label=}"); done
         # The legacy builder (Docker 23+ says it is deprecated on stderr: shown only when the build fails).
@@ -66,6 +122,31 @@ fx_image() {
         local rc=$?
         [ $rc = 0 ] || cat "$ctx.err" >&2
         rm -rf "$ctx" "$ctx.err"
+        return $rc
+}
+
+# fx_image_buildkit REF MB [--cache-mb N] [--label k=v ...]: the same image as fx_image's, built with
+# BuildKit (fx_buildx_build): its layers are shared with build-cache records, as on a real build host.
+# --cache-mb N adds the throwaway stage of fx_context: about N MiB of build cache no image holds.
+# Only where fx_buildkit holds (returns 1 with a message elsewhere).
+fx_image_buildkit() {
+        local ref=$1 mb=$2 cache_mb=0; shift 2
+        fx_buildkit || { echo "fixtures: engine ${DOCKERCLEAN_TEST_ENGINE:-docker20} has no BuildKit (fx_buildkit)" >&2; return 1; }
+        local labels=()
+        while [ $# -gt 0 ]; do
+                case "$1" in
+                --cache-mb) cache_mb=$2; shift 2 ;;
+                --label) labels+=(--label "$2"); shift 2 ;;
+                --label=*) labels+=(--label "${1#--label=}"); shift ;;
+                *) labels+=(--label "$1"); shift ;;
+                esac
+        done
+        local ctx rc
+        ctx=$(mktemp -d)
+        fx_context "$ctx" "$mb" "$cache_mb"
+        fx_buildx_build -t "$ref" "${labels[@]}" "$ctx" >/dev/null
+        rc=$?
+        rm -rf "$ctx"
         return $rc
 }
 

@@ -44,6 +44,15 @@ n += sum(pos(b.get("Size")) for b in body.get("BuildCache") or [] if not b.get("
 print(n)
 EOP
 }
+# layers_hold_blobs: /system/df's LayersSize counts the image content too, not only the unpacked layers:
+# with the containerd image store, Docker 28 counts blobs and snapshots (LayersSize about the images'
+# Size), Docker 26 the snapshots alone (about half of it).
+layers_hold_blobs() {
+        curl -sf --unix-socket "$DOCKERCLEAN_TEST_SOCKET" http://localhost/v1.41/system/df | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+sizes = sum(i.get("Size") or 0 for i in d.get("Images") or [])
+sys.exit(0 if sizes and (d.get("LayersSize") or 0) >= 0.8 * sizes else 1)'
+}
 
 proxy=
 start_proxy() {
@@ -73,6 +82,8 @@ EOC
 
 used=$(engine_bytes)
 echo "the engine itself uses $used bytes"
+blobs_counted=
+layers_hold_blobs && blobs_counted=1
 # A: needs at least 30 MiB: a and b (20 MiB each) go, c stays.
 start_proxy
 budget_conf "$scratch/off.conf" 0 0
@@ -92,6 +103,10 @@ if [ "$DOCKERCLEAN_TEST_STORE_ROOT" != "$DOCKERCLEAN_TEST_DATA_ROOT" ]; then
         # unpacked snapshot), twice what the engine's LayersSize (the snapshots alone) loses, so the plan
         # takes a alone; the real run measures again in another round and takes b too.
         fx_check "A: the plan takes a (the containerd store: not b)" eval 'grep -q "remove-image .*bud/a:1" "$scratch/plan.out" && ! grep -q "remove-image .*bud/b:1" "$scratch/plan.out"'
+        # Where LayersSize counts the blobs too (Docker 28), removing a lowers the engine's own bytes
+        # by its estimate, and a alone reaches the target: b stays. Elsewhere (Docker 26) by half of it:
+        # the next round takes b.
+        [ -n "$blobs_counted" ] && expect_b=stays || expect_b=goes
 else
         fx_check "A: the plan takes a and b" eval 'grep -q "remove-image .*bud/a:1" "$scratch/plan.out" && grep -q "remove-image .*bud/b:1" "$scratch/plan.out"'
 fi
@@ -100,7 +115,11 @@ fx_check "A: ... and not c" eval '! grep -q "bud/c:1" "$scratch/plan.out"'
 e2e_run_once "$scratch/a.conf"
 fx_check "A: exit 0 (got $rc)" test "$rc" = 0
 fx_check "A: the least recently used image went" fx_gone bud/a:1
-fx_check "A: the next one went" fx_gone bud/b:1
+if [ "${expect_b:-goes}" = goes ]; then
+        fx_check "A: the next one went" fx_gone bud/b:1
+else
+        fx_check "A: the next one stays (LayersSize counts the blobs: a alone reached the target)" fx_exists bud/b:1
+fi
 fx_check "A: below the target, the newest stays" fx_exists bud/c:1
 fx_check "A: the running container and its image stay" eval 'fx_exists bud-job && fx_exists bud/base:1'
 after=$(engine_bytes)
@@ -163,10 +182,15 @@ settled=$(dfs)
 fx_check "B: three quiet checks more" e2e_wait_checks "$scratch/b.err" 3
 fx_check "B: /system/df after the events ($settled), none in the 3 quiet checks that follow ($(dfs))" \
         eval '[ "$settled" -ge 2 ] && [ "$(dfs)" = "$settled" ]'
-case "${DOCKERCLEAN_TEST_ENGINE:-docker20}" in
-docker20 | podman*) fx_check "B: API 1.41: the plain /system/df" eval '! grep -q "system/df?type" "$scratch/proxy.log"' ;;
-*) fx_check "B: API 1.42+: only the parts events report" grep -q '/system/df?type=image&type=volume&type=build-cache ' "$scratch/proxy.log" ;;
-esac
+# By the API version the engine says (Podman 5.4 says 1.41, Podman 5.8 1.44: it takes type= and answers
+# every part anyway).
+api=$(curl -sf --unix-socket "$DOCKERCLEAN_TEST_SOCKET" http://localhost/version |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["ApiVersion"])')
+if [ "$(printf '%s\n1.42\n' "$api" | sort -V | head -n1)" != 1.42 ]; then
+        fx_check "B: API $api: the plain /system/df" eval '! grep -q "system/df?type" "$scratch/proxy.log"'
+else
+        fx_check "B: API $api (1.42+): only the parts events report" grep -q '/system/df?type=image&type=volume&type=build-cache ' "$scratch/proxy.log"
+fi
 kill -TERM "$pid"
 wait "$pid"
 kill "$listener" 2>/dev/null

@@ -22,7 +22,7 @@ if ! fx_podman; then
         ctx=$(mktemp -d)
         cp "$(fx_busybox)" "$ctx/busybox"
         printf 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox","dd","if=/dev/urandom","of=/x","bs=1M","count=5"]\n' >"$ctx/Dockerfile"
-        DOCKER_BUILDKIT=1 dk build -q "$ctx" >/dev/null 2>&1
+        fx_check "a BuildKit build with a RUN step" eval 'fx_build_cached "$ctx" >/dev/null'
         rm -rf "$ctx"
         fx_check "there is build cache" test -n "$(cache_bytes)" -a "$(cache_bytes)" != 0B
 else

@@ -750,9 +750,10 @@ START_TEST(test_prune_volumes_networks) {
         struct engine_prune_result res;
 
         struct engine_filter mine[] = { { "label", lbl_filter } };
-        /* From API 1.42 only anonymous volumes go unless all=true; 1.41 takes named ones too. */
+        /* From API 1.42 only anonymous volumes go unless all=true; 1.41 takes named ones too. Podman
+         * keeps 1.41's rule whatever API version it says (5.8 says 1.44) and refuses the "all" filter. */
         struct engine_filter mine_all[] = { { "label", lbl_filter }, { "all", "true" } };
-        bool new_api = engine_ping(e) == 0 && engine_api_compare(e, "1.42") >= 0;
+        bool new_api = !podman && engine_ping(e) == 0 && engine_api_compare(e, "1.42") >= 0;
         ck_assert_int_eq(engine_prune(e, ENGINE_PRUNE_VOLUMES, new_api ? mine_all : mine, new_api ? 2 : 1, NULL, &res), 0);
         ck_assert_int_eq(res.n_deleted, 1);
         ck_assert_str_eq(res.deleted[0], v1);
