@@ -11,6 +11,7 @@
 
 #include "budget.h"
 #include "daemon.h"
+#include "format-util.h"
 #include "engine.h"
 #include "json-read.h"
 #include "log.h"
@@ -229,8 +230,8 @@ int daemon_unlisted_measure(struct daemon *d, const struct engine_df *df, struct
 
 void daemon_unlisted_print(const struct daemon *d, const struct unlisted_report *r) {
         char used[32], eng[32], b[32];
-        unlisted_format_bytes(r->used_bytes, used, sizeof used);
-        unlisted_format_bytes(r->engine_bytes, eng, sizeof eng);
+        format_bytes(r->used_bytes, used, sizeof used);
+        format_bytes(r->engine_bytes, eng, sizeof eng);
         printf("\nNot listed by the engine on %s (%s used, the engine accounts for %s), largest first:\n", r->path, used, eng);
         printf("  %-14s %-40s %11s %14s\n", "SOURCE", "NAME", "SIZE", "BYTES");
         size_t logs = 0, logs_more = 0;
@@ -238,7 +239,7 @@ void daemon_unlisted_print(const struct daemon *d, const struct unlisted_report 
         for (size_t i = 0; i < r->n; i++) {
                 const struct unlisted_item *it = &r->items[i];
                 char name[256], note[160] = "";
-                unlisted_format_bytes(it->bytes, b, sizeof b);
+                format_bytes(it->bytes, b, sizeof b);
                 switch (it->source) {
                 case UNLISTED_CONTAINER_LOG:
                         if (logs++ >= DAEMON_UNLISTED_LOGS_SHOWN) {
@@ -272,7 +273,7 @@ void daemon_unlisted_print(const struct daemon *d, const struct unlisted_report 
                        it->cut_short ? " (at least: cut short)" : "");
         }
         if (logs_more) {
-                unlisted_format_bytes(logs_more_bytes, b, sizeof b);
+                format_bytes(logs_more_bytes, b, sizeof b);
                 printf("  %-14s %-40s %11s %14" PRIu64 "\n", "container-log", "(more containers)", b, logs_more_bytes);
         }
         const struct unlisted_item *top = unlisted_largest(r);
@@ -294,9 +295,9 @@ void daemon_unlisted_print(const struct daemon *d, const struct unlisted_report 
                  * the walk's bytes less the engine's, said as such. */
                 char held[32], ctrd_eng[32];
                 uint64_t rest = unlisted_containerd_unattributed(r);
-                unlisted_format_bytes(rest, b, sizeof b);
-                unlisted_format_bytes(r->containerd_bytes, held, sizeof held);
-                unlisted_format_bytes(r->containerd_engine_bytes, ctrd_eng, sizeof ctrd_eng);
+                format_bytes(rest, b, sizeof b);
+                format_bytes(r->containerd_bytes, held, sizeof held);
+                format_bytes(r->containerd_engine_bytes, ctrd_eng, sizeof ctrd_eng);
                 printf("containerd content not attributed to an image on %s: %s (%" PRIu64 " bytes)%s: its content store and "
                        "snapshotters hold %s (%" PRIu64 " bytes, walked), the engine's images, containers and build cache "
                        "%s (%" PRIu64 " bytes); the difference, an estimate: content and snapshots no image lists "

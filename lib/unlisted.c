@@ -1,6 +1,8 @@
 /* unlisted.c: the pure accounting of the space the Engine API does not list (see unlisted.h). */
 #include "unlisted.h"
 
+#include "format-util.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -104,23 +106,9 @@ const struct unlisted_item *unlisted_largest(const struct unlisted_report *r) {
         return NULL;
 }
 
-void unlisted_format_bytes(uint64_t b, char *buf, size_t n) {
-        static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-        double v = (double) b;
-        size_t u = 0;
-        while (v >= 1024.0 && u + 1 < ELEMENTSOF(units)) {
-                v /= 1024.0;
-                u++;
-        }
-        if (u == 0)
-                snprintf(buf, n, "%" PRIu64 " B", b);
-        else
-                snprintf(buf, n, "%.1f %s", v, units[u]);
-}
-
 void unlisted_remedy(const struct unlisted_item *it, char *buf, size_t n) {
         char b[32];
-        unlisted_format_bytes(it->bytes, b, sizeof b);
+        format_bytes(it->bytes, b, sizeof b);
         const char *name = it->name ? it->name : "?";
         const char *cut = it->cut_short ? " (at least: the walk was cut short)" : "";
         switch (it->source) {

@@ -70,8 +70,6 @@ const struct unlisted_item *unlisted_largest(const struct unlisted_report *r);
 /* What it is and what to do, in words: "container web's log is 12.0 GiB and it has no max-size: set
  * log-opts". Always NUL-terminated. */
 void unlisted_remedy(const struct unlisted_item *it, char *buf, size_t n);
-/* Bytes as the logs say them: "12.0 GiB", "512 B". */
-void unlisted_format_bytes(uint64_t b, char *buf, size_t n);
 /* The builder a buildx docker-container object belongs to: "buildx_buildkit_ci00_state" and
  * "buildx_buildkit_ci00" are node 0 of builder "ci0" (the node's index is the last digits). *ret_len
  * is the builder name's length, from name + strlen("buildx_buildkit_"). 0 when it is one, -EINVAL else. */
