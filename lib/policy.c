@@ -1,6 +1,7 @@
 /* policy.c: the planner, policy_plan() (see policy.h): the snapshot in, the ordered actions out. No I/O:
- * everything comes from the arguments. It asks policy-targets.c whether the targets are met and
- * policy-protect.c whether an object is protected. */
+ * everything comes from the arguments. Here: the sweeps over the tiers and the container and image tiers;
+ * policy-tiers.c has the others and policy-index.c the indexes (they share policy-internal.h). It asks
+ * policy-targets.c whether the targets are met and policy-protect.c whether an object is protected. */
 #include "policy.h"
 
 #include <errno.h>
@@ -12,7 +13,7 @@
 #include "sort-util.h"
 #include "strv.h"
 #include "time-util.h"
-#include "unlisted.h"
+#include "policy-internal.h"
 
 const char *policy_action_kind_to_string(enum policy_action_kind k) {
         static const char *const table[_POLICY_ACTION_KIND_MAX] = {
@@ -46,16 +47,8 @@ const char *policy_kept_reason_to_string(enum policy_kept_reason r) {
         return (unsigned) r < ELEMENTSOF(table) ? table[r] : NULL;
 }
 
-static bool str_empty(const char *s) {
-        return !s || !*s;
-}
-
-static uint64_t add_sat(uint64_t a, uint64_t b) {
-        return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
-
 /* An unknown (0) or future reference time is old enough only when nothing is required. */
-static bool old_enough(int64_t reference_ns, int64_t now_ns, uint64_t min_age_sec) {
+bool planner_old_enough(int64_t reference_ns, int64_t now_ns, uint64_t min_age_sec) {
         if (min_age_sec == 0)
                 return true;
         if (reference_ns <= 0 || now_ns < reference_ns)
@@ -84,15 +77,7 @@ static int64_t image_reference_ns(const struct policy_image *i, enum config_tier
         return MAX(i->last_used_ns, i->created_ns);
 }
 
-/* One sortable candidate: ordered by key1, then key2, then key3, then its index (a total order, so the
- * plan does not depend on qsort's instability). */
-struct order_item {
-        size_t index;
-        int64_t key1, key2;
-        const char *key3;
-};
-
-static int order_item_compare(const void *a, const void *b) {
+int planner_order_compare(const void *a, const void *b) {
         const struct order_item *x = a, *y = b;
         if (x->key1 != y->key1)
                 return x->key1 < y->key1 ? -1 : 1;
@@ -103,27 +88,6 @@ static int order_item_compare(const void *a, const void *b) {
                 return r;
         return x->index < y->index ? -1 : x->index > y->index;
 }
-
-struct planner {
-        const struct config *config;
-        const struct usage *usage;
-        const struct policy_snapshot *snapshot;
-        struct policy_plan plan;
-        size_t n_allocated;
-        uint64_t cumulative;          /* estimated bytes freed by the actions so far */
-        bool images_blocked;          /* a container with an unknown image: no image may go */
-        bool *image_pinned;           /* per image: used by a container, or an image id we cannot tell apart */
-        bool *image_planned;
-        size_t *image_parent;         /* index of the parent image, or SIZE_MAX */
-        bool *container_planned;
-        bool *volume_planned;
-        bool *network_planned;
-        bool *image_newest;           /* per image: among the newest protect.newest_per_repository of a repository */
-        bool build_cache_planned[_POLICY_RULE_MAX];
-        enum policy_rule rule;        /* of the sweep over the tiers under way */
-        size_t n_kept_allocated;
-        int error;                    /* a failure (-ENOMEM) that functions returning no status hit */
-};
 
 static void planner_done(struct planner *p) {
         free(p->image_pinned);
@@ -136,7 +100,7 @@ static void planner_done(struct planner *p) {
         policy_plan_done(&p->plan);
 }
 
-static bool planner_full(struct planner *p) {
+bool planner_full(struct planner *p) {
         if (p->plan.n_actions < p->config->max_removals)
                 return false;
         p->plan.truncated = true;
@@ -152,7 +116,7 @@ static void action_done(struct policy_action *a) {
 }
 
 /* The age an object of tier t must reach under the sweep's rule. */
-static uint64_t planner_age(const struct planner *p, const struct config_tier *t) {
+uint64_t planner_age(const struct planner *p, const struct config_tier *t) {
         switch (p->rule) {
         case POLICY_RULE_MAX_AGE:
                 return MAX(t->max_unused_age_sec, t->min_age_sec);
@@ -173,7 +137,7 @@ static void kept_object_done(struct policy_kept_object *k) {
 
 /* Counts an object that stays, and lists it. The maximum-age sweep counts apart (kept_max_age): the tier
  * sweep after it looks at the same objects. A failure to list is kept in p->error (policy_plan() returns it). */
-static void planner_keep(struct planner *p, enum policy_kept_reason why, enum policy_action_kind kind,
+void planner_keep(struct planner *p, enum policy_kept_reason why, enum policy_action_kind kind,
                          const struct config_tier *t, const char *id, const char *name, int64_t reference_ns,
                          uint64_t min_age_sec) {
         struct policy_kept *k = p->rule == POLICY_RULE_MAX_AGE ? &p->plan.kept_max_age : &p->plan.kept;
@@ -219,7 +183,7 @@ static void planner_keep(struct planner *p, enum policy_kept_reason why, enum po
 }
 
 /* Past max_removals: n eligible objects left out (counted by the sweeps that count). */
-static void planner_over_budget(struct planner *p, size_t n) {
+void planner_over_budget(struct planner *p, size_t n) {
         if (p->rule == POLICY_RULE_MAX_AGE)
                 p->plan.kept_max_age.over_budget += n;
         else
@@ -227,7 +191,7 @@ static void planner_over_budget(struct planner *p, size_t n) {
 }
 
 /* Appends an action, copying id, name and tags. The caller checked planner_full(). */
-static int planner_add(struct planner *p, enum policy_action_kind kind, const struct config_tier *t, const char *id,
+int planner_add(struct planner *p, enum policy_action_kind kind, const struct config_tier *t, const char *id,
                        const char *name, char *const *tags, uint64_t bytes, int64_t reference_ns,
                        struct policy_action **ret) {
         enum config_tier_type tier = t->type;
@@ -266,14 +230,12 @@ static int planner_add(struct planner *p, enum policy_action_kind kind, const st
         return 0;
 }
 
-static size_t builder_state_volume(const struct policy_snapshot *s, const struct policy_container *k);
-
 /* A builder container with its state volume is the inactive-builders tier's when that tier is listed: taken
  * alone, its volume would stay behind, pinned by nothing and taken by no tier. */
 static bool left_to_builders(const struct planner *p, const struct policy_container *k) {
         for (size_t i = 0; i < MIN(p->config->n_tiers, ELEMENTSOF(p->config->tiers)); i++)
                 if (p->config->tiers[i].type == CONFIG_TIER_INACTIVE_BUILDERS)
-                        return builder_state_volume(p->snapshot, k) != SIZE_MAX;
+                        return planner_builder_state_volume(p->snapshot, k) != SIZE_MAX;
         return false;
 }
 
@@ -294,13 +256,13 @@ static int plan_stopped_containers(struct planner *p, const struct config_tier *
                         planner_keep(p, POLICY_KEPT_IN_USE, POLICY_ACTION_REMOVE_CONTAINER, t, k->id, k->name, 0, 0);
                 else if (policy_labels_protected(p->config, &k->labels))
                         planner_keep(p, POLICY_KEPT_PROTECTED, POLICY_ACTION_REMOVE_CONTAINER, t, k->id, k->name, 0, 0);
-                else if (!old_enough(container_reference_ns(k), s->now_ns, age))
+                else if (!planner_old_enough(container_reference_ns(k), s->now_ns, age))
                         planner_keep(p, POLICY_KEPT_TOO_YOUNG, POLICY_ACTION_REMOVE_CONTAINER, t, k->id, k->name,
                                      container_reference_ns(k), age);
                 else
                         items[n++] = (struct order_item) { i, container_reference_ns(k), k->created_ns, k->id };
         }
-        qsort(items, n, sizeof(*items), order_item_compare);
+        qsort(items, n, sizeof(*items), planner_order_compare);
 
         for (size_t j = 0; j < n; j++) {
                 const struct policy_container *k = &s->containers[items[j].index];
@@ -332,7 +294,7 @@ static bool image_candidate(struct planner *p, size_t i, const struct config_tie
                 planner_keep(p, POLICY_KEPT_PROTECTED, POLICY_ACTION_REMOVE_IMAGE, t, img->id, name, 0, 0);
         else if (t->type == CONFIG_TIER_UNUSED_IMAGES && p->image_newest[i])
                 planner_keep(p, POLICY_KEPT_NEWEST, POLICY_ACTION_REMOVE_IMAGE, t, img->id, name, 0, 0);
-        else if (!old_enough(image_reference_ns(img, t->type), p->snapshot->now_ns, age))
+        else if (!planner_old_enough(image_reference_ns(img, t->type), p->snapshot->now_ns, age))
                 planner_keep(p, POLICY_KEPT_TOO_YOUNG, POLICY_ACTION_REMOVE_IMAGE, t, img->id, name,
                              image_reference_ns(img, t->type), age);
         else
@@ -384,7 +346,7 @@ static int plan_images(struct planner *p, const struct config_tier *t) {
                 if (p->image_parent[i] != SIZE_MAX)
                         pending[p->image_parent[i]]++;
         }
-        qsort(items, n, sizeof(*items), order_item_compare);
+        qsort(items, n, sizeof(*items), planner_order_compare);
 
         /* n is small (images on one host); the quadratic scan keeps the order easy to state and to test. */
         _cleanup_free_ bool *done = calloc_at_least_one(n, sizeof(bool));
@@ -421,391 +383,6 @@ static int plan_images(struct planner *p, const struct config_tier *t) {
                 if (p->image_parent[i] != SIZE_MAX)
                         pending[p->image_parent[i]]--;
         }
-        return 0;
-}
-
-/* One prune per rule. Under MAX_AGE it takes every record unused for max_unused_age (keep_storage 0,
- * whatever the usage); under CRITICAL it goes again with the lowered age, when that is lower. The
- * snapshot's reclaimable counts the records unused for the tier's min_age, so neither of these two is
- * estimated (0 bytes): the estimate stays on the safe side, and the executor measures. */
-static int plan_build_cache(struct planner *p, const struct config_tier *t) {
-        const struct policy_build_cache *b = &p->snapshot->build_cache;
-        struct usage now;
-        int r;
-
-        if (p->build_cache_planned[p->rule] || !b->supported || b->counted == 0)
-                return 0;
-        if (p->rule == POLICY_RULE_CRITICAL && planner_age(p, t) >= t->min_age_sec)
-                return 0; /* the same prune as the tier's */
-        if (planner_full(p))
-                return 0;
-
-        usage_after_freeing(p->usage, p->cumulative, &now);
-        uint64_t keep = p->rule == POLICY_RULE_MAX_AGE ? 0 : policy_build_cache_keep_storage(p->config, &now, b->counted);
-        uint64_t bytes = p->rule == POLICY_RULE_TIER ? MIN(b->reclaimable, b->counted - keep) : 0;
-
-        struct policy_action *a;
-        r = planner_add(p, POLICY_ACTION_PRUNE_BUILD_CACHE, t, NULL, NULL, NULL, bytes, 0, &a);
-        if (r < 0)
-                return r;
-        a->keep_storage = keep;
-        a->until_sec = planner_age(p, t);
-        a->build_cache_counted = b->counted;
-        p->build_cache_planned[p->rule] = true;
-        return 0;
-}
-
-static bool volume_in_use(const struct policy_snapshot *s, const struct policy_volume *v) {
-        if (v->ref_count > 0)
-                return true;
-        for (size_t i = 0; i < s->n_containers; i++)
-                if (strv_contains(s->containers[i].volumes, v->name))
-                        return true;
-        return false;
-}
-
-static int plan_volumes(struct planner *p, const struct config_tier *t) {
-        const struct policy_snapshot *s = p->snapshot;
-        uint64_t age = planner_age(p, t);
-        _cleanup_free_ struct order_item *items = calloc_at_least_one(s->n_volumes, sizeof(*items));
-        size_t n = 0;
-        int r;
-
-        if (!items)
-                return -ENOMEM;
-        for (size_t i = 0; i < s->n_volumes; i++) {
-                const struct policy_volume *v = &s->volumes[i];
-                if (p->volume_planned[i] || str_empty(v->name))
-                        continue;
-                if (!v->anonymous && !t->include_named)
-                        continue;
-                if (volume_in_use(s, v))
-                        planner_keep(p, POLICY_KEPT_IN_USE, POLICY_ACTION_REMOVE_VOLUME, t, v->name, v->name, 0, 0);
-                else if (policy_labels_protected(p->config, &v->labels))
-                        planner_keep(p, POLICY_KEPT_PROTECTED, POLICY_ACTION_REMOVE_VOLUME, t, v->name, v->name, 0, 0);
-                else if (!old_enough(v->created_ns, s->now_ns, age))
-                        planner_keep(p, POLICY_KEPT_TOO_YOUNG, POLICY_ACTION_REMOVE_VOLUME, t, v->name, v->name,
-                                     v->created_ns, age);
-                else
-                        items[n++] = (struct order_item) { i, v->created_ns, 0, v->name };
-        }
-        qsort(items, n, sizeof(*items), order_item_compare);
-
-        for (size_t j = 0; j < n; j++) {
-                const struct policy_volume *v = &s->volumes[items[j].index];
-                if (planner_full(p)) {
-                        planner_over_budget(p, n - j);
-                        break;
-                }
-                r = planner_add(p, POLICY_ACTION_REMOVE_VOLUME, t, v->name, v->name, NULL, v->size,
-                                v->created_ns, NULL);
-                if (r < 0)
-                        return r;
-                p->volume_planned[items[j].index] = true;
-        }
-        return 0;
-}
-
-static bool network_in_use(const struct policy_snapshot *s, const struct policy_network *w) {
-        if (w->n_containers > 0)
-                return true;
-        for (size_t i = 0; i < s->n_containers; i++)
-                if (strv_contains(s->containers[i].networks, w->id) ||
-                    strv_contains(s->containers[i].networks, w->name))
-                        return true;
-        return false;
-}
-
-static int plan_networks(struct planner *p, const struct config_tier *t) {
-        const struct policy_snapshot *s = p->snapshot;
-        uint64_t age = planner_age(p, t);
-        _cleanup_free_ struct order_item *items = calloc_at_least_one(s->n_networks, sizeof(*items));
-        size_t n = 0;
-        int r;
-
-        if (!items)
-                return -ENOMEM;
-        for (size_t i = 0; i < s->n_networks; i++) {
-                const struct policy_network *w = &s->networks[i];
-                if (p->network_planned[i] || w->builtin || str_empty(w->id))
-                        continue;
-                if (network_in_use(s, w))
-                        planner_keep(p, POLICY_KEPT_IN_USE, POLICY_ACTION_REMOVE_NETWORK, t, w->id, w->name, 0, 0);
-                else if (policy_labels_protected(p->config, &w->labels))
-                        planner_keep(p, POLICY_KEPT_PROTECTED, POLICY_ACTION_REMOVE_NETWORK, t, w->id, w->name, 0, 0);
-                else if (!old_enough(w->created_ns, s->now_ns, age))
-                        planner_keep(p, POLICY_KEPT_TOO_YOUNG, POLICY_ACTION_REMOVE_NETWORK, t, w->id, w->name,
-                                     w->created_ns, age);
-                else
-                        items[n++] = (struct order_item) { i, w->created_ns, 0, w->name ? w->name : w->id };
-        }
-        qsort(items, n, sizeof(*items), order_item_compare);
-
-        for (size_t j = 0; j < n; j++) {
-                const struct policy_network *w = &s->networks[items[j].index];
-                if (planner_full(p)) {
-                        planner_over_budget(p, n - j);
-                        break;
-                }
-                /* Networks hold no data worth estimating: removing them is hygiene. */
-                r = planner_add(p, POLICY_ACTION_REMOVE_NETWORK, t, w->id, w->name, NULL, 0, w->created_ns,
-                                NULL);
-                if (r < 0)
-                        return r;
-                p->network_planned[items[j].index] = true;
-        }
-        return 0;
-}
-
-/* inactive-builders: the state volume of builder container k, the volume named "<k's name>_state"; SIZE_MAX
- * when k is no buildx builder container (buildx_buildkit_<builder><n>) or the snapshot lacks the volume. */
-static size_t builder_state_volume(const struct policy_snapshot *s, const struct policy_container *k) {
-        if (!policy_builder_container(k->name))
-                return SIZE_MAX;
-        size_t n = strlen(k->name);
-        for (size_t i = 0; i < s->n_volumes; i++) {
-                const char *v = s->volumes[i].name;
-                if (v && strncmp(v, k->name, n) == 0 && streq(v + n, "_state"))
-                        return i;
-        }
-        return SIZE_MAX;
-}
-
-bool policy_builder_container(const char *name) {
-        const char *start;
-        size_t len, n;
-
-        if (str_empty(name) || unlisted_builder_name(name, &start, &len) < 0)
-                return false;
-        n = strlen(name);
-        return !(n >= strlen("_state") && streq(name + n - strlen("_state"), "_state")); /* a volume's name */
-}
-
-/* Whether a container other than the builder's own (index self) mounts its state volume. */
-static bool builder_volume_shared(const struct policy_snapshot *s, size_t self, const struct policy_volume *v) {
-        if (v->ref_count > 1)
-                return true;
-        for (size_t i = 0; i < s->n_containers; i++)
-                if (i != self && strv_contains(s->containers[i].volumes, v->name))
-                        return true;
-        return false;
-}
-
-/* A builder is unused since it stopped: one stopped at an unknown time is not old enough (its Created says
- * nothing about its last build); one that never ran counts from its Created. */
-static int64_t builder_reference_ns(const struct policy_container *k) {
-        if (k->finished_at_ns > 0)
-                return k->finished_at_ns;
-        return k->state == ENGINE_CONTAINER_CREATED ? k->created_ns : 0;
-}
-
-/* Stopped builders, longest unused first, each as two actions: its container, then its state volume. */
-static int plan_builders(struct planner *p, const struct config_tier *t) {
-        const struct policy_snapshot *s = p->snapshot;
-        uint64_t age = planner_age(p, t);
-        _cleanup_free_ struct order_item *items = calloc_at_least_one(s->n_containers, sizeof(*items));
-        _cleanup_free_ size_t *volume_of = calloc_at_least_one(s->n_containers, sizeof(size_t));
-        size_t n = 0;
-        int r;
-
-        if (!items || !volume_of)
-                return -ENOMEM;
-        for (size_t i = 0; i < s->n_containers; i++) {
-                const struct policy_container *k = &s->containers[i];
-                size_t v = builder_state_volume(s, k);
-                if (p->container_planned[i] || str_empty(k->id) || v == SIZE_MAX || p->volume_planned[v])
-                        continue;
-                const struct policy_volume *vol = &s->volumes[v];
-                int64_t ref = builder_reference_ns(k);
-                if (!engine_container_state_is_removable(k->state) || builder_volume_shared(s, i, vol))
-                        planner_keep(p, POLICY_KEPT_IN_USE, POLICY_ACTION_REMOVE_CONTAINER, t, k->id, k->name, 0, 0);
-                else if (policy_labels_protected(p->config, &k->labels) ||
-                         policy_labels_protected(p->config, &vol->labels))
-                        planner_keep(p, POLICY_KEPT_PROTECTED, POLICY_ACTION_REMOVE_CONTAINER, t, k->id, k->name, 0, 0);
-                else if (!old_enough(ref, s->now_ns, age))
-                        planner_keep(p, POLICY_KEPT_TOO_YOUNG, POLICY_ACTION_REMOVE_CONTAINER, t, k->id, k->name, ref,
-                                     age);
-                else {
-                        volume_of[i] = v;
-                        items[n++] = (struct order_item) { i, ref, k->created_ns, k->id };
-                }
-        }
-        qsort(items, n, sizeof(*items), order_item_compare);
-
-        for (size_t j = 0; j < n; j++) {
-                size_t i = items[j].index, v = volume_of[i];
-                const struct policy_container *k = &s->containers[i];
-                struct policy_action *a;
-                /* Both or neither. */
-                if (p->plan.n_actions + 2 > p->config->max_removals) {
-                        p->plan.truncated = true;
-                        planner_over_budget(p, n - j);
-                        break;
-                }
-                r = planner_add(p, POLICY_ACTION_REMOVE_CONTAINER, t, k->id, k->name, NULL, k->size_rw, items[j].key1,
-                                NULL);
-                if (r < 0)
-                        return r;
-                r = planner_add(p, POLICY_ACTION_REMOVE_VOLUME, t, s->volumes[v].name, s->volumes[v].name, NULL,
-                                s->volumes[v].size, items[j].key1, &a);
-                if (r < 0)
-                        return r;
-                a->with_previous = true;
-                p->container_planned[i] = true;
-                p->volume_planned[v] = true;
-        }
-        return 0;
-}
-
-struct id_entry {
-        const char *id;
-        size_t index;
-};
-
-static int id_entry_compare(const void *a, const void *b) {
-        const struct id_entry *x = a, *y = b;
-        int r = strcmp(x->id, y->id);
-        return r != 0 ? r : (x->index < y->index ? -1 : x->index > y->index);
-}
-
-static int cmp_id_id_entry(const void *key, const void *element) {
-        return strcmp(key, ((const struct id_entry *) element)->id);
-}
-
-/* Position of the first entry with this id in the sorted index, or SIZE_MAX. */
-static size_t id_index_find(const struct id_entry *e, size_t n, const char *id) {
-        size_t i = sort_lower_bound(e, n, sizeof(*e), id, cmp_id_id_entry);
-        return i < n && streq(e[i].id, id) ? i : SIZE_MAX;
-}
-
-/* Pins and parent links. Ids are looked up through a sorted index: hosts can hold thousands of images. */
-static int planner_index_images(struct planner *p) {
-        const struct policy_snapshot *s = p->snapshot;
-        size_t n = s->n_images;
-
-        p->image_pinned = calloc_at_least_one(n, sizeof(bool));
-        p->image_planned = calloc_at_least_one(n, sizeof(bool));
-        p->image_parent = calloc_at_least_one(n, sizeof(size_t));
-        if (!p->image_pinned || !p->image_planned || !p->image_parent)
-                return -ENOMEM;
-
-        _cleanup_free_ struct id_entry *by_id = calloc_at_least_one(n, sizeof(struct id_entry));
-        if (!by_id)
-                return -ENOMEM;
-        size_t n_by_id = 0;
-        for (size_t i = 0; i < n; i++) {
-                p->image_parent[i] = SIZE_MAX;
-                if (str_empty(s->images[i].id))
-                        p->image_pinned[i] = true; /* nothing to delete it by */
-                else
-                        by_id[n_by_id++] = (struct id_entry) { s->images[i].id, i };
-        }
-        qsort(by_id, n_by_id, sizeof(struct id_entry), id_entry_compare);
-
-        for (size_t i = 0; i < n; i++) {
-                const char *parent = s->images[i].parent_id;
-                if (str_empty(parent) || str_empty(s->images[i].id))
-                        continue;
-                size_t f = id_index_find(by_id, n_by_id, parent);
-                if (f != SIZE_MAX && by_id[f].index != i)
-                        p->image_parent[i] = by_id[f].index;
-        }
-
-        for (size_t i = 0; i < s->n_containers; i++) {
-                const char *image_id = s->containers[i].image_id;
-                if (str_empty(image_id)) {
-                        p->images_blocked = true;
-                        continue;
-                }
-                /* Duplicated ids (corrupt input) are one image to the engine: pin every copy. */
-                for (size_t f = id_index_find(by_id, n_by_id, image_id); f < n_by_id && streq(by_id[f].id, image_id);
-                     f++)
-                        p->image_pinned[by_id[f].index] = true;
-        }
-        return 0;
-}
-
-/* One tag of one image, under its repository in the familiar form ("app" for "docker.io/library/app:1"). */
-struct repo_entry {
-        char *repo;
-        int64_t newest_ns;            /* the latest of Created and LastTagTime */
-        const char *id;
-        size_t index;
-};
-
-static int repo_entry_compare(const void *a, const void *b) {
-        const struct repo_entry *x = a, *y = b;
-        int r = strcmp(x->repo, y->repo);
-        if (r != 0)
-                return r;
-        if (x->newest_ns != y->newest_ns)
-                return x->newest_ns > y->newest_ns ? -1 : 1; /* newest first */
-        r = strcmp(x->id, y->id);
-        return r != 0 ? r : (x->index < y->index ? -1 : x->index > y->index);
-}
-
-static void repo_entries_free(struct repo_entry *e, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                free(e[i].repo);
-        free(e);
-}
-
-/* protect.newest_per_repository: the N newest images (created or tagged) of each repository, counting every
- * image of it, those in use too. An image with tags in several repositories is newest if it is in one. */
-static int planner_index_newest(struct planner *p) {
-        const struct policy_snapshot *s = p->snapshot;
-        unsigned keep = p->config->protect_newest_per_repository;
-
-        p->image_newest = calloc_at_least_one(s->n_images, sizeof(bool));
-        if (!p->image_newest)
-                return -ENOMEM;
-        if (keep == 0)
-                return 0;
-
-        size_t n_tags = 0;
-        for (size_t i = 0; i < s->n_images; i++)
-                n_tags += strv_length(s->images[i].tags);
-        struct repo_entry *e = calloc_at_least_one(n_tags, sizeof(*e));
-        if (!e)
-                return -ENOMEM;
-        size_t n = 0;
-        for (size_t i = 0; i < s->n_images; i++) {
-                const struct policy_image *img = &s->images[i];
-                for (char *const *t = img->tags; t && *t; t++) {
-                        char familiar[512];
-                        if (startswith(*t, "<none>"))
-                                continue;
-                        docker_ref_familiar(*t, familiar, sizeof familiar);
-                        char *at = strchr(familiar, '@');
-                        if (at)
-                                *at = 0;
-                        const char *colon = docker_ref_tag_separator(familiar);
-                        size_t len = colon ? (size_t) (colon - familiar) : strlen(familiar);
-                        e[n] = (struct repo_entry) {
-                                .repo = strndup(familiar, len),
-                                .newest_ns = MAX(img->created_ns, img->last_tag_time_ns),
-                                .id = img->id ? img->id : "",
-                                .index = i,
-                        };
-                        if (!e[n].repo) {
-                                repo_entries_free(e, n);
-                                return -ENOMEM;
-                        }
-                        n++;
-                }
-        }
-        qsort(e, n, sizeof(*e), repo_entry_compare);
-        /* Within a repository the tags of one image sort next to each other: count images, not tags. */
-        for (size_t i = 0, rank = 0; i < n; i++) {
-                bool same_repo = i > 0 && streq(e[i].repo, e[i - 1].repo);
-                if (!same_repo)
-                        rank = 0;
-                else if (e[i].index != e[i - 1].index)
-                        rank++;
-                if (rank < keep)
-                        p->image_newest[e[i].index] = true;
-        }
-        repo_entries_free(e, n);
         return 0;
 }
 
@@ -873,16 +450,16 @@ static int plan_tier(struct planner *p, const struct config_tier *t) {
                 r = plan_images(p, t);
                 break;
         case CONFIG_TIER_BUILD_CACHE:
-                r = plan_build_cache(p, t);
+                r = planner_tier_build_cache(p, t);
                 break;
         case CONFIG_TIER_UNUSED_VOLUMES:
-                r = plan_volumes(p, t);
+                r = planner_tier_volumes(p, t);
                 break;
         case CONFIG_TIER_UNUSED_NETWORKS:
-                r = plan_networks(p, t);
+                r = planner_tier_networks(p, t);
                 break;
         case CONFIG_TIER_INACTIVE_BUILDERS:
-                r = plan_builders(p, t);
+                r = planner_tier_builders(p, t);
                 break;
         case _CONFIG_TIER_MAX:
                 break;

@@ -31,20 +31,6 @@ static int open_dir_at(int dirfd, const char *name) {
         return fd < 0 ? -errno : fd;
 }
 
-/* A DIR for the open directory fd, which it owns from here on (closed on failure too); -errno. */
-static int dir_of_fd(int fd, DIR **ret) {
-        if (fd < 0)
-                return fd;
-        DIR *d = fdopendir(fd);
-        if (!d) {
-                int r = -errno;
-                close(fd);
-                return r;
-        }
-        *ret = d;
-        return 0;
-}
-
 static uint64_t st_bytes(const struct stat *st) {
         return (uint64_t) st->st_blocks * 512u;
 }
@@ -115,10 +101,15 @@ int unlisted_log_bytes(const char *log_path, struct unlisted_walk *w, uint64_t *
         _cleanup_free_ char *dir = strndup(log_path, (size_t) (slash - log_path) + (slash == log_path));
         if (!dir)
                 return -ENOMEM;
-        DIR *d;
-        int r = dir_of_fd(open_dir_at(AT_FDCWD, dir), &d);
-        if (r < 0)
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                int r = -errno;
+                close(fd);
                 return r;
+        }
         uint64_t bytes = 0;
         size_t files = 0;
         bool found = false;
@@ -192,10 +183,16 @@ static int read_id_at(int dirfd, const char *name, char **ret) {
 /* Adds the ids that files[] name in each subdirectory of dirfd/name to *ids. */
 static int collect_ids(int parent, const char *name, const char *const *files, struct unlisted_walk *w, char ***ids,
                        size_t *n, size_t *allocated) {
-        DIR *d;
-        int r = dir_of_fd(open_dir_at(parent, name), &d);
-        if (r < 0)
+        int fd = open_dir_at(parent, name);
+        if (fd < 0)
+                return fd;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                int r = -errno;
+                close(fd);
                 return r;
+        }
+        int r = 0;
         struct dirent *de;
         while ((de = readdir(d))) {
                 if (de->d_name[0] == '.')
@@ -266,10 +263,12 @@ int unlisted_overlay2_orphans(const char *root, struct unlisted_walk *w, uint64_
                 return ovl;
         if (n > 1)
                 qsort(ids, n, sizeof *ids, cmp_str);
-        DIR *d;
-        r = dir_of_fd(ovl, &d);
-        if (r < 0)
+        DIR *d = fdopendir(ovl);
+        if (!d) {
+                r = -errno;
+                close(ovl);
                 return r;
+        }
         uint64_t bytes = 0;
         size_t count = 0;
         struct dirent *de;
@@ -299,10 +298,15 @@ int unlisted_overlay2_orphans(const char *root, struct unlisted_walk *w, uint64_
 int unlisted_containerd_bytes(const char *root, struct unlisted_walk *w, uint64_t *ret_bytes) {
         if (!root || root[0] != '/')
                 return -EINVAL;
-        DIR *d;
-        int r = dir_of_fd(open_dir_at(AT_FDCWD, root), &d);
-        if (r < 0)
+        int fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                int r = -errno;
+                close(fd);
                 return r;
+        }
         uint64_t total = 0;
         bool found = false;
         struct dirent *de;
