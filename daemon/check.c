@@ -12,6 +12,7 @@
 
 #include "cleanup.h"
 #include "daemon.h"
+#include "fileio.h"
 #include "engine.h"
 #include "log.h"
 #include "policy.h"
@@ -35,14 +36,17 @@ void daemon_watchdog_ping(void *userdata) {
  * state_dir/cleanup.lock while they run. Returns the locked fd (close it to unlock), or -1 when it cannot
  * be had (then the cleanup runs anyway, as it did before there was a lock: said at debug). */
 int daemon_cleanup_lock(const struct daemon *d) {
-        _cleanup_free_ char *path = NULL;
-        if (!d->config.state_dir || asprintf(&path, "%s/cleanup.lock", d->config.state_dir) < 0)
+        char why[512] = "";
+        if (!d->config.state_dir)
                 return -1;
         (void) mkdir(d->config.state_dir, 0755);
-        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+        int fd = fileio_open_lock(d->config.state_dir, "cleanup.lock", why, sizeof why);
         if (fd < 0 || flock(fd, LOCK_EX) < 0) {
-                log_debug("Cannot lock %s: %m", path);
-                closep(&fd);
+                /* A state directory others can change holds no lock of root's: cleanups then do not wait on
+                 * another process's (the history there is refused and said the same way). */
+                log_debug("Cannot lock %s/cleanup.lock: %s", d->config.state_dir, *why ? why : strerror(fd < 0 ? -fd : errno));
+                if (fd >= 0)
+                        closep(&fd);
                 return -1;
         }
         return fd;

@@ -112,6 +112,33 @@ int fileio_check_dir(const char *dir, char *why, size_t why_size) {
         return open_checked_dir(dir, &fd, &sticky, why, why_size);
 }
 
+int fileio_open_lock(const char *dir, const char *name, char *why, size_t why_size) {
+        char local_why[8];
+        if (!why || why_size == 0) {
+                why = local_why;
+                why_size = sizeof local_why;
+        }
+        why[0] = 0;
+        _cleanup_close_ int dfd = -1;
+        bool sticky = false; /* set by open_checked_dir() on success */
+        int r = open_checked_dir(dir, &dfd, &sticky, why, why_size);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return negative_errno();
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        /* In a sticky directory another user may have made the name first: never lock through theirs. */
+        if (!S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+                snprintf(why, why_size, "%s/%s is %s of uid %u, not the daemon's; not used", dir, name,
+                         fileio_type_name(st.st_mode), (unsigned) st.st_uid);
+                return -EPERM;
+        }
+        return TAKE_FD(fd);
+}
+
 int fileio_write_atomic(const char *path, mode_t mode, int (*write_content)(FILE *f, const void *userdata),
                         const void *userdata, char *why, size_t why_size) {
         char local_why[8];

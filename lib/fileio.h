@@ -24,6 +24,11 @@
 int fileio_write_atomic(const char *path, mode_t mode, int (*write_content)(FILE *f, const void *userdata),
                         const void *userdata, char *why, size_t why_size) _must_check_;
 
+/* Opens (creating it 0600) dir/name for flock(), in a directory judged as fileio_write_atomic() judges it;
+ * the file must be a regular file of the daemon's uid (a name another user planted is not used). Returns
+ * the fd, or -EPERM (why says why) or -errno. */
+int fileio_open_lock(const char *dir, const char *name, char *why, size_t why_size) _must_check_;
+
 /* Whether dir is a directory fileio_write_atomic() writes in: 0, -EPERM (why says why) or -errno. */
 int fileio_check_dir(const char *dir, char *why, size_t why_size) _must_check_;
 

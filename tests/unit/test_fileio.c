@@ -127,12 +127,34 @@ START_TEST(test_open_regular) {
 }
 END_TEST
 
+/* The cleanup lock: made in a judged directory, never through a name another user planted there. */
+START_TEST(test_open_lock) {
+        dctest_require(geteuid() == 0, "the owners of the cases need root (chown)");
+        _cleanup_free_ char *dir = strdup("/tmp/test_fileio.XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        char why[512];
+        int fd = fileio_open_lock(dir, "lock", why, sizeof why);
+        ck_assert_msg(fd >= 0, "root's directory: %d (%s)", fd, why);
+        close(fd);
+        ck_assert_int_eq(dctest_sh("cd '%s' && test -f lock && test \"$(stat -c %%a lock)\" = 600", dir), 0);
+        /* A sticky, world-writable directory where another user made the name first. */
+        ck_assert_int_eq(dctest_sh("cd '%s' && rm lock && chmod 1777 . && printf x >lock && chown 65534 lock", dir), 0);
+        ck_assert_int_eq(fileio_open_lock(dir, "lock", why, sizeof why), -EPERM);
+        ck_assert_msg(strstr(why, "of uid 65534, not the daemon's"), "%s", why);
+        /* A directory another user owns. */
+        ck_assert_int_eq(dctest_sh("cd '%s' && rm lock && chmod 0755 . && chown 65534 .", dir), 0);
+        ck_assert_int_eq(fileio_open_lock(dir, "lock", why, sizeof why), -EPERM);
+        ck_assert_int_eq(dctest_sh("test ! -e '%s/lock' && rm -rf '%s'", dir, dir), 0);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("fileio");
         TCase *tc = tcase_create("fileio");
         tcase_add_loop_test(tc, test_write, 0, ELEMENTSOF(cases));
         tcase_add_test(tc, test_write_error_keeps_errno);
         tcase_add_test(tc, test_open_regular);
+        tcase_add_test(tc, test_open_lock);
         suite_add_tcase(s, tc);
         return dctest_run(s) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
