@@ -180,6 +180,69 @@ static int read_id_at(int dirfd, const char *name, char **ret) {
         return 0;
 }
 
+/* Appends id (taken, freed on failure) to the NULL-terminated *ids. */
+static int ids_append(char ***ids, size_t *n, size_t *allocated, char *id) {
+        if (*n + 2 > *allocated) {
+                size_t na = *allocated ? *allocated * 2 : 64;
+                char **p = realloc(*ids, na * sizeof *p);
+                if (!p) {
+                        free(id);
+                        return -ENOMEM;
+                }
+                *ids = p, *allocated = na;
+        }
+        (*ids)[(*n)++] = id;
+        (*ids)[*n] = NULL;
+        return 0;
+}
+
+/* BuildKit in dockerd keeps its snapshots in overlay2 directories of its own (ids like
+ * "97zpr5sr7ijnw1jqqrv3cwac0"), named in <root>/buildkit/snapshots.db, not in the layer store: they are
+ * the build cache, not orphans. The bolt file is read raw (size-capped) and every run of id characters
+ * of an id's length is added to *ids: a directory it names is referenced. */
+#define BUILDKIT_DB_MAX (64u * 1024 * 1024)
+static int collect_buildkit_ids(int rootfd, char ***ids, size_t *n, size_t *allocated) {
+        _cleanup_close_ int fd = openat(rootfd, "buildkit/snapshots.db", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : negative_errno(); /* no BuildKit here */
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADMSG;
+        if (st.st_size > (off_t) BUILDKIT_DB_MAX)
+                return -EFBIG; /* cannot tell BuildKit's directories from orphans: say nothing */
+        _cleanup_free_ char *buf = malloc((size_t) st.st_size + 1);
+        if (!buf)
+                return -ENOMEM;
+        size_t got = 0;
+        while (got < (size_t) st.st_size) {
+                ssize_t k = read(fd, buf + got, (size_t) st.st_size - got);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return negative_errno();
+                if (k == 0)
+                        break;
+                got += (size_t) k;
+        }
+        for (size_t i = 0; i < got;) {
+                size_t j = i;
+                while (j < got && ((buf[j] >= '0' && buf[j] <= '9') || (buf[j] >= 'a' && buf[j] <= 'z')))
+                        j++;
+                if (j - i >= 20 && j - i <= 64) {
+                        char *id = strndup(buf + i, j - i);
+                        if (!id)
+                                return -ENOMEM;
+                        int r = ids_append(ids, n, allocated, id);
+                        if (r < 0)
+                                return r;
+                }
+                i = j > i ? j : i + 1;
+        }
+        return 0;
+}
+
 /* Adds the ids that files[] name in each subdirectory of dirfd/name to *ids. */
 static int collect_ids(int parent, const char *name, const char *const *files, struct unlisted_walk *w, char ***ids,
                        size_t *n, size_t *allocated) {
@@ -210,18 +273,9 @@ static int collect_ids(int parent, const char *name, const char *const *files, s
                         char *id = NULL;
                         if (read_id_at(sub, *f, &id) < 0)
                                 continue;
-                        if (*n + 2 > *allocated) {
-                                size_t na = *allocated ? *allocated * 2 : 64;
-                                char **p = realloc(*ids, na * sizeof *p);
-                                if (!p) {
-                                        free(id);
-                                        r = -ENOMEM;
-                                        break;
-                                }
-                                *ids = p, *allocated = na;
-                        }
-                        (*ids)[(*n)++] = id;
-                        (*ids)[*n] = NULL;
+                        r = ids_append(ids, n, allocated, id);
+                        if (r < 0)
+                                break;
                 }
                 close(sub);
                 if (r < 0)
@@ -257,6 +311,8 @@ int unlisted_overlay2_orphans(const char *root, struct unlisted_walk *w, uint64_
                         r = 0;
         }
         close(layerdb);
+        if (r >= 0)
+                r = collect_buildkit_ids(rootfd, &ids, &n, &allocated);
         int ovl = r < 0 ? r : open_dir_at(rootfd, "overlay2");
         close(rootfd);
         if (ovl < 0)

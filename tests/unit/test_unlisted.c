@@ -183,6 +183,22 @@ START_TEST(test_walks) {
         ck_assert_uint_ge(bytes, 64 * 1024);
         ck_assert_uint_lt(bytes, 64 * 1024 + 3 * 4096 + 1);
         ck_assert(!w.cut_short);
+        /* BuildKit's snapshots: overlay2 directories that its snapshots.db names (a bolt file, read raw) are
+         * the build cache, not orphans (seen on dockerd 28: "97zpr5sr7ijnw1jqqrv3cwac0"). */
+        snprintf(p, sizeof p, "%s/overlay2/97zpr5sr7ijnw1jqqrv3cwac0", root);
+        ck_assert_int_eq(mkdir(p, 0700), 0);
+        snprintf(p, sizeof p, "%s/overlay2/97zpr5sr7ijnw1jqqrv3cwac0/f", root), write_file(p, 32 * 1024);
+        snprintf(p, sizeof p, "%s/buildkit", root);
+        ck_assert_int_eq(mkdir(p, 0700), 0);
+        snprintf(p, sizeof p, "%s/buildkit/snapshots.db", root);
+        FILE *db = fopen(p, "wx");
+        ck_assert_ptr_nonnull(db);
+        static const char bolt[] = "\x02\x00snapshots\x00\x19" "97zpr5sr7ijnw1jqqrv3cwac0" "\x01\x00parent\x00";
+        ck_assert_uint_eq(fwrite(bolt, 1, sizeof bolt, db), sizeof bolt);
+        fclose(db);
+        ck_assert_int_eq(unlisted_overlay2_orphans(root, &w, &bytes, &count), 0);
+        ck_assert_uint_eq(count, 1); /* still ccc alone */
+        ck_assert_uint_lt(bytes, 64 * 1024 + 3 * 4096 + 1);
 
         ck_assert_int_eq(unlisted_tmp_bytes(root, &w, &bytes), 0);
         ck_assert_uint_ge(bytes, 128 * 1024);
