@@ -184,6 +184,7 @@ int cleanup_execute(struct engine *e, const struct config *c, const struct usage
                 return r;
         res.before_set = now;
         bool kind_stopped[_POLICY_ACTION_KIND_MAX] = {};
+        bool replan_now = false; /* a prune fell short: the next round plans from what the engine counts */
 
         int previous = 0; /* the result of the action before */
         for (size_t i = 0; i < plan->n_actions && i < c->max_removals; i++) {
@@ -235,7 +236,11 @@ int cleanup_execute(struct engine *e, const struct config *c, const struct usage
                         res.rule_removed[a->rule]++;
                         res.tier_reclaimed[a->tier] += step.reclaimed_bytes;
                         /* The engine's own figure counts too: another filesystem may have gained. */
-                        if (policy_removal_short(a->estimated_bytes, MAX(step.reclaimed_bytes, step.engine_reclaimed))) {
+                        uint64_t freed = MAX(step.reclaimed_bytes, step.engine_reclaimed);
+                        if (policy_prune_replans(a->kind, a->estimated_bytes, freed, policy_targets_met_all(c, &now)) &&
+                            !policy_removal_short(a->estimated_bytes, freed))
+                                replan_now = true;
+                        if (policy_removal_short(a->estimated_bytes, freed)) {
                                 step.short_freed = true;
                                 res.n_short++;
                                 if (policy_short_stops_kind(a->kind)) {
@@ -257,6 +262,10 @@ int cleanup_execute(struct engine *e, const struct config *c, const struct usage
                 if (engine_error_is_unreachable(r) || r == -ETIMEDOUT) {
                         res.error = r;
                         res.error_stage = CLEANUP_STAGE_REMOVE;
+                        break;
+                }
+                if (replan_now) {
+                        res.replan = true;
                         break;
                 }
         }

@@ -10,7 +10,8 @@
  *   A round that removed containers may have unpinned images, volumes and networks, and one that removed
  *   images whose layers build-cache records share (the snapshot's build_cache.shared) made those records
  *   private, for a prune to take; a round that stopped a kind of removal because one freed under 1% of
- *   its estimate (policy_removal_short()) wants a fresh snapshot too. Then another round follows; the
+ *   its estimate (policy_removal_short()), or a build-cache prune that fell short of the targets
+ *   (policy_prune_replans()), wants a fresh snapshot too. Then another round follows; the
  *   rounds stop when the targets are met, when cancelled, when a round removed nothing, when the budget
  *   is spent, when nothing was newly unpinned or unshared, on an error, or after CLEANUP_ROUNDS_MAX rounds.
  * A plan made at or above disk.critical_watermark goes on, after the tiers' own min_age, with the critical

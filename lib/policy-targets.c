@@ -90,6 +90,12 @@ bool policy_removal_short(uint64_t estimated_bytes, uint64_t freed_bytes) {
         return estimated_bytes > 0 && freed_bytes < estimated_bytes / 100 + (estimated_bytes % 100 != 0);
 }
 
+bool policy_prune_replans(enum policy_action_kind kind, uint64_t estimated_bytes, uint64_t freed_bytes, bool targets_met) {
+        /* freed < 90 % of estimated, without overflow */
+        return kind == POLICY_ACTION_PRUNE_BUILD_CACHE && !targets_met && estimated_bytes > 0 &&
+               freed_bytes < estimated_bytes - estimated_bytes / 10;
+}
+
 bool policy_triggered_any(const struct config *c, const struct usage_set *s) {
         for (size_t i = 0; i < s->n; i++)
                 if (policy_triggered(c, &s->fs[i].usage))

@@ -311,3 +311,9 @@ const char *policy_action_kind_to_string(enum policy_action_kind k);
  * containers, volumes, networks: their bytes are their own, and a short one is a measurement that lags
  * (the containerd store collects a removed container's snapshot a moment later). */
 bool policy_short_stops_kind(enum policy_action_kind k);
+/* A build-cache prune that freed under 90% of its estimate while a target is still unmet ends its round
+ * before the tiers after it: the engine prunes whole records and measures its keep its own way (dockerd
+ * 28.5's reserved-space took 55 of 68 MiB), and the private records left are cheaper than any image, whose
+ * layers the cache may hold. The next round's snapshot says what the engine now counts and plans the
+ * prune's keep again. */
+bool policy_prune_replans(enum policy_action_kind kind, uint64_t estimated_bytes, uint64_t freed_bytes, bool targets_met);

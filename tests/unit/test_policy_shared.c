@@ -141,6 +141,14 @@ START_TEST(test_removal_short_table) {
         for (size_t k = 0; k < ELEMENTSOF(table); k++)
                 ck_assert_msg(policy_removal_short(table[k].estimated, table[k].freed) == table[k].short_,
                               "case %zu", k);
+        /* A prune short of its estimate with a target unmet plans again; an image never does (its own rule). */
+        ck_assert(policy_prune_replans(POLICY_ACTION_PRUNE_BUILD_CACHE, 68 * MiB, 55 * MiB, false));
+        ck_assert(!policy_prune_replans(POLICY_ACTION_PRUNE_BUILD_CACHE, 68 * MiB, 55 * MiB, true));
+        ck_assert(!policy_prune_replans(POLICY_ACTION_PRUNE_BUILD_CACHE, 100 * MiB, 90 * MiB, false));
+        ck_assert(policy_prune_replans(POLICY_ACTION_PRUNE_BUILD_CACHE, 100 * MiB, 90 * MiB - 1, false));
+        ck_assert(!policy_prune_replans(POLICY_ACTION_PRUNE_BUILD_CACHE, 0, 0, false));
+        ck_assert(!policy_prune_replans(POLICY_ACTION_REMOVE_IMAGE, 68 * MiB, 0, false));
+        ck_assert(!policy_prune_replans(POLICY_ACTION_PRUNE_BUILD_CACHE, UINT64_MAX, UINT64_MAX - UINT64_MAX / 10, false));
         ck_assert(policy_short_stops_kind(POLICY_ACTION_REMOVE_IMAGE));
         ck_assert(policy_short_stops_kind(POLICY_ACTION_PRUNE_BUILD_CACHE));
         ck_assert(!policy_short_stops_kind(POLICY_ACTION_REMOVE_CONTAINER));
