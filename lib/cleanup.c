@@ -237,7 +237,7 @@ int cleanup_execute(struct engine *e, const struct config *c, const struct usage
                         res.tier_reclaimed[a->tier] += step.reclaimed_bytes;
                         /* The engine's own figure counts too: another filesystem may have gained. */
                         uint64_t freed = MAX(step.reclaimed_bytes, step.engine_reclaimed);
-                        if (policy_prune_replans(a->kind, a->estimated_bytes, freed, policy_targets_met_all(c, &now)) &&
+                        if (policy_prune_replans(a, freed, policy_targets_met_all(c, &now)) &&
                             !policy_removal_short(a->estimated_bytes, freed))
                                 replan_now = true;
                         if (policy_removal_short(a->estimated_bytes, freed)) {

@@ -90,10 +90,11 @@ bool policy_removal_short(uint64_t estimated_bytes, uint64_t freed_bytes) {
         return estimated_bytes > 0 && freed_bytes < estimated_bytes / 100 + (estimated_bytes % 100 != 0);
 }
 
-bool policy_prune_replans(enum policy_action_kind kind, uint64_t estimated_bytes, uint64_t freed_bytes, bool targets_met) {
+bool policy_prune_replans(const struct policy_action *a, uint64_t freed_bytes, bool targets_met) {
+        if (a->kind != POLICY_ACTION_PRUNE_BUILD_CACHE || targets_met)
+                return false;
         /* freed < 90 % of estimated, without overflow */
-        return kind == POLICY_ACTION_PRUNE_BUILD_CACHE && !targets_met && estimated_bytes > 0 &&
-               freed_bytes < estimated_bytes - estimated_bytes / 10;
+        return a->replan_unless_met || (a->estimated_bytes > 0 && freed_bytes < a->estimated_bytes - a->estimated_bytes / 10);
 }
 
 bool policy_triggered_any(const struct config *c, const struct usage_set *s) {

@@ -36,6 +36,7 @@ int planner_tier_build_cache(struct planner *p, const struct config_tier *t) {
         a->keep_storage = keep;
         a->until_sec = planner_age(p, t);
         a->build_cache_counted = b->counted;
+        a->replan_unless_met = b->shared > 0;
         p->build_cache_planned[p->rule] = true;
         return 0;
 }

@@ -225,6 +225,10 @@ struct policy_action {
         uint64_t until_sec;              /* age_sec: only records unused for that long go (MAX_AGE: with
                                           * keep_storage 0, whatever the usage) */
         uint64_t build_cache_counted;    /* the snapshot's build_cache.counted, to recompute keep_storage */
+        bool replan_unless_met;          /* build cache: the cache shares layers with images (snapshot's
+                                          * build_cache.shared): when the prune leaves a target unmet, the round
+                                          * ends and the next plans from fresh counts before any image, whose
+                                          * bytes the cache may hold (policy_prune_replans()) */
         bool with_previous;              /* inactive-builders: this state volume goes with the builder container
                                           * of the action right before it: run right after that one (even when
                                           * the targets hold), skipped when that one failed */
@@ -311,9 +315,9 @@ const char *policy_action_kind_to_string(enum policy_action_kind k);
  * containers, volumes, networks: their bytes are their own, and a short one is a measurement that lags
  * (the containerd store collects a removed container's snapshot a moment later). */
 bool policy_short_stops_kind(enum policy_action_kind k);
-/* A build-cache prune that freed under 90% of its estimate while a target is still unmet ends its round
- * before the tiers after it: the engine prunes whole records and measures its keep its own way (dockerd
- * 28.5's reserved-space took 55 of 68 MiB), and the private records left are cheaper than any image, whose
- * layers the cache may hold. The next round's snapshot says what the engine now counts and plans the
- * prune's keep again. */
-bool policy_prune_replans(enum policy_action_kind kind, uint64_t estimated_bytes, uint64_t freed_bytes, bool targets_met);
+/* Whether a build-cache prune that ran ends its round, so that the next plans from what the engine then
+ * counts, before the tiers after it: with a target unmet, when it freed under 90% of its estimate (the
+ * engine prunes whole records and measures its keep its own way: dockerd 28.5's reserved-space took 55 of
+ * 68 MiB), or when the cache shares layers with images (a->replan_unless_met: the containerd store's
+ * counts of private records lag, and any image may free nothing while the cache holds it). */
+bool policy_prune_replans(const struct policy_action *a, uint64_t freed_bytes, bool targets_met);

@@ -198,10 +198,11 @@ static int ids_append(char ***ids, size_t *n, size_t *allocated, char *id) {
 
 /* BuildKit in dockerd keeps its snapshots in overlay2 directories of its own (ids like
  * "97zpr5sr7ijnw1jqqrv3cwac0"), named in <root>/buildkit/snapshots.db, not in the layer store: they are
- * the build cache, not orphans. The bolt file is read raw (size-capped) and every run of id characters
- * of an id's length is added to *ids: a directory it names is referenced. */
+ * the build cache, not orphans. The bolt file is read raw (size-capped) into *ret (owned; NULL when there is
+ * none): a directory whose name it contains is referenced. */
 #define BUILDKIT_DB_MAX (64u * 1024 * 1024)
-static int collect_buildkit_ids(int rootfd, char ***ids, size_t *n, size_t *allocated) {
+static int read_buildkit_db(int rootfd, char **ret, size_t *ret_n) {
+        *ret = NULL, *ret_n = 0;
         _cleanup_close_ int fd = openat(rootfd, "buildkit/snapshots.db", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
         if (fd < 0)
                 return errno == ENOENT ? 0 : negative_errno(); /* no BuildKit here */
@@ -226,20 +227,7 @@ static int collect_buildkit_ids(int rootfd, char ***ids, size_t *n, size_t *allo
                         break;
                 got += (size_t) k;
         }
-        for (size_t i = 0; i < got;) {
-                size_t j = i;
-                while (j < got && ((buf[j] >= '0' && buf[j] <= '9') || (buf[j] >= 'a' && buf[j] <= 'z')))
-                        j++;
-                if (j - i >= 20 && j - i <= 64) {
-                        char *id = strndup(buf + i, j - i);
-                        if (!id)
-                                return -ENOMEM;
-                        int r = ids_append(ids, n, allocated, id);
-                        if (r < 0)
-                                return r;
-                }
-                i = j > i ? j : i + 1;
-        }
+        *ret = TAKE_PTR(buf), *ret_n = got;
         return 0;
 }
 
@@ -311,8 +299,10 @@ int unlisted_overlay2_orphans(const char *root, struct unlisted_walk *w, uint64_
                         r = 0;
         }
         close(layerdb);
+        _cleanup_free_ char *bk = NULL;
+        size_t bk_n = 0;
         if (r >= 0)
-                r = collect_buildkit_ids(rootfd, &ids, &n, &allocated);
+                r = read_buildkit_db(rootfd, &bk, &bk_n);
         int ovl = r < 0 ? r : open_dir_at(rootfd, "overlay2");
         close(rootfd);
         if (ovl < 0)
@@ -335,6 +325,8 @@ int unlisted_overlay2_orphans(const char *root, struct unlisted_walk *w, uint64_
                         break;
                 const char *key = de->d_name;
                 if (n && bsearch(&key, ids, n, sizeof *ids, cmp_str))
+                        continue;
+                if (bk && memmem(bk, bk_n, key, strlen(key)))
                         continue;
                 struct stat st;
                 if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))

@@ -141,14 +141,24 @@ START_TEST(test_removal_short_table) {
         for (size_t k = 0; k < ELEMENTSOF(table); k++)
                 ck_assert_msg(policy_removal_short(table[k].estimated, table[k].freed) == table[k].short_,
                               "case %zu", k);
-        /* A prune short of its estimate with a target unmet plans again; an image never does (its own rule). */
-        ck_assert(policy_prune_replans(POLICY_ACTION_PRUNE_BUILD_CACHE, 68 * MiB, 55 * MiB, false));
-        ck_assert(!policy_prune_replans(POLICY_ACTION_PRUNE_BUILD_CACHE, 68 * MiB, 55 * MiB, true));
-        ck_assert(!policy_prune_replans(POLICY_ACTION_PRUNE_BUILD_CACHE, 100 * MiB, 90 * MiB, false));
-        ck_assert(policy_prune_replans(POLICY_ACTION_PRUNE_BUILD_CACHE, 100 * MiB, 90 * MiB - 1, false));
-        ck_assert(!policy_prune_replans(POLICY_ACTION_PRUNE_BUILD_CACHE, 0, 0, false));
-        ck_assert(!policy_prune_replans(POLICY_ACTION_REMOVE_IMAGE, 68 * MiB, 0, false));
-        ck_assert(!policy_prune_replans(POLICY_ACTION_PRUNE_BUILD_CACHE, UINT64_MAX, UINT64_MAX - UINT64_MAX / 10, false));
+        /* A prune short of its estimate with a target unmet plans again; so does one over a cache that shares
+         * layers with images; an image never does (its own rule). */
+        struct policy_action prune = { .kind = POLICY_ACTION_PRUNE_BUILD_CACHE, .estimated_bytes = 68 * MiB };
+        ck_assert(policy_prune_replans(&prune, 55 * MiB, false));
+        ck_assert(!policy_prune_replans(&prune, 55 * MiB, true));
+        ck_assert(!policy_prune_replans(&prune, 68 * MiB, false));
+        prune.estimated_bytes = 100 * MiB;
+        ck_assert(!policy_prune_replans(&prune, 90 * MiB, false));
+        ck_assert(policy_prune_replans(&prune, 90 * MiB - 1, false));
+        prune.replan_unless_met = true;
+        ck_assert(policy_prune_replans(&prune, 100 * MiB, false));
+        ck_assert(!policy_prune_replans(&prune, 100 * MiB, true));
+        prune = (struct policy_action) { .kind = POLICY_ACTION_PRUNE_BUILD_CACHE, .estimated_bytes = UINT64_MAX };
+        ck_assert(!policy_prune_replans(&prune, UINT64_MAX - UINT64_MAX / 10, false));
+        prune.estimated_bytes = 0;
+        ck_assert(!policy_prune_replans(&prune, 0, false));
+        struct policy_action image = { .kind = POLICY_ACTION_REMOVE_IMAGE, .estimated_bytes = 68 * MiB, .replan_unless_met = true };
+        ck_assert(!policy_prune_replans(&image, 0, false));
         ck_assert(policy_short_stops_kind(POLICY_ACTION_REMOVE_IMAGE));
         ck_assert(policy_short_stops_kind(POLICY_ACTION_PRUNE_BUILD_CACHE));
         ck_assert(!policy_short_stops_kind(POLICY_ACTION_REMOVE_CONTAINER));
