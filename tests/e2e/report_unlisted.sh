@@ -78,7 +78,8 @@ fx_check "builder ci0: $got bytes, du of its state volume $want" near "$got" "$w
 # leave some of its own behind (seen on docker20 and docker28 after earlier suites' builds).
 unreferenced() {
         local known d
-        known=$(cat "$root"/image/overlay2/layerdb/sha256/*/cache-id "$root"/image/overlay2/layerdb/mounts/*/mount-id \
+        # awk, not cat: the layer store's id files end without a newline.
+        known=$(awk 1 "$root"/image/overlay2/layerdb/sha256/*/cache-id "$root"/image/overlay2/layerdb/mounts/*/mount-id \
                 "$root"/image/overlay2/layerdb/mounts/*/init-id 2>/dev/null)
         for d in "$root"/overlay2/*; do
                 d=${d##*/}
