@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -781,16 +783,18 @@ END_TEST
  * case's container, and it holds the lock while it does: the quick prunes start once an inspect (which
  * takes no lock) shows the container "removing". When the removal was over before any quick prune met
  * the lock, the case makes a new container and tries again (at most three times). */
-struct slow_prune {
+/* A container prune in a thread of its own, on a connection of its own. */
+struct prune_thread {
         const char *filter;
         int result, http_status; /* the engine's answer when result < 0 */
         char message[512];
+        bool prune_running; /* the answer was the prune lock's 409 */
         size_t n_deleted;
         atomic_bool done;
 };
 
-static void *slow_prune_main(void *userdata) {
-        struct slow_prune *p = userdata;
+static void *prune_thread_main(void *userdata) {
+        struct prune_thread *p = userdata;
         struct engine *e = NULL;
         struct engine_prune_result res;
         struct engine_filter f[] = { { "label", p->filter } };
@@ -803,6 +807,7 @@ static void *slow_prune_main(void *userdata) {
                 engine_prune_result_done(&res);
         } else if (e) {
                 p->http_status = engine_last_error(e)->http_status;
+                p->prune_running = engine_error_is_prune_running(e, p->result);
                 snprintf(p->message, sizeof p->message, "%s", engine_last_error(e)->message);
         }
         engine_free(e);
@@ -810,18 +815,31 @@ static void *slow_prune_main(void *userdata) {
         return NULL;
 }
 
-/* Polls the container until the slow prune is removing it (true) or it is gone or the prune is over. */
-static bool wait_removing(struct engine *e, const char *id, struct slow_prune *p) {
-        while (!atomic_load(&p->done)) {
-                struct engine_container_detail d;
-                if (engine_inspect_container(e, id, &d) < 0)
-                        return false; /* gone already */
-                bool removing = d.state == ENGINE_CONTAINER_REMOVING;
-                engine_container_detail_done(&d);
-                if (removing)
-                        return true;
+/* Holds the container's lock in dockerd: GET /containers/ID/archive takes it and keeps it until the
+ * archive is read to its end or the connection closes. The archive (a file of 8 MiB) is larger than the
+ * socket's buffers, so once the response's headers are here and nothing more is read, the lock is held
+ * until the returned descriptor is closed. */
+static int hold_container_lock(const char *id, const char *path) {
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_ge(fd, 0);
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        ck_assert_uint_lt(strlen(sock), sizeof sa.sun_path);
+        memcpy(sa.sun_path, sock, strlen(sock) + 1);
+        ck_assert_int_eq(connect(fd, (struct sockaddr *) &sa, sizeof sa), 0);
+        _cleanup_free_ char *req = fmt("GET /containers/%s/archive?path=%s HTTP/1.1\r\nHost: docker\r\n\r\n", id, path);
+        ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t) strlen(req));
+        char head[4096];
+        size_t n = 0;
+        while (n < sizeof head - 1) {
+                ssize_t k = read(fd, head + n, sizeof head - 1 - n);
+                ck_assert_int_gt(k, 0);
+                n += (size_t) k;
+                head[n] = 0;
+                if (strstr(head, "\r\n\r\n"))
+                        break;
         }
-        return false;
+        ck_assert_msg(strncmp(head, "HTTP/1.1 200", 12) == 0, "archive: %.80s", head);
+        return fd;
 }
 
 START_TEST(test_prune_already_running) {
@@ -830,43 +848,37 @@ START_TEST(test_prune_already_running) {
                 return;
         }
         _cleanup_engine_ struct engine *e = engine_open();
-        _cleanup_free_ char *ref = uniq("img"), *nomatch = NULL;
+        _cleanup_free_ char *ref = uniq("img"), *lbl = uniq("case"), *name = uniq("held"), *filter = NULL;
         _cleanup_free_ char *img = build_image(ref, NULL);
-        int hits = 0, tries = 0, attempts;
+        ck_assert_int_ge(asprintf(&filter, "dcet.case=%s", lbl), 0);
+        _cleanup_free_ char *opts = fmt("run --label %s", filter);
+        _cleanup_free_ char *id = container(name, ref, opts, "dd if=/dev/zero of=/big bs=1M count=8");
 
-        ck_assert_int_ge(asprintf(&nomatch, "dcet.nomatch=%s", ref), 0);
-        ck_assert_int_eq(engine_ping(e), 0);
-        for (attempts = 0; attempts < 3 && hits == 0; attempts++) {
-                _cleanup_free_ char *lbl = uniq("case"), *name = uniq("many"), *filter = NULL;
-                ck_assert_int_ge(asprintf(&filter, "dcet.case=%s", lbl), 0);
-                _cleanup_free_ char *opts = fmt("run --label %s", filter);
-                _cleanup_free_ char *id = container(name, ref, opts,
-                                                    "sh -c 'mkdir /f && cd /f && i=0; while [ $i -lt 20000 ]; do : > $i; i=$((i+1)); done'");
-                struct slow_prune p = { .filter = filter };
-                pthread_t t;
-                ck_assert_int_eq(pthread_create(&t, NULL, slow_prune_main, &p), 0);
-                struct engine_filter f[] = { { "label", nomatch } };
-                bool holding = wait_removing(e, id, &p);
-                while (holding && !atomic_load(&p.done)) {
-                        struct engine_prune_result res;
-                        int r = engine_prune(e, ENGINE_PRUNE_CONTAINERS, f, 1, NULL, &res);
-                        tries++;
-                        if (r == 0) {
-                                engine_prune_result_done(&res);
-                                continue;
-                        }
-                        ck_assert_int_eq(r, -EREMOTEIO);
-                        ck_assert_int_eq(engine_last_error(e)->http_status, 409);
-                        ck_assert_str_eq(engine_last_error(e)->message, "a prune operation is already running");
-                        ck_assert(engine_error_is_prune_running(e, r));
-                        hits++;
-                }
-                pthread_join(t, NULL);
-                ck_assert_msg(p.result == 0, "the slow prune failed: %d, HTTP %d: %s", p.result, p.http_status, p.message);
-                ck_assert_int_eq(p.n_deleted, 1);
-        }
-        fprintf(stderr, "prune lock: %d of %d concurrent prunes got 409 (attempts: %d)\n", hits, tries, attempts);
-        ck_assert_msg(hits > 0, "no 409 in %d attempts", attempts);
+        /* Two prunes of the same container while its lock is held: the first to arrive takes the engine's
+         * prune lock and waits for the container's; the other is refused with 409 at once. No prune can
+         * end before the container's lock is let go, so which one is refused is all that is left to chance. */
+        int held = hold_container_lock(id, "/big");
+        struct prune_thread p[2] = { { .filter = filter }, { .filter = filter } };
+        pthread_t t[2];
+        for (int i = 0; i < 2; i++)
+                ck_assert_int_eq(pthread_create(&t[i], NULL, prune_thread_main, &p[i]), 0);
+        /* Up to 60 s for the refusal (a loaded host); it comes as soon as both requests are in. */
+        for (int ms = 0; ms < 60000 && !atomic_load(&p[0].done) && !atomic_load(&p[1].done); ms += 10)
+                nanosleep(&(struct timespec) { .tv_nsec = 10 * 1000 * 1000 }, NULL);
+        int refused = atomic_load(&p[0].done) ? 0 : 1;
+        bool answered = atomic_load(&p[refused].done), other_waits = !atomic_load(&p[1 - refused].done);
+        close(held);
+        for (int i = 0; i < 2; i++)
+                pthread_join(t[i], NULL);
+        ck_assert_msg(answered, "no prune was answered in 60 s");
+        ck_assert_msg(other_waits, "both prunes were answered while the container's lock was held");
+        ck_assert_int_eq(p[refused].result, -EREMOTEIO);
+        ck_assert_int_eq(p[refused].http_status, 409);
+        ck_assert_str_eq(p[refused].message, "a prune operation is already running");
+        ck_assert(p[refused].prune_running);
+        ck_assert_msg(p[1 - refused].result == 0, "the other prune failed: %d, HTTP %d: %s", p[1 - refused].result,
+                      p[1 - refused].http_status, p[1 - refused].message);
+        ck_assert_int_eq(p[1 - refused].n_deleted, 1);
         ck_assert(!engine_error_is_prune_running(e, 0));
         ck_assert_int_eq(engine_delete_image(e, img, false, NULL), 0);
 }
