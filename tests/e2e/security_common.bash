@@ -55,8 +55,11 @@ start_fake() {
                 --world "$dir/world.json" --data "$dir/root" world <"$dir/fake.in" >"$dir/fake.out" &
         fake=$!
         exec 3>"$dir/fake.in" # the fake exits when this closes
-        for _ in $(seq 1 100); do grep -q '^ready' "$dir/fake.out" 2>/dev/null && return 0; sleep 0.05; done
-        echo "the fake engine did not start" >&2
+        # Its "ready" line or its exit, with a deadline a loaded host meets (python's start alone can take
+        # seconds): the wait ends on the event, not after a fixed time.
+        wait_for 60 eval 'grep -q "^ready" "$dir/fake.out" 2>/dev/null || ! kill -0 "$fake" 2>/dev/null'
+        grep -q '^ready' "$dir/fake.out" 2>/dev/null && return 0
+        echo "the fake engine did not start within 60 s (or exited: $(head -c 300 "$dir/fake.out" 2>/dev/null))" >&2
         return 1
 }
 stop_fake() { exec 3>&-; wait "$fake" 2>/dev/null; fake=; }
