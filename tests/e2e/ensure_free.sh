@@ -13,7 +13,7 @@ for x in a b c d e; do
         [ "$x" = c ] && before_c=$(store_free)
         fx_image "ef/$x:1" 40 || fx_fail "build ef/$x"
         [ "$x" = c ] && one=$((before_c - $(store_free)))
-        sleep 1.1
+        e2e_next_second # distinct Created seconds: the LRU order is by them
 done
 fx_image ef/kept:1 40 || fx_fail "build ef/kept"
 fx_running keeper ef/kept:1

@@ -11,9 +11,9 @@ store_free() { df -P -B1 "$DOCKERCLEAN_TEST_STORE_ROOT" | awk 'NR==2 { print $4 
 before=$(store_free)
 fx_image lease/a:1 40 || fx_fail "build lease/a"
 one=$((before - $(store_free)))
-sleep 1.1
+e2e_next_second # distinct Created seconds: the LRU order is by them
 fx_image lease/b:1 40 || fx_fail "build lease/b"
-sleep 1.1
+e2e_next_second # distinct Created seconds: the LRU order is by them
 fx_image lease/c:1 1 || fx_fail "build lease/c"
 echo "one image takes $((one / 1024 / 1024)) MiB on this store"
 
