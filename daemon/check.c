@@ -166,7 +166,7 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
         }
 
         if (d->episode.active && !d->config.dry_run) {
-                enum episode_replan due = episode_replan_due(&d->episode, &u, now_realtime_ns());
+                enum episode_replan due = episode_replan_due(&d->episode, &u, time_realtime_ns(d->clock_offset_ns));
                 if (due == EPISODE_REPLAN_NO && !max_age) {
                         log_debug("Every tier is still exhausted; not planning again before something changes");
                         daemon_unlisted_exhausted(d, false); /* at most every interval */
@@ -186,6 +186,7 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                 .on_step = on_step,
                 .userdata = &x,
                 .budget = &d->budget,
+                .clock_offset_ns = d->clock_offset_ns,
                 .max_age = max_age,
         };
         struct cleanup_result total;
@@ -225,7 +226,7 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                 if (r >= 0 && !total.cancelled && !total.targets_met &&
                     (policy_triggered_any(&d->config, &total.after_set) || budget_over(&d->budget))) {
                         /* Said once per episode; within one, the next plan waits for a change. */
-                        if (episode_exhausted(&d->episode, &total.after, now_realtime_ns(), total.kept.next_eligible_ns,
+                        if (episode_exhausted(&d->episode, &total.after, time_realtime_ns(d->clock_offset_ns), total.kept.next_eligible_ns,
                                               d->config.interval_sec)) {
                                 record_exhausted(&d->config, &total, d->last_usage_path, d->once ? NULL : &d->episode);
                                 daemon_unlisted_exhausted(d, true); /* where the bytes are, right after */
@@ -301,6 +302,7 @@ int daemon_clean_to_free(struct daemon *d, const struct usage_set *set, uint64_t
                 .on_plan = on_plan,
                 .on_step = on_step,
                 .userdata = &x,
+                .clock_offset_ns = d->clock_offset_ns,
         };
         struct cleanup_result total;
         int lock = daemon_cleanup_lock(d);

@@ -59,6 +59,8 @@ struct daemon {
         bool config_explicit;          /* --config given: a missing file is an error */
         bool force_dry_run;            /* --dry-run */
         int log_level_override;        /* --log-level, or -1 */
+        int64_t clock_offset_ns;       /* added to the wall clock for ages: 0, but in a test build
+                                        * DOCKERCLEAN_TEST_CLOCK_OFFSET_SEC (time_realtime_ns()) */
 
         struct engine *engine;
         char *root_dir;                /* DockerRootDir, from GET /info */

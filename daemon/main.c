@@ -1,6 +1,7 @@
 /* dockercleand: keeps the filesystem holding Docker's data from filling up. */
 #include <assert.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <sys/prctl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include "loop.h"
 #include "macro.h"
 #include "strv.h"
+#include "time-util.h"
 
 /* Atomics, not volatile sig_atomic_t: the flag is also read by other threads (the engine client's requests
  * in flight); a lock-free atomic is as safe to set from a signal handler. */
@@ -276,6 +278,15 @@ static int run(int argc, char **argv) {
                 .stop = &stop_requested,
                 .one_shot = a.once || a.report,
         };
+#ifdef DOCKERCLEAN_TEST_CLOCK
+        /* The test build's clock seam (time_realtime_ns()): read once, passed down in d. */
+        const char *clock_offset = getenv("DOCKERCLEAN_TEST_CLOCK_OFFSET_SEC");
+        if (clock_offset && time_parse_clock_offset(clock_offset, &d.clock_offset_ns) < 0) {
+                fprintf(stderr, "dockercleand: DOCKERCLEAN_TEST_CLOCK_OFFSET_SEC=%s: expected whole seconds, 0 to %" PRId64 "\n",
+                        clock_offset, TIME_TEST_CLOCK_OFFSET_MAX_SEC);
+                return EXIT_USAGE;
+        }
+#endif
         _cleanup_free_ char *abs = NULL;
         if (a.ensure_free && a.ensure_path && !(abs = realpath(a.ensure_path, NULL))) {
                 fprintf(stderr, "dockercleand: --path %s: %m\n", a.ensure_path);

@@ -167,6 +167,8 @@ struct cleanup_run_options {
         struct budget *budget;                 /* may be NULL; disk.max_engine_bytes: each round's snapshot
                                                 * measures it, each removal subtracts from it, and the
                                                 * targets hold only once it is met (budget.h) */
+        int64_t clock_offset_ns;               /* added to the wall clock the ages count from
+                                                * (time_realtime_ns()); 0 but in a test build */
         bool max_age;                          /* plan the tiers' max_unused_age removals: the caller
                                                 * says when that pass is due (at most once per interval).
                                                 * Below every trigger they are all a cleanup does. */

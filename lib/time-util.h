@@ -23,5 +23,14 @@ int64_t time_clamp_unix_sec(int64_t sec);
 
 /* CLOCK_REALTIME as unix nanoseconds. */
 int64_t now_realtime_ns(void);
+/* The daemon's wall clock for ages: CLOCK_REALTIME plus offset_ns (saturating). offset_ns is 0 except in a
+ * build with the CMake option DOCKERCLEAN_TEST_CLOCK (the test build, never the package's), where the
+ * daemon reads it once at start from DOCKERCLEAN_TEST_CLOCK_OFFSET_SEC and passes it down as data
+ * (struct daemon, struct cleanup_run_options): the ageing tests see "later" without sleeping. */
+int64_t time_realtime_ns(int64_t offset_ns);
+/* DOCKERCLEAN_TEST_CLOCK_OFFSET_SEC's value: whole seconds, 0 to TIME_TEST_CLOCK_OFFSET_MAX_SEC. Returns 0
+ * with *ret_offset_ns set, or -EINVAL. */
+#define TIME_TEST_CLOCK_OFFSET_MAX_SEC INT64_C(315360000) /* ten years */
+int time_parse_clock_offset(const char *s, int64_t *ret_offset_ns);
 /* CLOCK_MONOTONIC in microseconds. */
 uint64_t now_monotonic_usec(void);
