@@ -8,6 +8,9 @@ fx_image age/base:1 0
 dk create --network none --name created-early-stopped-late age/base:1 true >/dev/null
 dk create --network none --name never-started age/base:1 true >/dev/null
 dk run --network none --name stopped-early age/base:1 true >/dev/null
+# Real time, not the clock seam: what is compared is two of the engine's own times (FinishedAt against
+# Created) for the same min_age, which moving the daemon's clock cannot separate; 6 s apart, against a
+# min_age of 4s.
 sleep 6
 dk start -a created-early-stopped-late >/dev/null
 dk create --network none --name never-started-new age/base:1 true >/dev/null
