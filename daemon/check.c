@@ -167,7 +167,7 @@ static void episode_follow(struct daemon *d, const struct check_followup *f, con
         case CHECK_EPISODE_KEEP:
                 return;
         case CHECK_EPISODE_EXHAUSTED:
-                /* Its answer (a new episode) is f->episode's: the episode was not active. */
+                /* Starts the episode: its answer (true) is f->episode's, which knew it was not active. */
                 (void) episode_exhausted(&d->episode, &total->after, now_realtime_ns(), total->kept.next_eligible_ns,
                                          d->config.interval_sec);
                 record_exhausted(&d->config, total, d->last_usage_path, d->once ? NULL : &d->episode);
@@ -175,6 +175,7 @@ static void episode_follow(struct daemon *d, const struct check_followup *f, con
                 daemon_command_start(d, total->reclaimed_bytes); /* the last resort, once per episode */
                 return;
         case CHECK_EPISODE_STILL_EXHAUSTED:
+                /* Doubles the back-off within the episode. */
                 (void) episode_exhausted(&d->episode, &total->after, now_realtime_ns(), total->kept.next_eligible_ns,
                                          d->config.interval_sec);
                 log_info("Every tier is still exhausted; the next plan waits for a change, %s at the latest",
@@ -266,13 +267,13 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
         int r = measure(d, &fs_triggered, why, why_size, engine_fault);
         if (r < 0)
                 return r;
-        bool budget_over = daemon_budget_check(d); /* disk.max_engine_bytes; asks /system/df when due */
+        bool over_budget = daemon_budget_check(d); /* disk.max_engine_bytes; asks /system/df when due */
         note_neediest(d);
 
         struct check_decision dec;
         check_decide(&(const struct check_facts){
                              .fs_triggered = fs_triggered,
-                             .budget_over = budget_over,
+                             .budget_over = over_budget,
                              .max_age_configured = check_max_age_configured(&d->config),
                              .max_age_last_usec = d->max_age_last_usec,
                              .now_usec = now_monotonic_usec(),
