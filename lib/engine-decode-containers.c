@@ -60,7 +60,7 @@ static int scan_networks(struct json_scan *s, struct engine_container *c) {
         if (t == JSON_NULL)
                 return json_scan_null(s) < 0 ? -EBADMSG : 0;
         if (t != JSON_OBJECT)
-                return json_read_bad(s->d, "\"NetworkSettings\" is %s, not an object", json_scan_type_name(t));
+                return json_read_bad(s->d, "\"NetworkSettings\" is %s, not an object", json_read_type_name(t));
         if ((r = json_scan_object_begin(s)) < 0)
                 return r;
         while ((r = json_scan_object_next(s, &first)) > 0) {
@@ -80,7 +80,7 @@ static int scan_networks(struct json_scan *s, struct engine_container *c) {
                         continue;
                 }
                 if (t != JSON_OBJECT)
-                        return json_read_bad(s->d, "\"Networks\" is %s, not an object", json_scan_type_name(t));
+                        return json_read_bad(s->d, "\"Networks\" is %s, not an object", json_read_type_name(t));
                 if ((r = json_scan_object_begin(s)) < 0)
                         return r;
                 bool first_net = true;
@@ -120,7 +120,7 @@ static int scan_mounts(struct json_scan *s, struct engine_container *c) {
         if (t == JSON_NULL)
                 return json_scan_null(s) < 0 ? -EBADMSG : 0;
         if (t != JSON_ARRAY)
-                return json_read_bad(s->d, "\"Mounts\" is %s, not an array", json_scan_type_name(t));
+                return json_read_bad(s->d, "\"Mounts\" is %s, not an array", json_read_type_name(t));
         if ((r = json_scan_array_begin(s)) < 0)
                 return r;
         while ((r = json_scan_array_next(s, &first)) > 0) {
@@ -181,7 +181,7 @@ static int scan_names(struct json_scan *s, struct engine_container *c) {
         if (t == JSON_NULL)
                 return json_scan_null(s) < 0 ? -EBADMSG : 0;
         if (t != JSON_ARRAY)
-                return json_read_bad(s->d, "\"Names\" is %s, not an array", json_scan_type_name(t));
+                return json_read_bad(s->d, "\"Names\" is %s, not an array", json_read_type_name(t));
         if ((r = json_scan_array_begin(s)) < 0)
                 return r;
         for (size_t i = 0; (r = json_scan_array_next(s, &first)) > 0; i++) {
@@ -193,7 +193,7 @@ static int scan_names(struct json_scan *s, struct engine_container *c) {
                 if ((t = json_scan_peek(s)) < 0)
                         return t;
                 if (t != JSON_STRING)
-                        return json_read_bad(s->d, "\"Names\"[0] is %s, not a string", json_scan_type_name(t));
+                        return json_read_bad(s->d, "\"Names\"[0] is %s, not a string", json_read_type_name(t));
                 _cleanup_free_ char *name = NULL;
                 if ((r = json_scan_string(s, &name, NULL)) < 0)
                         return r;

@@ -298,7 +298,7 @@ static int decode_df(const char *buf, size_t len, struct engine_df *ret, struct 
         if ((t = json_scan_peek(&s)) < 0)
                 return len == 0 ? json_read_bad(&d, "empty body") : t;
         if (t != JSON_OBJECT)
-                return json_read_bad(&d, "expected an object, got %s", json_scan_type_name(t));
+                return json_read_bad(&d, "expected an object, got %s", json_read_type_name(t));
         if ((r = json_scan_object_begin(&s)) < 0)
                 return r;
         while ((r = json_scan_object_next(&s, &first)) > 0) {

@@ -34,8 +34,8 @@ struct json_read_cursor {
 
 /* Sets d->err to -EBADMSG and "malformed answer to <what>[<item>]: <detail>"; returns -EBADMSG. */
 int json_read_bad(const struct json_read_cursor *d, const char *fmt, ...) _printf_(2, 3);
-/* "an object", "a number"...: for messages. */
-const char *json_read_type_name(const json_t *j);
+/* "an object", "a number"...: for messages (of jansson's values and json-scan.h's peeks alike). */
+const char *json_read_type_name(json_type type);
 
 /* Parses a whole body, whose top level must be of type want; *ret is a new reference. */
 int json_read_parse(const struct json_read_cursor *d, const char *buf, size_t len, json_type want,

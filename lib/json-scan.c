@@ -27,26 +27,6 @@ static int bad_at(const struct json_scan *s, size_t p, const char *what) {
         return r < 0 ? r : -EBADMSG;
 }
 
-const char *json_scan_type_name(int type) {
-        switch (type) {
-        case JSON_OBJECT:
-                return "an object";
-        case JSON_ARRAY:
-                return "an array";
-        case JSON_STRING:
-                return "a string";
-        case JSON_INTEGER:
-        case JSON_REAL:
-                return "a number";
-        case JSON_TRUE:
-        case JSON_FALSE:
-                return "a boolean";
-        case JSON_NULL:
-                return "null";
-        }
-        return "?";
-}
-
 int json_scan_peek(struct json_scan *s) {
         s->pos = skip_ws(s, s->pos);
         if (s->pos >= s->len)
@@ -473,7 +453,7 @@ int json_scan_string(struct json_scan *s, char **ret, size_t *ret_len) {
 /* ---- members ---- */
 
 static int wrong_type(struct json_scan *s, const char *key, int type, const char *want) {
-        return json_read_bad(s->d, "\"%s\" is %s, not %s", key, json_scan_type_name(type), want);
+        return json_read_bad(s->d, "\"%s\" is %s, not %s", key, json_read_type_name(type), want);
 }
 
 int json_scan_str(struct json_scan *s, const char *key, bool required, char **ret) {
@@ -575,7 +555,7 @@ int json_scan_labels(struct json_scan *s, const char *key, struct engine_labels 
                                 return t;
                         if (t != JSON_STRING)
                                 return json_read_bad(s->d, "\"%s\".\"%.64s\" is %s, not a string", key, k,
-                                                     json_scan_type_name(t));
+                                                     json_read_type_name(t));
                         if ((r = json_scan_string(s, &v, NULL)) < 0)
                                 return r;
                         /* A name given twice is one member, the last, as in a jansson object. */
@@ -626,7 +606,7 @@ int json_scan_strv(struct json_scan *s, const char *key, const char *skip, char 
                                 return t;
                         if (t != JSON_STRING)
                                 return json_read_bad(s->d, "\"%s\"[%zu] is %s, not a string", key, i,
-                                                     json_scan_type_name(t));
+                                                     json_read_type_name(t));
                         char *v;
                         if ((r = json_scan_string(s, &v, NULL)) < 0)
                                 return r;
@@ -701,7 +681,7 @@ static int each_object(struct json_scan *s, int (*each)(struct json_scan *s, siz
                 if ((t = json_scan_peek(s)) < 0)
                         return t;
                 if (t != JSON_OBJECT)
-                        return json_read_bad(s->d, "item is %s, not an object", json_scan_type_name(t));
+                        return json_read_bad(s->d, "item is %s, not an object", json_read_type_name(t));
                 if ((r = each(s, i, userdata)) < 0)
                         return r;
                 s->d->item = -1;
@@ -733,7 +713,7 @@ int json_scan_each(struct json_read_cursor *d, const char *buf, size_t len,
         if (t < 0)
                 return json_scan_explain(d, buf, len, t);
         if (t != JSON_ARRAY)
-                return json_scan_explain(d, buf, len, json_read_bad(d, "expected an array, got %s", json_scan_type_name(t)));
+                return json_scan_explain(d, buf, len, json_read_bad(d, "expected an array, got %s", json_read_type_name(t)));
         r = each_object(&s, each, userdata);
         if (r < 0)
                 return json_scan_explain(d, buf, len, r);

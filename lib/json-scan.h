@@ -21,11 +21,9 @@ struct json_scan {
         struct json_read_cursor *d;    /* for messages: what and which item */
 };
 
-/* The type of the next value (jansson's json_type; JSON_INTEGER for any number), after whitespace;
+/* The type of the next value (jansson's json_type, json_read_type_name() names it; JSON_INTEGER for any number), after whitespace;
  * -EBADMSG when no value starts there. */
 int json_scan_peek(struct json_scan *s) _must_check_;
-/* "an object", "a number"...: for messages. */
-const char *json_scan_type_name(int type);
 
 /* Skips one value, checking its syntax. */
 int json_scan_skip(struct json_scan *s) _must_check_;
