@@ -154,19 +154,22 @@ int json_read_bool(const struct json_read_cursor *d, const json_t *o, const char
         return 0;
 }
 
+int json_read_time_string(const struct json_read_cursor *d, const char *key, const char *s, int64_t *ret_ns) {
+        if (!*s) {
+                *ret_ns = 0;
+                return 0;
+        }
+        if (engine_parse_time(s, ret_ns) < 0)
+                return json_read_bad(d, "\"%s\" is not an RFC 3339 time in range: \"%.64s\"", key, s);
+        return 0;
+}
+
 int json_read_time(const struct json_read_cursor *d, const json_t *o, const char *key, int64_t *ret_ns) {
         const char *s = "";
         int r = json_read_peek_str(d, o, key, false, &s);
         if (r < 0)
                 return r;
-        if (!*s) {
-                *ret_ns = 0;
-                return 0;
-        }
-        r = engine_parse_time(s, ret_ns);
-        if (r < 0)
-                return json_read_bad(d, "\"%s\" is not an RFC 3339 time in range: \"%.64s\"", key, s);
-        return 0;
+        return json_read_time_string(d, key, s, ret_ns);
 }
 
 void json_read_labels_free(struct engine_labels *l) {

@@ -58,6 +58,9 @@ int json_read_int(const struct json_read_cursor *d, const json_t *o, const char 
 int json_read_bool(const struct json_read_cursor *d, const json_t *o, const char *key, bool *ret) _must_check_;
 /* An RFC 3339 string (engine_parse_time()) as unix ns; 0 when absent or "". */
 int json_read_time(const struct json_read_cursor *d, const json_t *o, const char *key, int64_t *ret_ns) _must_check_;
+/* The same, from the string s (the member key's value) itself. */
+int json_read_time_string(const struct json_read_cursor *d, const char *key, const char *s,
+                          int64_t *ret_ns) _must_check_;
 /* A container state word as the enum (engine_container_state_from_string()). */
 int json_read_state(const struct json_read_cursor *d, const json_t *o, const char *key,
                     enum engine_container_state *ret) _must_check_;

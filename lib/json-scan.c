@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strv.h"
 
 #define SCAN_DEPTH_MAX 2048 /* jansson's JSON_PARSER_MAX_DEPTH */
 #define NUMBER_MAX 512
@@ -456,33 +455,6 @@ static int wrong_type(struct json_scan *s, const char *key, int type, const char
         return json_read_bad(s->d, "\"%s\" is %s, not %s", key, json_read_type_name(type), want);
 }
 
-int json_scan_str(struct json_scan *s, const char *key, bool required, char **ret) {
-        int t = json_scan_peek(s);
-        if (t < 0)
-                return t;
-        char *v = NULL;
-        size_t n = 0;
-        int r;
-        if (t == JSON_NULL) {
-                if ((r = scan_literal(s, "null")) < 0)
-                        return r;
-                if (required)
-                        return json_read_bad(s->d, "\"%s\" is missing", key);
-                if (!(v = strdup("")))
-                        return -ENOMEM;
-        } else if (t != JSON_STRING)
-                return wrong_type(s, key, t, "a string");
-        else if ((r = json_scan_string(s, &v, &n)) < 0)
-                return r;
-        if (required && n == 0) {
-                free(v);
-                return json_read_bad(s->d, "\"%s\" is empty", key);
-        }
-        free(*ret);
-        *ret = v;
-        return 0;
-}
-
 int json_scan_int(struct json_scan *s, const char *key, int64_t def, int64_t *ret) {
         int t = json_scan_peek(s);
         if (t < 0)
@@ -520,119 +492,6 @@ int json_scan_int(struct json_scan *s, const char *key, int64_t def, int64_t *re
                 *ret = (int64_t) x;
         }
         s->pos = end;
-        return 0;
-}
-
-int json_scan_state(struct json_scan *s, const char *key, enum engine_container_state *ret) {
-        _cleanup_free_ char *v = NULL;
-        int r = json_scan_str(s, key, false, &v);
-        if (r < 0)
-                return r;
-        *ret = engine_container_state_from_string(v);
-        return 0;
-}
-
-int json_scan_labels(struct json_scan *s, const char *key, struct engine_labels *ret) {
-        _cleanup_(json_read_labels_free) struct engine_labels l = {};
-        size_t allocated = 0;
-        int t = json_scan_peek(s), r;
-        if (t < 0)
-                return t;
-        if (t == JSON_NULL) {
-                if ((r = scan_literal(s, "null")) < 0)
-                        return r;
-        } else if (t != JSON_OBJECT)
-                return wrong_type(s, key, t, "an object");
-        else {
-                if ((r = json_scan_object_begin(s)) < 0)
-                        return r;
-                bool first = true;
-                while ((r = json_scan_object_next(s, &first)) > 0) {
-                        _cleanup_free_ char *k = NULL, *v = NULL;
-                        if ((r = json_scan_string(s, &k, NULL)) < 0 || (r = json_scan_colon(s)) < 0)
-                                return r;
-                        if ((t = json_scan_peek(s)) < 0)
-                                return t;
-                        if (t != JSON_STRING)
-                                return json_read_bad(s->d, "\"%s\".\"%.64s\" is %s, not a string", key, k,
-                                                     json_read_type_name(t));
-                        if ((r = json_scan_string(s, &v, NULL)) < 0)
-                                return r;
-                        /* A name given twice is one member, the last, as in a jansson object. */
-                        size_t i = 0;
-                        while (i < l.n && !streq(l.items[i].key, k))
-                                i++;
-                        if (i < l.n) {
-                                free(l.items[i].value);
-                                l.items[i].value = TAKE_PTR(v);
-                                continue;
-                        }
-                        if (json_read_grow((void **) &l.items, &allocated, l.n, sizeof *l.items) < 0)
-                                return -ENOMEM;
-                        l.items[l.n++] = (struct engine_kv) { TAKE_PTR(k), TAKE_PTR(v) };
-                }
-                if (r < 0)
-                        return r;
-        }
-        /* Thousands of containers with a few labels each: no slack kept. */
-        if (l.n > 0 && l.n < allocated) {
-                struct engine_kv *fit = reallocarray(l.items, l.n, sizeof *l.items);
-                if (fit)
-                        l.items = fit;
-        }
-        json_read_labels_free(ret);
-        *ret = l;
-        l = (struct engine_labels) {};
-        return 0;
-}
-
-int json_scan_strv(struct json_scan *s, const char *key, const char *skip, char ***ret) {
-        _cleanup_strv_free_ char **strv = NULL;
-        size_t n = 0, allocated = 0;
-        int t = json_scan_peek(s), r;
-        if (t < 0)
-                return t;
-        if (t == JSON_NULL) {
-                if ((r = scan_literal(s, "null")) < 0)
-                        return r;
-        } else if (t != JSON_ARRAY)
-                return wrong_type(s, key, t, "an array");
-        else {
-                if ((r = json_scan_array_begin(s)) < 0)
-                        return r;
-                bool first = true;
-                for (size_t i = 0; (r = json_scan_array_next(s, &first)) > 0; i++) {
-                        if ((t = json_scan_peek(s)) < 0)
-                                return t;
-                        if (t != JSON_STRING)
-                                return json_read_bad(s->d, "\"%s\"[%zu] is %s, not a string", key, i,
-                                                     json_read_type_name(t));
-                        char *v;
-                        if ((r = json_scan_string(s, &v, NULL)) < 0)
-                                return r;
-                        if (skip && streq(v, skip)) {
-                                free(v);
-                                continue;
-                        }
-                        /* One more for the NULL at the end. */
-                        if (json_read_grow((void **) &strv, &allocated, n + 1, sizeof *strv) < 0) {
-                                free(v);
-                                return -ENOMEM;
-                        }
-                        strv[n++] = v;
-                }
-                if (r < 0)
-                        return r;
-        }
-        if (!strv && !(strv = calloc(1, sizeof *strv)))
-                return -ENOMEM;
-        if (n + 1 < allocated) {
-                char **fit = reallocarray(strv, n + 1, sizeof *strv);
-                if (fit)
-                        strv = fit;
-        }
-        strv_freep(ret);
-        *ret = TAKE_PTR(strv);
         return 0;
 }
 
