@@ -205,7 +205,7 @@ static void fields_init(const struct json_field *fields, size_t n, void *obj) {
                         fields_init(fields[i].fields, fields[i].n_fields, obj);
 }
 
-/* Back to the default, for a loose field's value of another type (the last one stands). */
+/* Back to the default (what was read is freed). */
 static void field_reset(const struct json_field *f, void *obj) {
         void *slot = json_field_slot(f, obj);
         switch (f->kind) {
@@ -272,13 +272,13 @@ static int scan_members(struct json_scan *s, const struct json_field *fields, si
 static int scan_field(struct json_scan *s, const struct json_field *f, void *obj) {
         void *slot = f->kind == JSON_FIELD_OBJECT ? NULL : json_field_slot(f, obj);
         int t, r;
+        /* A member given twice: the last one stands, whole, as in a jansson object. */
+        field_reset(f, obj);
         if (f->loose) {
                 if ((t = json_scan_peek(s)) < 0)
                         return t;
-                if (t != JSON_NULL && !kind_accepts(f->kind, t)) {
-                        field_reset(f, obj);
+                if (t != JSON_NULL && !kind_accepts(f->kind, t))
                         return json_scan_skip(s);
-                }
         }
         if (f->custom)
                 return f->custom->scan(s, f, obj);
