@@ -231,6 +231,27 @@ static int scan_number(struct json_scan *s, size_t *ret_end, bool *ret_integer) 
         return 0;
 }
 
+/* The number at s->pos (ending at end) in jansson's range, for a value no decoder reads: an integer fits
+ * in long long, a real is finite. */
+static int number_in_range(const struct json_scan *s, size_t end, bool integer) {
+        char small[64];
+        size_t k = end - s->pos;
+        _cleanup_free_ char *big = k < sizeof small ? NULL : malloc(k + 1);
+        char *text = big ? big : small;
+        if (k >= sizeof small && !big)
+                return -ENOMEM;
+        memcpy(text, s->buf + s->pos, k);
+        text[k] = 0;
+        errno = 0;
+        if (integer) {
+                long long v = strtoll(text, NULL, 10);
+                if (errno == ERANGE)
+                        return bad_at(s, s->pos, v < 0 ? "too big negative integer" : "too big integer");
+        } else if (isinf(strtod(text, NULL)))
+                return bad_at(s, s->pos, "real number overflow");
+        return 0;
+}
+
 static int scan_literal(struct json_scan *s, const char *word) {
         size_t k = strlen(word);
         if (s->len - s->pos < k || memcmp(s->buf + s->pos, word, k) != 0)
@@ -292,7 +313,8 @@ int json_scan_skip(struct json_scan *s) {
                         case JSON_INTEGER: {
                                 size_t end;
                                 bool integer;
-                                if ((r = scan_number(s, &end, &integer)) < 0)
+                                if ((r = scan_number(s, &end, &integer)) < 0 ||
+                                    (r = number_in_range(s, end, integer)) < 0)
                                         return r;
                                 s->pos = end;
                                 break;

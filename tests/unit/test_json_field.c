@@ -42,6 +42,47 @@ static bool scanner_accepts(const char *text, size_t len) {
         return s.pos == len;
 }
 
+/* The same through the pull calls a decoder makes: begin/next/key, strings, numbers as int64. */
+static int walk(struct json_scan *s) {
+        bool first = true;
+        char key[16];
+        int64_t v;
+        _cleanup_free_ char *str = NULL;
+        int t = json_scan_peek(s), r;
+        switch (t) {
+        case JSON_OBJECT:
+                if ((r = json_scan_object_begin(s)) < 0)
+                        return r;
+                while ((r = json_scan_object_next(s, &first)) > 0)
+                        if ((r = json_scan_key(s, key, sizeof key)) < 0 || (r = walk(s)) < 0)
+                                return r;
+                return r;
+        case JSON_ARRAY:
+                if ((r = json_scan_array_begin(s)) < 0)
+                        return r;
+                while ((r = json_scan_array_next(s, &first)) > 0)
+                        if ((r = walk(s)) < 0)
+                                return r;
+                return r;
+        case JSON_STRING:
+                return json_scan_string(s, &str, NULL);
+        case JSON_INTEGER:
+                return json_scan_int(s, "n", 0, &v);
+        default:
+                return t < 0 ? t : json_scan_skip(s);
+        }
+}
+
+static bool walker_accepts(const char *text, size_t len) {
+        err = (struct engine_error) {};
+        struct json_scan s = { text, len, 0, &cursor };
+        if (walk(&s) < 0)
+                return false;
+        while (s.pos < len && strchr(" \t\r\n", text[s.pos]))
+                s.pos++;
+        return s.pos == len;
+}
+
 START_TEST(test_scan_syntax) {
         static const char *const texts[] = {
                 "{}", "[]", "0", "-0", "-0.5e-3", "1E+2", "true", "false", "null", "\"\"", " [1, {\"a\": [null]}] ",
@@ -50,12 +91,15 @@ START_TEST(test_scan_syntax) {
                 "", " ", "{", "[", "]", "[1,]", "{\"a\":1,}", "[1 2]", "{\"a\" 1}", "{1:2}", "01", "1.", "-", ".5", "1e",
                 "+1", "tru", "nul", "\"abc", "\"\\x\"", "\"\\u12\"", "\"\\u0000\"", "\"\\ud800\"", "\"\\udc00\"",
                 "\"\\ud800\\u0041\"", "\"a\tb\"", "\"\xff\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"",
-                "\"\xe2\x82\"", "[]]", "{}}", "[1] 2", "NaN", "[\"a\" , ]",
+                "\"\xe2\x82\"", "[]]", "{}}", "[1] 2", "NaN", "[\"a\" , ]", "[,1]", "{,}", "{\"a\":}", "1e400", "-9223372036854775809",
         };
         for (size_t i = 0; i < ELEMENTSOF(texts); i++) {
                 size_t len = strlen(texts[i]);
                 bool want = jansson_accepts(texts[i], len), got = scanner_accepts(texts[i], len);
                 ck_assert_msg(got == want, "%s: scanner %s, jansson %s", texts[i], got ? "accepts" : "refuses",
+                              want ? "accepts" : "refuses");
+                got = walker_accepts(texts[i], len);
+                ck_assert_msg(got == want, "%s: walker %s, jansson %s", texts[i], got ? "accepts" : "refuses",
                               want ? "accepts" : "refuses");
         }
 }
