@@ -236,6 +236,8 @@ static int scan_number(struct json_scan *s, size_t *ret_end, bool *ret_integer) 
 static int number_in_range(const struct json_scan *s, size_t end, bool integer) {
         char small[64];
         size_t k = end - s->pos;
+        if (integer && k <= 18) /* at most 18 digits: within long long, no need to convert */
+                return 0;
         _cleanup_free_ char *big = k < sizeof small ? NULL : malloc(k + 1);
         char *text = big ? big : small;
         if (k >= sizeof small && !big)
