@@ -160,7 +160,7 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                                            f->path, f->usage.used_percent, DAEMON_PERCENT(d->config.disk.high_watermark));
                 }
                 if (!print_plan)
-                        daemon_history_save(d);
+                        daemon_stores_save(d);
                 daemon_write_metrics(d);
                 return 0;
         }
@@ -181,6 +181,7 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
         struct check_ctx x = { .d = d, .print_plan = print_plan, .max_age_only = !triggered };
         struct cleanup_run_options o = {
                 .history = d->history,
+                .stop_times = d->stop_times,
                 .cancel = d->stop,
                 .on_plan = on_plan,
                 .on_step = on_step,
@@ -239,7 +240,7 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                         episode_end(&d->episode);
                         daemon_unlisted_forget(d);
                 }
-                daemon_history_save(d);
+                daemon_stores_save(d);
         }
         daemon_write_metrics(d);
         /* A cleanup's snapshots (listings of every container and image) are freed by now, but glibc keeps
@@ -297,6 +298,7 @@ int daemon_clean_to_free(struct daemon *d, const struct usage_set *set, uint64_t
         struct check_ctx x = { .d = d, .progress = progress, .progress_data = progress_data };
         struct cleanup_run_options o = {
                 .history = d->history,
+                .stop_times = d->stop_times,
                 .cancel = d->stop,
                 .on_plan = on_plan,
                 .on_step = on_step,
@@ -320,7 +322,7 @@ int daemon_clean_to_free(struct daemon *d, const struct usage_set *set, uint64_t
                 d->stats.cleanups++;
                 d->stats.last_cleanup_unix = now_realtime_ns() / NSEC_PER_SEC;
                 d->stats.last_reclaimed_bytes = total.reclaimed_bytes;
-                daemon_history_save(d);
+                daemon_stores_save(d);
         }
         daemon_write_metrics(d);
         *ret = total;

@@ -18,6 +18,7 @@
 
 struct engine;
 struct history;
+struct stop_times;
 struct cleanup_result;
 
 /* Exit codes (sysexits.h). */
@@ -69,11 +70,13 @@ struct daemon {
         int metrics_error;             /* how the last metrics_file write failed, 0 = it worked (said once
                                         * per change) */
         int history_error;             /* how the last history save failed, 0 = it worked (likewise) */
+        int stop_times_error;          /* how the last stop-times save failed, 0 = it worked (likewise) */
         bool once;                     /* --once: a failure ends the run */
         bool one_shot;                 /* --once or --report: an unreachable engine ends the run, never retried */
         bool check_failed_in_engine;   /* the last check failed because of the engine (--once exits 69) */
 
         struct history *history;
+        struct stop_times *stop_times; /* when stopped containers stopped (lib/stop-times.h) */
         char **fs_paths;               /* what to measure: DockerRootDir, then containerd's root or disk.paths */
         struct usage_set fs;           /* those filesystems (paths borrowed from fs_paths), last measured */
         bool containerd_store;         /* the engine uses the containerd image store (from /info) */
@@ -201,10 +204,11 @@ void daemon_leases_print(const struct daemon *d);
  * (the caller exits EXIT_CONFIG). A missing default file means all defaults, with one notice. With
  * reload, failures are logged as "configuration rejected" (the running one stays). */
 int daemon_load_config(const char *path, bool explicit_path, struct config *ret, bool reload);
-/* Loads the usage history from state_dir (or starts an empty one); logs what is wrong with it. */
-void daemon_history_open(struct daemon *d);
-/* Saves the usage history when it changed; logs a failure. */
-void daemon_history_save(struct daemon *d);
+/* Loads the container stop times, then the usage history, from state_dir (or starts empty ones); logs
+ * what is wrong with them. */
+void daemon_stores_open(struct daemon *d);
+/* Saves the container stop times, then the usage history, when they changed; logs a failure. */
+void daemon_stores_save(struct daemon *d);
 /* Writes metrics_file (when set) from the current state; a failure is said once, at warning, until a
  * write works again. */
 void daemon_write_metrics(struct daemon *d);

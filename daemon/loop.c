@@ -294,7 +294,7 @@ static bool loop_on_soon(struct loop *l) {
 static void loop_on_events(struct loop *l) {
         struct daemon *d = l->d;
         bool dropped = false;
-        unsigned effect = events_drain(l->events, d->history, &dropped);
+        unsigned effect = events_drain(l->events, d->history, d->stop_times, &dropped);
         if (effect & EVENTS_FREED)
                 episode_note_freed(&d->episode);
         if (effect & EVENTS_GREW)
@@ -361,7 +361,7 @@ static void loop_stop(struct loop *l) {
         daemon_command_stop(d);
         requests_free(TAKE_PTR(l->requests));
         events_free(TAKE_PTR(l->events));
-        daemon_history_save(d);
+        daemon_stores_save(d);
 }
 
 static void loop_done(struct loop *l) {

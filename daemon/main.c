@@ -307,7 +307,7 @@ static int run(int argc, char **argv) {
                         if (daemon_engine_setup(&d) < 0)
                                 return EXIT_FAILURE;
                         d.once = true;
-                        daemon_history_open(&d);
+                        daemon_stores_open(&d);
                         daemon_leases_open(&d);
                         return daemon_ensure_free_standalone(&d, a.ensure_bytes, abs);
                 }
@@ -342,7 +342,7 @@ static int run(int argc, char **argv) {
         if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
                 log_warning("Cannot become a child subreaper (%s): processes exhausted_command leaves behind may outlive it",
                             strerror(errno));
-        daemon_history_open(&d);
+        daemon_stores_open(&d);
         daemon_leases_open(&d);
         if (a.once) {
                 d.once = true;

@@ -308,7 +308,7 @@ static int run_round(struct engine *e, const struct config *c, unsigned removals
         const struct usage *u = &fs->fs[policy_neediest(c, fs)].usage;
         _cleanup_(cleanup_snapshot_done) struct cleanup_snapshot snap = {};
         *ret_stage = CLEANUP_STAGE_SNAPSHOT;
-        int r = cleanup_snapshot_take(e, c, o->history, now_realtime_ns(), &snap);
+        int r = cleanup_snapshot_take(e, c, o->history, o->stop_times, now_realtime_ns(), &snap);
         if (r < 0)
                 return r;
         /* The snapshot's /system/df is a fresh measurement of the engine's own bytes, for free. */

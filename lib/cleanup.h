@@ -35,6 +35,7 @@
 
 struct budget;
 struct history;
+struct stop_times;
 
 /* Owns the engine's listings and the policy arrays that borrow from them. */
 struct cleanup_snapshot {
@@ -48,16 +49,16 @@ struct cleanup_snapshot {
         struct engine_image **images_by_id;       /* images sorted by id, likewise */
         struct engine_network_list networks;
         bool have_networks;
-        int64_t *finished_at_ns;       /* per container: State.FinishedAt from the history or an inspect, for
+        int64_t *finished_at_ns;       /* per container: State.FinishedAt from the stop times or an inspect, for
                                         * the stopped ones the plan may take; else 0 */
-        int64_t *size_rw;              /* per container: SizeRw from an inspect or the history where /system/df
+        int64_t *size_rw;              /* per container: SizeRw from an inspect or the stop times where /system/df
                                         * was not asked for containers; else -1 */
         bool *stop_known;              /* per container: finished_at_ns is known (or it is gone) */
         uint64_t *log_bytes;           /* per container: its log files (LogPath and rotations), measured when
                                         * this snapshot inspected it stopped; they go with it, so they are in
                                         * its estimate; else 0 */
         size_t n_inspected;            /* containers inspected for their stop time */
-        size_t n_from_history;         /* stop times the history knew */
+        size_t n_from_stop_times;      /* stop times the stop-times store knew */
         size_t n_stale;                /* of those, stop times the listing's Status proved stale */
         int64_t *last_tag_time_ns;     /* per image, from inspect (only images the history does not know) */
         bool *last_tag_deferred;       /* per image (NULL when none): its LastTagTime was not fetched, as
@@ -72,10 +73,12 @@ struct cleanup_snapshot {
 
 /* Lists /system/df (sizes, volumes, build cache; from API 1.42 only the parts the tiers use),
  * containers, images and, when the networks tier is configured, networks; State.FinishedAt of the
- * stopped containers the plan may take (from the history, else an inspect: see fill_finished_at()). history may be NULL
- * (then last use is the image's Created time). On success *ret is set; free with cleanup_snapshot_done(). */
-int cleanup_snapshot_take(struct engine *e, const struct config *c, struct history *h, int64_t now_ns,
-                          struct cleanup_snapshot *ret) _must_check_;
+ * stopped containers the plan may take (from st, else an inspect, which is noted in st: see
+ * fill_finished_at()); st forgets the containers not listed. h may be NULL (then last use is the image's
+ * Created time), st too (then every stop time is inspected). On success *ret is set; free with
+ * cleanup_snapshot_done(). */
+int cleanup_snapshot_take(struct engine *e, const struct config *c, struct history *h, struct stop_times *st,
+                          int64_t now_ns, struct cleanup_snapshot *ret) _must_check_;
 void cleanup_snapshot_done(struct cleanup_snapshot *s);
 
 /* Where a cleanup failed: engine_last_error() tells more for every stage but the measuring. */
@@ -160,6 +163,7 @@ typedef void (*cleanup_plan_cb)(const struct policy_plan *plan, const struct usa
 
 struct cleanup_run_options {
         struct history *history;               /* may be NULL (then last use is the image's Created time) */
+        struct stop_times *stop_times;         /* may be NULL (then every stop time is inspected) */
         const atomic_int *cancel;              /* may be NULL */
         cleanup_plan_cb on_plan;               /* may be NULL */
         cleanup_step_cb on_step;               /* may be NULL; every action, as it happens */

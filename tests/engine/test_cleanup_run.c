@@ -22,6 +22,7 @@
 #include "engine.h"
 #include "fake.h"
 #include "history.h"
+#include "stop-times.h"
 #include "macro.h"
 #include "usage.h"
 
@@ -143,6 +144,7 @@ struct seen {
         atomic_int cancel;
         unsigned cancel_after;         /* raise cancel after this many steps; 0 = never */
         struct history *history;       /* NULL: none */
+        struct stop_times *stop_times; /* NULL: none */
 };
 
 static void on_plan(const struct policy_plan *plan, const struct usage *u, void *userdata) {
@@ -174,6 +176,7 @@ static struct cleanup_result run(struct world *w, struct seen *s) {
         ck_assert_int_eq(usage_set_measure(&fs, NULL), 0);
         struct cleanup_run_options o = {
                 .history = s->history,
+                .stop_times = s->stop_times,
                 .cancel = &s->cancel,
                 .on_plan = on_plan,
                 .on_step = on_step,
@@ -486,9 +489,9 @@ START_TEST(test_dry_run_plans_once) {
 END_TEST
 
 /* Engine times out of any range saturate, never overflow (UBSan stops the case if one does): c1's Status
- * says "Exited (0) 293 years ago" while the history has it stopped two days ago (the Status bound, in
+ * says "Exited (0) 293 years ago" while the stop times have it stopped two days ago (the Status bound, in
  * nanoseconds, is past INT64_MAX), and image B was created at INT64_MAX unix seconds. c1 goes on its
- * history's stop time; B is too young to go. */
+ * stored stop time; B is too young to go. */
 START_TEST(test_engine_times_out_of_range) {
         struct world w;
         long long now = (long long) time(NULL);
@@ -496,15 +499,15 @@ START_TEST(test_engine_times_out_of_range) {
                                               .c1_finished = now - 293LL * 365 * 86400,
                                               .b_extra = ", \"Created\": 9223372036854775807" });
         struct seen s = {};
-        ck_assert_int_eq(history_new(NULL, &s.history), 0);
-        ck_assert_int_eq(history_note_container_stop(s.history, CONTAINER_1, (int64_t) (now - 2 * 86400) * 1000000000, -1), 1);
+        ck_assert_int_eq(stop_times_new(NULL, &s.stop_times), 0);
+        ck_assert_int_eq(stop_times_note(s.stop_times, CONTAINER_1, (int64_t) (now - 2 * 86400) * 1000000000, -1), 1);
         struct cleanup_result res = run(&w, &s);
         ck_assert_int_eq(res.error, 0);
         ck_assert(!object_left(&w, "container", CONTAINER_1));
         ck_assert(object_left(&w, "image", IMAGE_B));
         _cleanup_free_ char *log = fake_log(&w.fake);
         ck_assert_msg(!strstr(log, "/containers/" CONTAINER_1 "/json"), "c1 inspected: %s", log);
-        history_free(s.history);
+        stop_times_free(s.stop_times);
         world_stop(&w);
 }
 END_TEST
