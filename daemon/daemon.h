@@ -40,7 +40,7 @@ struct daemon_stats {
         uint64_t requests_refused;     /* ... of callers that may not ask */
 };
 
-/* A running exhausted_command (daemon/lastresort.c); pid 0 = none, and then no field is meaningful. */
+/* A running exhausted_command (daemon/lastresort-run.c); pid 0 = none, and then no field is meaningful. */
 struct daemon_command {
         pid_t pid;                     /* also its process group and session; the command stays "running"
                                         * after this leader exits while processes it started are left */
@@ -117,7 +117,7 @@ int daemon_clean_to_free(struct daemon *d, const struct usage_set *set, uint64_t
                          void *progress_data, struct cleanup_result *ret);
 
 
-/* lastresort.c */
+/* lastresort-run.c: runs lib/lastresort.h's command */
 /* An exhausted episode started: runs exhausted_command (when set, and not a dry run) with the figures of
  * d->last_usage and d->last_usage_path, unless one still runs. Never waits for it; says what happens. */
 void daemon_command_start(struct daemon *d, uint64_t reclaimed_bytes);
@@ -132,7 +132,7 @@ void daemon_command_wait(struct daemon *d);
 /* The daemon stops: kills it (its session), waits for it a moment, says so. */
 void daemon_command_stop(struct daemon *d);
 
-/* budget.c */
+/* engine-bytes-run.c */
 /* disk.max_engine_bytes: takes the configuration, asks /system/df when due (a failure is said once and
  * keeps the last figures), logs the figures; returns whether the engine's own bytes reached the budget. */
 bool daemon_budget_check(struct daemon *d);
