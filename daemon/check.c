@@ -139,7 +139,7 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                 record_measurement(&d->config, d->fs.fs[i].path, &d->fs.fs[i].usage, t);
                 triggered = triggered || t;
         }
-        triggered = daemon_budget_check(d) || triggered; /* disk.max_engine_bytes */
+        triggered = daemon_engine_bytes_check(d) || triggered; /* disk.max_engine_bytes */
         size_t k = policy_neediest(&d->config, &d->fs);
         struct usage u = d->fs.fs[k].usage;
         const char *path = d->fs.fs[k].path;
@@ -186,7 +186,7 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                 .on_plan = on_plan,
                 .on_step = on_step,
                 .userdata = &x,
-                .budget = &d->budget,
+                .engine_bytes = &d->engine_bytes,
                 .max_age = max_age,
         };
         struct cleanup_result total;
@@ -221,10 +221,10 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                         d->stats.cleanups++;
                         d->stats.last_cleanup_unix = now_realtime_ns() / NSEC_PER_SEC;
                         d->stats.last_reclaimed_bytes = total.reclaimed_bytes;
-                        daemon_budget_after_cleanup(d);
+                        daemon_engine_bytes_after_cleanup(d);
                 }
                 if (r >= 0 && !total.cancelled && !total.targets_met &&
-                    (policy_triggered_any(&d->config, &total.after_set) || budget_over(&d->budget))) {
+                    (policy_triggered_any(&d->config, &total.after_set) || engine_bytes_over(&d->engine_bytes))) {
                         /* Said once per episode; within one, the next plan waits for a change. */
                         if (episode_exhausted(&d->episode, &total.after, now_realtime_ns(), total.kept.next_eligible_ns,
                                               d->config.interval_sec)) {

@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "budget.h"
 #include "config.h"
+#include "engine-bytes.h"
 #include "episode.h"
 #include "lastresort.h"
 #include "lease.h"
@@ -86,8 +86,8 @@ struct daemon {
         struct daemon_stats stats;
         struct episode episode;        /* every tier exhausted while a trigger holds: plan only when due */
         struct daemon_command command; /* exhausted_command, while it runs */
-        struct budget budget;          /* disk.max_engine_bytes: the engine's own bytes */
-        bool budget_failing;           /* the last /system/df for it failed (said once) */
+        struct engine_bytes engine_bytes; /* disk.max_engine_bytes: the engine's own bytes */
+        bool engine_bytes_failing;     /* the last /system/df for it failed (said once) */
         uint64_t max_age_last_usec;    /* CLOCK_MONOTONIC of the last maximum-age pass; 0 = none yet */
         struct unlisted_report unlisted; /* where the unlisted bytes were, last measured while exhausted (unlisted.c) */
         uint64_t unlisted_last_usec;   /* CLOCK_MONOTONIC of that measurement; 0 = none */
@@ -134,12 +134,12 @@ void daemon_command_stop(struct daemon *d);
 
 /* engine-bytes-run.c */
 /* disk.max_engine_bytes: takes the configuration, asks /system/df when due (a failure is said once and
- * keeps the last figures), logs the figures; returns whether the engine's own bytes reached the budget. */
-bool daemon_budget_check(struct daemon *d);
+ * keeps the last figures), logs the figures; returns whether the engine's own bytes reached disk.max_engine_bytes. */
+bool daemon_engine_bytes_check(struct daemon *d);
 /* After a cleanup: what the engine's own bytes are now by the subtracted figures (info). */
-void daemon_budget_after_cleanup(struct daemon *d);
+void daemon_engine_bytes_after_cleanup(struct daemon *d);
 /* For STATUS=: "; engine uses 41.2 GiB (clean at 50 GiB)", or "" when off or not measured yet. */
-void daemon_budget_status(const struct daemon *d, char *buf, size_t n);
+void daemon_engine_bytes_status(const struct daemon *d, char *buf, size_t n);
 
 /* reachability.c */
 /* (Re)creates the engine client from the configuration. */

@@ -145,7 +145,7 @@ static void notify_status(const struct daemon *d) {
                 daemon_format_bytes(d->stats.last_reclaimed_bytes, freed, sizeof freed);
                 snprintf(last, sizeof last, "%llu cleanups, last freed %s", (unsigned long long) d->stats.cleanups, freed);
         }
-        daemon_budget_status(d, engine, sizeof engine);
+        daemon_engine_bytes_status(d, engine, sizeof engine);
         snprintf(status, sizeof status, "STATUS=%.1f%% used%s (clean at %s, down to %s)%s; %s%s%s%s",
                  d->last_usage.used_percent, on, DAEMON_PERCENT(d->config.disk.high_watermark),
                  DAEMON_PERCENT(d->config.disk.low_watermark), engine, last,
@@ -298,7 +298,7 @@ static void loop_on_events(struct loop *l) {
         if (effect & EVENTS_FREED)
                 episode_note_freed(&d->episode);
         if (effect & EVENTS_GREW)
-                budget_note_grew(&d->budget);
+                engine_bytes_note_grew(&d->engine_bytes);
         /* Growth, or something freed while every tier was exhausted: check soon rather than next interval. */
         if (((effect & EVENTS_GREW) || ((effect & EVENTS_FREED) && d->episode.active)) && !l->soon_armed) {
                 loop_timer_set(l, l->soon_fd, EVENT_CHECK_DELAY_USEC, false, "event check");

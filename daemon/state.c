@@ -133,7 +133,7 @@ void daemon_write_metrics(struct daemon *d) {
                 .cleanups_total = d->stats.cleanups,
                 .last_cleanup_unix = d->stats.last_cleanup_unix,
                 .engine_up = d->engine_up,
-                .budget = &d->budget,
+                .engine_bytes = &d->engine_bytes,
                 .unlisted = d->unlisted_last_usec ? &d->unlisted : NULL,
                 .control = d->config.control_socket && *d->config.control_socket,
                 .requests_total = d->stats.requests,

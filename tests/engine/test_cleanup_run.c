@@ -216,14 +216,14 @@ START_TEST(test_rounds_unpin_images) {
 END_TEST
 
 /* max_removals counts over the whole cleanup: 2 containers in round 1 leave 1 removal for round 2. */
-START_TEST(test_budget_across_rounds) {
+START_TEST(test_max_removals_across_rounds) {
         struct world w;
         world_start(&w, &(struct world_opts){ .config = "max_removals = 3; disk = { high_watermark = \"50%\"; low_watermark = \"10%\"; };" });
         struct seen s = {};
         struct cleanup_result res = run(&w, &s);
         ck_assert_int_eq(res.error, 0);
         ck_assert_uint_eq(res.n_removed, 3);
-        ck_assert_int_eq(res.stop, CLEANUP_STOP_BUDGET);
+        ck_assert_int_eq(res.stop, CLEANUP_STOP_MAX_REMOVALS);
         ck_assert(!res.targets_met);
         ck_assert_int_eq(res.n_rounds, 1); /* round 1 already planned 3: c1, c2, B */
         ck_assert(object_left(&w, "image", IMAGE_A));
@@ -232,7 +232,7 @@ START_TEST(test_budget_across_rounds) {
 END_TEST
 
 /* With B protected, round 1 removes only the two containers; round 2 may take one image of two. */
-START_TEST(test_budget_spent_in_round_two) {
+START_TEST(test_max_removals_spent_in_round_two) {
         struct world w;
         world_start(&w, &(struct world_opts){
                                 .config = "max_removals = 3; protect = { images = [ \"old\" ]; };"
@@ -243,7 +243,7 @@ START_TEST(test_budget_spent_in_round_two) {
         ck_assert_int_eq(res.error, 0);
         ck_assert_int_eq(res.n_rounds, 2);
         ck_assert_uint_eq(res.n_removed, 3);
-        ck_assert_int_eq(res.stop, CLEANUP_STOP_BUDGET);
+        ck_assert_int_eq(res.stop, CLEANUP_STOP_MAX_REMOVALS);
         ck_assert(!object_left(&w, "image", IMAGE_A));
         ck_assert(object_left(&w, "image", IMAGE_B));
         world_stop(&w);
@@ -517,8 +517,8 @@ int main(void) {
         TCase *tc = tcase_create("rounds");
         tcase_set_timeout(tc, 120); /* the fake's start may take up to 60 s on a loaded host */
         tcase_add_test(tc, test_rounds_unpin_images);
-        tcase_add_test(tc, test_budget_across_rounds);
-        tcase_add_test(tc, test_budget_spent_in_round_two);
+        tcase_add_test(tc, test_max_removals_across_rounds);
+        tcase_add_test(tc, test_max_removals_spent_in_round_two);
         tcase_add_test(tc, test_cancel_mid_round);
         tcase_add_test(tc, test_listing_fails_in_round_two);
         tcase_add_test(tc, test_conflict_is_a_skip);
