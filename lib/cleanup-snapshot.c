@@ -699,9 +699,6 @@ int cleanup_snapshot_take(struct engine *e, const struct config *c, struct histo
         r = build_policy_arrays(c, h, now_ns, &s);
         if (r < 0)
                 return r;
-        /* Gone containers' stop times go; after -ENOMEM they stay, and only cost memory until next time. */
-        if (st)
-                (void) !stop_times_forget_unlisted(st, &s.snapshot);
         /* Only the struct moves: the heap blocks the policy arrays point into stay where they are. */
         *ret = s;
         s = (struct cleanup_snapshot){};

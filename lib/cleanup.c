@@ -9,6 +9,7 @@
 
 #include "engine-bytes.h"
 #include "history.h"
+#include "stop-times.h"
 #include "macro.h"
 #include "strv.h"
 #include "time-util.h"
@@ -311,6 +312,9 @@ static int run_round(struct engine *e, const struct config *c, unsigned removals
         int r = cleanup_snapshot_take(e, c, o->history, o->stop_times, now_realtime_ns(), &snap);
         if (r < 0)
                 return r;
+        /* Gone containers' stop times go; after -ENOMEM they stay, and only cost memory until next time. */
+        if (o->stop_times)
+                (void) !stop_times_forget_unlisted(o->stop_times, &snap.snapshot);
         /* The snapshot's /system/df is a fresh measurement of the engine's own bytes, for free. */
         if (engine_bytes_enabled(o->engine_bytes) && snap.have_df)
                 engine_bytes_measured(o->engine_bytes, &snap.df, now_monotonic_usec());

@@ -75,9 +75,8 @@ struct cleanup_snapshot {
 /* Lists /system/df (sizes, volumes, build cache; from API 1.42 only the parts the tiers use),
  * containers, images and, when the networks tier is configured, networks; State.FinishedAt of the
  * stopped containers the plan may take (from st, else an inspect, which is noted in st: see
- * fill_finished_at()); st forgets the containers not listed. h may be NULL (then last use is the image's
- * Created time), st too (then every stop time is inspected). On success *ret is set; free with
- * cleanup_snapshot_done(). */
+ * fill_finished_at()). h may be NULL (then last use is the image's Created time), st too (then every
+ * stop time is inspected). On success *ret is set; free with cleanup_snapshot_done(). */
 int cleanup_snapshot_take(struct engine *e, const struct config *c, struct history *h, struct stop_times *st,
                           int64_t now_ns, struct cleanup_snapshot *ret) _must_check_;
 void cleanup_snapshot_done(struct cleanup_snapshot *s);
