@@ -158,7 +158,7 @@ static void check_idle(struct daemon *d, const struct check_decision *dec, bool 
                                    f->path, f->usage.used_percent, DAEMON_PERCENT(d->config.disk.high_watermark));
         }
         if (dec->save_history)
-                daemon_history_save(d);
+                daemon_stores_save(d);
 }
 
 /* The episode's step after a cleanup (check_decide_after()). */
@@ -199,11 +199,12 @@ static int check_clean(struct daemon *d, const struct check_decision *dec, bool 
         struct check_ctx x = { .d = d, .print_plan = print_plan, .max_age_only = !dec->triggered };
         struct cleanup_run_options o = {
                 .history = d->history,
+                .stop_times = d->stop_times,
                 .cancel = d->stop,
                 .on_plan = on_plan,
                 .on_step = on_step,
                 .userdata = &x,
-                .budget = &d->budget,
+                .engine_bytes = &d->engine_bytes,
                 .max_age = dec->max_age,
         };
         struct cleanup_result total;
@@ -233,7 +234,7 @@ static int check_clean(struct daemon *d, const struct check_decision *dec, bool 
                                    .cancelled = total.cancelled,
                                    .targets_met = total.targets_met,
                                    .still_triggered = policy_triggered_any(&d->config, &total.after_set) ||
-                                                      budget_over(&d->budget),
+                                                      engine_bytes_over(&d->engine_bytes),
                                    .episode_active = d->episode.active,
                            },
                            &f);
@@ -247,11 +248,11 @@ static int check_clean(struct daemon *d, const struct check_decision *dec, bool 
                 d->stats.cleanups++;
                 d->stats.last_cleanup_unix = now_realtime_ns() / NSEC_PER_SEC;
                 d->stats.last_reclaimed_bytes = total.reclaimed_bytes;
-                daemon_budget_after_cleanup(d);
+                daemon_engine_bytes_after_cleanup(d);
         }
         episode_follow(d, &f, &total);
         if (f.save_history)
-                daemon_history_save(d);
+                daemon_stores_save(d);
         daemon_write_metrics(d);
         /* A cleanup's snapshots (listings of every container and image) are freed by now, but glibc keeps
          * the heap they grew: give it back, or the idle daemon keeps the peak (2.1 MiB RssAnon after 400
@@ -267,13 +268,13 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
         int r = measure(d, &fs_triggered, why, why_size, engine_fault);
         if (r < 0)
                 return r;
-        bool over_budget = daemon_budget_check(d); /* disk.max_engine_bytes; asks /system/df when due */
+        bool engine_bytes_over = daemon_engine_bytes_check(d); /* disk.max_engine_bytes; asks /system/df when due */
         note_neediest(d);
 
         struct check_decision dec;
         check_decide(&(const struct check_facts){
                              .fs_triggered = fs_triggered,
-                             .budget_over = over_budget,
+                             .engine_bytes_over = engine_bytes_over,
                              .max_age_configured = check_max_age_configured(&d->config),
                              .max_age_last_usec = d->max_age_last_usec,
                              .now_usec = now_monotonic_usec(),
@@ -353,6 +354,7 @@ int daemon_clean_to_free(struct daemon *d, const struct usage_set *set, uint64_t
         struct check_ctx x = { .d = d, .progress = progress, .progress_data = progress_data };
         struct cleanup_run_options o = {
                 .history = d->history,
+                .stop_times = d->stop_times,
                 .cancel = d->stop,
                 .on_plan = on_plan,
                 .on_step = on_step,
@@ -376,7 +378,7 @@ int daemon_clean_to_free(struct daemon *d, const struct usage_set *set, uint64_t
                 d->stats.cleanups++;
                 d->stats.last_cleanup_unix = now_realtime_ns() / NSEC_PER_SEC;
                 d->stats.last_reclaimed_bytes = total.reclaimed_bytes;
-                daemon_history_save(d);
+                daemon_stores_save(d);
         }
         daemon_write_metrics(d);
         *ret = total;

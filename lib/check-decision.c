@@ -17,7 +17,7 @@ static bool max_age_due(const struct check_facts *f) {
 }
 
 void check_decide(const struct check_facts *f, struct check_decision *ret) {
-        bool triggered = f->fs_triggered || f->budget_over;
+        bool triggered = f->fs_triggered || f->engine_bytes_over;
         bool max_age = max_age_due(f);
 
         if (!triggered && !max_age) {

@@ -17,7 +17,7 @@
 /* What a check measured and knows before it may clean. Pointers are borrowed for the call. */
 struct check_facts {
         bool fs_triggered;               /* policy_triggered() holds on a measured filesystem */
-        bool budget_over;                /* disk.max_engine_bytes reached (budget_over()) */
+        bool engine_bytes_over;          /* disk.max_engine_bytes reached (engine_bytes_over()) */
         bool max_age_configured;         /* check_max_age_configured() */
         uint64_t max_age_last_usec;      /* CLOCK_MONOTONIC of the last maximum-age pass; 0 = none yet */
         uint64_t now_usec;               /* CLOCK_MONOTONIC now */
@@ -62,7 +62,7 @@ struct check_cleanup_facts {
         int error;                       /* cleanup_result.error: 0, or -errno (-ECANCELED: stopped) */
         bool cancelled;                  /* cleanup_result.cancelled */
         bool targets_met;                /* cleanup_result.targets_met */
-        bool still_triggered;            /* after it: a trigger holds on a filesystem, or the budget is over */
+        bool still_triggered;            /* after it: a trigger holds on a filesystem, or disk.max_engine_bytes is reached */
         bool episode_active;             /* an exhausted episode was on before it */
 };
 

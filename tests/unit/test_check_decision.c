@@ -26,7 +26,7 @@ enum episode_state {
 START_TEST(test_before_table) {
         static const struct {
                 const char *what;
-                bool fs, budget, max_age_cfg;
+                bool fs, engine_bytes, max_age_cfg;
                 int64_t max_age_ago_sec;         /* NEVER: no pass yet */
                 bool once, dry_run, print_plan;
                 enum episode_state episode;
@@ -43,7 +43,7 @@ START_TEST(test_before_table) {
                   NO_EPISODE, CHECK_VERDICT_IDLE, false, false, false, EPISODE_REPLAN_NO, true },
                 { "a filesystem trigger holds", true, false, false, NEVER, false, false, false, NO_EPISODE,
                   CHECK_VERDICT_CLEAN, true, false, false, EPISODE_REPLAN_NO, false },
-                { "the engine-bytes budget is over", false, true, false, NEVER, false, false, false, NO_EPISODE,
+                { "disk.max_engine_bytes reached", false, true, false, NEVER, false, false, false, NO_EPISODE,
                   CHECK_VERDICT_CLEAN, true, false, false, EPISODE_REPLAN_NO, false },
                 { "max_unused_age, no pass yet", false, false, true, NEVER, false, false, false, NO_EPISODE,
                   CHECK_VERDICT_CLEAN, false, true, false, EPISODE_REPLAN_NO, false },
@@ -59,7 +59,7 @@ START_TEST(test_before_table) {
                   CHECK_VERDICT_CLEAN, true, false, false, EPISODE_REPLAN_NO, false },
                 { "exhausted, nothing changed: wait", true, false, false, NEVER, false, false, false, UNCHANGED,
                   CHECK_VERDICT_WAIT, false, false, false, EPISODE_REPLAN_NO, false },
-                { "exhausted, the budget alone over, nothing changed: wait", false, true, false, NEVER, false, false, false,
+                { "exhausted, max_engine_bytes alone reached, nothing changed: wait", false, true, false, NEVER, false, false, false,
                   UNCHANGED, CHECK_VERDICT_WAIT, false, false, false, EPISODE_REPLAN_NO, false },
                 { "exhausted, usage grew a point", true, false, false, NEVER, false, false, false, GREW,
                   CHECK_VERDICT_CLEAN, true, false, true, EPISODE_REPLAN_GREW, false },
@@ -88,7 +88,7 @@ START_TEST(test_before_table) {
                         now_ns = T0 + INTERVAL * SEC;
                 struct check_facts f = {
                         .fs_triggered = table[i].fs,
-                        .budget_over = table[i].budget,
+                        .engine_bytes_over = table[i].engine_bytes,
                         .max_age_configured = table[i].max_age_cfg,
                         .max_age_last_usec = table[i].max_age_ago_sec == NEVER
                                                      ? 0
