@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "history.h"
+#include "stop-times.h"
 #include "macro.h"
 #include "strv.h"
 #include "time-util.h"
@@ -89,9 +90,9 @@ void cleanup_snapshot_done(struct cleanup_snapshot *s) {
 }
 
 /* The listing's Status ("Exited (0) 3 hours ago") says the container stopped more recently than the
- * history has it: it ran again while the daemon was not following events (stopped, restarted). A few
+ * stop times have it: it ran again while the daemon was not following events (stopped, restarted). A few
  * minutes of slack for the engine's clock and the listing's age. Where Status says nothing (Podman's
- * dead containers, other engines), the history stands. */
+ * dead containers, other engines), the stored stop time stands. */
 #define STATUS_SLACK_SEC 300
 static bool stop_time_stale(const struct engine_container *ct, int64_t finished_ns, int64_t now_ns) {
         if (ct->stopped_max_sec < 0)
@@ -119,9 +120,9 @@ static int cmp_int64(const void *a, const void *b) {
 }
 
 /* Inspects container i: its stop time and state (fresher than the listing), and its size when asked;
- * noted in the history. A container gone meanwhile is marked removing: the planner must not see it as a
+ * noted in the stop times. A container gone meanwhile is marked removing: the planner must not see it as a
  * candidate. */
-static int inspect_stop(struct engine *e, struct history *h, bool with_size, struct cleanup_snapshot *s, size_t i) {
+static int inspect_stop(struct engine *e, struct stop_times *st, bool with_size, struct cleanup_snapshot *s, size_t i) {
         struct engine_container *ct = &s->containers.items[i];
         struct engine_container_detail d;
         int r = with_size ? engine_inspect_container_size(e, ct->id, &d) : engine_inspect_container(e, ct->id, &d);
@@ -141,8 +142,8 @@ static int inspect_stop(struct engine *e, struct history *h, bool with_size, str
         s->stop_known[i] = true;
         s->n_inspected++;
         /* A failure to note (out of memory) only means another inspect next time. */
-        if (h && engine_container_state_is_stopped(d.state) && d.finished_at_ns > 0)
-                (void) !history_note_container_stop(h, ct->id, d.finished_at_ns, with_size ? d.size_rw : -1);
+        if (st && engine_container_state_is_stopped(d.state) && d.finished_at_ns > 0)
+                (void) !stop_times_note(st, ct->id, d.finished_at_ns, with_size ? d.size_rw : -1);
         engine_container_detail_done(&d);
         return 0;
 }
@@ -150,7 +151,7 @@ static int inspect_stop(struct engine *e, struct history *h, bool with_size, str
 /* State.FinishedAt of the stopped containers the plan may take, and no others (issue 11: 20,000 stopped
  * containers were 20,000 inspects per cleanup). The planner takes candidates in (reference time, Created,
  * id) order, at most max_removals of them, where a container's reference time is FinishedAt (else
- * Created) and is never before its Created. Stop times come from the history where it has them; the
+ * Created) and is never before its Created. Stop times come from the stop-times store where it has them; the
  * others are inspected in Created order, in batches, until max_removals candidates of known reference
  * time are older than the next unknown one's Created: no container left can then be among the first
  * max_removals, and the plan is the one inspecting every container would give. One created within
@@ -160,7 +161,7 @@ static int inspect_stop(struct engine *e, struct history *h, bool with_size, str
  * inspected, and the critical pass ordered them by Created). A container left uninspected has
  * FinishedAt 0 (reference Created), which sorts it after every planned one.
  * When /system/df was not asked for containers (API >= 1.42), the candidates that may be planned are
- * inspected with their size, unless the history has it. */
+ * inspected with their size, unless the stop-times store has it. */
 /* The reference time the planner orders a stopped-containers candidate by. */
 static int64_t container_ref_ns(const struct cleanup_snapshot *s, size_t i) {
         return s->finished_at_ns[i] > 0 ? s->finished_at_ns[i] : time_sec_to_ns(s->containers.items[i].created);
@@ -174,7 +175,7 @@ static int64_t nth_smallest(int64_t *refs, size_t n_refs, size_t n) {
         return refs[MIN(n_refs, n) - 1];
 }
 
-static int fill_finished_at(struct engine *e, const struct config *c, struct history *h, int64_t now_ns,
+static int fill_finished_at(struct engine *e, const struct config *c, struct stop_times *st, int64_t now_ns,
                             struct cleanup_snapshot *s) {
         size_t n = s->containers.n;
         int r;
@@ -188,7 +189,7 @@ static int fill_finished_at(struct engine *e, const struct config *c, struct his
                 s->size_rw[i] = -1;
         for (size_t i = 0; tier_configured(c, CONFIG_TIER_INACTIVE_BUILDERS) && i < n; i++) /* builders: a few */
                 if (engine_container_state_is_stopped(s->containers.items[i].state) &&
-                    policy_builder_container(s->containers.items[i].name) && (r = inspect_stop(e, h, false, s, i)) < 0)
+                    policy_builder_container(s->containers.items[i].name) && (r = inspect_stop(e, st, false, s, i)) < 0)
                         return r;
         if (!tier_configured(c, CONFIG_TIER_STOPPED_CONTAINERS) || c->max_removals == 0)
                 return 0;
@@ -213,17 +214,17 @@ static int fill_finished_at(struct engine *e, const struct config *c, struct his
                 if (!engine_container_state_is_stopped(ct->state) || created_ns > newest_any_ns ||
                     policy_labels_protected(c, &ct->labels))
                         continue;
-                if (history_container_stop(h, ct->id, &finished_ns, &size_rw) > 0 &&
+                if (stop_times_get(st, ct->id, &finished_ns, &size_rw) > 0 &&
                     stop_time_stale(ct, finished_ns, now_ns)) {
                         /* It ran and stopped again while no one followed the events: ask the engine. */
-                        history_forget_container(h, ct->id);
+                        stop_times_forget(st, ct->id);
                         s->n_stale++;
                         unknown[n_unknown++] = (struct unknown_stop) { i, created_ns, ct->id };
-                } else if (history_container_stop(h, ct->id, &finished_ns, &size_rw) > 0) {
+                } else if (stop_times_get(st, ct->id, &finished_ns, &size_rw) > 0) {
                         s->finished_at_ns[i] = finished_ns;
                         s->size_rw[i] = size_rw;
                         s->stop_known[i] = true;
-                        s->n_from_history++;
+                        s->n_from_stop_times++;
                 } else
                         unknown[n_unknown++] = (struct unknown_stop) { i, created_ns, ct->id };
         }
@@ -253,7 +254,7 @@ static int fill_finished_at(struct engine *e, const struct config *c, struct his
                  * anyway; fewer rounds of counting). */
                 size_t batch = MAX(k_max - older, (size_t) 32);
                 for (size_t end = MIN(next + batch, n_unknown); next < end; next++)
-                        if ((r = inspect_stop(e, h, need_size, s, unknown[next].index)) < 0)
+                        if ((r = inspect_stop(e, st, need_size, s, unknown[next].index)) < 0)
                                 return r;
         }
         if (!need_size)
@@ -282,7 +283,7 @@ static int fill_finished_at(struct engine *e, const struct config *c, struct his
                         continue;
                 int64_t ref = container_ref_ns(s, i);
                 bool first = ref <= newest_ns ? ref <= last_tier : ref <= newest_any_ns && ref <= last_crit;
-                if (first && (r = inspect_stop(e, h, true, s, i)) < 0)
+                if (first && (r = inspect_stop(e, st, true, s, i)) < 0)
                         return r;
         }
         return 0;
@@ -650,8 +651,8 @@ static int fill_all_images(struct engine *e, struct cleanup_snapshot *s) {
         return 0;
 }
 
-int cleanup_snapshot_take(struct engine *e, const struct config *c, struct history *h, int64_t now_ns,
-                          struct cleanup_snapshot *ret) {
+int cleanup_snapshot_take(struct engine *e, const struct config *c, struct history *h, struct stop_times *st,
+                          int64_t now_ns, struct cleanup_snapshot *ret) {
         _cleanup_(cleanup_snapshot_done) struct cleanup_snapshot s = {};
         int r;
 
@@ -688,7 +689,7 @@ int cleanup_snapshot_take(struct engine *e, const struct config *c, struct histo
                         return r;
                 s.have_networks = true;
         }
-        r = fill_finished_at(e, c, h, now_ns, &s);
+        r = fill_finished_at(e, c, st, now_ns, &s);
         if (r < 0)
                 return r;
         resolve_history_names(h, &s);
