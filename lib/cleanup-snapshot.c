@@ -205,36 +205,44 @@ static int inspect_tag_time(struct engine *e, struct cleanup_snapshot *s, size_t
  * 20,000 inspects per cleanup): the policy names which unknowns can change the plan (policy_unknowns());
  * those are inspected, and it is asked again, until it names none. Then the plan is the one inspecting
  * everything would give. Sizes are wanted only when /system/df was not asked for containers (API >= 1.42). */
+static void mark_unknown(const struct cleanup_snapshot *s, bool need_size, bool *stop, bool *size) {
+        for (size_t i = 0; i < s->containers.n; i++) {
+                bool stopped = engine_container_state_is_stopped(s->containers.items[i].state);
+                stop[i] = stopped && !s->stop_known[i];
+                size[i] = stopped && need_size && s->size_rw[i] < 0;
+        }
+}
+
+static int inspect_stops(struct engine *e, struct history *h, bool with_size, struct cleanup_snapshot *s,
+                         const size_t *which, size_t n) {
+        for (size_t j = 0; j < n; j++) {
+                int r = inspect_stop(e, h, with_size, s, which[j]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int settle_unknowns(struct engine *e, const struct config *c, struct history *h, struct cleanup_snapshot *s) {
-        size_t n = s->containers.n;
         bool need_size = s->have_df && !(s->df.types & ENGINE_DF_CONTAINERS);
-        _cleanup_free_ bool *stop = calloc_at_least_one(n, sizeof *stop);
-        _cleanup_free_ bool *size = calloc_at_least_one(n, sizeof *size);
+        _cleanup_free_ bool *stop = calloc_at_least_one(s->containers.n, sizeof *stop);
+        _cleanup_free_ bool *size = calloc_at_least_one(s->containers.n, sizeof *size);
         if (!stop || !size)
                 return -ENOMEM;
         for (;;) {
-                for (size_t i = 0; i < n; i++) {
-                        bool stopped = engine_container_state_is_stopped(s->containers.items[i].state);
-                        stop[i] = stopped && !s->stop_known[i];
-                        size[i] = stopped && need_size && s->size_rw[i] < 0;
-                }
+                mark_unknown(s, need_size, stop, size);
                 struct policy_unknown_input in = { stop, size, s->last_tag_deferred };
                 _cleanup_(policy_unknowns_done) struct policy_unknowns u = {};
                 int r = policy_unknowns(c, &s->snapshot, &in, &u);
                 if (r < 0)
                         return r;
-                for (size_t j = 0; j < u.n_stops; j++)
-                        if ((r = inspect_stop(e, h, need_size, s, u.stops[j])) < 0)
-                                return r;
-                for (size_t j = 0; j < u.n_tags; j++)
-                        if ((r = inspect_tag_time(e, s, u.tags[j])) < 0)
-                                return r;
-                if (u.n_stops > 0 || u.n_tags > 0)
-                        continue;
-                for (size_t j = 0; j < u.n_sizes; j++)
-                        if ((r = inspect_stop(e, h, true, s, u.sizes[j])) < 0)
-                                return r;
-                return 0;
+                if (u.n_stops == 0 && u.n_tags == 0)
+                        return inspect_stops(e, h, true, s, u.sizes, u.n_sizes);
+                r = inspect_stops(e, h, need_size, s, u.stops, u.n_stops);
+                for (size_t j = 0; r >= 0 && j < u.n_tags; j++)
+                        r = inspect_tag_time(e, s, u.tags[j]);
+                if (r < 0)
+                        return r;
         }
 }
 /* The history's names (image references from container events) resolved against the listing before it

@@ -49,7 +49,7 @@ struct cleanup_snapshot {
         struct engine_network_list networks;
         bool have_networks;
         int64_t *finished_at_ns;       /* per container: State.FinishedAt from the history or an inspect, for
-                                        * the stopped ones the plan may take; else 0 */
+                                        * the stopped ones whose stop time can change the plan; else 0 */
         int64_t *size_rw;              /* per container: SizeRw from an inspect or the history where /system/df
                                         * was not asked for containers; else -1 */
         bool *stop_known;              /* per container: finished_at_ns is known (or it is gone) */
@@ -60,8 +60,8 @@ struct cleanup_snapshot {
         size_t n_from_history;         /* stop times the history knew */
         size_t n_stale;                /* of those, stop times the listing's Status proved stale */
         int64_t *last_tag_time_ns;     /* per image, from inspect (only images the history does not know) */
-        bool *last_tag_deferred;       /* per image (NULL when none): its LastTagTime was not fetched, as
-                                        * no budget is left for the unused-images tier this time */
+        bool *last_tag_deferred;       /* per image: its LastTagTime is wanted for the history but was not
+                                        * fetched, as policy_unknowns() said it cannot change this plan */
         size_t n_last_tag_deferred;
         struct policy_container *pcontainers;
         struct policy_image *pimages;
@@ -72,7 +72,7 @@ struct cleanup_snapshot {
 
 /* Lists /system/df (sizes, volumes, build cache; from API 1.42 only the parts the tiers use),
  * containers, images and, when the networks tier is configured, networks; State.FinishedAt of the
- * stopped containers the plan may take (from the history, else an inspect: see fill_finished_at()). history may be NULL
+ * stopped containers the plan may take (from the history, else an inspect of what policy_unknowns() names). history may be NULL
  * (then last use is the image's Created time). On success *ret is set; free with cleanup_snapshot_done(). */
 int cleanup_snapshot_take(struct engine *e, const struct config *c, struct history *h, int64_t now_ns,
                           struct cleanup_snapshot *ret) _must_check_;

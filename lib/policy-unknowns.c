@@ -127,67 +127,94 @@ static int tags_that_matter(const struct config *c, const struct policy_snapshot
         return 0;
 }
 
-int policy_unknowns(const struct config *c, const struct policy_snapshot *s, const struct policy_unknown_input *in,
-                    struct policy_unknowns *ret) {
-        if (!c || !s || !in || !ret || (s->n_containers > 0 && !s->containers) || (s->n_images > 0 && !s->images))
-                return -EINVAL;
-        size_t nc = s->n_containers, ni = s->n_images;
-        _cleanup_free_ struct policy_container *probe = calloc_at_least_one(nc, sizeof(*probe));
-        _cleanup_free_ bool *stop_want = calloc_at_least_one(nc, sizeof(bool));
-        _cleanup_free_ bool *size_want = calloc_at_least_one(nc, sizeof(bool));
-        _cleanup_free_ bool *image_planned = calloc_at_least_one(ni, sizeof(bool));
-        _cleanup_free_ bool *tag_want = calloc_at_least_one(ni, sizeof(bool));
-        _cleanup_free_ struct id_index *cids = NULL, *iids = NULL;
-        size_t n_cids = 0, n_iids = 0;
-        if (!probe || !stop_want || !size_want || !image_planned || !tag_want)
+/* The plan with every unknown stop time at its lower bound, its container's Created (no later one sorts it
+ * earlier), under a usage that runs every pass. */
+static int plan_at_lower_bounds(const struct config *c, const struct policy_snapshot *s, const bool *stop,
+                                struct policy_plan *ret) {
+        _cleanup_free_ struct policy_container *probe = calloc_at_least_one(s->n_containers, sizeof(*probe));
+        if (!probe)
                 return -ENOMEM;
-
-        /* A stop time's lower bound is its container's Created: no later one sorts it earlier. */
-        for (size_t i = 0; i < nc; i++) {
+        for (size_t i = 0; i < s->n_containers; i++) {
                 probe[i] = s->containers[i];
-                if (flag(in->stop, i))
+                if (flag(stop, i))
                         probe[i].finished_at_ns = s->containers[i].created_ns;
         }
         struct policy_snapshot ps = *s;
         ps.containers = probe;
         struct usage worst;
         usage_worst(&worst);
-        _cleanup_(policy_plan_done) struct policy_plan plan = {};
-        int r = policy_plan(c, &worst, &ps, &plan);
-        if (r < 0)
-                return r;
+        return policy_plan(c, &worst, &ps, ret);
+}
 
-        r = index_ids(container_id, s, nc, in->stop, in->size, &cids, &n_cids);
-        if (r < 0)
-                return r;
-        r = index_ids(image_id, s, ni, in->tag, NULL, &iids, &n_iids);
-        if (r < 0)
-                return r;
-        bool *container_planned = stop_want; /* reused: planned first, then narrowed to what is wanted */
-        mark_planned(&plan, POLICY_ACTION_REMOVE_CONTAINER, cids, n_cids, container_planned);
-        mark_planned(&plan, POLICY_ACTION_REMOVE_IMAGE, iids, n_iids, image_planned);
-        r = tags_that_matter(c, s, in->tag, image_planned, tag_want);
-        if (r < 0)
-                return r;
-        bool tags_first = c->protect_newest_per_repository > 0;
-        for (size_t i = 0; i < nc; i++) {
-                size_want[i] = container_planned[i] && flag(in->size, i) && !flag(in->stop, i);
+/* From the containers the plan at lower bounds takes (planned[]): the stop times and sizes wanted. */
+static void containers_wanted(const struct policy_snapshot *s, const struct policy_unknown_input *in, const bool *planned,
+                              bool *ret_stop, bool *ret_size) {
+        for (size_t i = 0; i < s->n_containers; i++) {
+                ret_size[i] = planned[i] && flag(in->size, i) && !flag(in->stop, i);
                 /* No Created, no bound: only the stop time itself tells. */
-                stop_want[i] = flag(in->stop, i) && (container_planned[i] || s->containers[i].created_ns <= 0);
+                ret_stop[i] = flag(in->stop, i) && (planned[i] || s->containers[i].created_ns <= 0);
         }
-        for (size_t i = 0; tags_first && i < ni; i++)
-                if (tag_want[i]) {
-                        memset(stop_want, 0, nc * sizeof(bool));
-                        memset(size_want, 0, nc * sizeof(bool));
-                        break;
-                }
+}
 
+static bool any(const bool *a, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (a[i])
+                        return true;
+        return false;
+}
+
+static int collect_all(const struct policy_snapshot *s, const bool *stop, const bool *size, const bool *tag,
+                       struct policy_unknowns *ret) {
         struct policy_unknowns u = {};
-        if ((r = collect(stop_want, nc, &u.stops, &u.n_stops)) < 0 ||
-            (r = collect(size_want, nc, &u.sizes, &u.n_sizes)) < 0 || (r = collect(tag_want, ni, &u.tags, &u.n_tags)) < 0) {
+        int r = collect(stop, s->n_containers, &u.stops, &u.n_stops);
+        if (r >= 0)
+                r = collect(size, s->n_containers, &u.sizes, &u.n_sizes);
+        if (r >= 0)
+                r = collect(tag, s->n_images, &u.tags, &u.n_tags);
+        if (r < 0) {
                 policy_unknowns_done(&u);
                 return r;
         }
         *ret = u;
         return 0;
+}
+
+static bool arguments_valid(const struct config *c, const struct policy_snapshot *s, const struct policy_unknown_input *in,
+                            const struct policy_unknowns *ret) {
+        return c && s && in && ret && (s->n_containers == 0 || s->containers) && (s->n_images == 0 || s->images);
+}
+
+int policy_unknowns(const struct config *c, const struct policy_snapshot *s, const struct policy_unknown_input *in,
+                    struct policy_unknowns *ret) {
+        if (!arguments_valid(c, s, in, ret))
+                return -EINVAL;
+        size_t nc = s->n_containers, ni = s->n_images;
+        _cleanup_free_ bool *planned = calloc_at_least_one(nc, sizeof(bool));
+        _cleanup_free_ bool *stop_want = calloc_at_least_one(nc, sizeof(bool));
+        _cleanup_free_ bool *size_want = calloc_at_least_one(nc, sizeof(bool));
+        _cleanup_free_ bool *image_planned = calloc_at_least_one(ni, sizeof(bool));
+        _cleanup_free_ bool *tag_want = calloc_at_least_one(ni, sizeof(bool));
+        _cleanup_free_ struct id_index *cids = NULL, *iids = NULL;
+        size_t n_cids = 0, n_iids = 0;
+        if (!planned || !stop_want || !size_want || !image_planned || !tag_want)
+                return -ENOMEM;
+
+        _cleanup_(policy_plan_done) struct policy_plan plan = {};
+        int r = plan_at_lower_bounds(c, s, in->stop, &plan);
+        if (r >= 0)
+                r = index_ids(container_id, s, nc, in->stop, in->size, &cids, &n_cids);
+        if (r >= 0)
+                r = index_ids(image_id, s, ni, in->tag, NULL, &iids, &n_iids);
+        if (r < 0)
+                return r;
+        mark_planned(&plan, POLICY_ACTION_REMOVE_CONTAINER, cids, n_cids, planned);
+        mark_planned(&plan, POLICY_ACTION_REMOVE_IMAGE, iids, n_iids, image_planned);
+        r = tags_that_matter(c, s, in->tag, image_planned, tag_want);
+        if (r < 0)
+                return r;
+        /* Tag times that decide which images are the newest of their repository come first: until they
+         * are known, the plan at lower bounds may take other containers than the one that counts. */
+        if (!(c->protect_newest_per_repository > 0 && any(tag_want, ni)))
+                containers_wanted(s, in, planned, stop_want, size_want);
+        return collect_all(s, stop_want, size_want, tag_want, ret);
 }
