@@ -3,6 +3,7 @@
  * order and eligibility rules stay written once, in the planner. The snapshot loop (cleanup-snapshot.c)
  * inspects what this names, and asks again, until nothing is named. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,35 +103,50 @@ static int collect(const bool *want, size_t n, size_t **ret, size_t *ret_n) {
         return 0;
 }
 
+static bool any(const bool *a, size_t n) {
+        for (size_t i = 0; a && i < n; i++)
+                if (a[i])
+                        return true;
+        return false;
+}
+
 /* Which unknown tag times can matter at all: with newest_per_repository every tagged image's (which are the
  * newest depends on them, in either direction); otherwise those of unpinned tagged images, and only when
  * one of them is planned at its lower bound (or has none: no time known at all). */
 static int tags_that_matter(const struct config *c, const struct policy_snapshot *s, const bool *tag,
                             const bool *planned, bool *ret_want) {
-        bool newest = c->protect_newest_per_repository > 0, any = newest;
-        if (!tag || !tier_listed(c, CONFIG_TIER_UNUSED_IMAGES))
+        bool newest = c->protect_newest_per_repository > 0, matters = newest;
+        if (!any(tag, s->n_images) || !tier_listed(c, CONFIG_TIER_UNUSED_IMAGES))
                 return 0;
         struct planner p = { .config = c, .snapshot = s };
         int r = planner_index_images(&p);
         for (size_t i = 0; r >= 0 && i < s->n_images; i++) {
                 const struct policy_image *im = &s->images[i];
                 ret_want[i] = tag[i] && !strv_isempty(im->tags) && (newest || (!p.image_pinned[i] && !p.images_blocked));
-                any = any || (ret_want[i] && (planned[i] || MAX(im->last_used_ns, im->created_ns) <= 0));
+                matters = matters || (ret_want[i] && (planned[i] || MAX(im->last_used_ns, im->created_ns) <= 0));
         }
         free(p.image_pinned);
         free(p.image_planned);
         free(p.image_parent);
         if (r < 0)
                 return r;
-        if (!any)
+        if (!matters)
                 memset(ret_want, 0, s->n_images * sizeof(bool));
         return 0;
 }
 
+/* Candidates past max_removals named too: a revealed stop time moves its container later, and the ones
+ * behind it move up; naming them now saves a round (a whole plan) per few of them. */
+#define UNKNOWNS_MARGIN 32u
+
 /* The plan with every unknown stop time at its lower bound, its container's Created (no later one sorts it
- * earlier), under a usage that runs every pass. */
+ * earlier), under a usage that runs every pass, and max_removals raised by the margin: a plan with a
+ * larger max_removals holds every action of the smaller one. */
 static int plan_at_lower_bounds(const struct config *c, const struct policy_snapshot *s, const bool *stop,
                                 struct policy_plan *ret) {
+        struct config wide = *c;
+        wide.max_removals = c->max_removals > UINT_MAX - UNKNOWNS_MARGIN ? UINT_MAX
+                                                                          : c->max_removals + MIN(c->max_removals, UNKNOWNS_MARGIN);
         _cleanup_free_ struct policy_container *probe = calloc_at_least_one(s->n_containers, sizeof(*probe));
         if (!probe)
                 return -ENOMEM;
@@ -143,7 +159,7 @@ static int plan_at_lower_bounds(const struct config *c, const struct policy_snap
         ps.containers = probe;
         struct usage worst;
         usage_worst(&worst);
-        return policy_plan(c, &worst, &ps, ret);
+        return policy_plan(&wide, &worst, &ps, ret);
 }
 
 /* From the containers the plan at lower bounds takes (planned[]): the stop times and sizes wanted. */
@@ -156,12 +172,6 @@ static void containers_wanted(const struct policy_snapshot *s, const struct poli
         }
 }
 
-static bool any(const bool *a, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                if (a[i])
-                        return true;
-        return false;
-}
 
 static int collect_all(const struct policy_snapshot *s, const bool *stop, const bool *size, const bool *tag,
                        struct policy_unknowns *ret) {
@@ -198,6 +208,9 @@ int policy_unknowns(const struct config *c, const struct policy_snapshot *s, con
         size_t n_cids = 0, n_iids = 0;
         if (!planned || !stop_want || !size_want || !image_planned || !tag_want)
                 return -ENOMEM;
+        /* Nothing unknown (a history that knows every stop): no plan to make. */
+        if (!any(in->stop, nc) && !any(in->size, nc) && !any(in->tag, ni))
+                return collect_all(s, stop_want, size_want, tag_want, ret);
 
         _cleanup_(policy_plan_done) struct policy_plan plan = {};
         int r = plan_at_lower_bounds(c, s, in->stop, &plan);
