@@ -159,7 +159,7 @@ static int plan_at_lower_bounds(const struct config *c, const struct policy_snap
         ps.containers = probe;
         struct usage worst;
         usage_worst(&worst);
-        return policy_plan(&wide, &worst, &ps, ret);
+        return planner_plan(&wide, &worst, &ps, true, ret);
 }
 
 /* From the containers the plan at lower bounds takes (planned[]): the stop times and sizes wanted. */
