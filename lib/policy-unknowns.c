@@ -110,6 +110,12 @@ static bool any(const bool *a, size_t n) {
         return false;
 }
 
+/* Whether tagged image i, of unknown tag time, is planned at its lower bound, or has no bound. */
+static bool tag_time_counts(const struct policy_snapshot *s, const bool *planned, size_t i) {
+        const struct policy_image *im = &s->images[i];
+        return !strv_isempty(im->tags) && (planned[i] || MAX(im->last_used_ns, im->created_ns) <= 0);
+}
+
 /* Which unknown tag times can matter at all: with newest_per_repository every tagged image's (which are the
  * newest depends on them, in either direction); otherwise those of unpinned tagged images, and only when
  * one of them is planned at its lower bound (or has none: no time known at all). */
@@ -118,12 +124,18 @@ static int tags_that_matter(const struct config *c, const struct policy_snapshot
         bool newest = c->protect_newest_per_repository > 0, matters = newest;
         if (!any(tag, s->n_images) || !tier_listed(c, CONFIG_TIER_UNUSED_IMAGES))
                 return 0;
+        /* Most often none is planned: then no index of pins is needed. */
+        for (size_t i = 0; !matters && i < s->n_images; i++)
+                matters = tag[i] && tag_time_counts(s, planned, i);
+        if (!matters)
+                return 0;
+        matters = newest;
         struct planner p = { .config = c, .snapshot = s };
         int r = planner_index_images(&p);
         for (size_t i = 0; r >= 0 && i < s->n_images; i++) {
                 const struct policy_image *im = &s->images[i];
                 ret_want[i] = tag[i] && !strv_isempty(im->tags) && (newest || (!p.image_pinned[i] && !p.images_blocked));
-                matters = matters || (ret_want[i] && (planned[i] || MAX(im->last_used_ns, im->created_ns) <= 0));
+                matters = matters || (ret_want[i] && tag_time_counts(s, planned, i));
         }
         free(p.image_pinned);
         free(p.image_planned);
