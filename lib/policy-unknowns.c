@@ -147,8 +147,9 @@ static int tags_that_matter(const struct config *c, const struct policy_snapshot
         return 0;
 }
 
-/* Candidates past max_removals named too: a revealed stop time moves its container later, and the ones
- * behind it move up; naming them now saves a round (a whole plan) per few of them. */
+/* Candidates past max_removals named too, one for every 32 up to 32: a revealed stop time moves its
+ * container later and the ones behind it move up; with a large max_removals, naming them now saves rounds
+ * (each a whole plan). With a small one, rounds are cheap and the inspects count more. */
 #define UNKNOWNS_MARGIN 32u
 
 /* The plan with every unknown stop time at its lower bound, its container's Created (no later one sorts it
@@ -158,7 +159,7 @@ static int plan_at_lower_bounds(const struct config *c, const struct policy_snap
                                 struct policy_plan *ret) {
         struct config wide = *c;
         wide.max_removals = c->max_removals > UINT_MAX - UNKNOWNS_MARGIN ? UINT_MAX
-                                                                          : c->max_removals + MIN(c->max_removals, UNKNOWNS_MARGIN);
+                                                                          : c->max_removals + MIN(c->max_removals / UNKNOWNS_MARGIN, UNKNOWNS_MARGIN);
         _cleanup_free_ struct policy_container *probe = calloc_at_least_one(s->n_containers, sizeof(*probe));
         if (!probe)
                 return -ENOMEM;
