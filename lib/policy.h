@@ -330,7 +330,8 @@ struct policy_unknowns {
 
 /* Answers, over the plan the planner itself makes with every unknown at its lower bound (a stop time at
  * its container's Created, a tag time at last_used_ns) and a usage past every watermark (so that the
- * critical pass runs when configured): an unknown stop time matters when its container is planned there
+ * critical pass runs when configured), max_removals raised by one in 32 (up to 32: a few more named, fewer
+ * rounds): an unknown stop time matters when its container is planned there
  * (or its Created is unknown: no bound); an unknown tag time when an image of unknown tag time is planned
  * there (or, with protect.newest_per_repository, whenever the unused-images tier is listed). Tag times,
  * when they decide which images are the newest of their repository, are named before any stop time.
