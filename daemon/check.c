@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
+#include "check-decision.h"
 #include "cleanup.h"
 #include "daemon.h"
 #include "fileio.h"
@@ -100,17 +101,10 @@ static void on_step(const struct cleanup_step *s, void *userdata) {
                 x->progress(x->progress_data);
 }
 
-/* The maximum-age pass runs at most once per interval (checks also follow engine events), and at every --once. */
-static bool max_age_due(const struct daemon *d) {
-        bool configured = false;
-        for (size_t i = 0; i < d->config.n_tiers; i++)
-                configured = configured || d->config.tiers[i].max_unused_age_sec > 0;
-        return configured && (d->once || d->max_age_last_usec == 0 ||
-                              now_monotonic_usec() - d->max_age_last_usec >= d->config.interval_sec * 1000000);
-}
-
-/* One check; on failure *why says what failed and *engine_fault whether the engine did. */
-static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, bool *engine_fault) {
+/* Refreshes the engine when it is not known up, expires leases, measures every filesystem (a record each);
+ * *ret_fs_triggered: a filesystem trigger holds. On failure *why says what failed and *engine_fault whether
+ * the engine did. */
+static int measure(struct daemon *d, bool *ret_fs_triggered, char *why, size_t why_size, bool *engine_fault) {
         int r;
         if (!d->root_dir || !d->engine_up) {
                 r = daemon_engine_refresh(d);
@@ -139,63 +133,86 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                 record_measurement(&d->config, d->fs.fs[i].path, &d->fs.fs[i].usage, t);
                 triggered = triggered || t;
         }
-        triggered = daemon_budget_check(d) || triggered; /* disk.max_engine_bytes */
+        *ret_fs_triggered = triggered;
+        return 0;
+}
+
+static void note_neediest(struct daemon *d) {
         size_t k = policy_neediest(&d->config, &d->fs);
-        struct usage u = d->fs.fs[k].usage;
-        const char *path = d->fs.fs[k].path;
-        d->last_usage = u;
-        d->last_usage_path = path;
-        bool max_age = max_age_due(d);
-        if (!triggered && !max_age) {
+        d->last_usage = d->fs.fs[k].usage;
+        d->last_usage_path = d->fs.fs[k].path;
+}
+
+/* Below every trigger: the episode (and the series of unlisted measurements) ends; --once says so plainly
+ * (the plan's place on stdout with --dry-run). */
+static void check_idle(struct daemon *d, const struct check_decision *dec, bool print_plan) {
+        episode_end(&d->episode);
+        daemon_unlisted_forget(d);
+        for (size_t i = 0; i < d->fs.n; i++) {
+                const struct usage_fs *f = &d->fs.fs[i];
+                if (print_plan)
+                        printf("Filesystem %s: %.1f%% used; below the high watermark (%s): nothing to do.\n", f->path,
+                               f->usage.used_percent, DAEMON_PERCENT(d->config.disk.high_watermark));
+                else if (d->once)
+                        log_notice("%s: %.1f%% used, below the high watermark (%s) and every other trigger: nothing to do",
+                                   f->path, f->usage.used_percent, DAEMON_PERCENT(d->config.disk.high_watermark));
+        }
+        if (dec->save_history)
+                daemon_stores_save(d);
+}
+
+/* The episode's step after a cleanup (check_decide_after()). */
+static void episode_follow(struct daemon *d, const struct check_followup *f, const struct cleanup_result *total) {
+        switch (f->episode) {
+        case CHECK_EPISODE_KEEP:
+                return;
+        case CHECK_EPISODE_EXHAUSTED:
+                /* Starts the episode: its answer (true) is f->episode's, which knew it was not active. */
+                (void) episode_exhausted(&d->episode, &total->after, now_realtime_ns(), total->kept.next_eligible_ns,
+                                         d->config.interval_sec);
+                record_exhausted(&d->config, total, d->last_usage_path, d->once ? NULL : &d->episode);
+                daemon_unlisted_exhausted(d, true); /* where the bytes are, right after */
+                daemon_command_start(d, total->reclaimed_bytes); /* the last resort, once per episode */
+                return;
+        case CHECK_EPISODE_STILL_EXHAUSTED:
+                /* Doubles the back-off within the episode. */
+                (void) episode_exhausted(&d->episode, &total->after, now_realtime_ns(), total->kept.next_eligible_ns,
+                                         d->config.interval_sec);
+                log_info("Every tier is still exhausted; the next plan waits for a change, %s at the latest",
+                         DAEMON_DURATION(d->episode.backoff_sec));
+                daemon_unlisted_exhausted(d, false); /* at most every interval */
+                return;
+        case CHECK_EPISODE_ENDS:
                 episode_end(&d->episode);
-                daemon_unlisted_forget(d); /* its series stop with the episode */
-                /* --once below every trigger: say so plainly (the plan's place on stdout with --dry-run). */
-                for (size_t i = 0; i < d->fs.n; i++) {
-                        const struct usage_fs *f = &d->fs.fs[i];
-                        if (print_plan)
-                                printf("Filesystem %s: %.1f%% used; below the high watermark (%s): nothing to do.\n", f->path,
-                                       f->usage.used_percent, DAEMON_PERCENT(d->config.disk.high_watermark));
-                        else if (d->once)
-                                log_notice("%s: %.1f%% used, below the high watermark (%s) and every other trigger: nothing to do",
-                                           f->path, f->usage.used_percent, DAEMON_PERCENT(d->config.disk.high_watermark));
-                }
-                if (!print_plan)
-                        daemon_history_save(d);
-                daemon_write_metrics(d);
-                return 0;
+                daemon_unlisted_forget(d);
+                return;
+        case _CHECK_EPISODE_STEP_MAX:
+                break;
         }
+}
 
-        if (d->episode.active && !d->config.dry_run) {
-                enum episode_replan due = episode_replan_due(&d->episode, &u, now_realtime_ns());
-                if (due == EPISODE_REPLAN_NO && !max_age) {
-                        log_debug("Every tier is still exhausted; not planning again before something changes");
-                        daemon_unlisted_exhausted(d, false); /* at most every interval */
-                        daemon_write_metrics(d);
-                        return 0;
-                }
-                log_info("Planning again while every tier was exhausted: %s", episode_replan_to_string(due));
-        }
-
-        if (triggered)
-                record_cleanup_started(&d->config, path, &u);
-        struct check_ctx x = { .d = d, .print_plan = print_plan, .max_age_only = !triggered };
+/* Plans and cleans as dec says (cleanup_run()), then does what check_decide_after() says of the result. */
+static int check_clean(struct daemon *d, const struct check_decision *dec, bool print_plan, char *why, size_t why_size,
+                       bool *engine_fault) {
+        if (dec->triggered)
+                record_cleanup_started(&d->config, d->last_usage_path, &d->last_usage);
+        struct check_ctx x = { .d = d, .print_plan = print_plan, .max_age_only = !dec->triggered };
         struct cleanup_run_options o = {
                 .history = d->history,
+                .stop_times = d->stop_times,
                 .cancel = d->stop,
                 .on_plan = on_plan,
                 .on_step = on_step,
                 .userdata = &x,
-                .budget = &d->budget,
-                .max_age = max_age,
+                .engine_bytes = &d->engine_bytes,
+                .max_age = dec->max_age,
         };
         struct cleanup_result total;
         int lock = daemon_cleanup_lock(d);
-        r = cleanup_run(d->engine, &d->config, &d->fs, &o, &total);
+        int r = cleanup_run(d->engine, &d->config, &d->fs, &o, &total);
         closep(&lock);
         if (r < 0)
                 return r;
-        if (max_age && total.error == 0)
-                d->max_age_last_usec = now_monotonic_usec();
         r = total.error;
         if (r < 0) {
                 daemon_engine_note(d, r);
@@ -205,48 +222,88 @@ static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, 
                 *engine_fault = total.error_stage != CLEANUP_STAGE_MEASURE;
         }
         d->fs = total.after_set;
-        k = policy_neediest(&d->config, &d->fs);
-        d->last_usage = d->fs.fs[k].usage;
-        d->last_usage_path = d->fs.fs[k].path;
+        note_neediest(d);
 
-        /* A maximum-age pass that found nothing is no cleanup: at debug, not twice a notice per interval. */
-        bool cleaned = triggered || x.started_said;
-        if (!cleaned && !why[0])
+        struct check_followup f;
+        check_decide_after(&(const struct check_cleanup_facts){
+                                   .dry_run = d->config.dry_run,
+                                   .triggered = dec->triggered,
+                                   .max_age = dec->max_age,
+                                   .max_age_found = x.started_said,
+                                   .error = total.error,
+                                   .cancelled = total.cancelled,
+                                   .targets_met = total.targets_met,
+                                   .still_triggered = policy_triggered_any(&d->config, &total.after_set) ||
+                                                      engine_bytes_over(&d->engine_bytes),
+                                   .episode_active = d->episode.active,
+                           },
+                           &f);
+        if (f.max_age_done)
+                d->max_age_last_usec = now_monotonic_usec();
+        if (f.say_nothing_found)
                 log_debug("Maximum-age pass: nothing is unused for longer than max_unused_age");
-        if ((!d->config.dry_run && cleaned) || why[0])
-                record_cleanup_finished(&d->config, &total, d->last_usage_path, why[0] ? why : NULL, triggered);
-        if (!d->config.dry_run) {
-                if (cleaned) {
-                        d->stats.cleanups++;
-                        d->stats.last_cleanup_unix = now_realtime_ns() / NSEC_PER_SEC;
-                        d->stats.last_reclaimed_bytes = total.reclaimed_bytes;
-                        daemon_budget_after_cleanup(d);
-                }
-                if (r >= 0 && !total.cancelled && !total.targets_met &&
-                    (policy_triggered_any(&d->config, &total.after_set) || budget_over(&d->budget))) {
-                        /* Said once per episode; within one, the next plan waits for a change. */
-                        if (episode_exhausted(&d->episode, &total.after, now_realtime_ns(), total.kept.next_eligible_ns,
-                                              d->config.interval_sec)) {
-                                record_exhausted(&d->config, &total, d->last_usage_path, d->once ? NULL : &d->episode);
-                                daemon_unlisted_exhausted(d, true); /* where the bytes are, right after */
-                                daemon_command_start(d, total.reclaimed_bytes); /* the last resort, once per episode */
-                        } else {
-                                log_info("Every tier is still exhausted; the next plan waits for a change, %s at the latest",
-                                         DAEMON_DURATION(d->episode.backoff_sec));
-                                daemon_unlisted_exhausted(d, false); /* at most every interval */
-                        }
-                } else if (r >= 0 && !total.cancelled) {
-                        episode_end(&d->episode);
-                        daemon_unlisted_forget(d);
-                }
-                daemon_history_save(d);
+        if (f.say_finished)
+                record_cleanup_finished(&d->config, &total, d->last_usage_path, why[0] ? why : NULL, dec->triggered);
+        if (f.count_cleanup) {
+                d->stats.cleanups++;
+                d->stats.last_cleanup_unix = now_realtime_ns() / NSEC_PER_SEC;
+                d->stats.last_reclaimed_bytes = total.reclaimed_bytes;
+                daemon_engine_bytes_after_cleanup(d);
         }
+        episode_follow(d, &f, &total);
+        if (f.save_history)
+                daemon_stores_save(d);
         daemon_write_metrics(d);
         /* A cleanup's snapshots (listings of every container and image) are freed by now, but glibc keeps
          * the heap they grew: give it back, or the idle daemon keeps the peak (2.1 MiB RssAnon after 400
          * removals, against a goal of 2). */
         malloc_trim(0);
         return r < 0 ? r : 0;
+}
+
+/* One check: measure, ask check_decide(), do what it says. On failure *why says what failed and
+ * *engine_fault whether the engine did. */
+static int check(struct daemon *d, bool print_plan, char *why, size_t why_size, bool *engine_fault) {
+        bool fs_triggered;
+        int r = measure(d, &fs_triggered, why, why_size, engine_fault);
+        if (r < 0)
+                return r;
+        bool engine_bytes_over = daemon_engine_bytes_check(d); /* disk.max_engine_bytes; asks /system/df when due */
+        note_neediest(d);
+
+        struct check_decision dec;
+        check_decide(&(const struct check_facts){
+                             .fs_triggered = fs_triggered,
+                             .engine_bytes_over = engine_bytes_over,
+                             .max_age_configured = check_max_age_configured(&d->config),
+                             .max_age_last_usec = d->max_age_last_usec,
+                             .now_usec = now_monotonic_usec(),
+                             .interval_sec = d->config.interval_sec,
+                             .now_ns = now_realtime_ns(),
+                             .once = d->once,
+                             .dry_run = d->config.dry_run,
+                             .print_plan = print_plan,
+                             .episode = &d->episode,
+                             .usage = &d->last_usage,
+                     },
+                     &dec);
+        switch (dec.verdict) {
+        case CHECK_VERDICT_IDLE:
+                check_idle(d, &dec, print_plan);
+                break;
+        case CHECK_VERDICT_WAIT:
+                log_debug("Every tier is still exhausted; not planning again before something changes");
+                daemon_unlisted_exhausted(d, false); /* at most every interval */
+                break;
+        case CHECK_VERDICT_CLEAN:
+                if (dec.replanning)
+                        log_info("Planning again while every tier was exhausted: %s", episode_replan_to_string(dec.replan));
+                return check_clean(d, &dec, print_plan, why, why_size, engine_fault);
+        case _CHECK_VERDICT_MAX:
+                break;
+        }
+        daemon_write_metrics(d);
+        return 0;
 }
 
 int daemon_check_and_clean(struct daemon *d, bool print_plan) {
@@ -297,6 +354,7 @@ int daemon_clean_to_free(struct daemon *d, const struct usage_set *set, uint64_t
         struct check_ctx x = { .d = d, .progress = progress, .progress_data = progress_data };
         struct cleanup_run_options o = {
                 .history = d->history,
+                .stop_times = d->stop_times,
                 .cancel = d->stop,
                 .on_plan = on_plan,
                 .on_step = on_step,
@@ -320,7 +378,7 @@ int daemon_clean_to_free(struct daemon *d, const struct usage_set *set, uint64_t
                 d->stats.cleanups++;
                 d->stats.last_cleanup_unix = now_realtime_ns() / NSEC_PER_SEC;
                 d->stats.last_reclaimed_bytes = total.reclaimed_bytes;
-                daemon_history_save(d);
+                daemon_stores_save(d);
         }
         daemon_write_metrics(d);
         *ret = total;

@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "budget.h"
 #include "config.h"
+#include "engine-bytes.h"
 #include "episode.h"
 #include "lastresort.h"
 #include "lease.h"
@@ -18,6 +18,7 @@
 
 struct engine;
 struct history;
+struct stop_times;
 struct cleanup_result;
 
 /* Exit codes (sysexits.h). */
@@ -39,7 +40,7 @@ struct daemon_stats {
         uint64_t requests_refused;     /* ... of callers that may not ask */
 };
 
-/* A running exhausted_command (daemon/lastresort.c); pid 0 = none, and then no field is meaningful. */
+/* A running exhausted_command (daemon/lastresort-run.c); pid 0 = none, and then no field is meaningful. */
 struct daemon_command {
         pid_t pid;                     /* also its process group and session; the command stays "running"
                                         * after this leader exits while processes it started are left */
@@ -69,11 +70,13 @@ struct daemon {
         int metrics_error;             /* how the last metrics_file write failed, 0 = it worked (said once
                                         * per change) */
         int history_error;             /* how the last history save failed, 0 = it worked (likewise) */
+        int stop_times_error;          /* how the last stop-times save failed, 0 = it worked (likewise) */
         bool once;                     /* --once: a failure ends the run */
         bool one_shot;                 /* --once or --report: an unreachable engine ends the run, never retried */
         bool check_failed_in_engine;   /* the last check failed because of the engine (--once exits 69) */
 
         struct history *history;
+        struct stop_times *stop_times; /* when stopped containers stopped (lib/stop-times.h) */
         char **fs_paths;               /* what to measure: DockerRootDir, then containerd's root or disk.paths */
         struct usage_set fs;           /* those filesystems (paths borrowed from fs_paths), last measured */
         bool containerd_store;         /* the engine uses the containerd image store (from /info) */
@@ -83,8 +86,8 @@ struct daemon {
         struct daemon_stats stats;
         struct episode episode;        /* every tier exhausted while a trigger holds: plan only when due */
         struct daemon_command command; /* exhausted_command, while it runs */
-        struct budget budget;          /* disk.max_engine_bytes: the engine's own bytes */
-        bool budget_failing;           /* the last /system/df for it failed (said once) */
+        struct engine_bytes engine_bytes; /* disk.max_engine_bytes: the engine's own bytes */
+        bool engine_bytes_failing;     /* the last /system/df for it failed (said once) */
         uint64_t max_age_last_usec;    /* CLOCK_MONOTONIC of the last maximum-age pass; 0 = none yet */
         struct unlisted_report unlisted; /* where the unlisted bytes were, last measured while exhausted (unlisted.c) */
         uint64_t unlisted_last_usec;   /* CLOCK_MONOTONIC of that measurement; 0 = none */
@@ -114,7 +117,7 @@ int daemon_clean_to_free(struct daemon *d, const struct usage_set *set, uint64_t
                          void *progress_data, struct cleanup_result *ret);
 
 
-/* lastresort.c */
+/* lastresort-run.c: runs lib/lastresort.h's command */
 /* An exhausted episode started: runs exhausted_command (when set, and not a dry run) with the figures of
  * d->last_usage and d->last_usage_path, unless one still runs. Never waits for it; says what happens. */
 void daemon_command_start(struct daemon *d, uint64_t reclaimed_bytes);
@@ -129,14 +132,14 @@ void daemon_command_wait(struct daemon *d);
 /* The daemon stops: kills it (its session), waits for it a moment, says so. */
 void daemon_command_stop(struct daemon *d);
 
-/* budget.c */
+/* engine-bytes-run.c */
 /* disk.max_engine_bytes: takes the configuration, asks /system/df when due (a failure is said once and
- * keeps the last figures), logs the figures; returns whether the engine's own bytes reached the budget. */
-bool daemon_budget_check(struct daemon *d);
+ * keeps the last figures), logs the figures; returns whether the engine's own bytes reached disk.max_engine_bytes. */
+bool daemon_engine_bytes_check(struct daemon *d);
 /* After a cleanup: what the engine's own bytes are now by the subtracted figures (info). */
-void daemon_budget_after_cleanup(struct daemon *d);
+void daemon_engine_bytes_after_cleanup(struct daemon *d);
 /* For STATUS=: "; engine uses 41.2 GiB (clean at 50 GiB)", or "" when off or not measured yet. */
-void daemon_budget_status(const struct daemon *d, char *buf, size_t n);
+void daemon_engine_bytes_status(const struct daemon *d, char *buf, size_t n);
 
 /* reachability.c */
 /* (Re)creates the engine client from the configuration. */
@@ -201,10 +204,11 @@ void daemon_leases_print(const struct daemon *d);
  * (the caller exits EXIT_CONFIG). A missing default file means all defaults, with one notice. With
  * reload, failures are logged as "configuration rejected" (the running one stays). */
 int daemon_load_config(const char *path, bool explicit_path, struct config *ret, bool reload);
-/* Loads the usage history from state_dir (or starts an empty one); logs what is wrong with it. */
-void daemon_history_open(struct daemon *d);
-/* Saves the usage history when it changed; logs a failure. */
-void daemon_history_save(struct daemon *d);
+/* Loads the container stop times, then the usage history, from state_dir (or starts empty ones); logs
+ * what is wrong with them. */
+void daemon_stores_open(struct daemon *d);
+/* Saves the container stop times, then the usage history, when they changed; logs a failure. */
+void daemon_stores_save(struct daemon *d);
 /* Writes metrics_file (when set) from the current state; a failure is said once, at warning, until a
  * write works again. */
 void daemon_write_metrics(struct daemon *d);

@@ -177,6 +177,6 @@ int daemon_ensure_free_standalone(struct daemon *d, uint64_t bytes, const char *
         fprintf(stderr, "dockercleand: --ensure-free %s: not-now: %s has %s free after the cleanup%s; kept %zu in use or running, "
                 "%zu protected, %zu newest of their repository, %zu younger than min_age, %zu over max_removals\n",
                 want, d->fs.fs[k].path, has, r < 0 || t.error < 0 ? " (it stopped early)" : "", t.kept.in_use, t.kept.protected_,
-                t.kept.newest, t.kept.too_young, t.kept.over_budget);
+                t.kept.newest, t.kept.too_young, t.kept.over_max_removals);
         return EXIT_TEMPFAIL;
 }

@@ -14,6 +14,7 @@
 
 #include "engine.h"
 #include "history.h"
+#include "stop-times.h"
 #include "macro.h"
 #include "strv.h"
 
@@ -172,7 +173,7 @@ static unsigned events_effect(const struct queued_event *q) {
         return e;
 }
 
-unsigned events_drain(struct events *t, struct history *h, bool *ret_dropped) {
+unsigned events_drain(struct events *t, struct history *h, struct stop_times *st, bool *ret_dropped) {
         unsigned effect = 0;
         uint64_t n;
         (void) !read(t->efd, &n, sizeof n);
@@ -183,6 +184,9 @@ unsigned events_drain(struct events *t, struct history *h, bool *ret_dropped) {
                  * snapshot's seeding still brings back what the containers prove. */
                 if (h)
                         (void) !history_note_event(h, q->type, q->action, q->actor_id, q->image, q->time_ns);
+                /* After -ENOMEM, the next cleanup inspects that container. */
+                if (st)
+                        (void) !stop_times_note_event(st, q->type, q->action, q->actor_id, q->time_ns);
                 effect |= events_effect(q);
                 if (q->time_ns > t->since_ns)
                         t->since_ns = q->time_ns;

@@ -1,7 +1,8 @@
 /* events.h: follows the engine's container and image events for the main loop.
  *
  * The stream blocks in libcurl, so a thread of its own reads it and queues the events; the loop polls
- * events_fd() and, when it is readable, takes them with events_drain() into the usage history.
+ * events_fd() and, when it is readable, takes them with events_drain() into the usage history and the
+ * container stop times.
  *
  * Ownership: the loop owns the struct events (events_new() / events_free()) and is its only caller;
  * no function here may be called from another thread. The follower thread owns its own engine client
@@ -16,6 +17,7 @@
 #include "macro.h"
 
 struct history;
+struct stop_times;
 
 struct events;
 
@@ -40,9 +42,9 @@ void events_stop(struct events *t);
 /* What drained events may have done (some lost to a full queue count as both). */
 #define EVENTS_GREW  1u                  /* grown disk use: a check should follow soon */
 #define EVENTS_FREED 2u                  /* freed or unpinned something: an exhausted host may plan again */
-/* Moves the queued events into h (may be NULL) and returns their EVENTS_* effects; *ret_dropped tells
- * whether the stream failed since the last drain (is the engine gone?). */
-unsigned events_drain(struct events *t, struct history *h, bool *ret_dropped);
+/* Moves the queued events into h and st (either may be NULL) and returns their EVENTS_* effects;
+ * *ret_dropped tells whether the stream failed since the last drain (is the engine gone?). */
+unsigned events_drain(struct events *t, struct history *h, struct stop_times *st, bool *ret_dropped);
 
 /* Restarts the follower if it gave up (it reconnects by itself after ordinary drops). 0, or what
  * events_start() failed with: then it is not running, and stays so. */

@@ -145,7 +145,7 @@ static void notify_status(const struct daemon *d) {
                 daemon_format_bytes(d->stats.last_reclaimed_bytes, freed, sizeof freed);
                 snprintf(last, sizeof last, "%llu cleanups, last freed %s", (unsigned long long) d->stats.cleanups, freed);
         }
-        daemon_budget_status(d, engine, sizeof engine);
+        daemon_engine_bytes_status(d, engine, sizeof engine);
         snprintf(status, sizeof status, "STATUS=%.1f%% used%s (clean at %s, down to %s)%s; %s%s%s%s",
                  d->last_usage.used_percent, on, DAEMON_PERCENT(d->config.disk.high_watermark),
                  DAEMON_PERCENT(d->config.disk.low_watermark), engine, last,
@@ -294,11 +294,11 @@ static bool loop_on_soon(struct loop *l) {
 static void loop_on_events(struct loop *l) {
         struct daemon *d = l->d;
         bool dropped = false;
-        unsigned effect = events_drain(l->events, d->history, &dropped);
+        unsigned effect = events_drain(l->events, d->history, d->stop_times, &dropped);
         if (effect & EVENTS_FREED)
                 episode_note_freed(&d->episode);
         if (effect & EVENTS_GREW)
-                budget_note_grew(&d->budget);
+                engine_bytes_note_grew(&d->engine_bytes);
         /* Growth, or something freed while every tier was exhausted: check soon rather than next interval. */
         if (((effect & EVENTS_GREW) || ((effect & EVENTS_FREED) && d->episode.active)) && !l->soon_armed) {
                 loop_timer_set(l, l->soon_fd, EVENT_CHECK_DELAY_USEC, false, "event check");
@@ -361,7 +361,7 @@ static void loop_stop(struct loop *l) {
         daemon_command_stop(d);
         requests_free(TAKE_PTR(l->requests));
         events_free(TAKE_PTR(l->events));
-        daemon_history_save(d);
+        daemon_stores_save(d);
 }
 
 static void loop_done(struct loop *l) {

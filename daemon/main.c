@@ -307,7 +307,7 @@ static int run(int argc, char **argv) {
                         if (daemon_engine_setup(&d) < 0)
                                 return EXIT_FAILURE;
                         d.once = true;
-                        daemon_history_open(&d);
+                        daemon_stores_open(&d);
                         daemon_leases_open(&d);
                         return daemon_ensure_free_standalone(&d, a.ensure_bytes, abs);
                 }
@@ -338,11 +338,11 @@ static int run(int argc, char **argv) {
                 r = daemon_report(&d);
                 return r >= 0 ? EXIT_SUCCESS : engine_error_is_unreachable(r) || r == -ETIMEDOUT || r == -EREMOTEIO || r == -EBADMSG ? EXIT_UNAVAILABLE : EXIT_FAILURE;
         }
-        /* What exhausted_command leaves behind becomes ours, so it can be killed (daemon/lastresort.c). */
+        /* What exhausted_command leaves behind becomes ours, so it can be killed (daemon/lastresort-run.c). */
         if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
                 log_warning("Cannot become a child subreaper (%s): processes exhausted_command leaves behind may outlive it",
                             strerror(errno));
-        daemon_history_open(&d);
+        daemon_stores_open(&d);
         daemon_leases_open(&d);
         if (a.once) {
                 d.once = true;

@@ -7,8 +7,8 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "budget.h"
 #include "daemon.h"
+#include "engine-bytes.h"
 #include "episode.h"
 #include "lastresort.h"
 #include "log.h"
@@ -42,9 +42,9 @@ void record_measurement(const struct config *c, const char *path, const struct u
                        DAEMON_PERCENT(c->disk.low_watermark), triggered ? ": cleaning" : "");
 }
 
-void record_budget(const struct budget *b, bool over) {
+void record_engine_bytes(const struct engine_bytes *b, bool over) {
         char used[32], max[32], target[32], parts[4][32], h[5][32];
-        snprintf(used, sizeof used, "%" PRIu64, budget_used(b));
+        snprintf(used, sizeof used, "%" PRIu64, engine_bytes_used(b));
         snprintf(max, sizeof max, "%" PRIu64, b->max_bytes);
         snprintf(target, sizeof target, "%" PRIu64, b->target_bytes);
         const uint64_t v[4] = { b->parts.images, b->parts.containers, b->parts.volumes, b->parts.build_cache };
@@ -52,7 +52,7 @@ void record_budget(const struct budget *b, bool over) {
                 snprintf(parts[i], sizeof parts[i], "%" PRIu64, v[i]);
                 daemon_format_bytes(v[i], h[i], sizeof h[i]);
         }
-        daemon_format_bytes(budget_used(b), h[4], sizeof h[4]);
+        daemon_format_bytes(engine_bytes_used(b), h[4], sizeof h[4]);
         char hmax[32], htarget[32];
         daemon_format_bytes(b->max_bytes, hmax, sizeof hmax);
         daemon_format_bytes(b->target_bytes, htarget, sizeof htarget);
@@ -130,7 +130,7 @@ void record_max_age_started(const struct config *c, const char *path, const stru
 
 void record_critical(const struct config *c, const char *path, const struct usage *u, const struct policy_kept *k) {
         char used[32], free_b[32], fb[32], age[CONFIG_VALUE_STRING_MAX];
-        char in_use[24], protected_[24], newest[24], young[24], budget[24];
+        char in_use[24], protected_[24], newest[24], young[24], over_max[24];
         usage_fields(u, used, free_b);
         daemon_format_bytes(u->free_bytes, fb, sizeof fb);
         config_format_duration(c->disk.critical_min_age_sec, age);
@@ -138,7 +138,7 @@ void record_critical(const struct config *c, const char *path, const struct usag
         snprintf(protected_, sizeof protected_, "%zu", k->protected_);
         snprintf(newest, sizeof newest, "%zu", k->newest);
         snprintf(young, sizeof young, "%zu", k->too_young);
-        snprintf(budget, sizeof budget, "%zu", k->over_budget);
+        snprintf(over_max, sizeof over_max, "%zu", k->over_max_removals);
         struct log_field f[] = {
                 { "DOCKERCLEAN_PATH", path },
                 { "DOCKERCLEAN_USED_PERCENT", used },
@@ -148,7 +148,7 @@ void record_critical(const struct config *c, const char *path, const struct usag
                 { "DOCKERCLEAN_KEPT_PROTECTED", protected_ },
                 { "DOCKERCLEAN_KEPT_NEWEST", newest },
                 { "DOCKERCLEAN_KEPT_TOO_YOUNG", young },
-                { "DOCKERCLEAN_KEPT_OVER_BUDGET", budget },
+                { "DOCKERCLEAN_KEPT_OVER_BUDGET", over_max },
         };
         log_structured(LOG_NOTICE, RECORD_MID_CRITICAL, f, ELEMENTSOF(f),
                        "Critical pass: %s is %.1f%% used (%s free), at or above the critical watermark %s, and the tiers' "
@@ -156,7 +156,7 @@ void record_critical(const struct config *c, const char *path, const struct usag
                        "repository, %zu younger than min_age, %zu over max_removals); going on with every tier's min_age "
                        "lowered to %s (never what is in use, protected, or used within it)",
                        path, u->used_percent, fb, DAEMON_PERCENT(c->disk.critical_watermark), k->in_use, k->protected_,
-                       k->newest, k->too_young, k->over_budget, age);
+                       k->newest, k->too_young, k->over_max_removals, age);
 }
 
 void record_step(const struct cleanup_step *s) {
@@ -279,7 +279,7 @@ static void record_short_of_target(const struct config *c, const struct cleanup_
                                    const struct total_fields *g, const char *rules) {
         char fb[32], low[48], nums[7][24];
         const struct policy_kept *k = &t->kept;
-        const size_t v[7] = { k->in_use, k->protected_, k->newest, k->too_young, k->over_budget, t->n_refused, t->n_short };
+        const size_t v[7] = { k->in_use, k->protected_, k->newest, k->too_young, k->over_max_removals, t->n_refused, t->n_short };
         for (size_t i = 0; i < ELEMENTSOF(v); i++)
                 snprintf(nums[i], sizeof nums[i], "%zu", v[i]);
         daemon_format_bytes(t->reclaimed_bytes, fb, sizeof fb);
@@ -314,7 +314,7 @@ static void record_short_of_target(const struct config *c, const struct cleanup_
                        "protected, %zu newest of their repository, %zu younger than min_age, %zu over max_removals, "
                        "%zu refused by the engine; %zu removals freed under 1%% of their estimate",
                        what, t->n_removed, rules, t->n_skipped, t->n_failed, fb, t->after.used_percent, path, low,
-                       stop ? stop : "?", k->in_use, k->protected_, k->newest, k->too_young, k->over_budget,
+                       stop ? stop : "?", k->in_use, k->protected_, k->newest, k->too_young, k->over_max_removals,
                        t->n_refused, t->n_short);
 }
 
@@ -338,12 +338,12 @@ void record_exhausted(const struct config *c, const struct cleanup_result *t, co
                          DAEMON_DURATION(episode->backoff_sec));
         else
                 snprintf(next, sizeof next, "not planning again (--once)");
-        char in_use[24], protected_[24], newest[24], young[24], budget[24], refused[24];
+        char in_use[24], protected_[24], newest[24], young[24], over_max[24], refused[24];
         snprintf(in_use, sizeof in_use, "%zu", k->in_use);
         snprintf(newest, sizeof newest, "%zu", k->newest);
         snprintf(protected_, sizeof protected_, "%zu", k->protected_);
         snprintf(young, sizeof young, "%zu", k->too_young);
-        snprintf(budget, sizeof budget, "%zu", k->over_budget);
+        snprintf(over_max, sizeof over_max, "%zu", k->over_max_removals);
         snprintf(refused, sizeof refused, "%zu", t->n_refused);
         struct log_field f[] = {
                 g.f[0], g.f[1], g.f[2], g.f[3],
@@ -351,7 +351,7 @@ void record_exhausted(const struct config *c, const struct cleanup_result *t, co
                 { "DOCKERCLEAN_KEPT_PROTECTED", protected_ },
                 { "DOCKERCLEAN_KEPT_NEWEST", newest },
                 { "DOCKERCLEAN_KEPT_TOO_YOUNG", young },
-                { "DOCKERCLEAN_KEPT_OVER_BUDGET", budget },
+                { "DOCKERCLEAN_KEPT_OVER_BUDGET", over_max },
                 { "DOCKERCLEAN_KEPT_REFUSED", refused },
         };
         log_structured(LOG_WARNING, RECORD_MID_EXHAUSTED, f, ELEMENTSOF(f),
@@ -359,7 +359,7 @@ void record_exhausted(const struct config *c, const struct cleanup_result *t, co
                        "kept: %zu in use or running, %zu protected, %zu newest of their repository, %zu younger than "
                        "min_age%s, %zu over max_removals, %zu refused by the engine; %s",
                        path, t->after.used_percent, fb, DAEMON_PERCENT(c->disk.high_watermark), min_free, k->in_use,
-                       k->protected_, k->newest, k->too_young, eligible, k->over_budget, t->n_refused, next);
+                       k->protected_, k->newest, k->too_young, eligible, k->over_max_removals, t->n_refused, next);
 }
 
 void record_command_started(const char *cmd, int pid, uint64_t timeout_sec, const struct lastresort_facts *f, bool path_passed) {

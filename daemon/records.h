@@ -38,8 +38,8 @@ void record_measurement(const struct config *c, const char *path, const struct u
 /* the engine's own bytes, disk.max_engine_bytes (debug, notice when they reached it): DOCKERCLEAN_ENGINE_BYTES,
  * _ENGINE_MAX_BYTES, _ENGINE_TARGET_BYTES and the parts (_ENGINE_IMAGES_BYTES, _CONTAINERS_, _VOLUMES_,
  * _BUILD_CACHE_). */
-struct budget;
-void record_budget(const struct budget *b, bool over);
+struct engine_bytes;
+void record_engine_bytes(const struct engine_bytes *b, bool over);
 /* cleanup started (notice): DOCKERCLEAN_PATH (the filesystem that needs the most), _USED_PERCENT, _FREE_BYTES. */
 void record_cleanup_started(const struct config *c, const char *path, const struct usage *u);
 /* object removed (info): DOCKERCLEAN_TIER, _OBJECT, _NAME, _BYTES, _USED_PERCENT, _FREE_BYTES, _RULE

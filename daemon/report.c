@@ -7,10 +7,10 @@
 #include <time.h>
 
 #include "daemon.h"
+#include "engine-bytes.h"
 #include "engine.h"
 #include "log.h"
 #include "macro.h"
-#include "budget.h"
 #include "policy.h"
 #include "strv.h"
 #include "unlisted-run.h"
@@ -93,8 +93,8 @@ int daemon_report(struct daemon *d) {
                         reclaim += pos(b->size);
         }
         row("Build Cache", df.n_build_cache, active, size, reclaim);
-        struct budget_parts eng;
-        budget_parts_from_df(&df, &eng);
+        struct engine_bytes_parts eng;
+        engine_bytes_parts_from_df(&df, &eng);
         /* Where the rest is, measured now (the filesystem first: its used bytes are the whole). */
         struct unlisted_report unl = {};
         int ur = m >= 0 ? daemon_unlisted_measure(d, &df, &unl) : -ENODATA;
@@ -123,7 +123,7 @@ int daemon_report(struct daemon *d) {
         if (k->min_free)
                 printf("; free below %" PRIu64 " bytes, up to %" PRIu64, k->min_free, k->target_free ? k->target_free : k->min_free);
         printf("\n");
-        /* disk.max_engine_bytes: what the engine itself uses, as the budget counts it. */
+        /* disk.max_engine_bytes: what the engine itself uses, as the engine-bytes limit counts it. */
         uint64_t eng_used = eng.images + eng.containers + eng.volumes + eng.build_cache;
         char eb[5][32];
         daemon_format_bytes(eng_used, eb[0], sizeof eb[0]);
@@ -174,7 +174,7 @@ static void print_kept(const struct policy_plan *plan, bool max_age) {
         const struct policy_kept *k = max_age ? &plan->kept_max_age : &plan->kept;
         size_t shown = 0, n = 0;
         printf("Kept%s: %zu in use, %zu protected, %zu newest of their repository, %zu too young, %zu over max_removals\n",
-               max_age ? " by the maximum-age pass" : "", k->in_use, k->protected_, k->newest, k->too_young, k->over_budget);
+               max_age ? " by the maximum-age pass" : "", k->in_use, k->protected_, k->newest, k->too_young, k->over_max_removals);
         for (size_t i = 0; i < plan->n_kept_objects; i++) {
                 const struct policy_kept_object *o = &plan->kept_objects[i];
                 if ((o->rule == POLICY_RULE_MAX_AGE) != max_age)
@@ -202,7 +202,7 @@ static void print_kept(const struct policy_plan *plan, bool max_age) {
 /* --once --dry-run: the plan on stdout. */
 void daemon_print_plan(const struct daemon *d, const char *path, const struct policy_plan *plan, const struct usage *u) {
         char buf[32], need[40], fb[32];
-        bool pressure = policy_triggered_any(&d->config, &d->fs) || budget_over(&d->budget);
+        bool pressure = policy_triggered_any(&d->config, &d->fs) || engine_bytes_over(&d->engine_bytes);
         if (plan->bytes_needed == UINT64_MAX)
                 snprintf(need, sizeof need, "more than the filesystem holds");
         else
@@ -224,11 +224,11 @@ void daemon_print_plan(const struct daemon *d, const char *path, const struct po
                 printf("; critical at %s (min_age lowered to %s)", DAEMON_PERCENT(d->config.disk.critical_watermark),
                        DAEMON_DURATION(d->config.disk.critical_min_age_sec));
         printf("\n");
-        if (budget_enabled(&d->budget) && d->budget.known) {
+        if (engine_bytes_enabled(&d->engine_bytes) && d->engine_bytes.known) {
                 char used[32], mx[32], tg[32];
-                daemon_format_bytes(budget_used(&d->budget), used, sizeof used);
-                daemon_format_bytes(d->budget.max_bytes, mx, sizeof mx);
-                daemon_format_bytes(d->budget.target_bytes, tg, sizeof tg);
+                daemon_format_bytes(engine_bytes_used(&d->engine_bytes), used, sizeof used);
+                daemon_format_bytes(d->engine_bytes.max_bytes, mx, sizeof mx);
+                daemon_format_bytes(d->engine_bytes.target_bytes, tg, sizeof tg);
                 printf("The engine itself uses %s: clean at max_engine_bytes %s, down to below %s\n", used, mx, tg);
         }
         if (!pressure) {

@@ -352,7 +352,7 @@ static void kept_reason(const struct cleanup_result *t, char *buf, size_t n) {
         const struct policy_kept *k = &t->kept;
         snprintf(buf, n, "kept %zu in use or running, %zu protected, %zu newest of their repository, %zu younger than min_age, "
                  "%zu over max_removals, %zu refused by the engine",
-                 k->in_use, k->protected_, k->newest, k->too_young, k->over_budget, t->n_refused);
+                 k->in_use, k->protected_, k->newest, k->too_young, k->over_max_removals, t->n_refused);
 }
 
 static void on_gather(struct requests *q) {

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "budget.h"
 #include "daemon.h"
-#include "format-util.h"
+#include "engine-bytes.h"
 #include "engine.h"
+#include "format-util.h"
 #include "json-read.h"
 #include "log.h"
 #include "macro.h"
@@ -22,8 +22,8 @@
 /* The engine's own bytes on DockerRootDir's filesystem: everything, unless the containerd image store keeps
  * images and container layers on another filesystem. */
 static uint64_t engine_bytes_on_root(const struct daemon *d, const struct engine_df *df) {
-        struct budget_parts p;
-        budget_parts_from_df(df, &p);
+        struct engine_bytes_parts p;
+        engine_bytes_parts_from_df(df, &p);
         if (d->containerd_store && d->fs.n > 1)
                 return p.volumes + p.build_cache;
         return p.images + p.containers + p.volumes + p.build_cache;
@@ -211,8 +211,8 @@ int daemon_unlisted_measure(struct daemon *d, const struct engine_df *df, struct
         if (d->containerd_store && df && d->fs.n > 1) {
                 bool cut_before = w.cut_short;
                 if ((k = unlisted_containerd_bytes(d->fs.fs[1].path, &w, &bytes)) >= 0) {
-                        struct budget_parts p;
-                        budget_parts_from_df(df, &p);
+                        struct engine_bytes_parts p;
+                        engine_bytes_parts_from_df(df, &p);
                         if (!(r.containerd_path = strdup(d->fs.fs[1].path)))
                                 return -ENOMEM;
                         r.containerd_bytes = bytes;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "history.h"
+#include "stop-times.h"
 #include "macro.h"
 #include "strv.h"
 #include "time-util.h"
@@ -82,9 +83,9 @@ void cleanup_snapshot_done(struct cleanup_snapshot *s) {
 }
 
 /* The listing's Status ("Exited (0) 3 hours ago") says the container stopped more recently than the
- * history has it: it ran again while the daemon was not following events (stopped, restarted). A few
+ * stop times have it: it ran again while the daemon was not following events (stopped, restarted). A few
  * minutes of slack for the engine's clock and the listing's age. Where Status says nothing (Podman's
- * dead containers, other engines), the history stands. */
+ * dead containers, other engines), the stored stop time stands. */
 #define STATUS_SLACK_SEC 300
 static bool stop_time_stale(const struct engine_container *ct, int64_t finished_ns, int64_t now_ns) {
         if (ct->stopped_max_sec < 0)
@@ -93,9 +94,9 @@ static bool stop_time_stale(const struct engine_container *ct, int64_t finished_
 }
 
 /* Inspects container i: its stop time and state (fresher than the listing), and its size when asked;
- * noted in the history, and in the policy's copy. A container gone meanwhile is marked removing: the
+ * noted in the stop times, and in the policy's copy. A container gone meanwhile is marked removing: the
  * planner must not see it as a candidate. */
-static int inspect_stop(struct engine *e, struct history *h, bool with_size, struct cleanup_snapshot *s, size_t i) {
+static int inspect_stop(struct engine *e, struct stop_times *st, bool with_size, struct cleanup_snapshot *s, size_t i) {
         struct engine_container *ct = &s->containers.items[i];
         struct policy_container *pc = &s->pcontainers[i];
         struct engine_container_detail d;
@@ -118,15 +119,15 @@ static int inspect_stop(struct engine *e, struct history *h, bool with_size, str
         s->stop_known[i] = true;
         s->n_inspected++;
         /* A failure to note (out of memory) only means another inspect next time. */
-        if (h && engine_container_state_is_stopped(d.state) && d.finished_at_ns > 0)
-                (void) !history_note_container_stop(h, ct->id, d.finished_at_ns, with_size ? d.size_rw : -1);
+        if (st && engine_container_state_is_stopped(d.state) && d.finished_at_ns > 0)
+                (void) !stop_times_note(st, ct->id, d.finished_at_ns, with_size ? d.size_rw : -1);
         engine_container_detail_done(&d);
         return 0;
 }
 
-/* The stop times (and sizes) the history has, checked against the listing's Status; the others stay
+/* The stop times (and sizes) the store has, checked against the listing's Status; the others stay
  * unknown until the policy names them (settle_unknowns()). */
-static int stop_times_from_history(struct history *h, int64_t now_ns, struct cleanup_snapshot *s) {
+static int stop_times_known(struct stop_times *st, int64_t now_ns, struct cleanup_snapshot *s) {
         size_t n = s->containers.n;
         s->finished_at_ns = calloc_at_least_one(n, sizeof *s->finished_at_ns);
         s->size_rw = calloc_at_least_one(n, sizeof *s->size_rw);
@@ -139,18 +140,18 @@ static int stop_times_from_history(struct history *h, int64_t now_ns, struct cle
                 int64_t finished_ns, size_rw;
                 s->size_rw[i] = -1;
                 if (!engine_container_state_is_stopped(ct->state) ||
-                    history_container_stop(h, ct->id, &finished_ns, &size_rw) <= 0)
+                    stop_times_get(st, ct->id, &finished_ns, &size_rw) <= 0)
                         continue;
                 if (stop_time_stale(ct, finished_ns, now_ns)) {
                         /* It ran and stopped again while no one followed the events: ask the engine. */
-                        history_forget_container(h, ct->id);
+                        stop_times_forget(st, ct->id);
                         s->n_stale++;
                         continue;
                 }
                 s->finished_at_ns[i] = finished_ns;
                 s->size_rw[i] = size_rw;
                 s->stop_known[i] = true;
-                s->n_from_history++;
+                s->n_from_stop_times++;
         }
         return 0;
 }
@@ -213,17 +214,17 @@ static void mark_unknown(const struct cleanup_snapshot *s, bool need_size, bool 
         }
 }
 
-static int inspect_stops(struct engine *e, struct history *h, bool with_size, struct cleanup_snapshot *s,
+static int inspect_stops(struct engine *e, struct stop_times *st, bool with_size, struct cleanup_snapshot *s,
                          const size_t *which, size_t n) {
         for (size_t j = 0; j < n; j++) {
-                int r = inspect_stop(e, h, with_size, s, which[j]);
+                int r = inspect_stop(e, st, with_size, s, which[j]);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-static int settle_unknowns(struct engine *e, const struct config *c, struct history *h, struct cleanup_snapshot *s) {
+static int settle_unknowns(struct engine *e, const struct config *c, struct stop_times *st, struct cleanup_snapshot *s) {
         bool need_size = s->have_df && !(s->df.types & ENGINE_DF_CONTAINERS);
         _cleanup_free_ bool *stop = calloc_at_least_one(s->containers.n, sizeof *stop);
         _cleanup_free_ bool *size = calloc_at_least_one(s->containers.n, sizeof *size);
@@ -237,8 +238,8 @@ static int settle_unknowns(struct engine *e, const struct config *c, struct hist
                 if (r < 0)
                         return r;
                 if (u.n_stops == 0 && u.n_tags == 0)
-                        return inspect_stops(e, h, true, s, u.sizes, u.n_sizes);
-                r = inspect_stops(e, h, need_size, s, u.stops, u.n_stops);
+                        return inspect_stops(e, st, true, s, u.sizes, u.n_sizes);
+                r = inspect_stops(e, st, need_size, s, u.stops, u.n_stops);
                 for (size_t j = 0; r >= 0 && j < u.n_tags; j++)
                         r = inspect_tag_time(e, s, u.tags[j]);
                 if (r < 0)
@@ -534,8 +535,8 @@ static int fill_all_images(struct engine *e, struct cleanup_snapshot *s) {
         return 0;
 }
 
-int cleanup_snapshot_take(struct engine *e, const struct config *c, struct history *h, int64_t now_ns,
-                          struct cleanup_snapshot *ret) {
+int cleanup_snapshot_take(struct engine *e, const struct config *c, struct history *h, struct stop_times *st,
+                          int64_t now_ns, struct cleanup_snapshot *ret) {
         _cleanup_(cleanup_snapshot_done) struct cleanup_snapshot s = {};
         int r;
 
@@ -572,7 +573,7 @@ int cleanup_snapshot_take(struct engine *e, const struct config *c, struct histo
                         return r;
                 s.have_networks = true;
         }
-        r = stop_times_from_history(h, now_ns, &s);
+        r = stop_times_known(st, now_ns, &s);
         if (r < 0)
                 return r;
         resolve_history_names(h, &s);
@@ -582,7 +583,7 @@ int cleanup_snapshot_take(struct engine *e, const struct config *c, struct histo
         r = build_policy_arrays(c, h, now_ns, &s);
         if (r < 0)
                 return r;
-        r = settle_unknowns(e, c, h, &s);
+        r = settle_unknowns(e, c, st, &s);
         if (r < 0)
                 return r;
         seed_history(h, now_ns, &s);

@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "budget.h"
+#include "engine-bytes.h"
 #include "history.h"
+#include "stop-times.h"
 #include "macro.h"
 #include "strv.h"
 #include "time-util.h"
@@ -123,13 +124,13 @@ static int remove_image(struct engine *e, const struct policy_action *a, char *r
 }
 
 static int prune_build_cache(struct engine *e, const struct config *c, const struct usage *now,
-                             const struct budget *budget, const struct policy_action *a, uint64_t *ret_reclaimed) {
+                             const struct engine_bytes *eb, const struct policy_action *a, uint64_t *ret_reclaimed) {
         char until[32];
         snprintf(until, sizeof until, "%llus", (unsigned long long) a->until_sec);
         struct engine_filter filters[] = { { "until", until } };
         uint64_t keep = policy_build_cache_keep_storage(c, now, a->build_cache_counted);
-        /* The engine's budget may need more of it than the filesystem does. */
-        keep = MIN(keep, a->build_cache_counted - MIN(a->build_cache_counted, budget_needed(budget)));
+        /* The engine-bytes limit may need more of it than the filesystem does. */
+        keep = MIN(keep, a->build_cache_counted - MIN(a->build_cache_counted, engine_bytes_needed(eb)));
         /* The maximum-age prune takes all that is old enough, whatever the usage. */
         if (a->rule == POLICY_RULE_MAX_AGE)
                 keep = 0;
@@ -148,7 +149,7 @@ static int prune_build_cache(struct engine *e, const struct config *c, const str
 }
 
 /* On failure *ret_message says why: the engine's message (copied, since later calls replace it). */
-static int do_action(struct engine *e, const struct config *c, const struct usage *now, const struct budget *budget,
+static int do_action(struct engine *e, const struct config *c, const struct usage *now, const struct engine_bytes *eb,
                      const struct policy_action *a, char *ret_message, size_t message_size,
                      uint64_t *ret_engine_reclaimed) {
         switch (a->kind) {
@@ -157,7 +158,7 @@ static int do_action(struct engine *e, const struct config *c, const struct usag
         case POLICY_ACTION_REMOVE_IMAGE:
                 return remove_image(e, a, ret_message, message_size);
         case POLICY_ACTION_PRUNE_BUILD_CACHE:
-                return prune_build_cache(e, c, now, budget, a, ret_engine_reclaimed);
+                return prune_build_cache(e, c, now, eb, a, ret_engine_reclaimed);
         case POLICY_ACTION_REMOVE_VOLUME:
                 return classify(e, engine_delete_volume(e, a->id));
         case POLICY_ACTION_REMOVE_NETWORK:
@@ -169,7 +170,7 @@ static int do_action(struct engine *e, const struct config *c, const struct usag
 }
 
 int cleanup_execute(struct engine *e, const struct config *c, const struct usage_set *filesystems,
-                    const struct policy_plan *plan, struct budget *budget, const atomic_int *cancel,
+                    const struct policy_plan *plan, struct engine_bytes *eb, const atomic_int *cancel,
                     cleanup_step_cb cb, void *userdata, struct cleanup_result *ret_result) {
         struct cleanup_result res = {};
         int r;
@@ -194,7 +195,7 @@ int cleanup_execute(struct engine *e, const struct config *c, const struct usage
                         continue;
                 /* Maximum-age removals are not for the targets: they lead the plan and all run. */
                 if (!a->with_previous && a->rule != POLICY_RULE_MAX_AGE && policy_targets_met_all(c, &now) &&
-                    budget_met(budget))
+                    engine_bytes_met(eb))
                         break;
                 if (cancel && *cancel) {
                         res.cancelled = true;
@@ -207,7 +208,7 @@ int cleanup_execute(struct engine *e, const struct config *c, const struct usage
                 struct cleanup_step step = { .action = a };
                 char message[sizeof engine_last_error(e)->message] = "";
                 const struct usage *neediest = &now.fs[policy_neediest(c, &now)].usage;
-                r = do_action(e, c, neediest, budget, a, message, sizeof message, &step.engine_reclaimed);
+                r = do_action(e, c, neediest, eb, a, message, sizeof message, &step.engine_reclaimed);
                 step.result = r;
                 previous = r;
                 if (r < 0 && r != -ENOENT && r != -EBUSY) {
@@ -229,8 +230,8 @@ int cleanup_execute(struct engine *e, const struct config *c, const struct usage
 
                 if (r == 0) {
                         /* Not measured again: the engine's own figure, else the plan's estimate. */
-                        if (budget)
-                                budget_freed(budget, a->kind, step.engine_reclaimed ? step.engine_reclaimed : a->estimated_bytes);
+                        if (eb)
+                                engine_bytes_freed(eb, a->kind, step.engine_reclaimed ? step.engine_reclaimed : a->estimated_bytes);
                         res.n_removed++;
                         res.tier_removed[a->tier]++;
                         res.rule_removed[a->rule]++;
@@ -273,7 +274,7 @@ int cleanup_execute(struct engine *e, const struct config *c, const struct usage
         res.before = res.before_set.fs[policy_neediest(c, &res.before_set)].usage;
         res.after = now.fs[policy_neediest(c, &now)].usage;
         res.reclaimed_bytes = usage_set_freed(&res.before_set, &now);
-        res.targets_met = policy_targets_met_all(c, &now) && budget_met(budget);
+        res.targets_met = policy_targets_met_all(c, &now) && engine_bytes_met(eb);
         *ret_result = res;
         return 0;
 }
@@ -300,7 +301,7 @@ static void result_add(struct cleanup_result *total, const struct cleanup_result
 }
 
 /* One round: snapshot, plan, and (unless a dry run) carry it out with at most removals_left removals.
- * pressure: a trigger held, or the engine's budget was over, when the cleanup started (later rounds go on
+ * pressure: a trigger held, or the engine's bytes were over their limit, when the cleanup started (later rounds go on
  * to the targets without one). */
 static int run_round(struct engine *e, const struct config *c, unsigned removals_left, bool pressure,
                      const struct cleanup_run_options *o, const struct usage_set *fs, struct cleanup_result *ret,
@@ -308,13 +309,16 @@ static int run_round(struct engine *e, const struct config *c, unsigned removals
         const struct usage *u = &fs->fs[policy_neediest(c, fs)].usage;
         _cleanup_(cleanup_snapshot_done) struct cleanup_snapshot snap = {};
         *ret_stage = CLEANUP_STAGE_SNAPSHOT;
-        int r = cleanup_snapshot_take(e, c, o->history, now_realtime_ns(), &snap);
+        int r = cleanup_snapshot_take(e, c, o->history, o->stop_times, now_realtime_ns(), &snap);
         if (r < 0)
                 return r;
+        /* Gone containers' stop times go; after -ENOMEM they stay, and only cost memory until next time. */
+        if (o->stop_times)
+                (void) !stop_times_forget_unlisted(o->stop_times, &snap.snapshot);
         /* The snapshot's /system/df is a fresh measurement of the engine's own bytes, for free. */
-        if (budget_enabled(o->budget) && snap.have_df)
-                budget_measured(o->budget, &snap.df, now_monotonic_usec());
-        bool budget_short = budget_enabled(o->budget) && !budget_met(o->budget);
+        if (engine_bytes_enabled(o->engine_bytes) && snap.have_df)
+                engine_bytes_measured(o->engine_bytes, &snap.df, now_monotonic_usec());
+        bool engine_bytes_short = engine_bytes_enabled(o->engine_bytes) && !engine_bytes_met(o->engine_bytes);
         /* The safety valve counts over the whole cleanup, not per round. */
         struct config rc = *c;
         rc.max_removals = removals_left;
@@ -327,8 +331,8 @@ static int run_round(struct engine *e, const struct config *c, unsigned removals
         r = policy_plan(&rc, u, &snap.snapshot, &plan);
         if (r < 0)
                 return r;
-        budget_adjust_plan(o->budget, &plan);
-        /* Below every trigger (and within the engine's budget) only the maximum-age removals may run: the
+        engine_bytes_adjust_plan(o->engine_bytes, &plan);
+        /* Below every trigger (and within the engine-bytes limit) only the maximum-age removals may run: the
          * rest waits for pressure. The plan is cut there (also as the caller sees it). */
         struct policy_plan *run = &plan;
         struct policy_plan cut;
@@ -347,11 +351,11 @@ static int run_round(struct engine *e, const struct config *c, unsigned removals
                 return 0;
         }
         *ret_stage = CLEANUP_STAGE_MEASURE; /* what fails before the first removal */
-        r = cleanup_execute(e, &rc, fs, run, o->budget, o->cancel, o->on_step, o->userdata, ret);
+        r = cleanup_execute(e, &rc, fs, run, o->engine_bytes, o->cancel, o->on_step, o->userdata, ret);
         if (r >= 0) {
                 ret->kept = plan.kept;
                 ret->kept_normal = plan.kept_normal;
-                ret->budget_unverified = budget_short && ret->n_removed > 0 && budget_met(o->budget);
+                ret->engine_bytes_unverified = engine_bytes_short && ret->n_removed > 0 && engine_bytes_met(o->engine_bytes);
                 /* Removed images gave their layers back to the build-cache records that shared them:
                  * the next round's prune can take them. */
                 ret->unshared = snap.snapshot.build_cache.shared > 0 &&
@@ -367,7 +371,7 @@ int cleanup_run(struct engine *e, const struct config *c, const struct usage_set
         const struct usage *neediest = &before->fs[policy_neediest(c, before)].usage;
         struct cleanup_result total = { .before = *neediest, .after = *neediest, .before_set = *before, .after_set = *before };
         unsigned removals_left = c->max_removals;
-        bool pressure = policy_triggered_any(c, before) || budget_over(o->budget);
+        bool pressure = policy_triggered_any(c, before) || engine_bytes_over(o->engine_bytes);
         total.stop = CLEANUP_STOP_ROUNDS;
         while (total.n_rounds < CLEANUP_ROUNDS_MAX) {
                 struct cleanup_result res = {};
@@ -393,7 +397,7 @@ int cleanup_run(struct engine *e, const struct config *c, const struct usage_set
                 }
                 /* The estimates can be far from the engine's own figure (the containerd store's LayersSize
                  * counts the unpacked layers, not the blobs beside them): the next round's snapshot says. */
-                if (res.targets_met && !res.budget_unverified) {
+                if (res.targets_met && !res.engine_bytes_unverified) {
                         total.stop = CLEANUP_STOP_TARGETS_MET;
                         break;
                 }
@@ -406,12 +410,12 @@ int cleanup_run(struct engine *e, const struct config *c, const struct usage_set
                         break;
                 }
                 if (res.n_removed >= removals_left) {
-                        total.stop = CLEANUP_STOP_BUDGET;
+                        total.stop = CLEANUP_STOP_MAX_REMOVALS;
                         break;
                 }
                 /* Only removed containers unpin something (images, volumes, networks), and removed images
                  * unshare build cache, for another round; a short removal stopped a kind: plan again. */
-                if (res.tier_removed[CONFIG_TIER_STOPPED_CONTAINERS] == 0 && !res.budget_unverified &&
+                if (res.tier_removed[CONFIG_TIER_STOPPED_CONTAINERS] == 0 && !res.engine_bytes_unverified &&
                     !res.unshared && !res.replan) {
                         total.stop = CLEANUP_STOP_NOTHING_UNPINNED;
                         break;
@@ -428,7 +432,7 @@ const char *cleanup_stop_to_string(enum cleanup_stop s) {
                 [CLEANUP_STOP_TARGETS_MET] = "targets met",
                 [CLEANUP_STOP_CANCELLED] = "cancelled",
                 [CLEANUP_STOP_NOTHING_REMOVED] = "nothing removed",
-                [CLEANUP_STOP_BUDGET] = "max_removals spent",
+                [CLEANUP_STOP_MAX_REMOVALS] = "max_removals spent",
                 [CLEANUP_STOP_NOTHING_UNPINNED] = "no container removed, so nothing newly unpinned",
                 [CLEANUP_STOP_ROUNDS] = "round limit",
                 [CLEANUP_STOP_DRY_RUN] = "dry run",

@@ -1,7 +1,7 @@
 /* cleanup.h: the part that talks to the engine on the policy's behalf.
  *
  * The call order of one cleanup, said once here:
- *   cleanup_run()                        the rounds, one max_removals budget across them
+ *   cleanup_run()                        the rounds, one max_removals count across them
  *     round: cleanup_snapshot_take()     list what the engine has into a struct policy_snapshot
  *            policy_plan()               the pure decision (policy.h)
  *            on_plan()                   the caller sees the plan (a dry run stops here, after round 1)
@@ -12,8 +12,8 @@
  *   private, for a prune to take; a round that stopped a kind of removal because one freed under 1% of
  *   its estimate (policy_removal_short()), or a build-cache prune that fell short of the targets
  *   (policy_prune_replans()), wants a fresh snapshot too. Then another round follows; the
- *   rounds stop when the targets are met, when cancelled, when a round removed nothing, when the budget
- *   is spent, when nothing was newly unpinned or unshared, on an error, or after CLEANUP_ROUNDS_MAX rounds.
+ *   rounds stop when the targets are met, when cancelled, when a round removed nothing, when
+ *   max_removals is spent, when nothing was newly unpinned or unshared, on an error, or after CLEANUP_ROUNDS_MAX rounds.
  * A plan made at or above disk.critical_watermark goes on, after the tiers' own min_age, with the critical
  * pass (policy.h); maximum-age removals (cleanup_run_options.max_age) lead the plan and run even when
  * the targets hold, and are all a cleanup below every trigger does.
@@ -33,8 +33,9 @@
 #include "policy.h"
 #include "usage.h"
 
-struct budget;
+struct engine_bytes;
 struct history;
+struct stop_times;
 
 /* Owns the engine's listings and the policy arrays that borrow from them. */
 struct cleanup_snapshot {
@@ -48,16 +49,16 @@ struct cleanup_snapshot {
         struct engine_image **images_by_id;       /* images sorted by id, likewise */
         struct engine_network_list networks;
         bool have_networks;
-        int64_t *finished_at_ns;       /* per container: State.FinishedAt from the history or an inspect, for
+        int64_t *finished_at_ns;       /* per container: State.FinishedAt from the stop times or an inspect, for
                                         * the stopped ones whose stop time can change the plan; else 0 */
-        int64_t *size_rw;              /* per container: SizeRw from an inspect or the history where /system/df
+        int64_t *size_rw;              /* per container: SizeRw from an inspect or the stop times where /system/df
                                         * was not asked for containers; else -1 */
         bool *stop_known;              /* per container: finished_at_ns is known (or it is gone) */
         uint64_t *log_bytes;           /* per container: its log files (LogPath and rotations), measured when
                                         * this snapshot inspected it stopped; they go with it, so they are in
                                         * its estimate; else 0 */
         size_t n_inspected;            /* containers inspected for their stop time */
-        size_t n_from_history;         /* stop times the history knew */
+        size_t n_from_stop_times;      /* stop times the stop-times store knew */
         size_t n_stale;                /* of those, stop times the listing's Status proved stale */
         int64_t *last_tag_time_ns;     /* per image, from inspect (only images the history does not know) */
         bool *last_tag_deferred;       /* per image: its LastTagTime is wanted for the history but was not
@@ -72,10 +73,12 @@ struct cleanup_snapshot {
 
 /* Lists /system/df (sizes, volumes, build cache; from API 1.42 only the parts the tiers use),
  * containers, images and, when the networks tier is configured, networks; State.FinishedAt of the
- * stopped containers the plan may take (from the history, else an inspect of what policy_unknowns() names). history may be NULL
- * (then last use is the image's Created time). On success *ret is set; free with cleanup_snapshot_done(). */
-int cleanup_snapshot_take(struct engine *e, const struct config *c, struct history *h, int64_t now_ns,
-                          struct cleanup_snapshot *ret) _must_check_;
+ * stopped containers whose stop time can change the plan (from st, else an inspect of what
+ * policy_unknowns() names, which is noted in st). h may be NULL (then last use is the image's Created
+ * time), st too (then every stop time is unknown until inspected). On success *ret is set; free with
+ * cleanup_snapshot_done(). */
+int cleanup_snapshot_take(struct engine *e, const struct config *c, struct history *h, struct stop_times *st,
+                          int64_t now_ns, struct cleanup_snapshot *ret) _must_check_;
 void cleanup_snapshot_done(struct cleanup_snapshot *s);
 
 /* Where a cleanup failed: engine_last_error() tells more for every stage but the measuring. */
@@ -92,7 +95,7 @@ enum cleanup_stop {
         CLEANUP_STOP_TARGETS_MET,
         CLEANUP_STOP_CANCELLED,
         CLEANUP_STOP_NOTHING_REMOVED,  /* a round removed nothing: what is left may not be removed */
-        CLEANUP_STOP_BUDGET,           /* max_removals spent */
+        CLEANUP_STOP_MAX_REMOVALS,     /* max_removals spent */
         CLEANUP_STOP_NOTHING_UNPINNED, /* no container (nor image sharing build cache) removed: another
                                         * round would plan the same */
         CLEANUP_STOP_ROUNDS,           /* CLEANUP_ROUNDS_MAX rounds */
@@ -130,7 +133,7 @@ struct cleanup_result {
         size_t tier_removed[_CONFIG_TIER_MAX];
         size_t rule_removed[_POLICY_RULE_MAX];  /* removed by maximum age, by the tiers, in the critical pass */
         bool targets_met;
-        bool budget_unverified;        /* the engine's own bytes were over target_engine_bytes at the round's
+        bool engine_bytes_unverified;        /* the engine's own bytes were over target_engine_bytes at the round's
                                         * snapshot and are below it only by the estimates subtracted since
                                         * (cleanup_run() measures them again with another round) */
         bool cancelled;
@@ -144,15 +147,15 @@ struct cleanup_result {
 };
 
 /* Runs plan->actions in order, measuring every filesystem after each; stops when the targets hold on all
- * of them (policy_targets_met_all()) and the engine's budget is met (budget_met(); budget may be NULL:
- * off; each removal's bytes are subtracted from it, see budget.h), when
+ * of them (policy_targets_met_all()) and the engine-bytes limit is met (engine_bytes_met(); eb may be NULL:
+ * off; each removal's bytes are subtracted from it, see engine-bytes.h), when
  * *cancel is raised (then result.cancelled), or at the end of the plan. Refuses to run (-EPERM) with
  * c->dry_run: a dry run never sends a request that removes anything. Errors of single actions are
  * reported through cb and do not stop the run. Returns 0 with *ret_result filled whenever it started
  * (result.error says why it stopped early: engine unreachable, statvfs failed); -EPERM, -EINVAL or the
  * first measurement's error when it did nothing. */
 int cleanup_execute(struct engine *e, const struct config *c, const struct usage_set *filesystems,
-                    const struct policy_plan *plan, struct budget *budget, const atomic_int *cancel,
+                    const struct policy_plan *plan, struct engine_bytes *eb, const atomic_int *cancel,
                     cleanup_step_cb cb, void *userdata, struct cleanup_result *ret_result) _must_check_;
 
 /* Called with every round's plan before it is carried out (in a dry run, the only round's). */
@@ -160,13 +163,14 @@ typedef void (*cleanup_plan_cb)(const struct policy_plan *plan, const struct usa
 
 struct cleanup_run_options {
         struct history *history;               /* may be NULL (then last use is the image's Created time) */
+        struct stop_times *stop_times;         /* may be NULL (then every stop time is inspected) */
         const atomic_int *cancel;              /* may be NULL */
         cleanup_plan_cb on_plan;               /* may be NULL */
         cleanup_step_cb on_step;               /* may be NULL; every action, as it happens */
         void *userdata;                        /* for both callbacks */
-        struct budget *budget;                 /* may be NULL; disk.max_engine_bytes: each round's snapshot
+        struct engine_bytes *engine_bytes;     /* may be NULL; disk.max_engine_bytes: each round's snapshot
                                                 * measures it, each removal subtracts from it, and the
-                                                * targets hold only once it is met (budget.h) */
+                                                * targets hold only once it is met (engine-bytes.h) */
         bool max_age;                          /* plan the tiers' max_unused_age removals: the caller
                                                 * says when that pass is due (at most once per interval).
                                                 * Below every trigger they are all a cleanup does. */

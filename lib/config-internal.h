@@ -100,6 +100,26 @@ int config_parse_group(struct config_parser *p, const config_setting_t *s, const
 int config_unknown_key(struct config_parser *p, const config_setting_t *s,
                        const struct config_key_table *table) _must_check_;
 
+/* lib/config-get.c: the typed getters of the key parsers. Each reads setting s, or fails for it with
+ * config_fail() (-EINVAL; -ENOMEM when a copy cannot be made); *ret is set only on success. */
+
+/* One string without control characters; expected names what a wrong type should have been. */
+int config_get_string(struct config_parser *p, const config_setting_t *s, const char *expected, const char **ret) _must_check_;
+int config_get_bool(struct config_parser *p, const config_setting_t *s, bool *ret) _must_check_;
+/* An integer, refusing the literals libconfig 1.5 wrapped (config-scan.c). */
+int config_get_integer(struct config_parser *p, const config_setting_t *s, int64_t *ret) _must_check_;
+/* A duration string ("1h30m") between min and max seconds. */
+int config_get_duration(struct config_parser *p, const config_setting_t *s, uint64_t min, uint64_t max, uint64_t *ret) _must_check_;
+int config_get_percent(struct config_parser *p, const config_setting_t *s, double *ret) _must_check_;
+/* A size string ("10G") or a whole number of bytes. */
+int config_get_size(struct config_parser *p, const config_setting_t *s, uint64_t *ret) _must_check_;
+/* An absolute path ("" for off when empty_ok, then *ret becomes NULL); replaces and frees *ret. */
+int config_get_path(struct config_parser *p, const config_setting_t *s, bool empty_ok, char **ret) _must_check_;
+/* A list of non-empty strings, each also passed to check; [ ] is an empty list (the feature off).
+ * Replaces and frees *ret. */
+int config_get_string_list(struct config_parser *p, const config_setting_t *s,
+                           int (*check)(struct config_parser *p, const config_setting_t *e), char ***ret) _must_check_;
+
 /* lib/config-keys.c: the keys themselves. */
 
 /* The top-level keys, where a parse starts. */

@@ -1,5 +1,5 @@
-/* config-keys.c: the keys of dockerclean.conf: typed getters with a message for each way a value can
- * be wrong, one parser per key, the per-group tables lib/config.c dispatches on, the tier types with
+/* config-keys.c: the keys of dockerclean.conf: one parser per key (reading values with config-get.c's
+ * typed getters), the per-group tables lib/config.c dispatches on, the tier types with
  * their default ages, and the rules across keys. */
 
 #include "config.h"
@@ -59,169 +59,6 @@ int config_tier_type_from_string(const char *s) {
         return -EINVAL;
 }
 
-/* Typed getters */
-
-/* One string, without control characters (they would break the one-line log and error formats). */
-static int get_string(struct config_parser *p, const config_setting_t *s, const char *expected, const char **ret) {
-        const char *v;
-
-        if (config_setting_type(s) != CONFIG_TYPE_STRING)
-                return config_fail(p, s, -EINVAL, "expected %s", expected);
-        v = config_setting_get_string(s);
-        if (!v)
-                return config_fail(p, s, -EINVAL, "expected %s", expected);
-        for (const char *i = v; *i; i++)
-                if ((unsigned char) *i < 0x20 || *i == 0x7f)
-                        return config_fail(p, s, -EINVAL, "contains a control character");
-        *ret = v;
-        return 0;
-}
-
-static int get_bool(struct config_parser *p, const config_setting_t *s, bool *ret) {
-        if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-                return config_fail(p, s, -EINVAL, "expected true or false");
-        *ret = config_setting_get_bool(s);
-        return 0;
-}
-
-/* An integer setting's value, refusing the literals libconfig 1.5 wrapped (see config-scan.c). */
-static int get_integer(struct config_parser *p, const config_setting_t *s, int64_t *ret) {
-        const struct config_int_literal *lit = config_setting_get_hook(s);
-
-        if (lit) {
-                int len = (int) MIN(lit->length, (size_t) 24);
-                const char *t = p->text + lit->offset;
-                if (lit->is_int64)
-                        return config_fail(p, s, -EINVAL, "%.*s is out of the 64-bit integer range", len, t);
-                return config_fail(p, s, -EINVAL, "%.*s is out of libconfig's 32-bit integer range; write it as a string (\"%.*s\") or with an L suffix",
-                                   len, t, len, t);
-        }
-        *ret = config_setting_get_int64(s);
-        return 0;
-}
-
-static int get_duration(struct config_parser *p, const config_setting_t *s, uint64_t min, uint64_t max, uint64_t *ret) {
-        char why[256], q[CONFIG_QUOTE_MAX], a[CONFIG_VALUE_STRING_MAX], b[CONFIG_VALUE_STRING_MAX];
-        const char *v = NULL;
-        uint64_t sec;
-        int r;
-
-        r = get_string(p, s, "a duration string with a unit, like \"30s\", \"15m\" or \"1h30m\"", &v);
-        if (r < 0)
-                return r;
-        r = config_parse_duration_why(v, &sec, why, sizeof why);
-        if (r < 0)
-                return config_fail(p, s, -EINVAL, "invalid duration %s: %s", config_quote(v, q), why);
-        if (sec < min || sec > max)
-                return config_fail(p, s, -EINVAL, "%s is out of range; must be between %s and %s", config_quote(v, q),
-                                   config_format_duration(min, a), config_format_duration(max, b));
-        *ret = sec;
-        return 0;
-}
-
-static int get_percent(struct config_parser *p, const config_setting_t *s, double *ret) {
-        char why[256], q[CONFIG_QUOTE_MAX];
-        const char *v;
-        double d;
-        int r;
-
-        r = get_string(p, s, "a percentage string, like \"85%\"", &v);
-        if (r < 0)
-                return r;
-        r = config_parse_percent_why(v, &d, why, sizeof why);
-        if (r < 0)
-                return config_fail(p, s, -EINVAL, "invalid percentage %s: %s", config_quote(v, q), why);
-        *ret = d;
-        return 0;
-}
-
-/* Sizes also take a plain libconfig integer (bytes): "min_free = 0;" reads naturally. */
-static int get_size(struct config_parser *p, const config_setting_t *s, uint64_t *ret) {
-        char why[256], q[CONFIG_QUOTE_MAX];
-        const char *v;
-        uint64_t bytes;
-        int64_t i = 0;
-        int r;
-
-        switch (config_setting_type(s)) {
-        case CONFIG_TYPE_INT:
-        case CONFIG_TYPE_INT64:
-                r = get_integer(p, s, &i);
-                if (r < 0)
-                        return r;
-                if (i < 0)
-                        return config_fail(p, s, -EINVAL, "negative sizes are not allowed");
-                *ret = (uint64_t) i;
-                return 0;
-        case CONFIG_TYPE_STRING:
-                r = get_string(p, s, "", &v);
-                if (r < 0)
-                        return r;
-                r = config_parse_size_why(v, &bytes, why, sizeof why);
-                if (r < 0)
-                        return config_fail(p, s, -EINVAL, "invalid size %s: %s", config_quote(v, q), why);
-                *ret = bytes;
-                return 0;
-        default:
-                return config_fail(p, s, -EINVAL, "expected a size: a string like \"10G\", or a whole number of bytes");
-        }
-}
-
-/* Absolute paths: the daemon runs with / as working directory, so relative ones would mislead. */
-static int get_path(struct config_parser *p, const config_setting_t *s, bool empty_ok, char **ret) {
-        const char *v = ""; /* set by get_string() on success; the analyzer cannot see config_fail() returns < 0 */
-        char *copy;
-        int r;
-
-        r = get_string(p, s, "a string", &v);
-        if (r < 0)
-                return r;
-        if (!(v[0] == '/' || (empty_ok && v[0] == 0)))
-                return config_fail(p, s, -EINVAL, empty_ok ? "expected an absolute path, or \"\" for off" : "expected an absolute path");
-        if (strlen(v) >= PATH_MAX)
-                return config_fail(p, s, -EINVAL, "path too long");
-        copy = v[0] ? strdup(v) : NULL;
-        if (v[0] && !copy)
-                return -ENOMEM;
-        free(*ret);
-        *ret = copy;
-        return 0;
-}
-
-/* A list of strings: [ "a", "b" ] or ( "a", "b" ); an empty one turns the list off. */
-static int get_string_list(struct config_parser *p, const config_setting_t *s, int (*check)(struct config_parser *p, const config_setting_t *e),
-                           char ***ret) {
-        _cleanup_strv_free_ char **l = NULL;
-        int n;
-
-        if (!config_setting_is_array(s) && !config_setting_is_list(s))
-                return config_fail(p, s, -EINVAL, "expected a list of strings, like [ \"a\", \"b\" ]");
-        n = config_setting_length(s);
-        l = calloc((size_t) n + 1, sizeof(char *));
-        if (!l)
-                return -ENOMEM;
-        for (int i = 0; i < n; i++) {
-                const config_setting_t *e = config_setting_get_elem(s, (unsigned) i);
-                const char *v;
-                int r;
-
-                r = get_string(p, e, "a string", &v);
-                if (r < 0)
-                        return r;
-                if (!v[0])
-                        return config_fail(p, e, -EINVAL, "empty string");
-                r = check(p, e);
-                if (r < 0)
-                        return r;
-                l[i] = strdup(v);
-                if (!l[i])
-                        return -ENOMEM;
-        }
-        strv_freep(ret);
-        *ret = TAKE_PTR(l);
-        return 0;
-}
-
 /* engine = { ... } */
 
 static int parse_engine_socket(struct config_parser *p, const config_setting_t *s, struct config *c) {
@@ -229,7 +66,7 @@ static int parse_engine_socket(struct config_parser *p, const config_setting_t *
         char *copy;
         int r;
 
-        r = get_string(p, s, "a string: a socket path, \"unix://PATH\" or \"tcp://HOST:PORT\"", &v);
+        r = config_get_string(p, s, "a string: a socket path, \"unix://PATH\" or \"tcp://HOST:PORT\"", &v);
         if (r < 0)
                 return r;
         if (v[0] == '/')
@@ -267,7 +104,7 @@ static int parse_engine_socket(struct config_parser *p, const config_setting_t *
 /* A rootless engine's socket belongs to its user: "1000" or "podman"; root's is always trusted. */
 static int parse_engine_socket_owner(struct config_parser *p, const config_setting_t *s, struct config *c) {
         const char *v;
-        int r = get_string(p, s, "a user name or a uid", &v);
+        int r = config_get_string(p, s, "a user name or a uid", &v);
         if (r < 0)
                 return r;
         char *end;
@@ -293,7 +130,7 @@ static int parse_engine_socket_owner(struct config_parser *p, const config_setti
 }
 
 static int parse_engine_timeout(struct config_parser *p, const config_setting_t *s, struct config *c) {
-        return get_duration(p, s, 1, SEC_PER_DAY, &c->engine_timeout_sec);
+        return config_get_duration(p, s, 1, SEC_PER_DAY, &c->engine_timeout_sec);
 }
 
 static const struct config_key engine_keys[] = {
@@ -310,15 +147,15 @@ static int parse_engine(struct config_parser *p, const config_setting_t *s, stru
 /* Top-level scalars */
 
 static int parse_interval(struct config_parser *p, const config_setting_t *s, struct config *c) {
-        return get_duration(p, s, 1, SEC_PER_DAY, &c->interval_sec);
+        return config_get_duration(p, s, 1, SEC_PER_DAY, &c->interval_sec);
 }
 
 static int parse_state_dir(struct config_parser *p, const config_setting_t *s, struct config *c) {
-        return get_path(p, s, false, &c->state_dir);
+        return config_get_path(p, s, false, &c->state_dir);
 }
 
 static int parse_dry_run(struct config_parser *p, const config_setting_t *s, struct config *c) {
-        return get_bool(p, s, &c->dry_run);
+        return config_get_bool(p, s, &c->dry_run);
 }
 
 static int parse_log_level(struct config_parser *p, const config_setting_t *s, struct config *c) {
@@ -326,7 +163,7 @@ static int parse_log_level(struct config_parser *p, const config_setting_t *s, s
         const char *v;
         int r, level;
 
-        r = get_string(p, s, "a string: \"debug\", \"info\", \"notice\", \"warning\" or \"err\"", &v);
+        r = config_get_string(p, s, "a string: \"debug\", \"info\", \"notice\", \"warning\" or \"err\"", &v);
         if (r < 0)
                 return r;
         level = config_log_level_from_string(v);
@@ -342,7 +179,7 @@ static int parse_max_removals(struct config_parser *p, const config_setting_t *s
 
         if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
                 return config_fail(p, s, -EINVAL, "expected a whole number, like 1000");
-        r = get_integer(p, s, &v);
+        r = config_get_integer(p, s, &v);
         if (r < 0)
                 return r;
         if (v < 1 || v > MAX_REMOVALS_MAX)
@@ -352,45 +189,45 @@ static int parse_max_removals(struct config_parser *p, const config_setting_t *s
 }
 
 static int parse_metrics_file(struct config_parser *p, const config_setting_t *s, struct config *c) {
-        return get_path(p, s, true, &c->metrics_file);
+        return config_get_path(p, s, true, &c->metrics_file);
 }
 
 /* disk = { ... } */
 
 static int parse_high_watermark(struct config_parser *p, const config_setting_t *s, struct config *c) {
         p->high = s;
-        return get_percent(p, s, &c->disk.high_watermark);
+        return config_get_percent(p, s, &c->disk.high_watermark);
 }
 
 static int parse_low_watermark(struct config_parser *p, const config_setting_t *s, struct config *c) {
         p->low = s;
-        return get_percent(p, s, &c->disk.low_watermark);
+        return config_get_percent(p, s, &c->disk.low_watermark);
 }
 
 static int parse_min_free(struct config_parser *p, const config_setting_t *s, struct config *c) {
         p->min_free = s;
-        return get_size(p, s, &c->disk.min_free);
+        return config_get_size(p, s, &c->disk.min_free);
 }
 
 static int parse_target_free(struct config_parser *p, const config_setting_t *s, struct config *c) {
         p->target_free = s;
-        return get_size(p, s, &c->disk.target_free);
+        return config_get_size(p, s, &c->disk.target_free);
 }
 
 /* The engine's own bytes: disk.max_engine_bytes, disk.target_engine_bytes, disk.engine_usage_interval */
 
 static int parse_max_engine_bytes(struct config_parser *p, const config_setting_t *s, struct config *c) {
         p->max_engine = s;
-        return get_size(p, s, &c->disk.max_engine_bytes);
+        return config_get_size(p, s, &c->disk.max_engine_bytes);
 }
 
 static int parse_target_engine_bytes(struct config_parser *p, const config_setting_t *s, struct config *c) {
         p->target_engine = s;
-        return get_size(p, s, &c->disk.target_engine_bytes);
+        return config_get_size(p, s, &c->disk.target_engine_bytes);
 }
 
 static int parse_engine_usage_interval(struct config_parser *p, const config_setting_t *s, struct config *c) {
-        return get_duration(p, s, 1, SEC_PER_DAY, &c->disk.engine_usage_interval_sec);
+        return config_get_duration(p, s, 1, SEC_PER_DAY, &c->disk.engine_usage_interval_sec);
 }
 
 /* target_engine_bytes below max_engine_bytes, and only with it; left at 0 it is 90 % of it. */
@@ -413,12 +250,12 @@ static int check_engine_bytes(struct config_parser *p, struct config *c) {
 
 static int parse_inode_high_watermark(struct config_parser *p, const config_setting_t *s, struct config *c) {
         p->inode_high = s;
-        return get_percent(p, s, &c->disk.inode_high_watermark);
+        return config_get_percent(p, s, &c->disk.inode_high_watermark);
 }
 
 static int parse_inode_low_watermark(struct config_parser *p, const config_setting_t *s, struct config *c) {
         p->inode_low = s;
-        return get_percent(p, s, &c->disk.inode_low_watermark);
+        return config_get_percent(p, s, &c->disk.inode_low_watermark);
 }
 
 /* Paths of filesystems that hold engine data: absolute, existing, at most CONFIG_DISK_PATHS_MAX. */
@@ -435,7 +272,7 @@ static int check_disk_path(struct config_parser *p, const config_setting_t *e) {
 }
 
 static int parse_disk_paths(struct config_parser *p, const config_setting_t *s, struct config *c) {
-        return get_string_list(p, s, check_disk_path, &c->disk.paths);
+        return config_get_string_list(p, s, check_disk_path, &c->disk.paths);
 }
 
 /* The operator's levers (issue 15): the critical watermark, the newest images per repository, the
@@ -458,11 +295,11 @@ static int parse_critical_watermark(struct config_parser *p, const config_settin
         }
         if (config_setting_type(s) != CONFIG_TYPE_STRING)
                 return config_fail(p, s, -EINVAL, "expected a percentage string, like \"95%%\", or \"0\" (off)");
-        return get_percent(p, s, &c->disk.critical_watermark);
+        return config_get_percent(p, s, &c->disk.critical_watermark);
 }
 
 static int parse_critical_min_age(struct config_parser *p, const config_setting_t *s, struct config *c) {
-        return get_duration(p, s, 0, 365 * SEC_PER_DAY, &c->disk.critical_min_age_sec);
+        return config_get_duration(p, s, 0, 365 * SEC_PER_DAY, &c->disk.critical_min_age_sec);
 }
 
 static int parse_protect_newest_per_repository(struct config_parser *p, const config_setting_t *s, struct config *c) {
@@ -471,7 +308,7 @@ static int parse_protect_newest_per_repository(struct config_parser *p, const co
 
         if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
                 return config_fail(p, s, -EINVAL, "expected a whole number of images, like 3 (0 = off)");
-        r = get_integer(p, s, &v);
+        r = config_get_integer(p, s, &v);
         if (r < 0)
                 return r;
         if (v < 0 || v > NEWEST_PER_REPOSITORY_MAX)
@@ -489,7 +326,7 @@ static int parse_tier_max_unused_age(struct config_parser *p, const config_setti
 
         if (t->type != CONFIG_TIER_UNUSED_IMAGES && t->type != CONFIG_TIER_BUILD_CACHE)
                 return config_fail(p, s, -EINVAL, "only the \"unused-images\" and \"build-cache\" tiers take max_unused_age");
-        r = get_duration(p, s, 0, MAX_UNUSED_AGE_MAX, &t->max_unused_age_sec);
+        r = config_get_duration(p, s, 0, MAX_UNUSED_AGE_MAX, &t->max_unused_age_sec);
         if (r < 0)
                 return r;
         if (t->max_unused_age_sec > 0 && t->max_unused_age_sec < t->min_age_sec)
@@ -549,11 +386,11 @@ static int check_image_pattern(struct config_parser *p, const config_setting_t *
 }
 
 static int parse_protect_labels(struct config_parser *p, const config_setting_t *s, struct config *c) {
-        return get_string_list(p, s, check_label, &c->protect_labels);
+        return config_get_string_list(p, s, check_label, &c->protect_labels);
 }
 
 static int parse_protect_images(struct config_parser *p, const config_setting_t *s, struct config *c) {
-        return get_string_list(p, s, check_image_pattern, &c->protect_images);
+        return config_get_string_list(p, s, check_image_pattern, &c->protect_images);
 }
 
 static const struct config_key protect_keys[] = {
@@ -605,7 +442,7 @@ static int parse_tier(struct config_parser *p, const config_setting_t *s, int se
 
         if (!type)
                 return config_fail(p, s, -EINVAL, "missing key 'type'");
-        r = get_string(p, type, "a string, the tier type", &v);
+        r = config_get_string(p, type, "a string, the tier type", &v);
         if (r < 0)
                 return r;
         k = config_tier_type_from_string(v);
@@ -624,14 +461,14 @@ static int parse_tier(struct config_parser *p, const config_setting_t *s, int se
         t.type = (enum config_tier_type) k;
         t.min_age_sec = tier_default_min_age[k];
         if (min_age) {
-                r = get_duration(p, min_age, 0, 365 * SEC_PER_DAY, &t.min_age_sec);
+                r = config_get_duration(p, min_age, 0, 365 * SEC_PER_DAY, &t.min_age_sec);
                 if (r < 0)
                         return r;
         }
         if (named) {
                 if (k != CONFIG_TIER_UNUSED_VOLUMES)
                         return config_fail(p, named, -EINVAL, "only the \"unused-volumes\" tier takes include_named");
-                r = get_bool(p, named, &t.include_named);
+                r = config_get_bool(p, named, &t.include_named);
                 if (r < 0)
                         return r;
         }
@@ -678,7 +515,7 @@ static int parse_exhausted_command(struct config_parser *p, const config_setting
         char why[200];
         int r;
 
-        r = get_string_list(p, s, check_command_arg, &c->exhausted_command);
+        r = config_get_string_list(p, s, check_command_arg, &c->exhausted_command);
         if (r < 0 || strv_isempty(c->exhausted_command))
                 return r;
         /* It runs as root: like sshd's StrictModes, the command may not be changeable by anyone but root
@@ -695,13 +532,13 @@ static int parse_exhausted_command(struct config_parser *p, const config_setting
 }
 
 static int parse_exhausted_command_timeout(struct config_parser *p, const config_setting_t *s, struct config *c) {
-        return get_duration(p, s, 1, 3600, &c->exhausted_command_timeout_sec);
+        return config_get_duration(p, s, 1, 3600, &c->exhausted_command_timeout_sec);
 }
 
 /* A group name as useradd(8) takes them: the daemon resolves it when it opens the socket. */
 static int parse_control_group(struct config_parser *p, const config_setting_t *s, struct config *c) {
         const char *v;
-        int r = get_string(p, s, "a group name", &v);
+        int r = config_get_string(p, s, "a group name", &v);
         if (r < 0)
                 return r;
         if (strlen(v) > 32 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != strlen(v) ||
@@ -715,7 +552,7 @@ static int parse_control_group(struct config_parser *p, const config_setting_t *
         return 0;
 }
 static int parse_control_socket(struct config_parser *p, const config_setting_t *s, struct config *c) {
-        int r = get_path(p, s, true, &c->control_socket);
+        int r = config_get_path(p, s, true, &c->control_socket);
         if (r >= 0 && c->control_socket && strlen(c->control_socket) >= sizeof(((struct sockaddr_un *) NULL)->sun_path))
                 return config_fail(p, s, -EINVAL, "path too long for a unix socket (at most %zu bytes)",
                                    sizeof(((struct sockaddr_un *) NULL)->sun_path) - 1);

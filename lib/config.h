@@ -76,7 +76,7 @@ struct config {
         unsigned max_removals;
         char *metrics_file;          /* NULL or "" = off */
 
-        /* The last resort, run once per exhausted episode (daemon/lastresort.c). */
+        /* The last resort, run once per exhausted episode (daemon/lastresort-run.c). */
         char **exhausted_command;    /* NULL-terminated argv, argv[0] absolute; NULL or empty = off */
         uint64_t exhausted_command_timeout_sec;
 

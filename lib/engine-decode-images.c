@@ -1,14 +1,14 @@
 /* engine-decode-images.c: /images/json and /images/{name}/json to the structs of engine.h. */
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine-internal.h"
 #include "time-util.h"
-#include "json-read.h"
-#include "json-scan.h"
+#include "json-field.h"
 
 static void image_free(struct engine_image *im) {
         free(im->id);
@@ -32,6 +32,21 @@ struct images_ctx {
         size_t allocated;
 };
 
+#define IMAGE_FIELD(name_, member_, kind_, ...) \
+        { .key = (name_), .offset = offsetof(struct engine_image, member_), .kind = (kind_), __VA_ARGS__ }
+const struct json_field engine_image_fields[] = {
+        IMAGE_FIELD("Id", id, JSON_FIELD_STRING, .required = true),
+        IMAGE_FIELD("RepoTags", repo_tags, JSON_FIELD_STRV, .skip = "<none>:<none>"),
+        IMAGE_FIELD("RepoDigests", repo_digests, JSON_FIELD_STRV, .skip = "<none>@<none>"),
+        IMAGE_FIELD("Created", created, JSON_FIELD_UNIX_SEC),
+        IMAGE_FIELD("Size", size, JSON_FIELD_INT, .def = 0),
+        IMAGE_FIELD("SharedSize", shared_size, JSON_FIELD_INT, .def = -1),
+        IMAGE_FIELD("Containers", containers, JSON_FIELD_INT, .def = -1),
+        IMAGE_FIELD("Labels", labels, JSON_FIELD_LABELS),
+        IMAGE_FIELD("ParentId", parent_id, JSON_FIELD_STRING),
+};
+const size_t engine_image_n_fields = ELEMENTSOF(engine_image_fields);
+
 /* One item of /images/json, straight from the text. */
 static int scan_image(struct json_scan *s, size_t i, void *userdata) {
         struct images_ctx *ctx = userdata;
@@ -39,47 +54,9 @@ static int scan_image(struct json_scan *s, size_t i, void *userdata) {
         if (json_read_grow((void **) &l->items, &ctx->allocated, l->n, sizeof *l->items) < 0)
                 return -ENOMEM;
         struct engine_image *im = &l->items[l->n++];
-        bool first = true;
-        char key[16];
-        int r;
-
-        im->shared_size = im->containers = -1;
-        if ((r = json_scan_object_begin(s)) < 0)
-                return r;
-        while ((r = json_scan_object_next(s, &first)) > 0) {
-                if ((r = json_scan_key(s, key, sizeof key)) < 0)
-                        return r;
-                if (streq(key, "Id"))
-                        r = json_scan_str(s, "Id", true, &im->id);
-                else if (streq(key, "RepoTags"))
-                        r = json_scan_strv(s, "RepoTags", "<none>:<none>", &im->repo_tags);
-                else if (streq(key, "RepoDigests"))
-                        r = json_scan_strv(s, "RepoDigests", "<none>@<none>", &im->repo_digests);
-                else if (streq(key, "Created"))
-                        r = engine_scan_created(s, &im->created);
-                else if (streq(key, "Size"))
-                        r = json_scan_int(s, "Size", 0, &im->size);
-                else if (streq(key, "SharedSize"))
-                        r = json_scan_int(s, "SharedSize", -1, &im->shared_size);
-                else if (streq(key, "Containers"))
-                        r = json_scan_int(s, "Containers", -1, &im->containers);
-                else if (streq(key, "Labels"))
-                        r = json_scan_labels(s, "Labels", &im->labels);
-                else if (streq(key, "ParentId"))
-                        r = json_scan_str(s, "ParentId", false, &im->parent_id);
-                else
-                        r = json_scan_skip(s);
-                if (r < 0)
-                        return r;
-        }
+        int r = json_field_scan(s, engine_image_fields, engine_image_n_fields, im);
         if (r < 0)
                 return r;
-        if (!im->id)
-                return json_read_bad(s->d, "\"Id\" is missing");
-        if ((!im->repo_tags && !(im->repo_tags = calloc(1, sizeof(char *)))) ||
-            (!im->repo_digests && !(im->repo_digests = calloc(1, sizeof(char *)))) ||
-            (!im->parent_id && !(im->parent_id = strdup(""))))
-                return -ENOMEM;
         /* Podman says the parent by bare hex, though the image itself as "sha256:...". */
         return engine_image_id_normalize(&im->parent_id);
 }

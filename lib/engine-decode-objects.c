@@ -1,12 +1,13 @@
 /* engine-decode-objects.c: /volumes and /networks to the structs of engine.h. */
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine-internal.h"
-#include "json-read.h"
+#include "json-field.h"
 #include "time-util.h"
 
 void engine_volume_list_done(struct engine_volume_list *l) {
@@ -22,15 +23,22 @@ void engine_volume_list_done(struct engine_volume_list *l) {
         *l = (struct engine_volume_list) {};
 }
 
+#define VOLUME_FIELD(name_, member_, kind_, ...) \
+        { .key = (name_), .offset = offsetof(struct engine_volume, member_), .kind = (kind_), __VA_ARGS__ }
+const struct json_field engine_volume_fields[] = {
+        VOLUME_FIELD("Name", name, JSON_FIELD_STRING, .required = true),
+        VOLUME_FIELD("Driver", driver, JSON_FIELD_STRING),
+        VOLUME_FIELD("Mountpoint", mountpoint, JSON_FIELD_STRING),
+        VOLUME_FIELD("Labels", labels, JSON_FIELD_LABELS),
+};
+const size_t engine_volume_n_fields = ELEMENTSOF(engine_volume_fields);
+
 static int decode_volume(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
         struct engine_volume_list *l = userdata;
         struct engine_volume *v = &l->items[l->n++];
         int r;
 
-        if ((r = json_read_str(d, o, "Name", true, &v->name)) < 0 ||
-            (r = json_read_str(d, o, "Driver", false, &v->driver)) < 0 ||
-            (r = json_read_str(d, o, "Mountpoint", false, &v->mountpoint)) < 0 ||
-            (r = json_read_labels(d, o, "Labels", &v->labels)) < 0)
+        if ((r = json_field_read(d, o, engine_volume_fields, engine_volume_n_fields, v)) < 0)
                 return r;
         v->anonymous = engine_labels_get(&v->labels, "com.docker.volume.anonymous") ||
                        engine_volume_name_is_anonymous(v->name);

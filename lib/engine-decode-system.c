@@ -2,13 +2,13 @@
  * usage of images, containers, volumes and the build cache), to the structs of engine.h. */
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine-internal.h"
-#include "json-read.h"
-#include "json-scan.h"
+#include "json-field.h"
 
 void engine_version_done(struct engine_version *v) {
         if (!v)
@@ -125,47 +125,29 @@ struct df_ctx {
         size_t images, containers, volumes, build_cache;
 };
 
+#define DF_IMAGE_FIELD(name_, member_, kind_, ...) \
+        { .key = (name_), .offset = offsetof(struct engine_df_image, member_), .kind = (kind_), __VA_ARGS__ }
+const struct json_field engine_df_image_fields[] = {
+        DF_IMAGE_FIELD("Id", id, JSON_FIELD_STRING, .required = true),
+        DF_IMAGE_FIELD("Size", size, JSON_FIELD_INT, .def = 0),
+        DF_IMAGE_FIELD("SharedSize", shared_size, JSON_FIELD_INT, .def = 0),
+        DF_IMAGE_FIELD("Containers", containers, JSON_FIELD_INT, .def = -1),
+        DF_IMAGE_FIELD("Created", created, JSON_FIELD_UNIX_SEC),
+        DF_IMAGE_FIELD("RepoTags", repo_tags, JSON_FIELD_STRV, .skip = "<none>:<none>"),
+};
+const size_t engine_df_image_n_fields = ELEMENTSOF(engine_df_image_fields);
+
 static int scan_df_image(struct json_scan *s, size_t i, void *userdata) {
         struct df_ctx *ctx = userdata;
         struct engine_df *df = ctx->df;
         if (json_read_grow((void **) &df->images, &ctx->images, df->n_images, sizeof *df->images) < 0)
                 return -ENOMEM;
         struct engine_df_image *im = &df->images[df->n_images++];
-        bool first = true;
-        char key[16];
         int r;
 
-        im->containers = -1;
-        if ((r = json_scan_object_begin(s)) < 0)
+        if ((r = json_field_scan(s, engine_df_image_fields, engine_df_image_n_fields, im)) < 0 ||
+            (r = engine_image_id_normalize(&im->id)) < 0)
                 return r;
-        while ((r = json_scan_object_next(s, &first)) > 0) {
-                if ((r = json_scan_key(s, key, sizeof key)) < 0)
-                        return r;
-                if (streq(key, "Id"))
-                        r = json_scan_str(s, "Id", true, &im->id);
-                else if (streq(key, "Size"))
-                        r = json_scan_int(s, "Size", 0, &im->size);
-                else if (streq(key, "SharedSize"))
-                        r = json_scan_int(s, "SharedSize", 0, &im->shared_size);
-                else if (streq(key, "Containers"))
-                        r = json_scan_int(s, "Containers", -1, &im->containers);
-                else if (streq(key, "Created"))
-                        r = engine_scan_created(s, &im->created);
-                else if (streq(key, "RepoTags"))
-                        r = json_scan_strv(s, "RepoTags", "<none>:<none>", &im->repo_tags);
-                else
-                        r = json_scan_skip(s);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        if (!im->id)
-                return json_read_bad(s->d, "\"Id\" is missing");
-        if ((r = engine_image_id_normalize(&im->id)) < 0)
-                return r;
-        if (!im->repo_tags && !(im->repo_tags = calloc(1, sizeof(char *))))
-                return -ENOMEM;
         /* Podman's df lists "<none>" for untagged images and a bare "latest" for tagged ones: keep
          * only what is a repo:tag. */
         size_t k = 0;
@@ -182,48 +164,45 @@ static int scan_df_image(struct json_scan *s, size_t i, void *userdata) {
         return 0;
 }
 
+#define DF_CONTAINER_FIELD(name_, member_, kind_, ...) \
+        { .key = (name_), .offset = offsetof(struct engine_df_container, member_), .kind = (kind_), __VA_ARGS__ }
+const struct json_field engine_df_container_fields[] = {
+        DF_CONTAINER_FIELD("Id", id, JSON_FIELD_STRING, .required = true),
+        DF_CONTAINER_FIELD("ImageID", image_id, JSON_FIELD_STRING),
+        DF_CONTAINER_FIELD("State", state, JSON_FIELD_STATE),
+        DF_CONTAINER_FIELD("SizeRw", size_rw, JSON_FIELD_INT, .def = 0),
+        DF_CONTAINER_FIELD("SizeRootFs", size_root_fs, JSON_FIELD_INT, .def = 0),
+};
+const size_t engine_df_container_n_fields = ELEMENTSOF(engine_df_container_fields);
+
 static int scan_df_container(struct json_scan *s, size_t i, void *userdata) {
         struct df_ctx *ctx = userdata;
         struct engine_df *df = ctx->df;
         if (json_read_grow((void **) &df->containers, &ctx->containers, df->n_containers, sizeof *df->containers) < 0)
                 return -ENOMEM;
         struct engine_df_container *c = &df->containers[df->n_containers++];
-        bool first = true;
-        char key[16];
         int r;
 
-        if ((r = json_scan_object_begin(s)) < 0)
-                return r;
-        while ((r = json_scan_object_next(s, &first)) > 0) {
-                if ((r = json_scan_key(s, key, sizeof key)) < 0)
-                        return r;
-                if (streq(key, "Id"))
-                        r = json_scan_str(s, "Id", true, &c->id);
-                else if (streq(key, "ImageID"))
-                        r = json_scan_str(s, "ImageID", false, &c->image_id);
-                else if (streq(key, "State"))
-                        r = json_scan_state(s, "State", &c->state);
-                else if (streq(key, "SizeRw"))
-                        r = json_scan_int(s, "SizeRw", 0, &c->size_rw);
-                else if (streq(key, "SizeRootFs"))
-                        r = json_scan_int(s, "SizeRootFs", 0, &c->size_root_fs);
-                else
-                        r = json_scan_skip(s);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        if (!c->id)
-                return json_read_bad(s->d, "\"Id\" is missing");
-        if (!c->image_id && !(c->image_id = strdup("")))
-                return -ENOMEM;
-        if ((r = engine_image_id_normalize(&c->image_id)) < 0)
+        if ((r = json_field_scan(s, engine_df_container_fields, engine_df_container_n_fields, c)) < 0 ||
+            (r = engine_image_id_normalize(&c->image_id)) < 0)
                 return r;
         c->size_rw = clamp0(c->size_rw);
         c->size_root_fs = clamp0(c->size_root_fs);
         return 0;
 }
+
+#define DF_VOLUME_FIELD(name_, member_, kind_, ...) \
+        { .key = (name_), .offset = offsetof(struct engine_df_volume, member_), .kind = (kind_), __VA_ARGS__ }
+static const struct json_field df_volume_usage_fields[] = {
+        DF_VOLUME_FIELD("Size", size, JSON_FIELD_INT, .def = -1),
+        DF_VOLUME_FIELD("RefCount", ref_count, JSON_FIELD_INT, .def = -1),
+};
+const struct json_field engine_df_volume_fields[] = {
+        DF_VOLUME_FIELD("Name", name, JSON_FIELD_STRING, .required = true),
+        { .key = "UsageData", .kind = JSON_FIELD_OBJECT, .fields = df_volume_usage_fields, .n_fields = ELEMENTSOF(df_volume_usage_fields) },
+        DF_VOLUME_FIELD("CreatedAt", created_ns, JSON_FIELD_TIME),
+};
+const size_t engine_df_volume_n_fields = ELEMENTSOF(engine_df_volume_fields);
 
 static int decode_df_volume(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
         struct df_ctx *ctx = userdata;
@@ -232,17 +211,10 @@ static int decode_df_volume(struct json_read_cursor *d, const json_t *o, size_t 
                 return -ENOMEM;
         struct engine_df_volume *v = &df->volumes[df->n_volumes++];
         _cleanup_(json_read_labels_free) struct engine_labels labels = {};
-        json_t *usage = NULL;
         int r;
 
-        v->size = v->ref_count = -1;
-        if ((r = json_read_str(d, o, "Name", true, &v->name)) < 0 ||
-            (r = json_read_object(d, o, "UsageData", &usage)) < 0 ||
-            (r = json_read_labels(d, o, "Labels", &labels)) < 0 ||
-            (r = json_read_time(d, o, "CreatedAt", &v->created_ns)) < 0)
-                return r;
-        if (usage && ((r = json_read_int(d, usage, "Size", -1, &v->size)) < 0 ||
-                      (r = json_read_int(d, usage, "RefCount", -1, &v->ref_count)) < 0))
+        if ((r = json_field_read(d, o, engine_df_volume_fields, engine_df_volume_n_fields, v)) < 0 ||
+            (r = json_read_labels(d, o, "Labels", &labels)) < 0)
                 return r;
         /* -1 is the engine's own "not computed"; Podman's other negatives mean the same. */
         v->size = v->size < 0 ? -1 : v->size;
@@ -252,21 +224,27 @@ static int decode_df_volume(struct json_read_cursor *d, const json_t *o, size_t 
         return 0;
 }
 
+#define BUILD_CACHE_FIELD(name_, member_, kind_, ...) \
+        { .key = (name_), .offset = offsetof(struct engine_df_build_cache, member_), .kind = (kind_), __VA_ARGS__ }
+const struct json_field engine_df_build_cache_fields[] = {
+        BUILD_CACHE_FIELD("ID", id, JSON_FIELD_STRING, .required = true),
+        BUILD_CACHE_FIELD("Type", type, JSON_FIELD_STRING),
+        BUILD_CACHE_FIELD("Size", size, JSON_FIELD_INT, .def = 0),
+        BUILD_CACHE_FIELD("InUse", in_use, JSON_FIELD_BOOL),
+        BUILD_CACHE_FIELD("Shared", shared, JSON_FIELD_BOOL),
+        BUILD_CACHE_FIELD("LastUsedAt", last_used_ns, JSON_FIELD_TIME),
+        BUILD_CACHE_FIELD("CreatedAt", created_ns, JSON_FIELD_TIME),
+};
+const size_t engine_df_build_cache_n_fields = ELEMENTSOF(engine_df_build_cache_fields);
+
 static int decode_df_build_cache(struct json_read_cursor *d, const json_t *o, size_t i, void *userdata) {
         struct df_ctx *ctx = userdata;
         struct engine_df *df = ctx->df;
         if (json_read_grow((void **) &df->build_cache, &ctx->build_cache, df->n_build_cache, sizeof *df->build_cache) < 0)
                 return -ENOMEM;
         struct engine_df_build_cache *b = &df->build_cache[df->n_build_cache++];
-        int r;
-
-        if ((r = json_read_str(d, o, "ID", true, &b->id)) < 0 ||
-            (r = json_read_str(d, o, "Type", false, &b->type)) < 0 ||
-            (r = json_read_int(d, o, "Size", 0, &b->size)) < 0 ||
-            (r = json_read_bool(d, o, "InUse", &b->in_use)) < 0 ||
-            (r = json_read_bool(d, o, "Shared", &b->shared)) < 0 ||
-            (r = json_read_time(d, o, "LastUsedAt", &b->last_used_ns)) < 0 ||
-            (r = json_read_time(d, o, "CreatedAt", &b->created_ns)) < 0)
+        int r = json_field_read(d, o, engine_df_build_cache_fields, engine_df_build_cache_n_fields, b);
+        if (r < 0)
                 return r;
         b->size = clamp0(b->size);
         return 0;
@@ -298,7 +276,7 @@ static int decode_df(const char *buf, size_t len, struct engine_df *ret, struct 
         if ((t = json_scan_peek(&s)) < 0)
                 return len == 0 ? json_read_bad(&d, "empty body") : t;
         if (t != JSON_OBJECT)
-                return json_read_bad(&d, "expected an object, got %s", json_scan_type_name(t));
+                return json_read_bad(&d, "expected an object, got %s", json_read_type_name(t));
         if ((r = json_scan_object_begin(&s)) < 0)
                 return r;
         while ((r = json_scan_object_next(&s, &first)) > 0) {

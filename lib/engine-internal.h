@@ -26,10 +26,6 @@
  * err (when non-NULL) to code and a printf-formatted message; returns code. */
 int engine_error_set(struct engine_error *err, int code, const char *fmt, ...) _printf_(3, 4);
 
-struct json_scan;
-/* A listing's "Created" (unix seconds; null = 0) clamped to [0, TIME_UNIX_SEC_MAX] (time-util.h), so that
- * no later conversion to nanoseconds can overflow. json_scan_int()'s returns. */
-int engine_scan_created(struct json_scan *s, int64_t *ret) _must_check_;
 
 /* Parses "1.41" into major/minor; -EINVAL unless it is two decimal numbers. */
 int engine_version_parse(const char *s, unsigned *ret_major, unsigned *ret_minor) _must_check_;

@@ -12,7 +12,6 @@
 
 #include "docker-ref.h"
 #include "engine-internal.h"
-#include "json-scan.h"
 #include "time-util.h"
 
 int engine_error_set(struct engine_error *err, int code, const char *fmt, ...) {
@@ -130,15 +129,6 @@ int engine_parse_status_age(const char *status, int64_t *ret_max_sec) {
                 return 0;
         }
         return -EINVAL;
-}
-
-int engine_scan_created(struct json_scan *s, int64_t *ret) {
-        int64_t v;
-        int r = json_scan_int(s, "Created", 0, &v);
-        if (r < 0)
-                return r;
-        *ret = time_clamp_unix_sec(v);
-        return r;
 }
 
 int engine_parse_time(const char *s, int64_t *ret_ns) {

@@ -30,29 +30,16 @@ struct table {
         size_t n, allocated;
 };
 
-/* A stopped container: its id (64 hex digits), when it stopped, its writable layer's size (-1 unknown). */
-struct container_stop {
-        char id[65];
-        int64_t finished_ns;
-        int64_t size_rw;
-};
-
-/* Sorted by id. */
-struct container_table {
-        struct container_stop *items;
-        size_t n, allocated;
-};
-
 struct history {
         char *state_dir;               /* NULL = memory only */
         struct table ids;              /* "sha256:<64 hex>" */
-        struct container_table containers;
         struct table names;            /* references and short ids not resolved yet */
         char **present;                /* NULL-terminated, sorted image ids of the last history_seed(); NULL = never seeded */
         size_t n_present;
         int64_t present_ns;
         char store[16];                /* the image store the ids belong to; "" = not recorded */
         bool dirty;
+        bool dropped_stop_times;      /* the file held container stop times (now stop-times.h's) */
 };
 
 static bool key_valid(const char *key) {
@@ -124,21 +111,6 @@ static void table_done(struct table *t) {
         *t = (struct table) {};
 }
 
-static int cmp_id_container(const void *key, const void *element) {
-        return strcmp(key, ((const struct container_stop *) element)->id);
-}
-
-static size_t containers_search(const struct container_table *t, const char *id, bool *ret_found) {
-        size_t i = sort_lower_bound(t->items, t->n, sizeof(*t->items), id, cmp_id_container);
-        *ret_found = i < t->n && streq(t->items[i].id, id);
-        return i;
-}
-
-static void containers_remove_at(struct container_table *t, size_t i) {
-        memmove(t->items + i, t->items + i + 1, (t->n - i - 1) * sizeof(*t->items));
-        t->n--;
-}
-
 /* ---- names -------------------------------------------------------------------------------------- */
 
 /* "sha256:<hex>" for a full id, also for a bare 64-hex one (as Podman writes ids); NULL for anything else. */
@@ -191,7 +163,6 @@ void history_free(struct history *h) {
                 return;
         table_done(&h->ids);
         table_done(&h->names);
-        free(h->containers.items);
         present_done(h);
         free(h->state_dir);
         free(h);
@@ -236,21 +207,10 @@ int history_note_event(struct history *h, const char *type, const char *action, 
         static char *const image_uses[] = { "pull", "tag", "load", "import", "build", "commit", "create", NULL };
         const char *name = NULL;
 
-        static char *const container_stops[] = { "die", "stop", NULL };
-        static char *const container_forgets[] = { "start", "restart", "destroy", "remove", NULL };
-
         if (!h)
                 return -EINVAL;
         if (!type || !action)
                 return 0;
-        if (streq(type, "container") && actor_id && docker_ref_is_hex64(actor_id)) {
-                /* An id the history refuses is no container of ours; an out-of-memory leaves the next
-                 * cleanup to inspect it. */
-                if (strv_contains(container_stops, action) && time_ns > 0)
-                        (void) !history_note_container_stop(h, actor_id, time_ns, -1);
-                else if (strv_contains(container_forgets, action))
-                        history_forget_container(h, actor_id);
-        }
         if (streq(type, "container") && strv_contains(container_uses, action))
                 name = image;
         else if (streq(type, "image") && strv_contains(image_uses, action))
@@ -259,95 +219,6 @@ int history_note_event(struct history *h, const char *type, const char *action, 
                 return 0;
         int r = history_note_use(h, name, time_ns);
         return r < 0 ? r : 1;
-}
-
-int history_note_container_stop(struct history *h, const char *id, int64_t finished_ns, int64_t size_rw) {
-        bool found;
-
-        if (!h || !id || !docker_ref_is_hex64(id) || finished_ns <= 0)
-                return -EINVAL;
-        size_rw = size_rw < 0 ? -1 : size_rw;
-        struct container_table *t = &h->containers;
-        size_t i = containers_search(t, id, &found);
-        if (found) {
-                struct container_stop *c = &t->items[i];
-                if (finished_ns < c->finished_ns || (finished_ns == c->finished_ns && (size_rw < 0 || size_rw == c->size_rw)))
-                        return 0;
-                c->size_rw = size_rw;
-                c->finished_ns = finished_ns;
-                h->dirty = true;
-                return 1;
-        }
-        if (t->n == t->allocated) {
-                size_t n = MAX(t->allocated * 2, (size_t) 64);
-                struct container_stop *items = reallocarray(t->items, n, sizeof(*items));
-                if (!items)
-                        return -ENOMEM;
-                t->items = items;
-                t->allocated = n;
-        }
-        memmove(t->items + i + 1, t->items + i, (t->n - i) * sizeof(*t->items));
-        t->items[i] = (struct container_stop) { .finished_ns = finished_ns, .size_rw = size_rw };
-        memcpy(t->items[i].id, id, sizeof(t->items[i].id));
-        t->n++;
-        h->dirty = true;
-        return 1;
-}
-
-int history_forget_container(struct history *h, const char *id) {
-        bool found;
-        if (!h || !id)
-                return 0;
-        size_t i = containers_search(&h->containers, id, &found);
-        if (!found)
-                return 0;
-        containers_remove_at(&h->containers, i);
-        h->dirty = true;
-        return 1;
-}
-
-int history_container_stop(const struct history *h, const char *id, int64_t *ret_finished_ns, int64_t *ret_size_rw) {
-        bool found;
-        if (!h || !id)
-                return 0;
-        size_t i = containers_search(&h->containers, id, &found);
-        if (!found)
-                return 0;
-        if (ret_finished_ns)
-                *ret_finished_ns = h->containers.items[i].finished_ns;
-        if (ret_size_rw)
-                *ret_size_rw = h->containers.items[i].size_rw;
-        return 1;
-}
-
-size_t history_n_containers(const struct history *h) {
-        return h ? h->containers.n : 0;
-}
-
-static int cmp_str_ptr(const void *a, const void *b) {
-        return strcmp(*(const char *const *) a, *(const char *const *) b);
-}
-
-/* Forgets the stop times of containers the snapshot does not list: they are gone. */
-static int forget_gone_containers(struct history *h, const struct policy_snapshot *s) {
-        if (h->containers.n == 0)
-                return 0;
-        _cleanup_free_ const char **listed = calloc(s->n_containers + 1, sizeof(*listed));
-        if (!listed)
-                return -ENOMEM;
-        size_t n = 0;
-        for (size_t k = 0; k < s->n_containers; k++)
-                if (s->containers[k].id)
-                        listed[n++] = s->containers[k].id;
-        qsort(listed, n, sizeof(*listed), cmp_str_ptr);
-        for (size_t i = h->containers.n; i-- > 0;) {
-                const char *id = h->containers.items[i].id;
-                if (!bsearch(&id, listed, n, sizeof(*listed), cmp_str_ptr)) {
-                        containers_remove_at(&h->containers, i);
-                        h->dirty = true;
-                }
-        }
-        return 0;
 }
 
 static int cmp_container_image(const void *a, const void *b) {
@@ -525,10 +396,6 @@ int history_seed(struct history *h, const struct policy_snapshot *s, int64_t now
                 }
         }
 
-        r = forget_gone_containers(h, s);
-        if (r < 0)
-                return r;
-
         /* Remember what exists, for pruning at save time. */
         _cleanup_strv_free_ char **present = calloc(s->n_images + 1, sizeof(char *));
         if (!present)
@@ -611,26 +478,10 @@ static int parse_entry(struct history *h, char *line) {
         if (errno != 0 || v <= 0 || !key_valid(line))
                 return -EBADMSG;
         if (line[0] == '@') {
-                /* "@<id>" or "@<id>/<size>": a container's stop time. */
-                char id[65];
-                long long size = -1;
-                const char *slash = strchr(line, '/');
-                size_t n_id = slash ? (size_t) (slash - line - 1) : strlen(line + 1);
-                if (n_id != 64)
-                        return -EBADMSG;
-                memcpy(id, line + 1, 64);
-                id[64] = 0;
-                if (slash) {
-                        size_t k = strlen(slash + 1);
-                        if (k == 0 || k > 19 || strspn(slash + 1, "0123456789") != k)
-                                return -EBADMSG;
-                        errno = 0;
-                        size = strtoll(slash + 1, NULL, 10);
-                        if (errno != 0)
-                                return -EBADMSG;
-                }
-                int r = history_note_container_stop(h, id, (int64_t) v, (int64_t) size);
-                return r == -EINVAL ? -EBADMSG : r < 0 ? r : 0;
+                /* A container's stop time, as kept before container-stops (stop-times.h, which reads it
+                 * from here once): dropped, and the file rewritten without it. */
+                h->dropped_stop_times = true;
+                return 0;
         }
         int r = history_put(h, line, (int64_t) v);
         return r < 0 ? r : 0;
@@ -702,7 +553,7 @@ int history_load_full(const char *state_dir, struct history **ret, unsigned *err
                         *error_line = line_no;
                 return r;
         }
-        h->dirty = false;
+        h->dirty = h->dropped_stop_times;
         *ret = TAKE_PTR(h);
         return 0;
 }
@@ -739,22 +590,11 @@ static int write_table(FILE *f, const struct table *t) {
         return 0;
 }
 
-static int write_containers(FILE *f, const struct container_table *t) {
-        for (size_t i = 0; i < t->n; i++) {
-                const struct container_stop *c = &t->items[i];
-                int r = c->size_rw >= 0 ? fprintf(f, "@%s/%" PRIi64 " %" PRIi64 "\n", c->id, c->size_rw, c->finished_ns)
-                                        : fprintf(f, "@%s %" PRIi64 "\n", c->id, c->finished_ns);
-                if (r < 0)
-                        return -EIO;
-        }
-        return 0;
-}
-
 static int write_content(FILE *f, const void *userdata) {
         const struct history *h = userdata;
         if (fprintf(f, "%s\n", HISTORY_HEADER) < 0 ||
             (h->store[0] && fprintf(f, HISTORY_STORE_PREFIX "%s\n", h->store) < 0) || write_table(f, &h->ids) < 0 ||
-            write_table(f, &h->names) < 0 || write_containers(f, &h->containers) < 0)
+            write_table(f, &h->names) < 0)
                 return -EIO;
         return 0;
 }

@@ -7,14 +7,13 @@
  * that name and resolved to image ids against the image list at snapshot time (history_seed()), while
  * the name still points where it pointed when the event happened.
  *
- * It also keeps when each stopped container stopped (its State.FinishedAt), so that a cleanup need not
- * inspect every stopped container to order them: see "Containers" below.
+ * Container stop times are not kept here but in stop-times.h's store (its own file).
  *
  * On disk: STATE_DIR/image-history, text, one "KEY LAST_USED_UNIX_NS" per line after the header line
- * "dockerclean-history 1"; a container's line is "@<id> FINISHED_NS", or "@<id>/<SizeRw> FINISHED_NS" when
- * its writable layer was measured (a key an older daemon reads as a name that resolves to nothing, and
- * forgets). Written to image-history.tmp, fsync'ed, renamed over, and the directory
- * fsync'ed: a crash leaves the old or the new file, never half of one; a leftover .tmp is ignored.
+ * "dockerclean-history 1" (and "store NAME" on line 2). Lines "@<id> FINISHED_NS" or "@<id>/<SizeRw>
+ * FINISHED_NS" are container stop times an older daemon kept here: stop-times.h reads them once; a load
+ * skips them and leaves the history dirty, so that the next save writes the file without them. Written
+ * with fileio_write_atomic(): a crash leaves the old or the new file, never half of one.
  *
  * Not thread-safe: one owner (the daemon's main loop). No logging; errors are -errno. */
 #pragma once
@@ -57,31 +56,10 @@ int history_note_use(struct history *h, const char *image, int64_t time_ns) _mus
  *   image pull, tag, load, import, build, commit
  *                                          -> actor_id (a reference for pull, an id for the others)
  * Anything else (push, untag, delete, save, exec_*, ...) is not a use.
- * Container events also keep the stop times (actor_id is the container): die and stop note time_ns as
- * its stop time (history_note_container_stop(), size unknown); start, restart, destroy and remove forget
- * it (history_forget_container()).
+ * Container stop times are stop_times_note_event()'s (stop-times.h).
  * Returns 1 when recorded, 0 when the event is not a use (or names no image), <0 as history_note_use(). */
 int history_note_event(struct history *h, const char *type, const char *action, const char *actor_id,
                        const char *image, int64_t time_ns) _must_check_;
-
-/* ---- Containers ----
- * The planner orders stopped containers by State.FinishedAt, which only an inspect tells; with 20,000
- * containers that is 20,000 requests per cleanup. The history keeps each stopped container's stop time
- * (and its writable layer's size where one was measured, for engines asked /system/df without its
- * container part) from the events the daemon follows and from the inspects a cleanup made. A container
- * that runs again is forgotten at its start event; one that is gone, at its destroy event or at the next
- * snapshot that lists it no more (history_seed()). Ids are the 64 hex digits the engine uses. */
-
-/* Records that container id stopped at finished_ns (> 0), with a writable layer of size_rw bytes (-1:
- * not measured). A later stop time replaces the entry (size and all); the same one only adds a size;
- * an earlier one is ignored. 1 when this changed the history, 0 when not; -EINVAL for an id that is not
- * 64 hex digits or a time <= 0; -ENOMEM. */
-int history_note_container_stop(struct history *h, const char *id, int64_t finished_ns, int64_t size_rw) _must_check_;
-/* Forgets container id (it started again, or is gone): 1 when it was known, else 0. */
-int history_forget_container(struct history *h, const char *id);
-/* When container id stopped, and its size (-1 when not measured): 1 with *ret_* set when known, else 0. */
-int history_container_stop(const struct history *h, const char *id, int64_t *ret_finished_ns, int64_t *ret_size_rw);
-size_t history_n_containers(const struct history *h);
 
 /* The first step of history_seed(), on its own: every stored reference or short id that names one of
  * images now is folded into that image's id entry and dropped. Cheap for thousands of names against
@@ -98,8 +76,7 @@ int history_resolve_names(struct history *h, const struct policy_image *images, 
  *     paused or restarting), so that a first start, or images pulled while the daemon was down, do not
  *     look unused since the epoch;
  *   - remembers which image ids exist at now_ns: the next history_save() forgets every entry that names
- *     no such image, unless it was noted at or after now_ns (an image pulled after the listing);
- *   - forgets the stop time of every container s does not list (it is gone).
+ *     no such image, unless it was noted at or after now_ns (an image pulled after the listing).
  * Returns 0 or -ENOMEM (then the history is still consistent, only less complete). */
 int history_seed(struct history *h, const struct policy_snapshot *s, int64_t now_ns) _must_check_;
 

@@ -24,8 +24,8 @@ int json_read_bad(const struct json_read_cursor *d, const char *fmt, ...) {
         return engine_error_set(d->err, -EBADMSG, "malformed answer to %s: %s", d->what, detail);
 }
 
-const char *json_read_type_name(const json_t *j) {
-        switch (json_typeof(j)) {
+const char *json_read_type_name(json_type type) {
+        switch (type) {
         case JSON_OBJECT:
                 return "an object";
         case JSON_ARRAY:
@@ -59,7 +59,7 @@ int json_read_parse(const struct json_read_cursor *d, const char *buf, size_t le
                 return json_read_bad(d, "%s at byte %d", je.text, je.position);
         }
         if (json_typeof(j) != want) {
-                const char *got = json_read_type_name(j);
+                const char *got = json_read_type_name(json_typeof(j));
                 json_decref(j);
                 return json_read_bad(d, "expected %s, got %s", want == JSON_ARRAY ? "an array" : "an object", got);
         }
@@ -75,7 +75,7 @@ json_t *json_read_member(const json_t *o, const char *key) {
 int json_read_object(const struct json_read_cursor *d, const json_t *o, const char *key, json_t **ret) {
         json_t *v = json_read_member(o, key);
         if (v && !json_is_object(v))
-                return json_read_bad(d, "\"%s\" is %s, not an object", key, json_read_type_name(v));
+                return json_read_bad(d, "\"%s\" is %s, not an object", key, json_read_type_name(json_typeof(v)));
         *ret = v;
         return 0;
 }
@@ -83,7 +83,7 @@ int json_read_object(const struct json_read_cursor *d, const json_t *o, const ch
 int json_read_array(const struct json_read_cursor *d, const json_t *o, const char *key, json_t **ret) {
         json_t *v = json_read_member(o, key);
         if (v && !json_is_array(v))
-                return json_read_bad(d, "\"%s\" is %s, not an array", key, json_read_type_name(v));
+                return json_read_bad(d, "\"%s\" is %s, not an array", key, json_read_type_name(json_typeof(v)));
         *ret = v;
         return 0;
 }
@@ -98,7 +98,7 @@ int json_read_peek_str(const struct json_read_cursor *d, const json_t *o, const 
                 return 0;
         }
         if (!json_is_string(v))
-                return json_read_bad(d, "\"%s\" is %s, not a string", key, json_read_type_name(v));
+                return json_read_bad(d, "\"%s\" is %s, not a string", key, json_read_type_name(json_typeof(v)));
         if (required && json_string_length(v) == 0)
                 return json_read_bad(d, "\"%s\" is empty", key);
         *ret = json_string_value(v);
@@ -130,7 +130,7 @@ static int json_to_int64(const struct json_read_cursor *d, const char *key, cons
                 *ret = (int64_t) x;
                 return 0;
         }
-        return json_read_bad(d, "\"%s\" is %s, not a number", key, json_read_type_name(v));
+        return json_read_bad(d, "\"%s\" is %s, not a number", key, json_read_type_name(json_typeof(v)));
 }
 
 int json_read_int(const struct json_read_cursor *d, const json_t *o, const char *key, int64_t def, int64_t *ret) {
@@ -149,8 +149,18 @@ int json_read_bool(const struct json_read_cursor *d, const json_t *o, const char
                 return 0;
         }
         if (!json_is_boolean(v))
-                return json_read_bad(d, "\"%s\" is %s, not a boolean", key, json_read_type_name(v));
+                return json_read_bad(d, "\"%s\" is %s, not a boolean", key, json_read_type_name(json_typeof(v)));
         *ret = json_is_true(v);
+        return 0;
+}
+
+int json_read_time_string(const struct json_read_cursor *d, const char *key, const char *s, int64_t *ret_ns) {
+        if (!*s) {
+                *ret_ns = 0;
+                return 0;
+        }
+        if (engine_parse_time(s, ret_ns) < 0)
+                return json_read_bad(d, "\"%s\" is not an RFC 3339 time in range: \"%.64s\"", key, s);
         return 0;
 }
 
@@ -159,14 +169,7 @@ int json_read_time(const struct json_read_cursor *d, const json_t *o, const char
         int r = json_read_peek_str(d, o, key, false, &s);
         if (r < 0)
                 return r;
-        if (!*s) {
-                *ret_ns = 0;
-                return 0;
-        }
-        r = engine_parse_time(s, ret_ns);
-        if (r < 0)
-                return json_read_bad(d, "\"%s\" is not an RFC 3339 time in range: \"%.64s\"", key, s);
-        return 0;
+        return json_read_time_string(d, key, s, ret_ns);
 }
 
 void json_read_labels_free(struct engine_labels *l) {
@@ -195,7 +198,7 @@ static int labels_from_object(const struct json_read_cursor *d, const char *key,
                 if (!json_is_string(v)) {
                         json_read_labels_free(&l);
                         return json_read_bad(d, "\"%s\".\"%.64s\" is %s, not a string", key, k,
-                                             json_read_type_name(v));
+                                             json_read_type_name(json_typeof(v)));
                 }
                 struct engine_kv *kv = &l.items[l.n++];
                 kv->key = strdup(k);
@@ -229,7 +232,7 @@ int json_read_strv(const struct json_read_cursor *d, const json_t *o, const char
                 return -ENOMEM;
         json_array_foreach(a, i, v) {
                 if (!json_is_string(v))
-                        return json_read_bad(d, "\"%s\"[%zu] is %s, not a string", key, i, json_read_type_name(v));
+                        return json_read_bad(d, "\"%s\"[%zu] is %s, not a string", key, i, json_read_type_name(json_typeof(v)));
                 if (skip && streq(json_string_value(v), skip))
                         continue;
                 strv[n] = strdup(json_string_value(v));
@@ -259,7 +262,7 @@ int json_read_each_object(struct json_read_cursor *d, const json_t *a,
         json_array_foreach(a, i, o) {
                 d->item = (ssize_t) i;
                 if (!json_is_object(o))
-                        return json_read_bad(d, "item is %s, not an object", json_read_type_name(o));
+                        return json_read_bad(d, "item is %s, not an object", json_read_type_name(json_typeof(o)));
                 int r = each(d, o, i, userdata);
                 if (r < 0)
                         return r;

@@ -34,8 +34,8 @@ struct json_read_cursor {
 
 /* Sets d->err to -EBADMSG and "malformed answer to <what>[<item>]: <detail>"; returns -EBADMSG. */
 int json_read_bad(const struct json_read_cursor *d, const char *fmt, ...) _printf_(2, 3);
-/* "an object", "a number"...: for messages. */
-const char *json_read_type_name(const json_t *j);
+/* "an object", "a number"...: for messages (of jansson's values and json-scan.h's peeks alike). */
+const char *json_read_type_name(json_type type);
 
 /* Parses a whole body, whose top level must be of type want; *ret is a new reference. */
 int json_read_parse(const struct json_read_cursor *d, const char *buf, size_t len, json_type want,
@@ -58,6 +58,9 @@ int json_read_int(const struct json_read_cursor *d, const json_t *o, const char 
 int json_read_bool(const struct json_read_cursor *d, const json_t *o, const char *key, bool *ret) _must_check_;
 /* An RFC 3339 string (engine_parse_time()) as unix ns; 0 when absent or "". */
 int json_read_time(const struct json_read_cursor *d, const json_t *o, const char *key, int64_t *ret_ns) _must_check_;
+/* The same, from the string s (the member key's value) itself. */
+int json_read_time_string(const struct json_read_cursor *d, const char *key, const char *s,
+                          int64_t *ret_ns) _must_check_;
 /* A container state word as the enum (engine_container_state_from_string()). */
 int json_read_state(const struct json_read_cursor *d, const json_t *o, const char *key,
                     enum engine_container_state *ret) _must_check_;

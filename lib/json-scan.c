@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strv.h"
 
 #define SCAN_DEPTH_MAX 2048 /* jansson's JSON_PARSER_MAX_DEPTH */
 #define NUMBER_MAX 512
@@ -25,26 +24,6 @@ static int bad_at(const struct json_scan *s, size_t p, const char *what) {
         int r = p >= s->len ? json_read_bad(s->d, "%s: the body ends at byte %zu", what, p)
                             : json_read_bad(s->d, "%s at byte %zu", what, p);
         return r < 0 ? r : -EBADMSG;
-}
-
-const char *json_scan_type_name(int type) {
-        switch (type) {
-        case JSON_OBJECT:
-                return "an object";
-        case JSON_ARRAY:
-                return "an array";
-        case JSON_STRING:
-                return "a string";
-        case JSON_INTEGER:
-        case JSON_REAL:
-                return "a number";
-        case JSON_TRUE:
-        case JSON_FALSE:
-                return "a boolean";
-        case JSON_NULL:
-                return "null";
-        }
-        return "?";
 }
 
 int json_scan_peek(struct json_scan *s) {
@@ -252,6 +231,29 @@ static int scan_number(struct json_scan *s, size_t *ret_end, bool *ret_integer) 
         return 0;
 }
 
+/* The number at s->pos (ending at end) in jansson's range, for a value no decoder reads: an integer fits
+ * in long long, a real is finite. */
+static int number_in_range(const struct json_scan *s, size_t end, bool integer) {
+        char small[64];
+        size_t k = end - s->pos;
+        if (integer && k <= 18) /* at most 18 digits: within long long, no need to convert */
+                return 0;
+        _cleanup_free_ char *big = k < sizeof small ? NULL : malloc(k + 1);
+        char *text = big ? big : small;
+        if (k >= sizeof small && !big)
+                return -ENOMEM;
+        memcpy(text, s->buf + s->pos, k);
+        text[k] = 0;
+        errno = 0;
+        if (integer) {
+                long long v = strtoll(text, NULL, 10);
+                if (errno == ERANGE)
+                        return bad_at(s, s->pos, v < 0 ? "too big negative integer" : "too big integer");
+        } else if (isinf(strtod(text, NULL)))
+                return bad_at(s, s->pos, "real number overflow");
+        return 0;
+}
+
 static int scan_literal(struct json_scan *s, const char *word) {
         size_t k = strlen(word);
         if (s->len - s->pos < k || memcmp(s->buf + s->pos, word, k) != 0)
@@ -313,7 +315,8 @@ int json_scan_skip(struct json_scan *s) {
                         case JSON_INTEGER: {
                                 size_t end;
                                 bool integer;
-                                if ((r = scan_number(s, &end, &integer)) < 0)
+                                if ((r = scan_number(s, &end, &integer)) < 0 ||
+                                    (r = number_in_range(s, end, integer)) < 0)
                                         return r;
                                 s->pos = end;
                                 break;
@@ -473,34 +476,7 @@ int json_scan_string(struct json_scan *s, char **ret, size_t *ret_len) {
 /* ---- members ---- */
 
 static int wrong_type(struct json_scan *s, const char *key, int type, const char *want) {
-        return json_read_bad(s->d, "\"%s\" is %s, not %s", key, json_scan_type_name(type), want);
-}
-
-int json_scan_str(struct json_scan *s, const char *key, bool required, char **ret) {
-        int t = json_scan_peek(s);
-        if (t < 0)
-                return t;
-        char *v = NULL;
-        size_t n = 0;
-        int r;
-        if (t == JSON_NULL) {
-                if ((r = scan_literal(s, "null")) < 0)
-                        return r;
-                if (required)
-                        return json_read_bad(s->d, "\"%s\" is missing", key);
-                if (!(v = strdup("")))
-                        return -ENOMEM;
-        } else if (t != JSON_STRING)
-                return wrong_type(s, key, t, "a string");
-        else if ((r = json_scan_string(s, &v, &n)) < 0)
-                return r;
-        if (required && n == 0) {
-                free(v);
-                return json_read_bad(s->d, "\"%s\" is empty", key);
-        }
-        free(*ret);
-        *ret = v;
-        return 0;
+        return json_read_bad(s->d, "\"%s\" is %s, not %s", key, json_read_type_name(type), want);
 }
 
 int json_scan_int(struct json_scan *s, const char *key, int64_t def, int64_t *ret) {
@@ -540,119 +516,6 @@ int json_scan_int(struct json_scan *s, const char *key, int64_t def, int64_t *re
                 *ret = (int64_t) x;
         }
         s->pos = end;
-        return 0;
-}
-
-int json_scan_state(struct json_scan *s, const char *key, enum engine_container_state *ret) {
-        _cleanup_free_ char *v = NULL;
-        int r = json_scan_str(s, key, false, &v);
-        if (r < 0)
-                return r;
-        *ret = engine_container_state_from_string(v);
-        return 0;
-}
-
-int json_scan_labels(struct json_scan *s, const char *key, struct engine_labels *ret) {
-        _cleanup_(json_read_labels_free) struct engine_labels l = {};
-        size_t allocated = 0;
-        int t = json_scan_peek(s), r;
-        if (t < 0)
-                return t;
-        if (t == JSON_NULL) {
-                if ((r = scan_literal(s, "null")) < 0)
-                        return r;
-        } else if (t != JSON_OBJECT)
-                return wrong_type(s, key, t, "an object");
-        else {
-                if ((r = json_scan_object_begin(s)) < 0)
-                        return r;
-                bool first = true;
-                while ((r = json_scan_object_next(s, &first)) > 0) {
-                        _cleanup_free_ char *k = NULL, *v = NULL;
-                        if ((r = json_scan_string(s, &k, NULL)) < 0 || (r = json_scan_colon(s)) < 0)
-                                return r;
-                        if ((t = json_scan_peek(s)) < 0)
-                                return t;
-                        if (t != JSON_STRING)
-                                return json_read_bad(s->d, "\"%s\".\"%.64s\" is %s, not a string", key, k,
-                                                     json_scan_type_name(t));
-                        if ((r = json_scan_string(s, &v, NULL)) < 0)
-                                return r;
-                        /* A name given twice is one member, the last, as in a jansson object. */
-                        size_t i = 0;
-                        while (i < l.n && !streq(l.items[i].key, k))
-                                i++;
-                        if (i < l.n) {
-                                free(l.items[i].value);
-                                l.items[i].value = TAKE_PTR(v);
-                                continue;
-                        }
-                        if (json_read_grow((void **) &l.items, &allocated, l.n, sizeof *l.items) < 0)
-                                return -ENOMEM;
-                        l.items[l.n++] = (struct engine_kv) { TAKE_PTR(k), TAKE_PTR(v) };
-                }
-                if (r < 0)
-                        return r;
-        }
-        /* Thousands of containers with a few labels each: no slack kept. */
-        if (l.n > 0 && l.n < allocated) {
-                struct engine_kv *fit = reallocarray(l.items, l.n, sizeof *l.items);
-                if (fit)
-                        l.items = fit;
-        }
-        json_read_labels_free(ret);
-        *ret = l;
-        l = (struct engine_labels) {};
-        return 0;
-}
-
-int json_scan_strv(struct json_scan *s, const char *key, const char *skip, char ***ret) {
-        _cleanup_strv_free_ char **strv = NULL;
-        size_t n = 0, allocated = 0;
-        int t = json_scan_peek(s), r;
-        if (t < 0)
-                return t;
-        if (t == JSON_NULL) {
-                if ((r = scan_literal(s, "null")) < 0)
-                        return r;
-        } else if (t != JSON_ARRAY)
-                return wrong_type(s, key, t, "an array");
-        else {
-                if ((r = json_scan_array_begin(s)) < 0)
-                        return r;
-                bool first = true;
-                for (size_t i = 0; (r = json_scan_array_next(s, &first)) > 0; i++) {
-                        if ((t = json_scan_peek(s)) < 0)
-                                return t;
-                        if (t != JSON_STRING)
-                                return json_read_bad(s->d, "\"%s\"[%zu] is %s, not a string", key, i,
-                                                     json_scan_type_name(t));
-                        char *v;
-                        if ((r = json_scan_string(s, &v, NULL)) < 0)
-                                return r;
-                        if (skip && streq(v, skip)) {
-                                free(v);
-                                continue;
-                        }
-                        /* One more for the NULL at the end. */
-                        if (json_read_grow((void **) &strv, &allocated, n + 1, sizeof *strv) < 0) {
-                                free(v);
-                                return -ENOMEM;
-                        }
-                        strv[n++] = v;
-                }
-                if (r < 0)
-                        return r;
-        }
-        if (!strv && !(strv = calloc(1, sizeof *strv)))
-                return -ENOMEM;
-        if (n + 1 < allocated) {
-                char **fit = reallocarray(strv, n + 1, sizeof *strv);
-                if (fit)
-                        strv = fit;
-        }
-        strv_freep(ret);
-        *ret = TAKE_PTR(strv);
         return 0;
 }
 
@@ -701,7 +564,7 @@ static int each_object(struct json_scan *s, int (*each)(struct json_scan *s, siz
                 if ((t = json_scan_peek(s)) < 0)
                         return t;
                 if (t != JSON_OBJECT)
-                        return json_read_bad(s->d, "item is %s, not an object", json_scan_type_name(t));
+                        return json_read_bad(s->d, "item is %s, not an object", json_read_type_name(t));
                 if ((r = each(s, i, userdata)) < 0)
                         return r;
                 s->d->item = -1;
@@ -733,7 +596,7 @@ int json_scan_each(struct json_read_cursor *d, const char *buf, size_t len,
         if (t < 0)
                 return json_scan_explain(d, buf, len, t);
         if (t != JSON_ARRAY)
-                return json_scan_explain(d, buf, len, json_read_bad(d, "expected an array, got %s", json_scan_type_name(t)));
+                return json_scan_explain(d, buf, len, json_read_bad(d, "expected an array, got %s", json_read_type_name(t)));
         r = each_object(&s, each, userdata);
         if (r < 0)
                 return json_scan_explain(d, buf, len, r);

@@ -21,11 +21,9 @@ struct json_scan {
         struct json_read_cursor *d;    /* for messages: what and which item */
 };
 
-/* The type of the next value (jansson's json_type; JSON_INTEGER for any number), after whitespace;
+/* The type of the next value (jansson's json_type, json_read_type_name() names it; JSON_INTEGER for any number), after whitespace;
  * -EBADMSG when no value starts there. */
 int json_scan_peek(struct json_scan *s) _must_check_;
-/* "an object", "a number"...: for messages. */
-const char *json_scan_type_name(int type);
 
 /* Skips one value, checking its syntax. */
 int json_scan_skip(struct json_scan *s) _must_check_;
@@ -48,19 +46,11 @@ int json_scan_array_next(struct json_scan *s, bool *first) _must_check_;
 /* A string value, unescaped, into a new NUL-terminated string (*ret_len without the NUL, may be NULL). */
 int json_scan_string(struct json_scan *s, char **ret, size_t *ret_len) _must_check_;
 
-/* ---- members, with json-read.h's rules and messages (key names the member) ---- */
+/* ---- values as members, with json-read.h's rules and messages (key names the member); the others
+ * are json-field.h's ---- */
 
-/* A string member; null = "". required: null or "" is -EBADMSG. Replaces (frees) *ret. */
-int json_scan_str(struct json_scan *s, const char *key, bool required, char **ret) _must_check_;
 /* A number member as int64 (a real is truncated); null = def. */
 int json_scan_int(struct json_scan *s, const char *key, int64_t def, int64_t *ret) _must_check_;
-/* A container state word; null = unknown. */
-int json_scan_state(struct json_scan *s, const char *key, enum engine_container_state *ret) _must_check_;
-/* An object of strings as labels; null = empty. Replaces (frees) *ret; a name given twice keeps the last value. */
-int json_scan_labels(struct json_scan *s, const char *key, struct engine_labels *ret) _must_check_;
-/* An array of strings, without those equal to skip (unless NULL); null = empty. Replaces (frees) *ret. */
-int json_scan_strv(struct json_scan *s, const char *key, const char *skip, char ***ret) _must_check_;
-
 /* The array that is the whole of buf (surrounding whitespace allowed): each(s, i, userdata) for
  * every item, positioned at it, with d->item = i; each must consume the item. 0, or the first error. */
 int json_scan_each(struct json_read_cursor *d, const char *buf, size_t len,

@@ -1,7 +1,7 @@
 /* lastresort.h: the pure parts of exhausted_command, the operator's last resort when every tier is
  * exhausted and a trigger still holds: the environment it gets (only figures dockercleand measured
  * itself, never a string from the engine) and the first lines of its output, kept for the journal. The
- * process itself is run by the daemon (daemon/lastresort.c). */
+ * process itself is run by the daemon (daemon/lastresort-run.c). */
 #pragma once
 
 #include <stdbool.h>

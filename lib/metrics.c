@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "budget.h"
+#include "engine-bytes.h"
 #include "fileio.h"
 #include "macro.h"
 #include "unlisted.h"
@@ -143,8 +143,8 @@ int metrics_format(const struct metrics_sample *m, FILE *f) {
         gauge(f, "dockerclean_last_cleanup_timestamp_seconds", "Unix time of the last cleanup (0 = none yet).",
               (double) m->last_cleanup_unix);
         gauge(f, "dockerclean_engine_up", "Whether the Docker engine answered the last request.", m->engine_up ? 1 : 0);
-        if (budget_enabled(m->budget)) {
-                const struct budget *b = m->budget;
+        if (engine_bytes_enabled(m->engine_bytes)) {
+                const struct engine_bytes *b = m->engine_bytes;
                 gauge(f, "dockerclean_engine_max_bytes", "The engine's own bytes at which a cleanup starts (max_engine_bytes).",
                       (double) b->max_bytes);
                 gauge(f, "dockerclean_engine_target_bytes", "The engine's own bytes a cleanup brings usage below.", (double) b->target_bytes);

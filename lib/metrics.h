@@ -9,7 +9,7 @@
 #include "usage.h"
 #include "macro.h"
 
-struct budget;
+struct engine_bytes;
 struct unlisted_report;
 
 struct metrics_sample {
@@ -22,7 +22,7 @@ struct metrics_sample {
         uint64_t short_removals_total[_CONFIG_TIER_MAX]; /* removals that freed under 1% of their estimate */
         int64_t last_cleanup_unix;             /* 0 = never */
         bool engine_up;
-        const struct budget *budget;           /* disk.max_engine_bytes; NULL or off: no engine byte series */
+        const struct engine_bytes *engine_bytes; /* disk.max_engine_bytes; NULL or off: no engine byte series */
         const struct unlisted_report *unlisted; /* where the unlisted bytes were, last measured; NULL: no series */
         bool control;                          /* the control socket is on: the request series follow */
         uint64_t requests_total;               /* --ensure-free requests (connections) */

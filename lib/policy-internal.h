@@ -59,7 +59,7 @@ uint64_t planner_age(const struct planner *p, const struct config_tier *t);
 void planner_keep(struct planner *p, enum policy_kept_reason why, enum policy_action_kind kind, const struct config_tier *t,
                   const char *id, const char *name, int64_t reference_ns, uint64_t min_age_sec);
 /* Past max_removals: n eligible objects left out. */
-void planner_over_budget(struct planner *p, size_t n);
+void planner_over_max_removals(struct planner *p, size_t n);
 /* Appends an action, copying id, name and tags; the caller checked planner_full(). 0 or -ENOMEM. */
 int planner_add(struct planner *p, enum policy_action_kind kind, const struct config_tier *t, const char *id,
                 const char *name, char *const *tags, uint64_t bytes, int64_t reference_ns, struct policy_action **ret);

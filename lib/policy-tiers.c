@@ -80,7 +80,7 @@ int planner_tier_volumes(struct planner *p, const struct config_tier *t) {
         for (size_t j = 0; j < n; j++) {
                 const struct policy_volume *v = &s->volumes[items[j].index];
                 if (planner_full(p)) {
-                        planner_over_budget(p, n - j);
+                        planner_over_max_removals(p, n - j);
                         break;
                 }
                 r = planner_add(p, POLICY_ACTION_REMOVE_VOLUME, t, v->name, v->name, NULL, v->size,
@@ -130,7 +130,7 @@ int planner_tier_networks(struct planner *p, const struct config_tier *t) {
         for (size_t j = 0; j < n; j++) {
                 const struct policy_network *w = &s->networks[items[j].index];
                 if (planner_full(p)) {
-                        planner_over_budget(p, n - j);
+                        planner_over_max_removals(p, n - j);
                         break;
                 }
                 /* Networks hold no data worth estimating: removing them is hygiene. */
@@ -225,7 +225,7 @@ int planner_tier_builders(struct planner *p, const struct config_tier *t) {
                 /* Both or neither. */
                 if (p->plan.n_actions + 2 > p->config->max_removals) {
                         p->plan.truncated = true;
-                        planner_over_budget(p, n - j);
+                        planner_over_max_removals(p, n - j);
                         break;
                 }
                 r = planner_add(p, POLICY_ACTION_REMOVE_CONTAINER, t, k->id, k->name, NULL, k->size_rw, items[j].key1,

@@ -186,11 +186,11 @@ void planner_keep(struct planner *p, enum policy_kept_reason why, enum policy_ac
 }
 
 /* Past max_removals: n eligible objects left out (counted by the sweeps that count). */
-void planner_over_budget(struct planner *p, size_t n) {
+void planner_over_max_removals(struct planner *p, size_t n) {
         if (p->rule == POLICY_RULE_MAX_AGE)
-                p->plan.kept_max_age.over_budget += n;
+                p->plan.kept_max_age.over_max_removals += n;
         else
-                p->plan.kept.over_budget += n;
+                p->plan.kept.over_max_removals += n;
 }
 
 /* Appends an action, copying id, name and tags. The caller checked planner_full(). */
@@ -270,7 +270,7 @@ static int plan_stopped_containers(struct planner *p, const struct config_tier *
         for (size_t j = 0; j < n; j++) {
                 const struct policy_container *k = &s->containers[items[j].index];
                 if (planner_full(p)) {
-                        planner_over_budget(p, n - j);
+                        planner_over_max_removals(p, n - j);
                         break;
                 }
                 r = planner_add(p, POLICY_ACTION_REMOVE_CONTAINER, t, k->id, k->name, NULL, k->size_rw,
@@ -365,7 +365,7 @@ static int plan_images(struct planner *p, const struct config_tier *t) {
                         break;
                 }
                 if (planner_full(p)) {
-                        planner_over_budget(p, n - emitted);
+                        planner_over_max_removals(p, n - emitted);
                         break;
                 }
 

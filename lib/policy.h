@@ -251,10 +251,10 @@ struct policy_kept {
                                           * of one of its repositories */
         size_t too_young;                /* younger than the tier's min_age */
         int64_t next_eligible_ns;        /* the earliest moment one of too_young is old enough; 0 = unknown */
-        size_t over_budget;              /* eligible, but past max_removals */
+        size_t over_max_removals;              /* eligible, but past max_removals */
 };
 
-/* One object that stays, with why (over_budget ones are only counted). */
+/* One object that stays, with why (over_max_removals ones are only counted). */
 struct policy_kept_object {
         enum policy_action_kind kind;    /* what removing it would have been */
         enum config_tier_type tier;

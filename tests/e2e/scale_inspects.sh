@@ -1,6 +1,6 @@
 # Issue 11: a cleanup inspects only the stopped containers the plan may take (never one per stopped
-# container), none whose stop time the history has (from the die events a running daemon followed, or an
-# earlier inspect), and plans exactly what inspecting every container would plan. Against the scripted
+# container), none whose stop time the daemon kept (state_dir/container-stops: from the die events a running
+# daemon followed, or an earlier inspect), and plans exactly what inspecting every container would plan. Against the scripted
 # fake (tests/fake/fake-engine.py, world scenario), which logs every request; needs no real engine.
 set -u
 . "$(dirname "$0")/common.bash"
@@ -95,33 +95,53 @@ pid=$!
 fx_check "the daemon checked after the fake sent its events" e2e_wait_for 60 \
         eval 'grep -q "^EVENTS-SENT" "$scratch/fake.log" 2>/dev/null && [ "$(grep -c "% used" "$scratch/follow.log")" -ge 2 ]'
 kill -TERM "$pid"; wait "$pid"
-stops=$(grep -c '^@[0-9a-f]\{64\} ' "$scratch/state/image-history" 2>/dev/null || echo 0)
+stops=$(grep -c '^[0-9a-f]\{64\} ' "$scratch/state/container-stops" 2>/dev/null || echo 0)
 fx_check "the daemon kept the stop time of each of the 300 exited containers from die events ($stops)" test "$stops" = 300
 fx_check "following events sent no container inspect" test "$(inspects)" = 0
 stop_fake
 
-# With that history: the same plan, and not one inspect.
+# As an older daemon kept them: "@ID[/SIZE_RW] FINISHED_NS" lines of the usage history, no container-stops.
+python3 - "$scratch/state/container-stops" "$scratch/state/image-history" <<'EOF'
+import os, sys
+stops, history = sys.argv[1], sys.argv[2]
+with open(history, "a") as h:
+    for l in open(stops).read().splitlines()[1:]:
+        f = l.split()
+        h.write("@%s%s %s\n" % (f[0], "/" + f[2] if len(f) > 2 else "", f[1]))
+os.unlink(stops)
+EOF
+fx_check "the old history holds the 300 stop times" test "$(grep -c '^@' "$scratch/state/image-history")" = 300
+
+# With those stop times, taken from the old history: the same plan, and not one inspect.
 start_fake || exit 1
 config "$scratch/warm.conf" "$scratch/state" 1 0
 "$DOCKERCLEAND" --config "$scratch/warm.conf" --once --dry-run --log-target console >"$scratch/warm.plan" 2>"$scratch/warm.err"
 n=$(inspects)
-fx_check "history known: the same plan" cmp -s <(planned "$scratch/warm.plan") "$scratch/expected"
-fx_check "history known: no container inspect (got $n)" test "$n" = 0
+fx_check "stop times known: the same plan" cmp -s <(planned "$scratch/warm.plan") "$scratch/expected"
+fx_check "stop times known: no container inspect (got $n)" test "$n" = 0
 stop_fake
+# A dry run saves nothing; a check with nothing to clean saves both files.
+start_fake || exit 1
+"$DOCKERCLEAND" --config "$scratch/follow.conf" --once --log-target console >/dev/null 2>"$scratch/keep.err"
+stop_fake
+fx_check "the stop times moved into container-stops" \
+        test "$(grep -c '^[0-9a-f]\{64\} ' "$scratch/state/container-stops" 2>/dev/null || echo 0)" = 300
+fx_check "and out of the usage history" eval "! grep -q '^@' '$scratch/state/image-history'"
 
-# A container that ran again after the history noted its stop is inspected again: its start event
-# forgets it; or, when no daemon saw it run (it was down), the listing's Status ("Exited (0) 3 hours
-# ago") says it stopped later than the history has it. And a stop time for a container the engine no
+# A container that ran again after its stop was noted is inspected again: its start event forgets it;
+# or, when no daemon saw it run (it was down), the listing's Status ("Exited (0) 3 hours ago") says it
+# stopped later than the stored stop time. And a stop time for a container the engine no
 # longer lists is dropped at the next snapshot.
-python3 - "$scratch/state/image-history" <<'EOF'
+python3 - "$scratch/state/container-stops" <<'EOF'
 import sys
 p = sys.argv[1]
 lines = open(p).read().splitlines(True)
-stops = sorted((l for l in lines if l.startswith("@")), key=lambda l: int(l.split()[1]))
+stops = sorted(lines[1:], key=lambda l: int(l.split()[1]))  # after the header: "ID FINISHED_NS [SIZE_RW]"
 lines.remove(stops[0])                                   # forgotten, as its start event would
-key, ns = stops[1].split()
-lines[lines.index(stops[1])] = "%s %d\n" % (key, int(ns) - 365 * 86400 * 10**9)  # a year older than Status
-lines.append("@%064x 1000000000\n" % 0xfeed)          # a container the engine does not list
+fields = stops[1].split()
+fields[1] = str(int(fields[1]) - 365 * 86400 * 10**9)    # a year older than Status
+lines[lines.index(stops[1])] = " ".join(fields) + "\n"
+lines.append("%064x 1000000000\n" % 0xfeed)           # a container the engine does not list
 open(p, "w").write("".join(lines))
 EOF
 start_fake || exit 1
@@ -131,7 +151,7 @@ n=$(inspects)
 fx_check "one stop time forgotten, one stale by Status: two containers inspected (got $n)" test "$n" = 2
 stop_fake
 fx_check "a stop time of a container the engine no longer lists is forgotten" \
-        eval "! grep -q '^@0*feed ' '$scratch/state/image-history'"
+        eval "! grep -q '^0*feed ' '$scratch/state/container-stops'"
 
 # The critical pass (disk.critical_watermark, here below the scratch filesystem's usage) goes on after
 # the tier with critical_min_age: with min_age = 390h only a few containers are the tier's, and the

@@ -70,10 +70,11 @@ fx_check "3: a file in another user's directory: exit 78 (got $rc2)" test "$rc2"
 fx_check "3: says which directory" grep -qF "$c/userdir/dc.conf: $c/userdir is owned by uid $sec_uid, not root; refused" "$c/err2"
 fx_check "3: nothing removed on the word of such a file" eval "! cleaned '$c'"
 
-# ---- 6. The history as a FIFO: the start does not hang ------------------------------------------------
+# ---- 6. The history and the stop times as FIFOs: the start does not hang --------------------------
 c=$scratch/c6
 mkdir -p "$c/state" && chmod 1777 "$c/state"
 as_user mkfifo "$c/state/image-history"
+as_user mkfifo "$c/state/container-stops"
 sec_conf "$c/dc.conf" "$c" "$c/state"
 start_fake "$c" || fx_fail "6: fake started"
 run_once "$c/dc.conf" "$c/err"; rc=$?
@@ -84,6 +85,11 @@ fx_check "6: says what the history is" grep -qF "$c/state/image-history is a FIF
 fx_check "6: and that the user's entry is not replaced" \
         grep -qF "Cannot save the usage history in $c/state: $c/state/image-history is owned by uid $sec_uid, not root, in $c/state, which others may write to; it is not replaced" "$c/err"
 fx_check "6: the FIFO is left alone" test -p "$c/state/image-history"
+fx_check "6: says what the stop times' file is" \
+        grep -qF "$c/state/container-stops is a FIFO, not a regular file: not read; starting afresh (stopped containers are inspected)" "$c/err"
+fx_check "6: and that it is not replaced" \
+        grep -qF "Cannot save the container stop times in $c/state: $c/state/container-stops is owned by uid $sec_uid, not root, in $c/state, which others may write to; it is not replaced" "$c/err"
+fx_check "6: that FIFO is left alone too" test -p "$c/state/container-stops"
 
 # A state directory the user owns: their history is not read, nothing is written there, cleaning goes on.
 c=$scratch/c6b

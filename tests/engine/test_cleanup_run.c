@@ -22,6 +22,7 @@
 #include "engine.h"
 #include "fake.h"
 #include "history.h"
+#include "stop-times.h"
 #include "macro.h"
 #include "usage.h"
 
@@ -143,6 +144,7 @@ struct seen {
         atomic_int cancel;
         unsigned cancel_after;         /* raise cancel after this many steps; 0 = never */
         struct history *history;       /* NULL: none */
+        struct stop_times *stop_times; /* NULL: none */
 };
 
 static void on_plan(const struct policy_plan *plan, const struct usage *u, void *userdata) {
@@ -174,6 +176,7 @@ static struct cleanup_result run(struct world *w, struct seen *s) {
         ck_assert_int_eq(usage_set_measure(&fs, NULL), 0);
         struct cleanup_run_options o = {
                 .history = s->history,
+                .stop_times = s->stop_times,
                 .cancel = &s->cancel,
                 .on_plan = on_plan,
                 .on_step = on_step,
@@ -213,14 +216,14 @@ START_TEST(test_rounds_unpin_images) {
 END_TEST
 
 /* max_removals counts over the whole cleanup: 2 containers in round 1 leave 1 removal for round 2. */
-START_TEST(test_budget_across_rounds) {
+START_TEST(test_max_removals_across_rounds) {
         struct world w;
         world_start(&w, &(struct world_opts){ .config = "max_removals = 3; disk = { high_watermark = \"50%\"; low_watermark = \"10%\"; };" });
         struct seen s = {};
         struct cleanup_result res = run(&w, &s);
         ck_assert_int_eq(res.error, 0);
         ck_assert_uint_eq(res.n_removed, 3);
-        ck_assert_int_eq(res.stop, CLEANUP_STOP_BUDGET);
+        ck_assert_int_eq(res.stop, CLEANUP_STOP_MAX_REMOVALS);
         ck_assert(!res.targets_met);
         ck_assert_int_eq(res.n_rounds, 1); /* round 1 already planned 3: c1, c2, B */
         ck_assert(object_left(&w, "image", IMAGE_A));
@@ -229,7 +232,7 @@ START_TEST(test_budget_across_rounds) {
 END_TEST
 
 /* With B protected, round 1 removes only the two containers; round 2 may take one image of two. */
-START_TEST(test_budget_spent_in_round_two) {
+START_TEST(test_max_removals_spent_in_round_two) {
         struct world w;
         world_start(&w, &(struct world_opts){
                                 .config = "max_removals = 3; protect = { images = [ \"old\" ]; };"
@@ -240,7 +243,7 @@ START_TEST(test_budget_spent_in_round_two) {
         ck_assert_int_eq(res.error, 0);
         ck_assert_int_eq(res.n_rounds, 2);
         ck_assert_uint_eq(res.n_removed, 3);
-        ck_assert_int_eq(res.stop, CLEANUP_STOP_BUDGET);
+        ck_assert_int_eq(res.stop, CLEANUP_STOP_MAX_REMOVALS);
         ck_assert(!object_left(&w, "image", IMAGE_A));
         ck_assert(object_left(&w, "image", IMAGE_B));
         world_stop(&w);
@@ -486,9 +489,9 @@ START_TEST(test_dry_run_plans_once) {
 END_TEST
 
 /* Engine times out of any range saturate, never overflow (UBSan stops the case if one does): c1's Status
- * says "Exited (0) 293 years ago" while the history has it stopped two days ago (the Status bound, in
+ * says "Exited (0) 293 years ago" while the stop times have it stopped two days ago (the Status bound, in
  * nanoseconds, is past INT64_MAX), and image B was created at INT64_MAX unix seconds. c1 goes on its
- * history's stop time; B is too young to go. */
+ * stored stop time; B is too young to go. */
 START_TEST(test_engine_times_out_of_range) {
         struct world w;
         long long now = (long long) time(NULL);
@@ -496,15 +499,15 @@ START_TEST(test_engine_times_out_of_range) {
                                               .c1_finished = now - 293LL * 365 * 86400,
                                               .b_extra = ", \"Created\": 9223372036854775807" });
         struct seen s = {};
-        ck_assert_int_eq(history_new(NULL, &s.history), 0);
-        ck_assert_int_eq(history_note_container_stop(s.history, CONTAINER_1, (int64_t) (now - 2 * 86400) * 1000000000, -1), 1);
+        ck_assert_int_eq(stop_times_new(NULL, &s.stop_times), 0);
+        ck_assert_int_eq(stop_times_note(s.stop_times, CONTAINER_1, (int64_t) (now - 2 * 86400) * 1000000000, -1), 1);
         struct cleanup_result res = run(&w, &s);
         ck_assert_int_eq(res.error, 0);
         ck_assert(!object_left(&w, "container", CONTAINER_1));
         ck_assert(object_left(&w, "image", IMAGE_B));
         _cleanup_free_ char *log = fake_log(&w.fake);
         ck_assert_msg(!strstr(log, "/containers/" CONTAINER_1 "/json"), "c1 inspected: %s", log);
-        history_free(s.history);
+        stop_times_free(s.stop_times);
         world_stop(&w);
 }
 END_TEST
@@ -514,8 +517,8 @@ int main(void) {
         TCase *tc = tcase_create("rounds");
         tcase_set_timeout(tc, 120); /* the fake's start may take up to 60 s on a loaded host */
         tcase_add_test(tc, test_rounds_unpin_images);
-        tcase_add_test(tc, test_budget_across_rounds);
-        tcase_add_test(tc, test_budget_spent_in_round_two);
+        tcase_add_test(tc, test_max_removals_across_rounds);
+        tcase_add_test(tc, test_max_removals_spent_in_round_two);
         tcase_add_test(tc, test_cancel_mid_round);
         tcase_add_test(tc, test_listing_fails_in_round_two);
         tcase_add_test(tc, test_conflict_is_a_skip);

@@ -1,4 +1,4 @@
-/* test_config_lastresort.c: the keys of the operator's last resort and of the engine's own budget
+/* test_config_lastresort.c: the keys of the operator's last resort and of the engine-bytes limit
  * (lib/config-keys.c): values, every error message, the StrictModes-like refusal of a command or a
  * configuration file others can change, print/parse round trips, the shipped file. Apart from
  * test_config.c so that each group of keys keeps its own table. */

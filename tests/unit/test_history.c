@@ -568,111 +568,6 @@ START_TEST(test_store) {
 }
 END_TEST
 
-/* ---- container stop times (issue 11) -------------------------------------------------------------- */
-
-#define CT_1 "c100000000000000000000000000000000000000000000000000000000000001"
-#define CT_2 "c200000000000000000000000000000000000000000000000000000000000002"
-#define CT_3 "c300000000000000000000000000000000000000000000000000000000000003"
-
-START_TEST(test_container_stops) {
-        struct history *h = new_history(NULL);
-        int64_t t = -1, size = -2;
-
-        ck_assert_int_eq(history_container_stop(h, CT_1, &t, &size), 0);
-        ck_assert_int_eq(t, -1); /* untouched when unknown */
-        ck_assert_int_eq(history_note_container_stop(h, CT_1, T0, -1), 1);
-        ck_assert_int_eq(history_container_stop(h, CT_1, &t, &size), 1);
-        ck_assert_int_eq(t, T0);
-        ck_assert_int_eq(size, -1);
-        /* The same stop: only a size is news. An earlier one: ignored. A later one replaces it, size too. */
-        ck_assert_int_eq(history_note_container_stop(h, CT_1, T0, -1), 0);
-        ck_assert_int_eq(history_note_container_stop(h, CT_1, T0, 4096), 1);
-        ck_assert_int_eq(history_note_container_stop(h, CT_1, T0, 4096), 0);
-        ck_assert_int_eq(history_note_container_stop(h, CT_1, T0 - SEC, 1), 0);
-        ck_assert_int_eq(history_container_stop(h, CT_1, &t, &size), 1);
-        ck_assert_int_eq(size, 4096);
-        ck_assert_int_eq(history_note_container_stop(h, CT_1, T0 + SEC, -1), 1);
-        ck_assert_int_eq(history_container_stop(h, CT_1, &t, &size), 1);
-        ck_assert_int_eq(t, T0 + SEC);
-        ck_assert_int_eq(size, -1); /* it ran again: its layer may have changed */
-        ck_assert_int_eq(history_note_container_stop(h, "c1", T0, -1), -EINVAL);
-        ck_assert_int_eq(history_note_container_stop(h, "sha256:" CT_1, T0, -1), -EINVAL);
-        ck_assert_int_eq(history_note_container_stop(h, CT_2, 0, -1), -EINVAL);
-        ck_assert_uint_eq(history_n_containers(h), 1);
-        ck_assert_uint_eq(history_size(h), 0); /* images only */
-
-        /* Events: die and stop note, start, restart, destroy and remove (Podman) forget. */
-        ck_assert_int_eq(history_note_event(h, "container", "die", CT_2, "bb:1", T0), 1);
-        ck_assert_int_eq(history_container_stop(h, CT_2, &t, NULL), 1);
-        ck_assert_int_eq(t, T0);
-        ck_assert_int_eq(history_note_event(h, "container", "stop", CT_2, NULL, T0 + 5), 0); /* not a use */
-        ck_assert_int_eq(history_container_stop(h, CT_2, &t, NULL), 1);
-        ck_assert_int_eq(t, T0 + 5);
-        static const char *const forgets[] = { "start", "restart", "destroy", "remove" };
-        for (size_t i = 0; i < ELEMENTSOF(forgets); i++) {
-                ck_assert_int_eq(history_note_container_stop(h, CT_3, T0, 7), 1);
-                (void) !history_note_event(h, "container", forgets[i], CT_3, "bb:1", T0 + SEC);
-                ck_assert_msg(history_container_stop(h, CT_3, NULL, NULL) == 0, "%s", forgets[i]);
-        }
-        /* Not a container's: nothing noted. */
-        ck_assert_int_eq(history_note_event(h, "image", "die", CT_3, NULL, T0), 0);
-        ck_assert_int_eq(history_container_stop(h, CT_3, NULL, NULL), 0);
-        ck_assert_int_eq(history_forget_container(h, CT_3), 0);
-        ck_assert_int_eq(history_forget_container(h, CT_2), 1);
-        ck_assert_uint_eq(history_n_containers(h), 1);
-
-        /* A snapshot that no longer lists a container forgets it. */
-        ck_assert_int_eq(history_note_container_stop(h, CT_2, T0, -1), 1);
-        struct policy_container k[] = { { .id = CT_2, .image_id = ID_A, .state = ENGINE_CONTAINER_EXITED } };
-        struct policy_snapshot snap = { .now_ns = T0, .containers = k, .n_containers = 1 };
-        ck_assert_int_eq(history_seed(h, &snap, T0), 0);
-        ck_assert_int_eq(history_container_stop(h, CT_1, NULL, NULL), 0);
-        ck_assert_int_eq(history_container_stop(h, CT_2, NULL, NULL), 1);
-        history_free(h);
-}
-END_TEST
-
-START_TEST(test_container_stops_file) {
-        struct history *h = new_history(scratch), *l = NULL;
-        int64_t t, size;
-        ck_assert_int_eq(history_note_use(h, ID_A, T0), 1);
-        ck_assert_int_eq(history_note_container_stop(h, CT_2, T0 + 2, 123456), 1);
-        ck_assert_int_eq(history_note_container_stop(h, CT_1, T0 + 1, -1), 1);
-        ck_assert_int_eq(history_save(h), 0);
-        ck_assert_str_eq(read_text(state_path(HISTORY_FILE_NAME)),
-                         HISTORY_HEADER "\n" ID_A " 1800000000000000000\n@" CT_1 " 1800000000000000001\n@" CT_2
-                                        "/123456 1800000000000000002\n");
-        ck_assert_int_eq(history_load(scratch, &l), 0);
-        ck_assert_uint_eq(history_n_containers(l), 2);
-        ck_assert_int_eq(history_container_stop(l, CT_1, &t, &size), 1);
-        ck_assert_int_eq(t, T0 + 1);
-        ck_assert_int_eq(size, -1);
-        ck_assert_int_eq(history_container_stop(l, CT_2, &t, &size), 1);
-        ck_assert_int_eq(t, T0 + 2);
-        ck_assert_int_eq(size, 123456);
-        ck_assert(!history_dirty(l));
-        history_free(l);
-        history_free(h);
-
-        /* Malformed container lines: the file is corrupt, at that line. */
-        static const char *const bad[] = {
-                "@c1 5\n",                                              /* not 64 hex digits */
-                "@" CT_1 "/ 5\n", "@" CT_1 "/-1 5\n", "@" CT_1 "/1x 5\n", /* sizes */
-                "@" CT_1 "0 5\n",
-                "@" CT_1 " 0\n",
-        };
-        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
-                char text[256];
-                int n = snprintf(text, sizeof(text), HISTORY_HEADER "\n%s", bad[i]);
-                write_text(state_path(HISTORY_FILE_NAME), text, (size_t) n);
-                unsigned line = 0;
-                l = NULL;
-                ck_assert_msg(history_load_full(scratch, &l, &line) == -EBADMSG, "accepted: %s", bad[i]);
-                ck_assert_uint_eq(line, 2);
-        }
-}
-END_TEST
-
 static Suite *history_suite(void) {
         Suite *s = suite_create("history");
         TCase *tc = tcase_create("memory");
@@ -681,7 +576,6 @@ static Suite *history_suite(void) {
         tcase_add_test(tc, test_name_matching);
         tcase_add_test(tc, test_seed_rules);
         tcase_add_test(tc, test_seed_resolves_names);
-        tcase_add_test(tc, test_container_stops);
         suite_add_tcase(s, tc);
 
         TCase *files = tcase_create("files");
@@ -692,7 +586,6 @@ static Suite *history_suite(void) {
         tcase_add_test(files, test_corrupt_files);
         tcase_add_test(files, test_save_edge_cases);
         tcase_add_test(files, test_store);
-        tcase_add_test(files, test_container_stops_file);
         suite_add_tcase(s, files);
         return s;
 }

@@ -739,10 +739,10 @@ START_TEST(test_kept_reasons) {
         struct policy_snapshot s = mixed_snapshot();
         static const struct {
                 unsigned max;
-                size_t in_use, over_budget;
+                size_t in_use, over_max_removals;
         } table[] = {
                 { 100, 2, 0 }, /* k3 runs; its image is pinned */
-                { 3, 2, 3 },   /* k1, k2, dang planned; img, anon, n1 past the budget (the build cache is one prune) */
+                { 3, 2, 3 },   /* k1, k2, dang planned; img, anon, n1 past max_removals (the build cache is one prune) */
                 { 0, 2, 6 },
         };
         for (size_t i = 0; i < ELEMENTSOF(table); i++) {
@@ -750,8 +750,8 @@ START_TEST(test_kept_reasons) {
                 c.max_removals = table[i].max;
                 PLAN(&c, &u, &s, &p);
                 ck_assert_msg(p.kept.in_use == table[i].in_use, "max %u: in use %zu", table[i].max, p.kept.in_use);
-                ck_assert_msg(p.kept.over_budget == table[i].over_budget, "max %u: over budget %zu", table[i].max,
-                              p.kept.over_budget);
+                ck_assert_msg(p.kept.over_max_removals == table[i].over_max_removals, "max %u: over max_removals %zu", table[i].max,
+                              p.kept.over_max_removals);
                 ck_assert_uint_eq(p.kept.protected_, 0);
                 ck_assert_uint_eq(p.kept.too_young, 0);
                 policy_plan_done(&p);

@@ -215,7 +215,7 @@ START_TEST(test_builders_max_removals) {
         ck_assert_int_eq(policy_plan(&c, &u, &s, &p), 0);
         ck_assert_str_eq(plan_ids(&p), "c-old,buildx_buildkit_old0_state");
         ck_assert(p.truncated);
-        ck_assert_uint_eq(p.kept.over_budget, 1);
+        ck_assert_uint_eq(p.kept.over_max_removals, 1);
         policy_plan_done(&p);
 
         c.max_removals = 1;

@@ -270,7 +270,7 @@ END_TEST
 
 /* The critical pass never takes a protected object, and max_removals counts both passes. The build cache
  * is pruned again with the lower age. */
-START_TEST(test_critical_protected_budget_build_cache) {
+START_TEST(test_critical_protected_max_removals_build_cache) {
         struct config c = base_config();
         add_tier(&c, CONFIG_TIER_BUILD_CACHE, 86400, 0);
         add_tier(&c, CONFIG_TIER_STOPPED_CONTAINERS, 3600, 0);
@@ -303,7 +303,7 @@ START_TEST(test_critical_protected_budget_build_cache) {
         ck_assert_int_eq(policy_plan(&c, &u, &s, &p), 0);
         ck_assert_str_eq(plan_ids(&p), "cache,cache!");
         ck_assert(p.truncated);
-        ck_assert_uint_eq(p.kept.over_budget, 2);
+        ck_assert_uint_eq(p.kept.over_max_removals, 2);
         policy_plan_done(&p);
 }
 END_TEST
@@ -696,7 +696,7 @@ int main(void) {
         tcase_add_test(tc, test_newest_per_repository_table);
         tcase_add_test(tc, test_newest_other_rules);
         tcase_add_test(tc, test_critical_table);
-        tcase_add_test(tc, test_critical_protected_budget_build_cache);
+        tcase_add_test(tc, test_critical_protected_max_removals_build_cache);
         tcase_add_test(tc, test_max_age_table);
         tcase_add_test(tc, test_max_age_build_cache);
         tcase_add_test(tc, test_max_age_parent_child);

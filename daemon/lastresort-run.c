@@ -1,4 +1,5 @@
-/* The last resort: exhausted_command, run once per exhausted episode without a shell, with a timeout.
+/* lastresort-run.c: the last resort, exhausted_command (lib/lastresort.h), run once per exhausted episode
+ * without a shell, with a timeout.
  * It never blocks the loop: the process's pidfd, its output pipe and a timerfd are polled with
  * everything else (daemon/loop.c), and --once waits on the same three with its own poll().
  *

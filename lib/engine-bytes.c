@@ -1,5 +1,5 @@
-/* budget.c: the engine's own bytes against disk.max_engine_bytes (see budget.h). */
-#include "budget.h"
+/* engine-bytes.c: the engine's own bytes against disk.max_engine_bytes (see engine-bytes.h). */
+#include "engine-bytes.h"
 
 #include "macro.h"
 
@@ -11,23 +11,23 @@ static uint64_t add_sat(uint64_t a, uint64_t b) {
         return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
-void budget_configure(struct budget *b, const struct config *c) {
+void engine_bytes_configure(struct engine_bytes *b, const struct config *c) {
         b->max_bytes = c->disk.max_engine_bytes;
         b->target_bytes = c->disk.target_engine_bytes;
         b->interval_usec = c->disk.engine_usage_interval_sec * UINT64_C(1000000);
         b->event_gap_usec = c->interval_sec * UINT64_C(1000000);
 }
 
-bool budget_enabled(const struct budget *b) {
+bool engine_bytes_enabled(const struct engine_bytes *b) {
         return b && b->max_bytes > 0;
 }
 
-unsigned budget_df_types(const struct engine_df *df) {
+unsigned engine_bytes_df_types(const struct engine_df *df) {
         return df->types & ENGINE_DF_ALL ? df->types & ENGINE_DF_ALL : ENGINE_DF_ALL;
 }
 
-void budget_parts_from_df(const struct engine_df *df, struct budget_parts *ret) {
-        struct budget_parts p = { .images = pos(df->layers_size) };
+void engine_bytes_parts_from_df(const struct engine_df *df, struct engine_bytes_parts *ret) {
+        struct engine_bytes_parts p = { .images = pos(df->layers_size) };
         for (size_t i = 0; i < df->n_containers; i++)
                 p.containers = add_sat(p.containers, pos(df->containers[i].size_rw));
         for (size_t i = 0; i < df->n_volumes; i++)
@@ -38,8 +38,8 @@ void budget_parts_from_df(const struct engine_df *df, struct budget_parts *ret) 
         *ret = p;
 }
 
-unsigned budget_due(const struct budget *b, uint64_t now_usec) {
-        if (!budget_enabled(b))
+unsigned engine_bytes_due(const struct engine_bytes *b, uint64_t now_usec) {
+        if (!engine_bytes_enabled(b))
                 return 0;
         if (!b->known || now_usec - b->measured_usec >= b->interval_usec)
                 return ENGINE_DF_ALL;
@@ -48,10 +48,10 @@ unsigned budget_due(const struct budget *b, uint64_t now_usec) {
         return 0;
 }
 
-void budget_measured(struct budget *b, const struct engine_df *df, uint64_t now_usec) {
-        struct budget_parts p;
-        unsigned types = budget_df_types(df);
-        budget_parts_from_df(df, &p);
+void engine_bytes_measured(struct engine_bytes *b, const struct engine_df *df, uint64_t now_usec) {
+        struct engine_bytes_parts p;
+        unsigned types = engine_bytes_df_types(df);
+        engine_bytes_parts_from_df(df, &p);
         if (types & ENGINE_DF_IMAGES)
                 b->parts.images = p.images;
         if (types & ENGINE_DF_CONTAINERS)
@@ -69,11 +69,11 @@ void budget_measured(struct budget *b, const struct engine_df *df, uint64_t now_
         b->freed_since = 0;
 }
 
-void budget_note_grew(struct budget *b) {
+void engine_bytes_note_grew(struct engine_bytes *b) {
         b->grew = true;
 }
 
-void budget_freed(struct budget *b, enum policy_action_kind kind, uint64_t bytes) {
+void engine_bytes_freed(struct engine_bytes *b, enum policy_action_kind kind, uint64_t bytes) {
         uint64_t *part = NULL;
         switch (kind) {
         case POLICY_ACTION_REMOVE_CONTAINER:
@@ -99,25 +99,25 @@ void budget_freed(struct budget *b, enum policy_action_kind kind, uint64_t bytes
         b->freed_since = add_sat(b->freed_since, taken);
 }
 
-uint64_t budget_used(const struct budget *b) {
-        const struct budget_parts *p = &b->parts;
+uint64_t engine_bytes_used(const struct engine_bytes *b) {
+        const struct engine_bytes_parts *p = &b->parts;
         return add_sat(add_sat(p->images, p->containers), add_sat(p->volumes, p->build_cache));
 }
 
-bool budget_over(const struct budget *b) {
-        return budget_enabled(b) && b->known && budget_used(b) >= b->max_bytes;
+bool engine_bytes_over(const struct engine_bytes *b) {
+        return engine_bytes_enabled(b) && b->known && engine_bytes_used(b) >= b->max_bytes;
 }
 
-bool budget_met(const struct budget *b) {
-        return !budget_enabled(b) || !b->known || budget_used(b) < b->target_bytes;
+bool engine_bytes_met(const struct engine_bytes *b) {
+        return !engine_bytes_enabled(b) || !b->known || engine_bytes_used(b) < b->target_bytes;
 }
 
-uint64_t budget_needed(const struct budget *b) {
-        return budget_met(b) ? 0 : budget_used(b) - b->target_bytes + 1;
+uint64_t engine_bytes_needed(const struct engine_bytes *b) {
+        return engine_bytes_met(b) ? 0 : engine_bytes_used(b) - b->target_bytes + 1;
 }
 
-void budget_adjust_plan(const struct budget *b, struct policy_plan *plan) {
-        uint64_t need = budget_needed(b), sum = 0;
+void engine_bytes_adjust_plan(const struct engine_bytes *b, struct policy_plan *plan) {
+        uint64_t need = engine_bytes_needed(b), sum = 0;
         if (need == 0)
                 return;
         size_t k = 0;
