@@ -50,7 +50,7 @@ struct cleanup_snapshot {
         struct engine_network_list networks;
         bool have_networks;
         int64_t *finished_at_ns;       /* per container: State.FinishedAt from the stop times or an inspect, for
-                                        * the stopped ones the plan may take; else 0 */
+                                        * the stopped ones whose stop time can change the plan; else 0 */
         int64_t *size_rw;              /* per container: SizeRw from an inspect or the stop times where /system/df
                                         * was not asked for containers; else -1 */
         bool *stop_known;              /* per container: finished_at_ns is known (or it is gone) */
@@ -61,9 +61,8 @@ struct cleanup_snapshot {
         size_t n_from_stop_times;      /* stop times the stop-times store knew */
         size_t n_stale;                /* of those, stop times the listing's Status proved stale */
         int64_t *last_tag_time_ns;     /* per image, from inspect (only images the history does not know) */
-        bool *last_tag_deferred;       /* per image (NULL when none): its LastTagTime was not fetched, as
-                                        * no removal under max_removals is left for the unused-images
-                                        * tier this time */
+        bool *last_tag_deferred;       /* per image: its LastTagTime is wanted for the history but was not
+                                        * fetched, as policy_unknowns() said it cannot change this plan */
         size_t n_last_tag_deferred;
         struct policy_container *pcontainers;
         struct policy_image *pimages;
@@ -74,9 +73,10 @@ struct cleanup_snapshot {
 
 /* Lists /system/df (sizes, volumes, build cache; from API 1.42 only the parts the tiers use),
  * containers, images and, when the networks tier is configured, networks; State.FinishedAt of the
- * stopped containers the plan may take (from st, else an inspect, which is noted in st: see
- * fill_finished_at()). h may be NULL (then last use is the image's Created time), st too (then every
- * stop time is inspected). On success *ret is set; free with cleanup_snapshot_done(). */
+ * stopped containers whose stop time can change the plan (from st, else an inspect of what
+ * policy_unknowns() names, which is noted in st). h may be NULL (then last use is the image's Created
+ * time), st too (then every stop time is unknown until inspected). On success *ret is set; free with
+ * cleanup_snapshot_done(). */
 int cleanup_snapshot_take(struct engine *e, const struct config *c, struct history *h, struct stop_times *st,
                           int64_t now_ns, struct cleanup_snapshot *ret) _must_check_;
 void cleanup_snapshot_done(struct cleanup_snapshot *s);

@@ -35,6 +35,8 @@ struct planner {
         bool *image_newest;           /* per image: among the newest protect.newest_per_repository of a repository */
         bool build_cache_planned[_POLICY_RULE_MAX];
         enum policy_rule rule;        /* of the sweep over the tiers under way */
+        bool actions_only;            /* the actions alone (policy_unknowns()): nothing kept is counted or
+                                       * listed, and no tier is looked at once max_removals is reached */
         size_t n_kept_allocated;
         int error;                    /* a failure (-ENOMEM) that functions returning no status hit */
 };
@@ -63,6 +65,10 @@ int planner_add(struct planner *p, enum policy_action_kind kind, const struct co
                 const char *name, char *const *tags, uint64_t bytes, int64_t reference_ns, struct policy_action **ret);
 /* The index in s->volumes of the state volume of builder container k, or SIZE_MAX. */
 size_t planner_builder_state_volume(const struct policy_snapshot *s, const struct policy_container *k);
+
+/* policy_plan(), or with actions_only the same actions and nothing else (kept counts and objects empty). */
+int planner_plan(const struct config *c, const struct usage *u, const struct policy_snapshot *s, bool actions_only,
+                 struct policy_plan *ret_plan);
 
 /* The tiers of policy-tiers.c: each plans its candidates under p->rule; 0 or -errno. */
 int planner_tier_build_cache(struct planner *p, const struct config_tier *t);

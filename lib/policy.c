@@ -143,6 +143,9 @@ void planner_keep(struct planner *p, enum policy_kept_reason why, enum policy_ac
         struct policy_kept *k = p->rule == POLICY_RULE_MAX_AGE ? &p->plan.kept_max_age : &p->plan.kept;
         int64_t at = 0;
 
+        if (p->actions_only)
+                return;
+
         switch (why) {
         case POLICY_KEPT_IN_USE:
                 k->in_use++;
@@ -438,6 +441,9 @@ static size_t prune_first_at(const struct planner *p, size_t n_tiers) {
 static int plan_tier(struct planner *p, const struct config_tier *t) {
         int r = -EINVAL; /* a value outside the enum */
 
+        if (p->actions_only && p->plan.n_actions >= p->config->max_removals)
+                return 0; /* no tier can add an action */
+
         if (p->rule == POLICY_RULE_MAX_AGE &&
             (t->max_unused_age_sec == 0 || (t->type != CONFIG_TIER_UNUSED_IMAGES && t->type != CONFIG_TIER_BUILD_CACHE)))
                 return 0;
@@ -495,6 +501,11 @@ static int plan_tiers(struct planner *p) {
 
 int policy_plan(const struct config *c, const struct usage *u, const struct policy_snapshot *s,
                 struct policy_plan *ret_plan) {
+        return planner_plan(c, u, s, false, ret_plan);
+}
+
+int planner_plan(const struct config *c, const struct usage *u, const struct policy_snapshot *s, bool actions_only,
+                 struct policy_plan *ret_plan) {
         int r;
 
         if (!c || !u || !s || !ret_plan)
@@ -507,6 +518,7 @@ int policy_plan(const struct config *c, const struct usage *u, const struct poli
                 .config = c,
                 .usage = u,
                 .snapshot = s,
+                .actions_only = actions_only,
         };
         p.container_planned = calloc_at_least_one(s->n_containers, sizeof(bool));
         p.volume_planned = calloc_at_least_one(s->n_volumes, sizeof(bool));

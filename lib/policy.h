@@ -301,6 +301,48 @@ int policy_plan(const struct config *c, const struct usage *u, const struct poli
 /* Frees what the plan owns and zeroes it; safe on a zeroed or already-freed plan. */
 void policy_plan_done(struct policy_plan *p);
 
+/* ---- What is not known yet (policy-unknowns.c) ------------------------------------------------------ */
+
+/* What the caller does not know yet about a struct policy_snapshot, per object (an array NULL = all known):
+ *   stop[i]: containers[i] is stopped (exited, dead) and its State.FinishedAt is unknown: its finished_at_ns
+ *            is ignored, and the truth is either 0 (it never ran) or a time >= its created_ns;
+ *   size[i]: containers[i].size_rw is unknown (it changes estimates, never which actions are planned);
+ *   tag[i]:  images[i].last_tag_time_ns is unknown: last_used_ns holds what is known without it, a lower
+ *            bound of what the planner will read once it is known (the history, seeded with the tag time). */
+struct policy_unknown_input {
+        const bool *stop;
+        const bool *size;
+        const bool *tag;
+};
+
+/* Which unknowns can still change the plan (owned arrays of indexes, ascending). */
+struct policy_unknowns {
+        size_t *stops;                   /* containers whose stop time can change which actions are planned */
+        size_t n_stops;
+        size_t *sizes;                   /* containers the plan takes whose size is unknown */
+        size_t n_sizes;
+        size_t *tags;                    /* images whose tag time can change the plan: every unknown one that
+                                          * could be the unused-images tier's (unpinned; with
+                                          * protect.newest_per_repository every tagged one), or none, so that
+                                          * one fetch seeds the history with all of them */
+        size_t n_tags;
+};
+
+/* Answers, over the plan the planner itself makes with every unknown at its lower bound (a stop time at
+ * its container's Created, a tag time at last_used_ns) and a usage past every watermark (so that the
+ * critical pass runs when configured), max_removals raised by one in 32 (up to 32: a few more named, fewer
+ * rounds): an unknown stop time matters when its container is planned there
+ * (or its Created is unknown: no bound); an unknown tag time when an image of unknown tag time is planned
+ * there (or, with protect.newest_per_repository, whenever the unused-images tier is listed). Tag times,
+ * when they decide which images are the newest of their repository, are named before any stop time.
+ * The guarantee (tests/unit/test_policy_random.c): once nothing is named, policy_plan() over s, with the
+ * unknown stop times as 0 and the tag times as they are, plans for every usage the same actions as over
+ * the whole truth, since moving an object that is not planned later in the order never changes a plan.
+ * *ret is set only on success (0); free it with policy_unknowns_done(). -EINVAL, -ENOMEM. */
+int policy_unknowns(const struct config *c, const struct policy_snapshot *s, const struct policy_unknown_input *in,
+                    struct policy_unknowns *ret) _must_check_;
+void policy_unknowns_done(struct policy_unknowns *u);
+
 /* "maximum age", "tier", "critical pass"; NULL if out of range. */
 const char *policy_rule_to_string(enum policy_rule r);
 /* "in use", "protected", "newest of its repository", "too young"; NULL if out of range. */
