@@ -191,6 +191,14 @@ static void episode_follow(struct daemon *d, const struct check_followup *f, con
         }
 }
 
+/* A /system/df the engine failed twice leaves a cleanup without its build-cache counts (the tier prunes
+ * nothing) and with image sizes from the listing: the operator hears why. */
+static void say_planned_without_df(const struct cleanup_result *t) {
+        if (t->df_error[0])
+                log_notice("This cleanup planned without the engine's /system/df (%s): the build cache was not counted, "
+                           "so it was not pruned, and image sizes came from the listing", t->df_error);
+}
+
 /* Plans and cleans as dec says (cleanup_run()), then does what check_decide_after() says of the result. */
 static int check_clean(struct daemon *d, const struct check_decision *dec, bool print_plan, char *why, size_t why_size,
                        bool *engine_fault) {
@@ -214,6 +222,7 @@ static int check_clean(struct daemon *d, const struct check_decision *dec, bool 
         closep(&lock);
         if (r < 0)
                 return r;
+        say_planned_without_df(&total);
         r = total.error;
         if (r < 0) {
                 daemon_engine_note(d, r);
@@ -368,6 +377,7 @@ int daemon_clean_to_free(struct daemon *d, const struct usage_set *set, uint64_t
         closep(&lock);
         if (r < 0)
                 return r;
+        say_planned_without_df(&total);
         char why[sizeof d->check_error] = "";
         if (total.error < 0) {
                 daemon_engine_note(d, total.error);

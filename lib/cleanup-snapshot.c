@@ -551,10 +551,14 @@ int cleanup_snapshot_take(struct engine *e, const struct config *c, struct histo
         if (tier_configured(c, CONFIG_TIER_UNUSED_VOLUMES) || tier_configured(c, CONFIG_TIER_INACTIVE_BUILDERS))
                 types |= ENGINE_DF_VOLUMES;
         r = engine_system_df_types(e, types, &s.df);
+        if (r == -EREMOTEIO || r == -EBADMSG) /* once more: dockerd refuses a df while another one runs */
+                r = engine_system_df_types(e, types, &s.df);
         if (r >= 0)
                 s.have_df = true;
         else if (r != -EREMOTEIO && r != -EBADMSG)
                 return r;
+        else /* said by the caller: this cleanup counts no build cache and estimates images from the listing */
+                (void) snprintf(s.df_error, sizeof s.df_error, "%s", engine_last_error(e)->message);
         r = engine_list_containers(e, false, &s.containers);
         if (r < 0)
                 return r;

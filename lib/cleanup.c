@@ -298,6 +298,7 @@ static void result_add(struct cleanup_result *total, const struct cleanup_result
         for (size_t k = 0; k < _POLICY_RULE_MAX; k++)
                 total->rule_removed[k] += round->rule_removed[k];
         total->kept_normal = round->kept_normal;
+        memcpy(total->df_error, round->df_error, sizeof total->df_error);
 }
 
 /* One round: snapshot, plan, and (unless a dry run) carry it out with at most removals_left removals.
@@ -348,11 +349,13 @@ static int run_round(struct engine *e, const struct config *c, unsigned removals
         if (c->dry_run) {
                 *ret = (struct cleanup_result){ .before = *u, .after = *u, .before_set = *fs, .after_set = *fs,
                                                 .kept = plan.kept, .kept_normal = plan.kept_normal };
+                memcpy(ret->df_error, snap.df_error, sizeof ret->df_error);
                 return 0;
         }
         *ret_stage = CLEANUP_STAGE_MEASURE; /* what fails before the first removal */
         r = cleanup_execute(e, &rc, fs, run, o->engine_bytes, o->cancel, o->on_step, o->userdata, ret);
         if (r >= 0) {
+                memcpy(ret->df_error, snap.df_error, sizeof ret->df_error);
                 ret->kept = plan.kept;
                 ret->kept_normal = plan.kept_normal;
                 ret->engine_bytes_unverified = engine_bytes_short && ret->n_removed > 0 && engine_bytes_met(o->engine_bytes);

@@ -358,8 +358,9 @@ const char *policy_action_kind_to_string(enum policy_action_kind k);
  * (the containerd store collects a removed container's snapshot a moment later). */
 bool policy_short_stops_kind(enum policy_action_kind k);
 /* Whether a build-cache prune that ran ends its round, so that the next plans from what the engine then
- * counts, before the tiers after it: with a target unmet, when it freed under 90% of its estimate (the
- * engine prunes whole records and measures its keep its own way: dockerd 28.5's reserved-space took 55 of
- * 68 MiB), or when the cache shares layers with images (a->replan_unless_met: the containerd store's
+ * counts, before the tiers after it: with a target unmet, when it kept private records (keep_storage > 0:
+ * the keep was an estimate, and a record too many kept costs an image), when it freed under 90% of its
+ * estimate (the engine prunes whole records and measures its keep its own way: dockerd 28.5's
+ * reserved-space took 55 of 68 MiB), or when the cache shares layers with images (a->replan_unless_met: the containerd store's
  * counts of private records lag, and any image may free nothing while the cache holds it). */
 bool policy_prune_replans(const struct policy_action *a, uint64_t freed_bytes, bool targets_met);

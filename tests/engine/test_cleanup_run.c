@@ -187,6 +187,11 @@ static struct cleanup_result run(struct world *w, struct seen *s) {
         return res;
 }
 
+static size_t df_requests(const struct world *w) {
+        _cleanup_free_ char *log = fake_log(&w->fake);
+        return dctest_count(log, "GET /v1.41/system/df");
+}
+
 static size_t listings(const struct world *w) {
         _cleanup_free_ char *log = fake_log(&w->fake);
         return dctest_count(log, "GET /v1.41/containers/json?");
@@ -512,6 +517,30 @@ START_TEST(test_engine_times_out_of_range) {
 }
 END_TEST
 
+/* A /system/df the engine fails once (dockerd refuses one while another runs) is asked again; failed twice,
+ * the cleanup goes on with the listing's figures and says why in its result. */
+START_TEST(test_df_failure_retried_then_said) {
+        struct world w;
+        world_start(&w, &(struct world_opts){ .config = "disk = { high_watermark = \"50%\"; low_watermark = \"10%\"; };",
+                                .fail = ", \"fail\": {\"/system/df\": [1]}" });
+        struct seen s = {};
+        struct cleanup_result res = run(&w, &s);
+        ck_assert_int_eq(res.error, 0);
+        ck_assert_str_eq(res.df_error, "");
+        ck_assert_uint_eq(df_requests(&w), res.n_rounds + 1);
+        world_stop(&w);
+
+        world_start(&w, &(struct world_opts){ .config = "disk = { high_watermark = \"50%\"; low_watermark = \"10%\"; };",
+                                .fail = ", \"fail\": {\"/system/df\": [1, 2, 3, 4, 5, 6, 7, 8]}" });
+        struct seen s2 = {};
+        res = run(&w, &s2);
+        ck_assert_int_eq(res.error, 0);
+        ck_assert_uint_eq(res.n_removed, 4); /* the containers and images go all the same */
+        ck_assert_ptr_nonnull(strstr(res.df_error, "fake: /system/df failed"));
+        world_stop(&w);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("cleanup_run");
         TCase *tc = tcase_create("rounds");
@@ -530,6 +559,7 @@ int main(void) {
         tcase_add_test(tc, test_build_cache_estimate);
         tcase_add_test(tc, test_dry_run_plans_once);
         tcase_add_test(tc, test_engine_times_out_of_range);
+        tcase_add_test(tc, test_df_failure_retried_then_said);
         suite_add_tcase(s, tc);
         return dctest_run(s) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

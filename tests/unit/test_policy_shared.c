@@ -157,6 +157,12 @@ START_TEST(test_removal_short_table) {
         ck_assert(!policy_prune_replans(&prune, UINT64_MAX - UINT64_MAX / 10, false));
         prune.estimated_bytes = 0;
         ck_assert(!policy_prune_replans(&prune, 0, false));
+        /* It kept private records on purpose, and the target is unmet: prune again before any image. */
+        prune = (struct policy_action) { .kind = POLICY_ACTION_PRUNE_BUILD_CACHE, .estimated_bytes = 45 * MiB, .keep_storage = 60 * MiB };
+        ck_assert(policy_prune_replans(&prune, 45 * MiB, false));
+        ck_assert(!policy_prune_replans(&prune, 45 * MiB, true));
+        prune.keep_storage = 0;
+        ck_assert(!policy_prune_replans(&prune, 45 * MiB, false));
         struct policy_action image = { .kind = POLICY_ACTION_REMOVE_IMAGE, .estimated_bytes = 68 * MiB, .replan_unless_met = true };
         ck_assert(!policy_prune_replans(&image, 0, false));
         ck_assert(policy_short_stops_kind(POLICY_ACTION_REMOVE_IMAGE));
