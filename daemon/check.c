@@ -191,12 +191,49 @@ static void episode_follow(struct daemon *d, const struct check_followup *f, con
         }
 }
 
-/* A /system/df the engine failed twice leaves a cleanup without its build-cache counts (the tier prunes
- * nothing) and with image sizes from the listing: the operator hears why. */
+/* A /system/df the engine failed twice (or answered malformed) leaves a cleanup without its build-cache
+ * counts (the tier prunes nothing) and with image sizes from the listing: the operator hears why. */
 static void say_planned_without_df(const struct cleanup_result *t) {
         if (t->df_error[0])
                 log_notice("This cleanup planned without the engine's /system/df (%s): the build cache was not counted, "
                            "so it was not pruned, and image sizes came from the listing", t->df_error);
+}
+
+/* One cleanup of set by c under state_dir/cleanup.lock, with x's callbacks (eb: the engine-bytes limit it
+ * measures and subtracts from, or NULL). What the engine did to it is said here: a plan made without
+ * /system/df, and a failure (not a stop) noted and described in why. */
+static int run_cleanup(struct daemon *d, const struct config *c, const struct usage_set *set, struct check_ctx *x,
+                       struct engine_bytes *eb, bool max_age, char *why, size_t why_size, struct cleanup_result *ret) {
+        struct cleanup_run_options o = {
+                .history = d->history,
+                .stop_times = d->stop_times,
+                .cancel = d->stop,
+                .on_plan = on_plan,
+                .on_step = on_step,
+                .userdata = x,
+                .engine_bytes = eb,
+                .clock_offset_ns = d->clock_offset_ns,
+                .max_age = max_age,
+        };
+        int lock = daemon_cleanup_lock(d);
+        int r = cleanup_run(d->engine, c, set, &o, ret);
+        closep(&lock);
+        if (r < 0)
+                return r;
+        say_planned_without_df(ret);
+        if (ret->error < 0) {
+                daemon_engine_note(d, ret->error);
+                if (ret->error != -ECANCELED)
+                        daemon_engine_describe(d, ret->error, why, why_size);
+        }
+        return 0;
+}
+
+/* A cleanup that was not a dry run, in the statistics (metrics). */
+static void count_cleanup(struct daemon *d, const struct cleanup_result *t) {
+        d->stats.cleanups++;
+        d->stats.last_cleanup_unix = now_realtime_ns() / NSEC_PER_SEC;
+        d->stats.last_reclaimed_bytes = t->reclaimed_bytes;
 }
 
 /* Plans and cleans as dec says (cleanup_run()), then does what check_decide_after() says of the result. */
@@ -205,32 +242,14 @@ static int check_clean(struct daemon *d, const struct check_decision *dec, bool 
         if (dec->triggered)
                 record_cleanup_started(&d->config, d->last_usage_path, &d->last_usage);
         struct check_ctx x = { .d = d, .print_plan = print_plan, .max_age_only = !dec->triggered };
-        struct cleanup_run_options o = {
-                .history = d->history,
-                .stop_times = d->stop_times,
-                .cancel = d->stop,
-                .on_plan = on_plan,
-                .on_step = on_step,
-                .userdata = &x,
-                .engine_bytes = &d->engine_bytes,
-                .clock_offset_ns = d->clock_offset_ns,
-                .max_age = dec->max_age,
-        };
         struct cleanup_result total;
-        int lock = daemon_cleanup_lock(d);
-        int r = cleanup_run(d->engine, &d->config, &d->fs, &o, &total);
-        closep(&lock);
+        int r = run_cleanup(d, &d->config, &d->fs, &x, &d->engine_bytes, dec->max_age, why, why_size, &total);
         if (r < 0)
                 return r;
-        say_planned_without_df(&total);
         r = total.error;
-        if (r < 0) {
-                daemon_engine_note(d, r);
-                if (r != -ECANCELED)
-                        daemon_engine_describe(d, r, why, why_size);
-                /* The executor's statvfs failing is ours; everything else in a cleanup is the engine's. */
+        /* The executor's statvfs failing is ours; everything else in a cleanup is the engine's. */
+        if (r < 0)
                 *engine_fault = total.error_stage != CLEANUP_STAGE_MEASURE;
-        }
         d->fs = total.after_set;
         note_neediest(d);
 
@@ -255,9 +274,7 @@ static int check_clean(struct daemon *d, const struct check_decision *dec, bool 
         if (f.say_finished)
                 record_cleanup_finished(&d->config, &total, d->last_usage_path, why[0] ? why : NULL, dec->triggered);
         if (f.count_cleanup) {
-                d->stats.cleanups++;
-                d->stats.last_cleanup_unix = now_realtime_ns() / NSEC_PER_SEC;
-                d->stats.last_reclaimed_bytes = total.reclaimed_bytes;
+                count_cleanup(d, &total);
                 daemon_engine_bytes_after_cleanup(d);
         }
         episode_follow(d, &f, &total);
@@ -362,34 +379,15 @@ int daemon_clean_to_free(struct daemon *d, const struct usage_set *set, uint64_t
                        "Cleanup started%s for --ensure-free: %s has %s free, %s asked for", c.dry_run ? " (dry run)" : "", path,
                        fb, want);
         struct check_ctx x = { .d = d, .progress = progress, .progress_data = progress_data };
-        struct cleanup_run_options o = {
-                .history = d->history,
-                .stop_times = d->stop_times,
-                .cancel = d->stop,
-                .on_plan = on_plan,
-                .on_step = on_step,
-                .userdata = &x,
-                .clock_offset_ns = d->clock_offset_ns,
-        };
         struct cleanup_result total;
-        int lock = daemon_cleanup_lock(d);
-        int r = cleanup_run(d->engine, &c, set, &o, &total);
-        closep(&lock);
+        char why[sizeof d->check_error] = "";
+        int r = run_cleanup(d, &c, set, &x, NULL, false, why, sizeof why, &total);
         if (r < 0)
                 return r;
-        say_planned_without_df(&total);
-        char why[sizeof d->check_error] = "";
-        if (total.error < 0) {
-                daemon_engine_note(d, total.error);
-                if (total.error != -ECANCELED)
-                        daemon_engine_describe(d, total.error, why, sizeof why);
-        }
         k = policy_neediest(&c, &total.after_set);
         record_cleanup_finished(&c, &total, total.after_set.fs[k].path, why[0] ? why : NULL, true);
         if (!c.dry_run) {
-                d->stats.cleanups++;
-                d->stats.last_cleanup_unix = now_realtime_ns() / NSEC_PER_SEC;
-                d->stats.last_reclaimed_bytes = total.reclaimed_bytes;
+                count_cleanup(d, &total);
                 daemon_stores_save(d);
         }
         daemon_write_metrics(d);

@@ -551,7 +551,7 @@ int cleanup_snapshot_take(struct engine *e, const struct config *c, struct histo
         if (tier_configured(c, CONFIG_TIER_UNUSED_VOLUMES) || tier_configured(c, CONFIG_TIER_INACTIVE_BUILDERS))
                 types |= ENGINE_DF_VOLUMES;
         r = engine_system_df_types(e, types, &s.df);
-        if (r == -EREMOTEIO || r == -EBADMSG) /* once more: dockerd refuses a df while another one runs */
+        if (r == -EREMOTEIO) /* once more: dockerd refuses a df while another one runs (a malformed answer stays one) */
                 r = engine_system_df_types(e, types, &s.df);
         if (r >= 0)
                 s.have_df = true;

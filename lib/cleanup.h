@@ -45,7 +45,7 @@ struct cleanup_snapshot {
         bool have_all_images;
         struct engine_df df;
         bool have_df;
-        char df_error[512];            /* why /system/df failed on the engine's side, twice (then !have_df) */
+        char df_error[512];            /* why /system/df failed (an engine error twice, or a malformed answer): then !have_df */
         struct engine_df_image **df_images_by_id; /* df.images sorted by id, for lookups */
         struct engine_image **images_by_id;       /* images sorted by id, likewise */
         struct engine_network_list networks;
@@ -129,8 +129,8 @@ struct cleanup_result {
         size_t n_short_stopped;        /* actions not run as their kind was stopped by a short removal */
         bool replan;                   /* a short removal stopped a kind: the next round plans afresh */
         bool unshared;                 /* images were removed while build-cache records shared layers */
-        char df_error[512];            /* the last round planned without /system/df: the engine's answer, twice
-                                        * (the build cache not counted, image sizes from the listing); "" = none */
+        char df_error[512];            /* the last round planned without /system/df: why (the build cache
+                                        * not counted, image sizes from the listing); "" = none */
         uint64_t reclaimed_bytes;      /* free bytes gained, summed over the filesystems */
         uint64_t tier_reclaimed[_CONFIG_TIER_MAX];
         size_t tier_removed[_CONFIG_TIER_MAX];
